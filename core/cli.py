@@ -1,0 +1,242 @@
+"""The `ncen` command line. Operator errors print one clear line, never a traceback."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from sqlalchemy.exc import DBAPIError
+from rich.table import Table
+
+from core import __version__
+from core.config import CONFIG_ENV, Config, load_config
+from core.errors import NcenError
+from core.instance import Instance
+from core.plugins import call_event
+
+T = TypeVar("T")
+INIT_MARKER = "ncen-init.json"
+DEFAULT_DEMO_SIZE = 200
+
+
+def run(coro: Coroutine[Any, Any, T]) -> T:
+    return asyncio.run(coro)
+
+
+def get_config(ctx: click.Context) -> Config:
+    if "config" not in ctx.obj:
+        ctx.obj["config"] = load_config(ctx.obj.get("config_path"))
+    return ctx.obj["config"]
+
+
+class NcenGroup(click.Group):
+    """Turns ncen's own errors, raised by any subcommand, into one line and exit status 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except NcenError as exc:
+            raise click.ClickException(str(exc)) from None
+        except DBAPIError as exc:
+            raise click.ClickException(f"database error: {exc.orig}") from None
+
+
+@click.group(cls=NcenGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help=f"Path of ncen.toml (default: ${CONFIG_ENV}, else built-in defaults).",
+)
+@click.version_option(__version__, prog_name="ncen")
+@click.pass_context
+def cli(ctx: click.Context, config_path: str | None) -> None:
+    """ncen: National Customs Enforcement Network platform."""
+    ctx.ensure_object(dict)
+    ctx.obj["config_path"] = config_path
+
+
+async def _with_instance(config: Config, action: Callable[[Instance], Coroutine[Any, Any, T]]) -> T:
+    instance = Instance(config)
+    try:
+        return await action(instance)
+    finally:
+        await instance.db.dispose()
+
+
+@cli.command()
+@click.option(
+    "--demo", is_flag=True, help="Load deterministic demo data from every enabled module."
+)
+@click.option(
+    "--demo-size", default=DEFAULT_DEMO_SIZE, show_default=True, help="Records per module."
+)
+@click.option(
+    "--if-needed", is_flag=True, help="Only upgrade the schema if this data dir is initialised."
+)
+@click.pass_context
+def init(ctx: click.Context, demo: bool, demo_size: int, if_needed: bool) -> None:
+    """Create the data directory and database schema, optionally with demo data."""
+    config = get_config(ctx)
+    marker = config.data_dir / INIT_MARKER
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    config.search_dir.mkdir(parents=True, exist_ok=True)
+    already = marker.exists()
+
+    async def action(instance: Instance) -> None:
+        targets = await instance.migrator.upgrade()
+        click.echo(f"database schema up to date: {', '.join(targets)}")
+        if demo and not (if_needed and already):
+            await call_event(instance.pm, "load_demo_data", instance=instance, size=demo_size)
+            click.echo(f"demo data loaded for: {', '.join(instance.module_names) or 'no module'}")
+        elif demo:
+            click.echo(f"{config.data_dir} is already initialised; demo data left as it is")
+
+    run(_with_instance(config, action))
+    if not already:
+        marker.write_text(json.dumps({"version": __version__, "demo": demo}) + "\n")
+    click.echo(f"data directory: {config.data_dir}")
+
+
+@cli.command()
+@click.option("--host", default=None, help="Interface to listen on (default from config).")
+@click.option("--port", type=int, default=None, help="Port (default from config).")
+@click.option("--workers", type=int, default=None, help="Worker processes (PostgreSQL only).")
+@click.pass_context
+def serve(ctx: click.Context, host: str | None, port: int | None, workers: int | None) -> None:
+    """Serve the GraphQL API."""
+    import uvicorn
+
+    config = get_config(ctx)
+    host = host or config.server.host
+    port = port or config.server.port
+    workers = workers or config.server.workers
+    if workers > 1 and config.is_sqlite:
+        raise click.ClickException(
+            "several workers need PostgreSQL: SQLite keeps one writer per instance"
+        )
+    run(_with_instance(config, _check_ready))
+    if ctx.obj.get("config_path"):
+        os.environ[CONFIG_ENV] = str(Path(ctx.obj["config_path"]).resolve())
+    click.echo(f"ncen {__version__} serving GraphQL at http://{host}:{port}/graphql")
+    click.echo(f"modules: {', '.join(config.modules) or 'none'}; data: {config.data_dir}")
+    for line in _login_hints(config):
+        click.echo(line)
+    sys.stdout.flush()
+    uvicorn.run(
+        "core.web:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+    )
+
+
+async def _check_ready(instance: Instance) -> None:
+    pending = await instance.migrator.pending()
+    if pending:
+        raise NcenError(f"database schema is behind for {pending}: run `ncen db upgrade` first")
+
+
+def _login_hints(config: Config) -> list[str]:
+    path = config.data_dir / "demo-logins.txt"
+    if path.exists():
+        return ["demo logins:", *("  " + line for line in path.read_text().splitlines())]
+    return []
+
+
+@cli.group()
+def db() -> None:
+    """Database schema: upgrade and inspect migrations."""
+
+
+@db.command("upgrade")
+@click.pass_context
+def db_upgrade(ctx: click.Context) -> None:
+    """Upgrade core, then each enabled module's branch in dependency order."""
+
+    async def action(instance: Instance) -> list[str]:
+        return await instance.migrator.upgrade()
+
+    targets = run(_with_instance(get_config(ctx), action))
+    click.echo(f"upgraded: {', '.join(targets)}")
+
+
+@db.command("current")
+@click.pass_context
+def db_current(ctx: click.Context) -> None:
+    """Show each branch's revision in the database and in the code."""
+
+    async def action(instance: Instance) -> dict[str, dict[str, Any]]:
+        return await instance.migrator.status()
+
+    status = run(_with_instance(get_config(ctx), action))
+    table = Table("branch", "enabled", "database", "code head", "state")
+    for label, row in status.items():
+        state = "up to date" if row["current"] == row["head"] else "behind"
+        if not row["enabled"]:
+            state = "disabled (left untouched)"
+        table.add_row(
+            label,
+            "yes" if row["enabled"] else "no",
+            row["current"] or "-",
+            row["head"] or "-",
+            state,
+        )
+    Console().print(table)
+
+
+@cli.command("modules")
+@click.pass_context
+def modules_command(ctx: click.Context) -> None:
+    """List installed modules: name, version, enabled, distribution."""
+    config = get_config(ctx)
+    instance = Instance(config)
+    table = Table("name", "version", "enabled", "distribution", "label")
+    enabled = {m.name: m for m in instance.modules}
+    for name, installed in sorted(instance.installed.items()):
+        info = enabled[name] if name in enabled else None
+        version = info.version if info else installed.entry_point.dist.version  # type: ignore[union-attr]
+        label = info.label if info else ""
+        table.add_row(name, version, "yes" if info else "no", installed.distribution, label)
+    Console().print(table)
+
+
+@cli.group()
+def graphql() -> None:
+    """The GraphQL schema contract."""
+
+
+@graphql.command("export")
+@click.pass_context
+def graphql_export(ctx: click.Context) -> None:
+    """Print the SDL of the schema with the enabled modules."""
+    from strawberry.printer import print_schema
+
+    click.echo(print_schema(Instance(get_config(ctx)).schema))
+
+
+@cli.command()
+@click.option("--size", default=DEFAULT_DEMO_SIZE, show_default=True, help="Records per module.")
+@click.pass_context
+def demo(ctx: click.Context, size: int) -> None:
+    """Add deterministic demo data from every enabled module."""
+
+    async def action(instance: Instance) -> None:
+        await call_event(instance.pm, "load_demo_data", instance=instance, size=size)
+
+    run(_with_instance(get_config(ctx), action))
+    click.echo("demo data loaded")
+
+
+def main() -> None:
+    cli(obj={})

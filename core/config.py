@@ -1,0 +1,270 @@
+"""Instance configuration: `ncen.toml` overridden by `NCEN_*` environment variables.
+
+Every key is declared once in `SETTINGS`; a key that is unknown, of the wrong type or out of
+range is refused with a `ConfigError` naming it, so a typo never silently falls back to a default.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from core.errors import ConfigError
+
+BUILTIN_MODULES = ("seizures", "suspects", "companies", "icomm", "update_manager")
+CONFIG_ENV = "NCEN_CONFIG"
+_LANGUAGE = re.compile(r"^[a-z]{2,3}$")
+_MODULE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class GraphQLSettings:
+    max_depth: int = 15
+    max_aliases: int = 30
+    max_tokens: int = 4000
+    max_page_size: int = 200
+    introspection: bool = True
+    ide: bool = True
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+
+
+@dataclass(frozen=True)
+class OutboxSettings:
+    batch_size: int = 500
+    poll_interval: float = 1.0
+    max_attempts: int = 8
+    retry_base_delay: float = 2.0
+    lease_seconds: float = 60.0
+
+
+@dataclass(frozen=True)
+class Config:
+    data_dir: Path
+    database_url: str
+    modules: tuple[str, ...] = BUILTIN_MODULES
+    languages: tuple[str, ...] = ("en", "fr", "es", "ar", "ru")
+    default_language: str = "en"
+    country: str = "XX"
+    graphql: GraphQLSettings = field(default_factory=GraphQLSettings)
+    server: ServerSettings = field(default_factory=ServerSettings)
+    outbox: OutboxSettings = field(default_factory=OutboxSettings)
+    source: str = "defaults"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def search_dir(self) -> Path:
+        return self.data_dir / "search"
+
+
+# --- value parsers: each takes the raw value (TOML value or env string) and the key -----------
+
+
+def _as_int(minimum: int, maximum: int) -> Callable[[Any, str], int]:
+    def parse(value: Any, key: str) -> int:
+        if isinstance(value, str):
+            try:
+                value = int(value.strip())
+            except ValueError:
+                raise ConfigError(f"{key}: expected an integer, got {value!r}") from None
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{key}: expected an integer, got {value!r}")
+        if not minimum <= value <= maximum:
+            raise ConfigError(f"{key}: must be between {minimum} and {maximum}, got {value}")
+        return value
+
+    return parse
+
+
+def _as_float(minimum: float, maximum: float) -> Callable[[Any, str], float]:
+    def parse(value: Any, key: str) -> float:
+        try:
+            number = float(value.strip() if isinstance(value, str) else value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{key}: expected a number, got {value!r}") from None
+        if isinstance(value, bool) or not minimum <= number <= maximum:
+            raise ConfigError(f"{key}: must be between {minimum} and {maximum}, got {value!r}")
+        return number
+
+    return parse
+
+
+def _as_bool(value: Any, key: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in {"1", "true", "yes", "on"}:
+        return True
+    if isinstance(value, str) and value.strip().lower() in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{key}: expected true or false, got {value!r}")
+
+
+def _as_str(value: Any, key: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{key}: expected a non-empty string, got {value!r}")
+    return value.strip()
+
+
+def _as_list(item: Callable[[Any, str], str]) -> Callable[[Any, str], tuple[str, ...]]:
+    def parse(value: Any, key: str) -> tuple[str, ...]:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if not isinstance(value, list):
+            raise ConfigError(f"{key}: expected a list, got {value!r}")
+        items = tuple(item(v, key) for v in value)
+        if len(set(items)) != len(items):
+            raise ConfigError(
+                f"{key}: lists {sorted({i for i in items if items.count(i) > 1})} twice"
+            )
+        return items
+
+    return parse
+
+
+def _module_name(value: Any, key: str) -> str:
+    name = _as_str(value, key)
+    if not _MODULE_NAME.match(name):
+        raise ConfigError(f"{key}: {name!r} is not a valid module name")
+    return name
+
+
+def _language(value: Any, key: str) -> str:
+    code = _as_str(value, key).lower()
+    if not _LANGUAGE.match(code):
+        raise ConfigError(f"{key}: {value!r} is not an ISO 639 language code")
+    return code
+
+
+def _country(value: Any, key: str) -> str:
+    """ISO 3166 alpha-2; the user-assigned XA-XZ range is accepted for test and demo instances."""
+    import pycountry
+
+    code = _as_str(value, key).upper()
+    if re.fullmatch(r"X[A-Z]", code) or pycountry.countries.get(alpha_2=code) is not None:
+        return code
+    raise ConfigError(f"{key}: {value!r} is not an ISO 3166 alpha-2 country code")
+
+
+def _database_url(value: Any, key: str) -> str:
+    url = _as_str(value, key)
+    if not url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+        raise ConfigError(
+            f"{key}: {url.split('://')[0]!r} is not supported; use sqlite+aiosqlite:///PATH "
+            "or postgresql+asyncpg://USER:PASSWORD@HOST/DB"
+        )
+    return url
+
+
+# section -> key -> parser; "ncen" is the top-level section.
+SETTINGS: dict[str, dict[str, Callable[[Any, str], Any]]] = {
+    "ncen": {
+        "data_dir": _as_str,
+        "database_url": _database_url,
+        "modules": _as_list(_module_name),
+        "languages": _as_list(_language),
+        "default_language": _language,
+        "country": _country,
+    },
+    "graphql": {
+        "max_depth": _as_int(2, 100),
+        "max_aliases": _as_int(1, 1000),
+        "max_tokens": _as_int(100, 100_000),
+        "max_page_size": _as_int(1, 10_000),
+        "introspection": _as_bool,
+        "ide": _as_bool,
+    },
+    "server": {"host": _as_str, "port": _as_int(1, 65535), "workers": _as_int(1, 64)},
+    "outbox": {
+        "batch_size": _as_int(1, 100_000),
+        "poll_interval": _as_float(0.01, 60.0),
+        "max_attempts": _as_int(1, 100),
+        "retry_base_delay": _as_float(0.0, 3600.0),
+        "lease_seconds": _as_float(1.0, 86_400.0),
+    },
+}
+
+
+def _env_name(section: str, key: str) -> str:
+    return f"NCEN_{key.upper()}" if section == "ncen" else f"NCEN_{section.upper()}_{key.upper()}"
+
+
+def _read_file(path: Path) -> dict[str, dict[str, Any]]:
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} does not exist") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+    top = raw.pop("ncen", None)
+    if raw:
+        raise ConfigError(
+            f"unknown top-level table(s) {sorted(raw)}: everything lives under [ncen]"
+        )
+    if not isinstance(top, dict):
+        raise ConfigError(f"config file {path} has no [ncen] table")
+    sections: dict[str, dict[str, Any]] = {"ncen": {}}
+    for key, value in top.items():
+        if isinstance(value, dict):
+            if key not in SETTINGS or key == "ncen":
+                raise ConfigError(f"unknown config table [ncen.{key}]")
+            sections[key] = value
+        else:
+            sections["ncen"][key] = value
+    return sections
+
+
+def load_config(path: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Config:
+    """Read the config file (if any) and apply `NCEN_*` overrides; raise ConfigError if bad."""
+    environ = os.environ if environ is None else environ
+    path = path or environ.get(CONFIG_ENV)
+    sections: dict[str, dict[str, Any]] = {}
+    source = "defaults"
+    if path:
+        sections = _read_file(Path(path))
+        source = str(path)
+
+    values: dict[str, dict[str, Any]] = {name: {} for name in SETTINGS}
+    for section, given in sections.items():
+        for key, value in given.items():
+            parser = SETTINGS[section].get(key)
+            dotted = f"ncen.{key}" if section == "ncen" else f"ncen.{section}.{key}"
+            if parser is None:
+                raise ConfigError(f"unknown config key {dotted}")
+            values[section][key] = parser(value, dotted)
+    for section, parsers in SETTINGS.items():
+        for key, parser in parsers.items():
+            env_name = _env_name(section, key)
+            if env_name in environ:
+                values[section][key] = parser(environ[env_name], env_name)
+
+    top = values["ncen"]
+    data_dir = Path(top.pop("data_dir", "data")).expanduser().resolve()
+    database_url = top.pop("database_url", None) or f"sqlite+aiosqlite:///{data_dir / 'ncen.db'}"
+    config = Config(
+        data_dir=data_dir,
+        database_url=database_url,
+        graphql=GraphQLSettings(**values["graphql"]),
+        server=ServerSettings(**values["server"]),
+        outbox=OutboxSettings(**values["outbox"]),
+        source=source,
+        **top,
+    )
+    if config.default_language not in config.languages:
+        raise ConfigError(
+            f"ncen.default_language: {config.default_language!r} is not one of "
+            f"ncen.languages {list(config.languages)}"
+        )
+    return config

@@ -1,0 +1,1 @@
+"""GraphQL composition: the one schema over core and the enabled modules."""

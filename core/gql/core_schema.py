@@ -1,0 +1,63 @@
+"""Fields that core adds to every schema, whatever modules are enabled."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+import core
+from core.gql.context import Context
+from core.gql.contribution import GraphQLContribution
+from core.hookspecs import hookimpl
+from core.plugins import resolve
+
+
+@strawberry.type(name="Module", description="An enabled module of this instance.")
+class ModuleType:
+    name: str
+    version: str
+    label: str
+    requires: list[str]
+
+
+@strawberry.type(description="Liveness of the instance.")
+class Health:
+    ok: bool
+    version: str
+    country: str
+
+
+@strawberry.type
+class CoreQuery:
+    # A plain resolver rather than `relay.node()`, whose field extension mutates the shared field
+    # and so cannot serve two schemas (instances) in one process.
+    @strawberry.field(
+        description="Any record by its global id; null when it does not exist or is not visible."
+    )
+    async def node(self, info: Info[Context, None], id: relay.GlobalID) -> relay.Node | None:
+        definition = info.schema.get_type_by_name(id.type_name)
+        origin = getattr(definition, "origin", None)
+        if not (isinstance(origin, type) and issubclass(origin, relay.Node)):
+            return None
+        return await resolve(origin.resolve_node(id.node_id, info=info, required=False))
+
+    @strawberry.field(description="The modules enabled on this instance, in dependency order.")
+    def modules(self, info: Info[Context, None]) -> list[ModuleType]:
+        return [
+            ModuleType(name=m.name, version=m.version, label=m.label, requires=list(m.requires))
+            for m in info.context.instance.modules
+        ]
+
+    @strawberry.field(description="Cheap liveness check; readiness is served at /readyz.")
+    def health(self, info: Info[Context, None]) -> Health:
+        instance = info.context.instance
+        return Health(ok=True, version=core.__version__, country=instance.config.country)
+
+
+class CoreGraphQLPlugin:
+    """Core's own contribution, registered through the same hook as modules."""
+
+    @hookimpl
+    def register_graphql(self) -> GraphQLContribution:
+        return GraphQLContribution(queries=[CoreQuery])

@@ -1,0 +1,75 @@
+"""Compose the one GraphQL schema from core's and the enabled modules' contributions."""
+
+from __future__ import annotations
+
+import pluggy
+import strawberry
+from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
+
+from core.config import GraphQLSettings
+from core.errors import SchemaCompositionError
+from core.gql.contribution import GraphQLContribution
+from core.gql.entity import Entity
+from core.gql.security import security_extensions
+from core.plugins import collect
+
+
+def _type_name(cls: type) -> str:
+    definition = getattr(cls, "__strawberry_definition__", None)
+    if definition is None:
+        raise SchemaCompositionError(f"{cls.__qualname__} is not a strawberry type")
+    return definition.name
+
+
+def _check_unique_fields(kind: str, types: list[tuple[str, type]]) -> None:
+    owners: dict[str, str] = {}
+    for plugin, cls in types:
+        for field in cls.__strawberry_definition__.fields:
+            if field.name in owners:
+                raise SchemaCompositionError(
+                    f"{kind} field {field.name!r} is contributed by both "
+                    f"{owners[field.name]!r} and {plugin!r}"
+                )
+            owners[field.name] = plugin
+
+
+def _check_unique_types(types: list[tuple[str, type]]) -> None:
+    owners: dict[str, tuple[str, type]] = {}
+    for plugin, cls in types:
+        name = _type_name(cls)
+        if name in owners and owners[name][1] is not cls:
+            raise SchemaCompositionError(
+                f"GraphQL type {name!r} is contributed by both {owners[name][0]!r} and {plugin!r}"
+            )
+        owners[name] = (plugin, cls)
+
+
+def build_schema(pm: pluggy.PluginManager, settings: GraphQLSettings) -> strawberry.Schema:
+    queries: list[tuple[str, type]] = []
+    mutations: list[tuple[str, type]] = []
+    types: list[tuple[str, type]] = []
+    for plugin, contribution in collect(pm, "register_graphql"):
+        if not isinstance(contribution, GraphQLContribution):
+            raise SchemaCompositionError(
+                f"{plugin!r}: register_graphql must return a GraphQLContribution"
+            )
+        queries += [(plugin, cls) for cls in contribution.queries]
+        mutations += [(plugin, cls) for cls in contribution.mutations]
+        types += [(plugin, cls) for cls in contribution.types]
+    _check_unique_fields("Query", queries)
+    _check_unique_fields("Mutation", mutations)
+    _check_unique_types(queries + mutations + types)
+
+    query = merge_types("Query", tuple(cls for _, cls in queries))
+    mutation = merge_types("Mutation", tuple(cls for _, cls in mutations)) if mutations else None
+    try:
+        return strawberry.Schema(
+            query=query,
+            mutation=mutation,
+            types=[Entity, *(cls for _, cls in types)],
+            extensions=security_extensions(settings),
+            config=StrawberryConfig(relay_max_results=settings.max_page_size),
+        )
+    except Exception as exc:  # strawberry reports clashes of nested types here
+        raise SchemaCompositionError(f"the combined schema cannot be built: {exc}") from exc

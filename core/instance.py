@@ -1,0 +1,97 @@
+"""One running ncen instance: its config, modules, database, schema and outbox relay.
+
+Nothing here is global, so tests build several instances with different module sets side by side.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cached_property
+
+import strawberry
+
+from core.config import Config
+from core.db import Database
+from core.errors import MigrationError, ModuleLoadError
+from core.gql.core_schema import CoreGraphQLPlugin
+from core.gql.schema import build_schema
+from core.migrate import MigrationBranch, Migrator
+from core.module import Module, ModuleInfo
+from core.outbox import OutboxRelay, handler_table
+from core.plugins import call_event, collect, load_modules
+
+
+def core_plugins() -> list[tuple[str, object]]:
+    """Core features that cannot be disabled, registered as plugins like any module."""
+    return [("core.graphql", CoreGraphQLPlugin())]
+
+
+class Instance:
+    def __init__(self, config: Config, *, extra_modules: Sequence[Module] = ()) -> None:
+        self.config = config
+        loaded = load_modules(config.modules, extra=extra_modules, core_plugins=core_plugins())
+        self.pm = loaded.pm
+        self.modules: tuple[ModuleInfo, ...] = loaded.modules
+        self.installed = loaded.installed
+        self._check_models()
+        self.db = Database(config.database_url)
+        self.migrator = Migrator(
+            self.db, self._migration_branches(), [m.name for m in self.modules]
+        )
+        handlers = [
+            (plugin, handler)
+            for plugin, answer in collect(self.pm, "register_outbox_handlers")
+            for handler in answer
+        ]
+        self.outbox = OutboxRelay(self.db, handler_table(handlers), config.outbox)
+        self.started = False
+
+    def _migration_branches(self) -> list[MigrationBranch]:
+        branches = []
+        for name, module in sorted(self.installed.items()):
+            path = module.migrations_path()
+            if path is not None:
+                branches.append(MigrationBranch(label=name, path=path))
+        return branches
+
+    def _check_models(self) -> None:
+        names = {m.name for m in self.modules}
+        for plugin_name, models in collect(self.pm, "register_models"):
+            prefix = f"{plugin_name}_" if plugin_name in names else "core_"
+            for model in models:
+                table = getattr(model, "__tablename__", None)
+                if not isinstance(table, str) or not table.startswith(prefix):
+                    raise ModuleLoadError(
+                        f"module {plugin_name!r} declares table {table!r} outside its prefix "
+                        f"{prefix!r}"
+                    )
+
+    @cached_property
+    def schema(self) -> strawberry.Schema:
+        return build_schema(self.pm, self.config.graphql)
+
+    @property
+    def module_names(self) -> list[str]:
+        return [m.name for m in self.modules]
+
+    def is_enabled(self, name: str) -> bool:
+        return name in self.module_names
+
+    async def start(self) -> None:
+        """Refuse to serve on a schema that is behind the code; then start background work."""
+        pending = await self.migrator.pending()
+        if pending:
+            raise MigrationError(
+                f"database schema is behind for {pending}: run `ncen db upgrade` first"
+            )
+        _ = self.schema
+        await call_event(self.pm, "on_startup", instance=self)
+        await self.outbox.start()
+        self.started = True
+
+    async def stop(self) -> None:
+        await self.outbox.stop()
+        if self.started:
+            await call_event(self.pm, "on_shutdown", instance=self)
+        self.started = False
+        await self.db.dispose()

@@ -1,0 +1,1 @@
+"""Business entities of interest to customs."""

@@ -1,0 +1,1 @@
+"""Messages between users and with connected instances and the global database."""

@@ -1,0 +1,1 @@
+"""The principal database of seizures and offences."""

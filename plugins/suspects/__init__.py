@@ -1,0 +1,1 @@
+"""Suspect persons, their identity documents and means of conveyance."""

@@ -1,0 +1,1 @@
+"""Signed, versioned updates with backup and rollback."""

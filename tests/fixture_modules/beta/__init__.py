@@ -1,0 +1,1 @@
+"""A test module that requires `alpha` and adds one query field."""
