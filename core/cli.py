@@ -12,8 +12,8 @@ from typing import Any, TypeVar
 
 import click
 from rich.console import Console
-from sqlalchemy.exc import DBAPIError
 from rich.table import Table
+from sqlalchemy.exc import DBAPIError
 
 from core import __version__
 from core.config import CONFIG_ENV, Config, load_config
@@ -204,7 +204,7 @@ def modules_command(ctx: click.Context) -> None:
     table = Table("name", "version", "enabled", "distribution", "label")
     enabled = {m.name: m for m in instance.modules}
     for name, installed in sorted(instance.installed.items()):
-        info = enabled[name] if name in enabled else None
+        info = enabled.get(name)
         version = info.version if info else installed.entry_point.dist.version  # type: ignore[union-attr]
         label = info.label if info else ""
         table.add_row(name, version, "yes" if info else "no", installed.distribution, label)

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
+    from core.gql.contribution import GraphQLContribution
     from core.instance import Instance
     from core.outbox import OutboxHandler
-    from core.gql.contribution import GraphQLContribution
 
 hookspec = pluggy.HookspecMarker("ncen")
 hookimpl = pluggy.HookimplMarker("ncen")

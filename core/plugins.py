@@ -108,7 +108,9 @@ def _check_core_version(info: ModuleInfo) -> None:
     try:
         spec = SpecifierSet(info.core)
     except InvalidSpecifier:
-        raise ModuleLoadError(f"module {info.name!r} declares an invalid core range {info.core!r}")
+        raise ModuleLoadError(
+            f"module {info.name!r} declares an invalid core range {info.core!r}"
+        ) from None
     if Version(core.__version__) not in spec:
         raise ModuleLoadError(
             f"module {info.name!r} {info.version} needs ncen core {info.core}, "
