@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cached_property
+from typing import Any
 
 import strawberry
 
@@ -45,6 +46,8 @@ class Instance:
         ]
         self.outbox = OutboxRelay(self.db, handler_table(handlers), config.outbox)
         self.started = False
+        # Per-instance state that plugins keep between hooks (never module-level globals).
+        self.state: dict[str, Any] = {}
 
     def _migration_branches(self) -> list[MigrationBranch]:
         branches = []
