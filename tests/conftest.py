@@ -23,6 +23,8 @@ from core.module import Module
 from core.web import create_app
 
 POSTGRESQL_ENV = "NCEN_TEST_POSTGRESQL_URL"
+# Set by .ci/run: in CI a missing PostgreSQL URL is a failure, never a silent skip.
+REQUIRE_POSTGRESQL_ENV = "NCEN_REQUIRE_POSTGRESQL"
 ENGINES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)]
 
 
@@ -61,6 +63,10 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
         return
     base = os.environ.get(POSTGRESQL_ENV)
     if not base:
+        if os.environ.get(REQUIRE_POSTGRESQL_ENV):
+            pytest.fail(
+                f"{REQUIRE_POSTGRESQL_ENV} is set but {POSTGRESQL_ENV} is not", pytrace=False
+            )
         pytest.skip(f"{POSTGRESQL_ENV} is not set: no PostgreSQL server to test against")
     name, url = await _create_pg_database(base)
     try:
