@@ -9,8 +9,10 @@ PORT ?= 8000
 
 .PHONY: run test lint install install-dev bench clean
 
+# Debian's python3 lacks ensurepip without python3-venv: leave no half-made venv behind.
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
+	$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); \
+		echo 'cannot create $(VENV): on Debian/Ubuntu, apt-get install python3-venv' >&2; exit 1; }
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(VENV)/.installed: $(BIN)/python pyproject.toml
