@@ -1,11 +1,18 @@
 """Transactional outbox: rows written with the business data, dispatched after commit.
 
-Delivery is at least once: a row is claimed under a lease, handed to the handler of its topic,
-then marked done. A crash before the mark leaves the row to be claimed again when the lease ends,
-so handlers are idempotent on `OutboxEvent.id` (the search index replaces documents by id; icomm
-de-duplicates by message id). Failed batches are retried with exponential backoff and end in the
-`dead` state after `max_attempts`, where `ncen outbox` shows them. Rows whose topic has no handler
-(a disabled module's) stay pending and are dispatched when the module is enabled again.
+Delivery is at least once. The relay claims ready rows under a lease (`available_at` moved to the
+lease end, `attempts` + 1) in one short transaction, runs the handlers, then records the outcome
+only if it still holds that lease. A relay that dies mid-batch leaves its rows pending; they are
+claimed again when the lease ends. Handlers are therefore idempotent on `OutboxEvent.id`, which
+makes the *effect* exactly once (the search index replaces documents by id; icomm de-duplicates
+by message id).
+
+Claims use `FOR UPDATE SKIP LOCKED` on PostgreSQL, so several app processes share the work and
+never dispatch a row twice while its lease is valid; on SQLite a claim is a `BEGIN IMMEDIATE`
+write transaction and each instance runs one relay. A failed batch is retried with exponential
+backoff and ends `dead` after `max_attempts` (`ncen outbox retry` revives it). Rows whose topic
+has no handler (a disabled module's) stay pending until the module is enabled again. Done rows
+are purged after `DONE_RETENTION`.
 """
 
 from __future__ import annotations
@@ -14,12 +21,12 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
-from collections import defaultdict
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import BigInteger, Index, Integer, String, Text, select, update
+from sqlalchemy import BigInteger, Index, Integer, String, Text, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -30,6 +37,11 @@ from core.errors import NcenError
 log = logging.getLogger("ncen.outbox")
 
 PENDING, DONE, DEAD = "pending", "done", "dead"
+STATES = (PENDING, DONE, DEAD)
+MAX_RETRY_DELAY = 3600.0  # seconds; keeps 2**attempts from overflowing a timedelta
+DONE_RETENTION = dt.timedelta(days=7)
+PURGE_EVERY = 3600.0  # seconds between two purges by a running relay
+_WRITTEN = "ncen_outbox_written"
 
 
 class OutboxRow(Base):
@@ -43,6 +55,7 @@ class OutboxRow(Base):
     status: Mapped[str] = mapped_column(String(10), default=PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Ready time: now for a new row, the lease end while claimed, the retry time after a failure.
     available_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -76,7 +89,7 @@ def enqueue(session: AsyncSession, topic: str, payload: dict[str, Any]) -> Outbo
     """Add an outbox row to the caller's transaction; it is dispatched only if that commits."""
     row = OutboxRow(topic=topic, payload=payload, status=PENDING, attempts=0)
     session.add(row)
-    session.info["ncen_outbox_written"] = True
+    session.info[_WRITTEN] = True
     return row
 
 
@@ -94,22 +107,35 @@ def handler_table(handlers: Sequence[tuple[str, OutboxHandler]]) -> dict[str, Ou
     return table
 
 
+def retry_delay(settings: OutboxSettings, attempts: int) -> float:
+    """Seconds before the next try after failed attempt number `attempts` (1, 2, 4, ... x base)."""
+    return min(settings.retry_base_delay * 2.0 ** min(attempts - 1, 32), MAX_RETRY_DELAY)
+
+
 class OutboxRelay:
-    """Claims ready rows in batches, dispatches them per topic, and records the outcome."""
+    """Claims ready rows in batches, dispatches them per handler, and records the outcome."""
 
     def __init__(
-        self, db: Database, handlers: dict[str, OutboxHandler], settings: OutboxSettings
+        self,
+        db: Database,
+        handlers: dict[str, OutboxHandler],
+        settings: OutboxSettings,
+        *,
+        retention: dt.timedelta | None = DONE_RETENTION,
     ) -> None:
         self.db = db
         self.handlers = handlers
         self.settings = settings
+        self.retention = retention
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
+        self._next_purge = 0.0
         db.add_commit_listener(self._on_commit)
 
     def _on_commit(self, session: AsyncSession) -> None:
-        if session.info.pop("ncen_outbox_written", False):
+        """Wake at once after a commit of this process that wrote outbox rows (else: polling)."""
+        if session.info.pop(_WRITTEN, False):
             self._wake.set()
 
     def notify(self) -> None:
@@ -121,26 +147,30 @@ class OutboxRelay:
             self._task = asyncio.create_task(self._run(), name="ncen-outbox-relay")
 
     async def stop(self) -> None:
+        """Let the batch in flight finish (bounded by the lease), then end the loop."""
         self._stopping = True
         self._wake.set()
         if self._task is not None:
-            await self._task
-            self._task = None
+            task, self._task = self._task, None
+            await task
 
     async def _run(self) -> None:
         while not self._stopping:
+            # Cleared before claiming, so a commit during the batch is not missed.
+            self._wake.clear()
             try:
-                handled = await self.run_once()
+                taken = await self.run_once()
+                if not taken:
+                    await self._purge_if_due()
             except Exception:  # the relay must outlive a broken database moment
                 log.exception("outbox relay iteration failed")
-                handled = 0
-            if handled:
-                continue
-            self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.settings.poll_interval)
+                taken = 0
+            if not taken:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self.settings.poll_interval)
 
-    async def _claim(self) -> list[OutboxRow]:
+    async def _claim(self) -> tuple[list[OutboxRow], dt.datetime]:
+        """Take up to batch_size ready rows under a new lease; return them and the lease end."""
         now = utcnow()
         lease_end = now + dt.timedelta(seconds=self.settings.lease_seconds)
         async with self.db.transaction() as session:
@@ -157,58 +187,79 @@ class OutboxRelay:
             if not self.db.is_sqlite:
                 query = query.with_for_update(skip_locked=True)
             rows = list((await session.scalars(query)).all())
+            claimed = []
             for row in rows:
+                if row.attempts >= self.settings.max_attempts:
+                    # Every lease so far ended without an outcome: the relay keeps dying on it.
+                    row.status = DEAD
+                    row.last_error = f"no outcome after {row.attempts} attempts (relay died?)"
+                    continue
                 row.attempts += 1
                 row.available_at = lease_end
-        return rows
+                claimed.append(row)
+        return claimed, lease_end
 
     async def run_once(self) -> int:
         """Claim and dispatch one batch; return the number of rows taken."""
-        rows = await self._claim()
+        rows, lease_end = await self._claim()
         if not rows:
             return 0
-        by_handler: dict[int, tuple[OutboxHandler, list[OutboxRow]]] = {}
+        batches: dict[int, tuple[OutboxHandler, list[OutboxRow]]] = {}
         for row in rows:
             handler = self.handlers[row.topic]
-            by_handler.setdefault(id(handler), (handler, []))[1].append(row)
-        outcomes: dict[str, list[int]] = defaultdict(list)
-        errors: dict[int, str] = {}
-        for handler, batch in by_handler.values():
-            events = [OutboxEvent(r.id, r.topic, r.payload, r.attempts) for r in batch]
-            try:
-                await handler.handle(events)
-                outcomes[DONE].extend(r.id for r in batch)
-            except Exception as exc:
+            batches.setdefault(id(handler), (handler, []))[1].append(row)
+        done: list[int] = []
+        failed: list[tuple[OutboxRow, str]] = []
+        for handler, batch in batches.values():
+            error = await self._dispatch(handler, batch, lease_end)
+            if error is None:
+                done.extend(r.id for r in batch)
+            else:
                 log.warning(
-                    "outbox handler %s failed on %d rows: %r", handler.name, len(batch), exc
+                    "outbox handler %s failed on %d rows: %s", handler.name, len(batch), error
                 )
-                for r in batch:
-                    errors[r.id] = f"{type(exc).__name__}: {exc}"[:2000]
-        await self._record(rows, outcomes[DONE], errors)
+                failed.extend((r, error) for r in batch)
+        await self._record(done, failed, lease_end)
         return len(rows)
 
-    async def _record(self, rows: list[OutboxRow], done: list[int], errors: dict[int, str]) -> None:
+    async def _dispatch(
+        self, handler: OutboxHandler, batch: list[OutboxRow], lease_end: dt.datetime
+    ) -> str | None:
+        """Run one handler within the lease; return an error text, or None on success."""
+        events = [OutboxEvent(r.id, r.topic, r.payload, r.attempts) for r in batch]
+        remaining = (lease_end - utcnow()).total_seconds()
+        try:
+            async with asyncio.timeout(max(remaining, 0.0)) as deadline:
+                await handler.handle(events)
+        except Exception as exc:
+            if isinstance(exc, TimeoutError) and deadline.expired():
+                return (
+                    f"handler still running when its lease ended ({self.settings.lease_seconds}s)"
+                )
+            return f"{type(exc).__name__}: {exc}"[:2000]
+        return None
+
+    async def _record(
+        self, done: list[int], failed: list[tuple[OutboxRow, str]], lease_end: dt.datetime
+    ) -> None:
+        """Write outcomes, but only for rows still under our lease (no one re-claimed them)."""
         now = utcnow()
+        ours = (OutboxRow.status == PENDING, OutboxRow.available_at == lease_end)
         async with self.db.transaction() as session:
             if done:
                 await session.execute(
                     update(OutboxRow)
-                    .where(OutboxRow.id.in_(done))
+                    .where(OutboxRow.id.in_(done), *ours)
                     .values(status=DONE, done_at=now, last_error=None)
                 )
-            for row in rows:
-                if row.id not in errors:
-                    continue
+            for row, error in failed:
                 if row.attempts >= self.settings.max_attempts:
-                    values = {"status": DEAD, "last_error": errors[row.id]}
+                    values: dict[str, Any] = {"status": DEAD, "last_error": error}
                 else:
-                    delay = self.settings.retry_base_delay * 2 ** (row.attempts - 1)
-                    values = {
-                        "available_at": now + dt.timedelta(seconds=delay),
-                        "last_error": errors[row.id],
-                    }
+                    delay = dt.timedelta(seconds=retry_delay(self.settings, row.attempts))
+                    values = {"available_at": now + delay, "last_error": error}
                 await session.execute(
-                    update(OutboxRow).where(OutboxRow.id == row.id).values(**values)
+                    update(OutboxRow).where(OutboxRow.id == row.id, *ours).values(**values)
                 )
 
     async def drain(self) -> int:
@@ -217,3 +268,55 @@ class OutboxRelay:
         while taken := await self.run_once():
             total += taken
         return total
+
+    async def _purge_if_due(self) -> None:
+        if self.retention is None or time.monotonic() < self._next_purge:
+            return
+        self._next_purge = time.monotonic() + PURGE_EVERY
+        purged = await purge_done(self.db, self.retention)
+        if purged:
+            log.info("outbox: purged %d done rows older than %s", purged, self.retention)
+
+
+async def purge_done(db: Database, older_than: dt.timedelta) -> int:
+    """Delete done rows finished more than `older_than` ago; pending and dead rows are kept."""
+    cutoff = utcnow() - older_than
+    async with db.transaction() as session:
+        result = await session.execute(
+            delete(OutboxRow).where(OutboxRow.status == DONE, OutboxRow.done_at < cutoff)
+        )
+    return result.rowcount or 0
+
+
+async def retry_dead(db: Database, topic: str | None = None) -> int:
+    """Move dead rows (of one topic, or all) back to pending with a fresh set of attempts."""
+    query = update(OutboxRow).where(OutboxRow.status == DEAD)
+    if topic is not None:
+        query = query.where(OutboxRow.topic == topic)
+    async with db.transaction() as session:
+        result = await session.execute(
+            query.values(status=PENDING, attempts=0, available_at=utcnow())
+        )
+    return result.rowcount or 0
+
+
+@dataclass(frozen=True)
+class TopicState:
+    """One line of `ncen outbox status`: rows of a topic in a state."""
+
+    topic: str
+    status: str
+    count: int
+    oldest: dt.datetime  # created_at of the oldest row
+
+
+async def status_counts(db: Database) -> list[TopicState]:
+    """Counts per topic and state, with each group's oldest creation time."""
+    query = (
+        select(OutboxRow.topic, OutboxRow.status, func.count(), func.min(OutboxRow.created_at))
+        .group_by(OutboxRow.topic, OutboxRow.status)
+        .order_by(OutboxRow.topic, OutboxRow.status)
+    )
+    async with db.session() as session:
+        rows = (await session.execute(query)).all()
+    return [TopicState(*row) for row in rows]

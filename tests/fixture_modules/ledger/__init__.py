@@ -1,0 +1,1 @@
+"""Test module `ledger`: business rows with outbox rows, and an idempotent consumer of them."""

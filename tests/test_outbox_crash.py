@@ -1,0 +1,97 @@
+"""Nothing lost: a process killed between commit and dispatch, or between a handler's effect and
+the mark `done`, leaves a row that a restarted instance delivers; the idempotent consumer ends
+with exactly one effect (acceptance test of issue 2, item 6)."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from core.db import utcnow
+from core.instance import Instance
+from core.outbox import DONE, PENDING, OutboxRow
+from tests.conftest import make_config
+from tests.fixture_modules.ledger.module import LedgerModule, effects
+
+ROOT = Path(__file__).resolve().parent.parent
+
+pytestmark = pytest.mark.slow
+
+
+async def run_child(database_url: str, data_dir: Path, scenario: str) -> None:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "tests.outbox_crash_child",
+        database_url,
+        str(data_dir),
+        scenario,
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await proc.communicate()
+    assert proc.returncode == -signal.SIGKILL, (proc.returncode, out, err.decode())
+
+
+async def outbox_rows(instance: Instance) -> list[OutboxRow]:
+    async with instance.db.session() as session:
+        return list((await session.scalars(select(OutboxRow))).all())
+
+
+async def restart(database_url: str, data_dir: Path) -> tuple[Instance, LedgerModule]:
+    """A fresh instance over the same database, with a consumer that does not crash."""
+    module = LedgerModule()
+    instance = Instance(make_config(database_url, data_dir, ["ledger"]), extra_modules=[module])
+    module.bind(instance.db)
+    return instance, module
+
+
+async def test_killed_after_commit_row_is_dispatched_once_after_restart(
+    database_url: str, tmp_path: Path
+) -> None:
+    data_dir = tmp_path / "data"
+    await run_child(database_url, data_dir, "after-commit")
+
+    instance, module = await restart(database_url, data_dir)
+    try:
+        [row] = await outbox_rows(instance)
+        assert (row.status, row.attempts) == (PENDING, 0)  # committed, never dispatched
+        assert await effects(instance.db) == {}
+        assert await instance.outbox.drain() == 1
+        assert await instance.outbox.drain() == 0
+        assert module.deliveries == [row.id]
+        assert await effects(instance.db) == {row.payload["entry_id"]: 1}
+        [row] = await outbox_rows(instance)
+        assert (row.status, row.attempts) == (DONE, 1)
+    finally:
+        await instance.stop()
+
+
+async def test_killed_after_effect_before_done_is_redelivered_with_one_effect(
+    database_url: str, tmp_path: Path
+) -> None:
+    data_dir = tmp_path / "data"
+    await run_child(database_url, data_dir, "after-effect")
+
+    instance, module = await restart(database_url, data_dir)
+    try:
+        [row] = await outbox_rows(instance)
+        entry_id = row.payload["entry_id"]
+        # The effect was applied, but the row is still claimed by the dead process.
+        assert (row.status, row.attempts) == (PENDING, 1)
+        assert await effects(instance.db) == {entry_id: 1}
+
+        await asyncio.sleep(max((row.available_at - utcnow()).total_seconds(), 0) + 0.01)
+        assert await instance.outbox.drain() == 1
+        assert module.deliveries == [row.id]  # delivered again after the lease ended ...
+        assert await effects(instance.db) == {entry_id: 1}  # ... with still one effect
+        [row] = await outbox_rows(instance)
+        assert (row.status, row.attempts) == (DONE, 2)
+    finally:
+        await instance.stop()
