@@ -5,10 +5,12 @@ from __future__ import annotations
 import strawberry
 from strawberry import relay
 from strawberry.types import Info
+from strawberry.types.base import StrawberryObjectDefinition
 
 import core
 from core.gql.context import Context
 from core.gql.contribution import GraphQLContribution
+from core.gql.errors import InputError
 from core.hookspecs import hookimpl
 from core.plugins import resolve
 
@@ -31,16 +33,29 @@ class Health:
 @strawberry.type
 class CoreQuery:
     # A plain resolver rather than `relay.node()`, whose field extension mutates the shared field
-    # and so cannot serve two schemas (instances) in one process.
+    # and so cannot serve two schemas (instances) in one process. The id is taken as a plain
+    # `ID` (the same SDL as `GlobalID`) and decoded here, so that a malformed id is the client's
+    # INVALID_INPUT error rather than a masked internal one.
     @strawberry.field(
-        description="Any record by its global id; null when it does not exist or is not visible."
+        description=(
+            "Any record by its global id; null when it does not exist, is not visible, or names "
+            "a type that is not a record type. A malformed id is an INVALID_INPUT error."
+        )
     )
-    async def node(self, info: Info[Context, None], id: relay.GlobalID) -> relay.Node | None:
-        definition = info.schema.get_type_by_name(id.type_name)
+    async def node(self, info: Info[Context, None], id: strawberry.ID) -> relay.Node | None:
+        try:
+            global_id = relay.GlobalID.from_id(id)
+        except relay.GlobalIDValueError:
+            raise InputError("not a valid global id", field="id") from None
+        definition = info.schema.get_type_by_name(global_id.type_name)
         origin = getattr(definition, "origin", None)
-        if not (isinstance(origin, type) and issubclass(origin, relay.Node)):
+        if (
+            not isinstance(definition, StrawberryObjectDefinition)
+            or definition.is_interface
+            or not (isinstance(origin, type) and issubclass(origin, relay.Node))
+        ):
             return None
-        return await resolve(origin.resolve_node(id.node_id, info=info, required=False))
+        return await resolve(origin.resolve_node(global_id.node_id, info=info, required=False))
 
     @strawberry.field(description="The modules enabled on this instance, in dependency order.")
     def modules(self, info: Info[Context, None]) -> list[ModuleType]:

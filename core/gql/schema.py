@@ -11,7 +11,7 @@ from core.config import GraphQLSettings
 from core.errors import SchemaCompositionError
 from core.gql.contribution import GraphQLContribution
 from core.gql.entity import Entity
-from core.gql.security import security_extensions
+from core.gql.security import NcenSchema, security_extensions
 from core.plugins import collect
 
 
@@ -64,12 +64,13 @@ def build_schema(pm: pluggy.PluginManager, settings: GraphQLSettings) -> strawbe
     query = merge_types("Query", tuple(cls for _, cls in queries))
     mutation = merge_types("Mutation", tuple(cls for _, cls in mutations)) if mutations else None
     try:
-        return strawberry.Schema(
+        return NcenSchema(
             query=query,
             mutation=mutation,
             types=[Entity, *(cls for _, cls in types)],
             extensions=security_extensions(settings),
             config=StrawberryConfig(relay_max_results=settings.max_page_size),
+            settings=settings,
         )
     except Exception as exc:  # strawberry reports clashes of nested types here
         raise SchemaCompositionError(f"the combined schema cannot be built: {exc}") from exc
