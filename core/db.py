@@ -35,6 +35,14 @@ JSONType = JSON().with_variant(JSONB(), "postgresql")
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
+# Column info tag for personal data. Everything that leaves the instance is filtered on it,
+# in one place; free-text columns that may hold names are tagged too ("possibly nominal").
+NOMINAL: dict[str, bool] = {"nominal": True}
+
+
+def is_nominal(column: Any) -> bool:
+    return bool(column.info.get("nominal"))
+
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from core.hookspecs import hookimpl
 from core.module import ModuleInfo
+
+if TYPE_CHECKING:
+    from core.instance import Instance
 
 
 class SeizuresModule:
@@ -12,6 +18,19 @@ class SeizuresModule:
         label="Seizures and offences",
         description="The principal database of seizures and offences.",
     )
+
+    @hookimpl
+    def register_models(self) -> list[type]:
+        from plugins.seizures.models import MODELS
+
+        return MODELS
+
+    @hookimpl
+    async def load_demo_data(self, instance: Instance, size: int) -> None:
+        from plugins.seizures import demo
+
+        async with instance.db.transaction() as session:
+            await demo.load(session, instance.config.country, size)
 
 
 module = SeizuresModule()

@@ -1,0 +1,43 @@
+"""Case references `<country>-<year>-<sequence>`: unique per instance and never reused.
+
+The counter row is incremented with one UPDATE ... RETURNING inside the caller's transaction, so
+concurrent writers serialise on that row (PostgreSQL) or on the write lock (SQLite); a rolled-back
+transaction gives its number back only if nothing committed after it, and a committed number is
+never handed out again, even when its case is deleted.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from plugins.seizures.models import ReferenceSequence
+
+
+async def next_reference(session: AsyncSession, country: str, year: int) -> str:
+    return (await reserve_references(session, country, year, 1))[0]
+
+
+async def reserve_references(
+    session: AsyncSession, country: str, year: int, count: int
+) -> list[str]:
+    """Hand out `count` consecutive references in one statement (bulk loads, demo data)."""
+    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    await session.execute(
+        insert(ReferenceSequence)
+        .values(country=country, year=year, last=0)
+        .on_conflict_do_nothing(index_elements=["country", "year"])
+    )
+    number = await session.scalar(
+        update(ReferenceSequence)
+        .where(ReferenceSequence.country == country, ReferenceSequence.year == year)
+        .values(last=ReferenceSequence.last + count)
+        .returning(ReferenceSequence.last)
+    )
+    return [format_reference(country, year, n) for n in range(number - count + 1, number + 1)]
+
+
+def format_reference(country: str, year: int, number: int) -> str:
+    return f"{country}-{year}-{number:06d}"
