@@ -7,7 +7,7 @@ DATA_DIR ?= data
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint install install-dev bench clean
+.PHONY: run test lint install install-dev bench clean schema
 
 # Debian's python3 lacks ensurepip without python3-venv: leave no half-made venv behind.
 $(BIN)/python:
@@ -40,6 +40,11 @@ test: install-dev lint
 
 bench: install-dev
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# The committed SDL with every built-in module: the defaults, whatever ncen.toml or NCEN_*
+# say locally. tests/test_schema_contract.py fails until this is re-run after an API change.
+schema: install
+	env -u NCEN_CONFIG -u NCEN_MODULES $(NCEN) graphql export > graphql/schema.graphql
 
 clean:
 	rm -rf $(VENV) $(DATA_DIR) .pytest_cache .ruff_cache
