@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from core.gql.contribution import GraphQLContribution
 from core.hookspecs import hookimpl
 from core.module import ModuleInfo
 
@@ -24,6 +25,13 @@ class SeizuresModule:
         from plugins.seizures.models import MODELS
 
         return MODELS
+
+    @hookimpl
+    def register_graphql(self) -> GraphQLContribution:
+        from plugins.seizures.queries import SeizureQuery
+        from plugins.seizures.types import Seizure
+
+        return GraphQLContribution(queries=[SeizureQuery], types=[Seizure])
 
     @hookimpl
     async def load_demo_data(self, instance: Instance, size: int) -> None:

@@ -1,0 +1,70 @@
+"""Relay-style connections with keyset cursors, shared by every module's list fields.
+
+Cursors are opaque (base64 of a JSON list of the sort values and the id), so a page boundary
+stays correct while rows are inserted, unlike offsets.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Sequence
+from typing import Any, Generic, TypeVar
+
+import strawberry
+from strawberry.relay import PageInfo  # one PageInfo type for the whole schema
+
+from core.gql.errors import InputError
+
+NodeT = TypeVar("NodeT")
+
+
+@strawberry.type
+class Edge(Generic[NodeT]):
+    cursor: str
+    node: NodeT
+
+
+@strawberry.type
+class Connection(Generic[NodeT]):
+    edges: list[Edge[NodeT]]
+    page_info: PageInfo
+    total_count: int
+
+
+def encode_cursor(values: Sequence[Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(list(values), default=str).encode()).decode()
+
+
+def decode_cursor(cursor: str | None, size: int) -> list[Any] | None:
+    """The sort values of `after`, or None; a cursor of another shape is a field error."""
+    if cursor is None:
+        return None
+    try:
+        values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise InputError("not a cursor returned by this field", field="after") from None
+    if not isinstance(values, list) or len(values) != size:
+        raise InputError("not a cursor returned by this field", field="after")
+    return values
+
+
+def build_connection(
+    nodes: Sequence[NodeT], keys: Sequence[Sequence[Any]], first: int, total: int
+) -> Connection[NodeT]:
+    """`nodes` holds up to first+1 items (the extra one only tells that another page exists)."""
+    page = list(nodes[:first])
+    edges = [
+        Edge(cursor=encode_cursor(key), node=node) for node, key in zip(page, keys, strict=False)
+    ]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=len(nodes) > first,
+            has_previous_page=False,  # forward pagination only
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        total_count=total,
+    )

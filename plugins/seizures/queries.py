@@ -1,0 +1,141 @@
+"""Read side of the seizures API: `seizures(filter, first, after)` and `seizure(id)`."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import strawberry
+from sqlalchemy import Select, and_, exists, func, or_, select, tuple_
+from strawberry import relay
+from strawberry.types import Info
+
+from core.gql.connection import Connection, build_connection, decode_cursor
+from core.gql.context import Context
+from core.gql.errors import InputError, PermissionDeniedError
+from core.gql.pagination import clamp_first
+from plugins.seizures import access, loaders
+from plugins.seizures.models import Case, GoodsLine, RouteLeg
+from plugins.seizures.types import Seizure, SeizureStatus, visible_seizure
+
+
+@strawberry.input(description="All given conditions must hold.")
+class SeizureFilter:
+    status: list[SeizureStatus] | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    area: list[str] | None = None
+    commodity: list[str] | None = None
+    country: list[str] | None = strawberry.field(
+        default=None, description="Place of seizure or any route leg."
+    )
+    detection_method: list[str] | None = None
+    transport_mode: list[str] | None = None
+    text: str | None = strawberry.field(
+        default=None, description="Substring of reference, place, goods, conveyance, narrative."
+    )
+
+
+def _apply(query: Select, given: SeizureFilter | None) -> Select:
+    if given is None:
+        return query
+    conditions = []
+    if given.status:
+        conditions.append(Case.status.in_([s.value for s in given.status]))
+    if given.date_from and given.date_to and given.date_from > given.date_to:
+        raise InputError("dateFrom is after dateTo", field="filter.dateFrom")
+    if given.date_from:
+        conditions.append(Case.seizure_date >= given.date_from)
+    if given.date_to:
+        conditions.append(Case.seizure_date <= given.date_to)
+    if given.area:
+        conditions.append(Case.area.in_(given.area))
+    if given.detection_method:
+        conditions.append(Case.detection_method.in_(given.detection_method))
+    if given.transport_mode:
+        conditions.append(Case.transport_mode.in_(given.transport_mode))
+    if given.commodity:
+        conditions.append(
+            exists().where(GoodsLine.case_id == Case.id, GoodsLine.commodity.in_(given.commodity))
+        )
+    if given.country:
+        countries = [c.upper() for c in given.country]
+        conditions.append(
+            or_(
+                Case.place_country.in_(countries),
+                exists().where(RouteLeg.case_id == Case.id, RouteLeg.country.in_(countries)),
+            )
+        )
+    if given.text and given.text.strip():
+        pattern = f"%{given.text.strip().lower()}%"
+        conditions.append(
+            or_(
+                func.lower(Case.reference).like(pattern),
+                func.lower(Case.place_name).like(pattern),
+                func.lower(Case.conveyance_identifier).like(pattern),
+                func.lower(Case.narrative).like(pattern),
+                exists().where(
+                    GoodsLine.case_id == Case.id,
+                    or_(
+                        func.lower(GoodsLine.description).like(pattern),
+                        func.lower(GoodsLine.brand).like(pattern),
+                    ),
+                ),
+            )
+        )
+    return query.where(and_(*conditions)) if conditions else query
+
+
+@strawberry.type
+class SeizureQuery:
+    @strawberry.field(description="Seizures the caller may see, newest seizure date first.")
+    async def seizures(
+        self,
+        info: Info[Context, None],
+        filter: SeizureFilter | None = None,
+        first: int | None = 50,
+        after: str | None = None,
+    ) -> Connection[Seizure]:
+        context = info.context
+        if not context.can(access.VIEW):
+            raise PermissionDeniedError("seizures.view is required", field="seizures")
+        size = clamp_first(first, context.instance.config.graphql)
+        cursor = decode_cursor(after, 2)
+        base = _apply(select(Case).where(access.visible_filter(context.principal)), filter)
+        page = base.order_by(Case.seizure_date.desc(), Case.id.desc()).limit(size + 1)
+        if cursor is not None:
+            try:
+                date, last_id = dt.date.fromisoformat(cursor[0]), int(cursor[1])
+            except (TypeError, ValueError):
+                raise InputError("not a cursor returned by this field", field="after") from None
+            page = page.where(tuple_(Case.seizure_date, Case.id) < (date, last_id))
+        async with context.instance.db.session() as session:
+            rows = (await session.scalars(loaders.with_children(page))).all()
+            total = await session.scalar(select(func.count()).select_from(base.subquery()))
+        case_loader = loaders.cases(context)
+        for case in rows:
+            case_loader.prime(case.id, case)
+        nodes = [Seizure.from_case(case) for case in rows]
+        keys = [(case.seizure_date.isoformat(), case.id) for case in rows]
+        return build_connection(nodes, keys, size, total or 0)
+
+    @strawberry.field(description="One seizure by global id or by reference; null if not visible.")
+    async def seizure(
+        self,
+        info: Info[Context, None],
+        id: relay.GlobalID | None = None,
+        reference: str | None = None,
+    ) -> Seizure | None:
+        context = info.context
+        if not context.can(access.VIEW):
+            raise PermissionDeniedError("seizures.view is required", field="seizure")
+        if (id is None) == (reference is None):
+            raise InputError("give exactly one of id and reference", field="id")
+        if id is not None:
+            if id.type_name != "Seizure" or not id.node_id.isdigit():
+                return None
+            case = await loaders.cases(context).load(int(id.node_id))
+        else:
+            async with context.instance.db.session() as session:
+                case_id = await session.scalar(select(Case.id).where(Case.reference == reference))
+            case = await loaders.cases(context).load(case_id) if case_id else None
+        return visible_seizure(case, context.principal)

@@ -1,0 +1,218 @@
+"""GraphQL types of the seizures module, built from the ORM rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from decimal import Decimal
+from enum import Enum
+from typing import ClassVar
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from core.gql.context import Context, Principal
+from core.gql.entity import Entity
+from plugins.seizures import access, forms, loaders
+from plugins.seizures.models import Case
+
+
+@strawberry.enum(description="Where a seizure is in the validation workflow.")
+class SeizureStatus(Enum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    RETURNED = "returned"
+    VALIDATED = "validated"
+
+
+@strawberry.enum(description="Simplified: the statistical minimum; full: the complete record.")
+class SeizureForm(Enum):
+    SIMPLIFIED = "simplified"
+    FULL = "full"
+
+
+@strawberry.type(description="Where the seizure took place.")
+class Place:
+    country: str
+    code: str | None = strawberry.field(description="UN/LOCODE or customs office code.")
+    name: str | None
+    location_type: str | None
+
+
+@strawberry.type
+class Concealment:
+    method: str | None
+    description: str | None
+
+
+@strawberry.type
+class Conveyance:
+    transport_mode: str | None = strawberry.field(description="UN/ECE Recommendation 19 code.")
+    type: str | None
+    identifier: str | None = strawberry.field(description="Flight number, vessel name, plate...")
+    vessel_imo: str | None
+    country: str | None = strawberry.field(description="Flag or registration country.")
+    containers: list[str] = strawberry.field(description="ISO 6346 numbers, normalised.")
+
+
+@strawberry.type(name="GoodsLine")
+class GoodsLineType:
+    position: int
+    commodity: str
+    hs_code: str | None
+    description: str | None
+    brand: str | None
+    quantity: Decimal | None
+    unit: str | None = strawberry.field(description="UN/ECE Recommendation 20 code.")
+    pieces: int | None
+    value: Decimal | None
+    currency: str | None
+
+
+@strawberry.type(name="RouteLeg")
+class RouteLegType:
+    position: int
+    role: str
+    country: str
+    place: str | None
+    date: dt.date | None
+
+
+@strawberry.type(name="OffenderSummary", description="Non-nominal: identities live in suspects.")
+class OffenderSummaryType:
+    count: int
+    nationality: str | None
+    gender: str | None
+    age_band: str | None
+    role: str | None
+
+
+@strawberry.type(description="A seizure or offence case.")
+class Seizure(Entity):
+    owner_module: ClassVar[str] = "seizures"
+
+    id: relay.NodeID[int]
+    reference: str
+    national_case_number: str | None
+    status: SeizureStatus
+    form: SeizureForm
+    version: int = strawberry.field(description="Send it back with an update; stale ones fail.")
+    seizure_date: dt.date
+    seizure_time: dt.time | None
+    reporting_office: str | None
+    place: Place
+    direction: str | None
+    area: str
+    offence_type: str | None
+    detection_method: str | None
+    risk_indicators: list[str]
+    concealment: Concealment
+    conveyance: Conveyance
+    goods: list[GoodsLineType]
+    route: list[RouteLegType]
+    offenders: list[OffenderSummaryType]
+    narrative: str | None
+    internal_notes: str | None
+    completeness: float = strawberry.field(description="Share of the full form filled, 0 to 1.")
+    missing_fields: list[str] = strawberry.field(description="Full-form fields still empty.")
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    submitted_at: dt.datetime | None
+    validated_at: dt.datetime | None
+    extra: strawberry.scalars.JSON
+
+    @classmethod
+    def from_case(cls, case: Case) -> Seizure:
+        return cls(
+            id=case.id,
+            reference=case.reference,
+            national_case_number=case.national_case_number,
+            status=SeizureStatus(case.status),
+            form=SeizureForm(case.form),
+            version=case.version,
+            seizure_date=case.seizure_date,
+            seizure_time=case.seizure_time,
+            reporting_office=case.reporting_office,
+            place=Place(
+                country=case.place_country,
+                code=case.place_code,
+                name=case.place_name,
+                location_type=case.location_type,
+            ),
+            direction=case.direction,
+            area=case.area,
+            offence_type=case.offence_type,
+            detection_method=case.detection_method,
+            risk_indicators=[r.code for r in case.risk_indicators],
+            concealment=Concealment(
+                method=case.concealment_method, description=case.concealment_description
+            ),
+            conveyance=Conveyance(
+                transport_mode=case.transport_mode,
+                type=case.conveyance_type,
+                identifier=case.conveyance_identifier,
+                vessel_imo=case.vessel_imo,
+                country=case.conveyance_country,
+                containers=[c.number for c in case.containers],
+            ),
+            goods=[
+                GoodsLineType(
+                    position=g.position,
+                    commodity=g.commodity,
+                    hs_code=g.hs_code,
+                    description=g.description,
+                    brand=g.brand,
+                    quantity=g.quantity,
+                    unit=g.unit,
+                    pieces=g.pieces,
+                    value=g.value,
+                    currency=g.currency,
+                )
+                for g in case.goods
+            ],
+            route=[
+                RouteLegType(
+                    position=leg.position,
+                    role=leg.role,
+                    country=leg.country,
+                    place=leg.place,
+                    date=leg.date,
+                )
+                for leg in case.route
+            ],
+            offenders=[
+                OffenderSummaryType(
+                    count=o.count,
+                    nationality=o.nationality,
+                    gender=o.gender,
+                    age_band=o.age_band,
+                    role=o.role,
+                )
+                for o in case.offenders
+            ],
+            narrative=case.narrative,
+            internal_notes=case.internal_notes,
+            completeness=forms.completeness(case),
+            missing_fields=forms.missing_fields(case),
+            created_at=case.created_at,
+            updated_at=case.updated_at,
+            submitted_at=case.submitted_at,
+            validated_at=case.validated_at,
+            extra=case.extra or {},
+        )
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
+    ) -> list[Seizure | None]:
+        """Batched through the request's loader; invisible seizures come back as null."""
+        principal = info.context.principal
+        ids = [int(i) if str(i).isdigit() else 0 for i in node_ids]
+        found = await loaders.cases(info.context).load_many(ids)
+        return [visible_seizure(case, principal) for case in found]
+
+
+def visible_seizure(case: Case | None, principal: Principal) -> Seizure | None:
+    """The GraphQL object, or None when there is no such case or the caller may not see it."""
+    return Seizure.from_case(case) if case is not None and access.can_see(principal, case) else None
