@@ -19,7 +19,9 @@ from core import __version__
 from core.config import CONFIG_ENV, Config, load_config
 from core.errors import NcenError
 from core.instance import Instance
+from core.outbox_cli import outbox
 from core.plugins import call_event
+from core.search.cli import search_group
 
 T = TypeVar("T")
 INIT_MARKER = "ncen-init.json"
@@ -236,6 +238,11 @@ def demo(ctx: click.Context, size: int) -> None:
 
     run(_with_instance(get_config(ctx), action))
     click.echo("demo data loaded")
+
+
+cli.add_command(outbox)
+
+cli.add_command(search_group)
 
 
 def main() -> None:

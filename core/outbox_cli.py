@@ -1,0 +1,123 @@
+"""`ncen outbox`: see what is waiting or dead in the outbox, and send dead rows round again."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import inspect
+
+from core.config import Config
+from core.db import utcnow
+from core.errors import NcenError
+from core.instance import Instance
+from core.outbox import PENDING, OutboxRow, TopicState, retry_dead, status_counts
+
+T = TypeVar("T")
+SQLITE_PREFIX = "sqlite+aiosqlite:///"
+
+
+def _config(ctx: click.Context) -> Config:
+    from core.cli import get_config  # imported here: core.cli imports this module
+
+    return get_config(ctx)
+
+
+def _run(config: Config, action: Callable[[Instance], Coroutine[Any, Any, T]]) -> T:
+    """Run `action` on an instance whose database has the outbox table, else a clear error."""
+    from core.cli import run
+
+    if config.is_sqlite and not Path(config.database_url.removeprefix(SQLITE_PREFIX)).exists():
+        raise NcenError(f"no database at {config.database_url}: run `ncen init` first")
+
+    async def checked() -> T:
+        instance = Instance(config)
+        try:
+            async with instance.db.engine.connect() as conn:
+                has_table = await conn.run_sync(
+                    lambda sync: inspect(sync).has_table(OutboxRow.__tablename__)
+                )
+            if not has_table:
+                raise NcenError("the database has no outbox table: run `ncen db upgrade` first")
+            return await action(instance)
+        finally:
+            await instance.db.dispose()
+
+    return run(checked())
+
+
+def format_age(age: dt.timedelta) -> str:
+    """A short human age: 45s, 12m 03s, 5h 07m, 3d 04h."""
+    seconds = max(int(age.total_seconds()), 0)
+    days, rest = divmod(seconds, 86_400)
+    hours, rest = divmod(rest, 3600)
+    minutes, seconds = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours:02d}h"
+    if hours:
+        return f"{hours}h {minutes:02d}m"
+    if minutes:
+        return f"{minutes}m {seconds:02d}s"
+    return f"{seconds}s"
+
+
+@click.group()
+def outbox() -> None:
+    """Transactional outbox: rows waiting for dispatch, done, or dead."""
+
+
+@outbox.command("status")
+@click.pass_context
+def status(ctx: click.Context) -> None:
+    """Rows per topic and state, and the age of the oldest pending row."""
+
+    async def action(instance: Instance) -> tuple[list[TopicState], set[str]]:
+        return await status_counts(instance.db), set(instance.outbox.handlers)
+
+    states, handled = _run(_config(ctx), action)
+    if not states:
+        click.echo("the outbox is empty")
+        return
+    now = utcnow()
+    table = Table("topic", "state", "rows", "oldest", "note")
+    for s in states:
+        note = (
+            "no handler: module not enabled"
+            if s.status == PENDING and s.topic not in handled
+            else ""
+        )
+        table.add_row(s.topic, s.status, str(s.count), format_age(now - s.oldest), note)
+    Console(width=120).print(table)
+    pending = [s for s in states if s.status == PENDING]
+    if pending:
+        oldest = min(pending, key=lambda s: s.oldest)
+        click.echo(
+            f"oldest pending row: {format_age(now - oldest.oldest)} old (topic {oldest.topic})"
+        )
+    else:
+        click.echo("no pending rows")
+
+
+@outbox.command("retry")
+@click.option("--topic", default=None, help="Only dead rows of this topic (default: all).")
+@click.pass_context
+def retry(ctx: click.Context, topic: str | None) -> None:
+    """Move dead rows back to pending, with a fresh set of attempts."""
+
+    async def action(instance: Instance) -> tuple[int, bool]:
+        moved = await retry_dead(instance.db, topic)
+        known = moved > 0 or topic is None
+        if not known:
+            known = any(s.topic == topic for s in await status_counts(instance.db))
+        return moved, known
+
+    moved, known = _run(_config(ctx), action)
+    if not known:
+        raise NcenError(f"the outbox has no rows of topic {topic!r}")
+    scope = f" of topic {topic}" if topic else ""
+    click.echo(f"{moved} dead row(s){scope} moved back to pending")
