@@ -160,8 +160,7 @@ class OutboxRelay:
             self._wake.clear()
             try:
                 taken = await self.run_once()
-                if not taken:
-                    await self._purge_if_due()
+                await self._purge_if_due()
             except Exception:  # the relay must outlive a broken database moment
                 log.exception("outbox relay iteration failed")
                 taken = 0
@@ -270,6 +269,7 @@ class OutboxRelay:
         return total
 
     async def _purge_if_due(self) -> None:
+        """Delete old done rows at most every PURGE_EVERY seconds, so the table stays small."""
         if self.retention is None or time.monotonic() < self._next_purge:
             return
         self._next_purge = time.monotonic() + PURGE_EVERY

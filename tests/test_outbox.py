@@ -23,6 +23,7 @@ from core.module import ModuleInfo
 from core.outbox import (
     DEAD,
     DONE,
+    DONE_RETENTION,
     MAX_RETRY_DELAY,
     PENDING,
     OutboxEvent,
@@ -311,3 +312,22 @@ async def test_concurrent_relays_never_dispatch_a_row_twice(
         assert sum(taken) == 300
         assert sorted(delivered) == sorted(written)  # every row, none twice
         assert {r.status for r in (await rows(a)).values()} == {DONE}
+
+
+async def test_running_relay_purges_at_most_once_per_period(
+    database_url: str, tmp_path: Path
+) -> None:
+    async with instance_of(database_url, tmp_path, Probe("probe", ["p.ok"])) as instance:
+        long_ago = utcnow() - DONE_RETENTION - dt.timedelta(days=1)
+        mark_old = update(OutboxRow).values(status=DONE, done_at=long_ago)
+        await write(instance, "p.ok")
+        async with instance.db.transaction() as session:
+            await session.execute(mark_old)
+        await instance.outbox._purge_if_due()
+        assert await rows(instance) == {}
+
+        [second] = await write(instance, "p.ok")
+        async with instance.db.transaction() as session:
+            await session.execute(mark_old)
+        await instance.outbox._purge_if_due()  # purged a moment ago: not yet again
+        assert list(await rows(instance)) == [second]
