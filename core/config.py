@@ -49,6 +49,25 @@ class OutboxSettings:
 
 
 @dataclass(frozen=True)
+class AuthSettings:
+    """Accounts and sessions (`[ncen.auth]`); see docs/security.md for why these defaults."""
+
+    password_min_length: int = 15
+    password_max_length: int = 1024
+    argon2_time_cost: int = 3
+    argon2_memory_cost: int = 65536  # KiB (64 MiB): RFC 9106 second recommended option
+    argon2_parallelism: int = 4
+    session_idle_minutes: int = 30
+    session_absolute_hours: int = 12
+    login_free_attempts: int = 3
+    login_base_delay: float = 1.0
+    login_max_delay: float = 300.0
+    login_lockout_threshold: int = 10
+    login_lockout_minutes: int = 30
+    api_token_max_days: int = 365
+
+
+@dataclass(frozen=True)
 class Config:
     data_dir: Path
     database_url: str
@@ -59,6 +78,7 @@ class Config:
     graphql: GraphQLSettings = field(default_factory=GraphQLSettings)
     server: ServerSettings = field(default_factory=ServerSettings)
     outbox: OutboxSettings = field(default_factory=OutboxSettings)
+    auth: AuthSettings = field(default_factory=AuthSettings)
     source: str = "defaults"
 
     @property
@@ -194,6 +214,21 @@ SETTINGS: dict[str, dict[str, Callable[[Any, str], Any]]] = {
         "retry_base_delay": _as_float(0.0, 3600.0),
         "lease_seconds": _as_float(1.0, 86_400.0),
     },
+    "auth": {
+        "password_min_length": _as_int(8, 256),
+        "password_max_length": _as_int(64, 4096),
+        "argon2_time_cost": _as_int(1, 100),
+        "argon2_memory_cost": _as_int(8, 4_194_304),
+        "argon2_parallelism": _as_int(1, 64),
+        "session_idle_minutes": _as_int(1, 7 * 24 * 60),
+        "session_absolute_hours": _as_int(1, 24 * 31),
+        "login_free_attempts": _as_int(0, 100),
+        "login_base_delay": _as_float(0.0, 3600.0),
+        "login_max_delay": _as_float(0.0, 86_400.0),
+        "login_lockout_threshold": _as_int(1, 1000),
+        "login_lockout_minutes": _as_int(1, 7 * 24 * 60),
+        "api_token_max_days": _as_int(1, 3650),
+    },
 }
 
 
@@ -259,6 +294,7 @@ def load_config(path: str | Path | None = None, environ: Mapping[str, str] | Non
         graphql=GraphQLSettings(**values["graphql"]),
         server=ServerSettings(**values["server"]),
         outbox=OutboxSettings(**values["outbox"]),
+        auth=AuthSettings(**values["auth"]),
         source=source,
         **top,
     )

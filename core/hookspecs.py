@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
+    from core.auth.permissions import Permission
     from core.gql.contribution import GraphQLContribution
     from core.instance import Instance
     from core.outbox import OutboxHandler
@@ -33,6 +34,11 @@ def register_graphql() -> GraphQLContribution | None:
 @hookspec
 def register_outbox_handlers() -> list[OutboxHandler]:
     """Handlers for outbox topics; the relay calls them with batches after commit."""
+
+
+@hookspec
+def register_permissions() -> list[Permission]:
+    """Permissions of the module, each named `<module>.<what>`, with the roles granted it first."""
 
 
 @hookspec

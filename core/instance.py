@@ -11,6 +11,8 @@ from typing import Any
 
 import strawberry
 
+from core.audit.plugin import CoreAuditPlugin
+from core.auth.plugin import CoreAuthPlugin
 from core.config import Config
 from core.db import Database
 from core.errors import MigrationError, ModuleLoadError
@@ -24,7 +26,11 @@ from core.plugins import call_event, collect, load_modules
 
 def core_plugins() -> list[tuple[str, object]]:
     """Core features that cannot be disabled, registered as plugins like any module."""
-    return [("core.graphql", CoreGraphQLPlugin())]
+    return [
+        ("core.graphql", CoreGraphQLPlugin()),
+        ("core.auth", CoreAuthPlugin()),
+        ("core.audit", CoreAuditPlugin()),
+    ]
 
 
 class Instance:

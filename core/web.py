@@ -14,6 +14,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 
+from core.auth.sessions import authenticate
 from core.config import Config, load_config
 from core.gql.context import Context
 from core.instance import Instance
@@ -35,7 +36,11 @@ class NcenGraphQL(GraphQL[Context, None]):
         self.instance = instance
 
     async def get_context(self, request: Request, response: Any) -> Context:  # type: ignore[override]
-        return Context(request=request, instance=self.instance)
+        instance = self.instance
+        principal = await authenticate(
+            instance.db, instance.config.auth, request.headers.get("authorization")
+        )
+        return Context(request=request, instance=instance, principal=principal)
 
 
 async def healthz(_request: Request) -> Response:

@@ -17,7 +17,13 @@ from typing import Any
 import httpx
 import pytest
 
-from core.config import BUILTIN_MODULES, Config, GraphQLSettings, OutboxSettings
+from core.config import (
+    BUILTIN_MODULES,
+    AuthSettings,
+    Config,
+    GraphQLSettings,
+    OutboxSettings,
+)
 from core.instance import Instance
 from core.module import Module
 from core.web import create_app
@@ -81,6 +87,7 @@ def make_config(
     """A test config: fast outbox polling, everything else at its defaults unless overridden."""
     outbox = overrides.pop("outbox", OutboxSettings(poll_interval=0.05, retry_base_delay=0.0))
     graphql = overrides.pop("graphql", GraphQLSettings())
+    overrides.setdefault("auth", TEST_AUTH)
     return Config(
         data_dir=data_dir,
         database_url=database_url,
@@ -121,6 +128,40 @@ class TestApp:
     async def close(self) -> None:
         await self.client.aclose()
         await self.instance.stop()
+
+
+# Fast Argon2 parameters for tests only; production defaults live in core.config.AuthSettings.
+TEST_AUTH = AuthSettings(argon2_time_cost=1, argon2_memory_cost=8, argon2_parallelism=1)
+
+
+async def create_user(
+    app: TestApp, username: str, *roles: str, password: str | None = None, **profile: Any
+) -> str:
+    """Create an active account with `roles` directly through the service; return its password."""
+    from core.auth.accounts import Profile
+    from core.auth.accounts import create_user as create
+
+    password = password or f"test-pass-{uuid.uuid4().hex}"
+    await create(
+        app.instance,
+        "tests",
+        username,
+        roles=list(roles),
+        profile=Profile(**profile),
+        password=password,
+        must_change_password=False,
+    )
+    return password
+
+
+async def login_as(app: TestApp, username: str, *roles: str) -> str:
+    """Create a user with `roles` and sign in through GraphQL; return the session token."""
+    password = await create_user(app, username, *roles)
+    body = await app.gql(
+        "mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token } }",
+        {"u": username, "p": password},
+    )
+    return body["data"]["login"]["token"]
 
 
 MakeApp = Callable[..., Any]

@@ -1,0 +1,40 @@
+"""The append-only, hash-chained audit table (UPDATE and DELETE are refused by triggers)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import BigInteger, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db import Base, JSONType, UTCDateTime
+
+
+class AuditEvent(Base):
+    __tablename__ = "core_audit_event"
+    __table_args__ = (
+        Index("ix_core_audit_event_action", "action", "seq"),
+        Index("ix_core_audit_event_entity", "entity_type", "entity_id", "seq"),
+        Index("ix_core_audit_event_actor", "actor_id", "seq"),
+    )
+
+    # `seq` is assigned by the writer (previous + 1) under the chain lock, so it has no gaps.
+    seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=False
+    )
+    occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    actor_type: Mapped[str] = mapped_column(String(20))
+    actor_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    actor_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    action: Mapped[str] = mapped_column(String(100))
+    entity_type: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    entity_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    fields: Mapped[list[str] | None] = mapped_column(JSONType, nullable=True)
+    purpose: Mapped[str | None] = mapped_column(Text, nullable=True)
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+MODELS: list[type[Base]] = [AuditEvent]

@@ -1,0 +1,143 @@
+"""Append events to the hash-chained audit log, inside the caller's write transaction.
+
+Each row carries `prev_hash` (the previous row's `hash`) and its own `hash`, the SHA-256 of a
+canonical JSON of its content and `prev_hash`. Appends are serialised so the chain cannot fork:
+on PostgreSQL by a transaction-level advisory lock, on SQLite by BEGIN IMMEDIATE (every
+`Database.transaction()`); the gap-free `seq` primary key refuses a fork in any case.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.audit.models import AuditEvent
+from core.auth.principal import UserPrincipal
+from core.db import utcnow
+
+GENESIS_HASH = "0" * 64
+CHAIN_LOCK_KEY = 7301002
+PURPOSE_HEADER = "ncen-purpose"
+MAX_PURPOSE_LENGTH = 500
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who did it, as written in the log: `type` is user, token, cli, system or anonymous."""
+
+    type: str
+    id: str | None = None
+    name: str | None = None
+
+
+SYSTEM = Actor("system", None, "ncen")
+ANONYMOUS_ACTOR = Actor("anonymous")
+
+
+def actor_of(actor: object) -> Actor:
+    """Accept an Actor, a request principal, or a plain string naming a system actor."""
+    if isinstance(actor, Actor):
+        return actor
+    if isinstance(actor, UserPrincipal):
+        kind = "user" if actor.via == "session" else "token"
+        return Actor(kind, str(actor.user_id), actor.username)
+    if isinstance(actor, str):
+        return Actor("system", None, actor)
+    return ANONYMOUS_ACTOR
+
+
+def canonical_time(value: dt.datetime) -> str:
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def event_hash(event: AuditEvent) -> str:
+    """SHA-256 over the canonical JSON of every column but `hash` itself."""
+    content = {
+        "seq": event.seq,
+        "occurred_at": canonical_time(event.occurred_at),
+        "actor_type": event.actor_type,
+        "actor_id": event.actor_id,
+        "actor_name": event.actor_name,
+        "action": event.action,
+        "entity_type": event.entity_type,
+        "entity_id": event.entity_id,
+        "fields": event.fields,
+        "purpose": event.purpose,
+        "detail": event.detail,
+        "prev_hash": event.prev_hash,
+    }
+    data = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()
+
+
+async def record(
+    session: AsyncSession,
+    *,
+    actor: object,
+    action: str,
+    entity_type: str | None = None,
+    entity_id: object | None = None,
+    fields: Sequence[str] | None = None,
+    purpose: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one event in the caller's write transaction (it commits or rolls back with it)."""
+    if session.bind.dialect.name == "postgresql":
+        await session.execute(text(f"SELECT pg_advisory_xact_lock({CHAIN_LOCK_KEY})"))
+    head = (
+        await session.execute(
+            select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
+        )
+    ).first()
+    who = actor_of(actor)
+    event = AuditEvent(
+        seq=(head.seq + 1) if head else 1,
+        occurred_at=utcnow(),
+        actor_type=who.type,
+        actor_id=who.id,
+        actor_name=who.name,
+        action=action,
+        entity_type=entity_type,
+        entity_id=None if entity_id is None else str(entity_id),
+        fields=sorted(fields) if fields is not None else None,
+        purpose=purpose[:MAX_PURPOSE_LENGTH] if purpose else None,
+        detail=detail,
+        prev_hash=head.hash if head else GENESIS_HASH,
+    )
+    event.hash = event_hash(event)
+    session.add(event)
+    await session.flush()
+    return event
+
+
+async def record_consultation(
+    session: AsyncSession,
+    *,
+    actor: object,
+    entity_type: str,
+    entity_ids: Sequence[object],
+    purpose: str | None = None,
+) -> None:
+    """One `record.view` event per record served that holds nominal data."""
+    for entity_id in entity_ids:
+        await record(
+            session,
+            actor=actor,
+            action="record.view",
+            entity_type=entity_type,
+            entity_id=entity_id,
+            purpose=purpose,
+        )
+
+
+def request_purpose(headers: Any) -> str | None:
+    """The purpose the client declared for this request (`Ncen-Purpose` header), if any."""
+    value = (headers.get(PURPOSE_HEADER) or "").strip() if headers is not None else ""
+    return value[:MAX_PURPOSE_LENGTH] or None

@@ -1,0 +1,158 @@
+"""Session and API-token credentials: issue, revoke, and turn a bearer header into a principal."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.auth.models import ApiToken, RolePermission, Session, User, UserRole
+from core.auth.principal import RejectedCredentials, UserPrincipal
+from core.auth.tokens import API_TOKEN_PREFIX, SESSION_PREFIX, digest, new_secret
+from core.config import AuthSettings
+from core.db import Database, utcnow
+from core.gql.context import ANONYMOUS, Principal
+
+# last_seen_at / last_used_at are written at most this often per credential.
+TOUCH_INTERVAL = dt.timedelta(seconds=60)
+
+
+async def create_session(
+    session: AsyncSession, user: User, settings: AuthSettings
+) -> tuple[str, Session]:
+    """A new session for `user`; the secret is returned once and stored only as its hash."""
+    now = utcnow()
+    secret = new_secret(SESSION_PREFIX)
+    row = Session(
+        token_hash=digest(secret),
+        user_id=user.id,
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + dt.timedelta(hours=settings.session_absolute_hours),
+    )
+    session.add(row)
+    await session.flush()
+    return secret, row
+
+
+async def revoke_user_credentials(
+    session: AsyncSession, user_id: int, *, tokens: bool = True, keep_session: int | None = None
+) -> None:
+    """Revoke a user's live sessions (and API tokens), inside the caller's transaction, so the
+    very next request with them is refused."""
+    now = utcnow()
+    sessions = update(Session).where(Session.user_id == user_id, Session.revoked_at.is_(None))
+    if keep_session is not None:
+        sessions = sessions.where(Session.id != keep_session)
+    await session.execute(sessions.values(revoked_at=now))
+    if tokens:
+        await session.execute(
+            update(ApiToken)
+            .where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+
+
+async def user_permissions(session: AsyncSession, user_id: int) -> frozenset[str]:
+    rows = await session.scalars(
+        select(RolePermission.permission)
+        .join(UserRole, UserRole.role == RolePermission.role)
+        .where(UserRole.user_id == user_id)
+    )
+    return frozenset(rows.all())
+
+
+def session_expired(row: Session, settings: AuthSettings, now: dt.datetime) -> str | None:
+    if row.revoked_at is not None:
+        return "the session has ended"
+    if now >= row.expires_at:
+        return "the session has expired"
+    if now - row.last_seen_at >= dt.timedelta(minutes=settings.session_idle_minutes):
+        return "the session has expired after inactivity"
+    return None
+
+
+async def authenticate(
+    db: Database, settings: AuthSettings, authorization: str | None
+) -> Principal:
+    """The principal behind an `Authorization: Bearer` header (anonymous without one)."""
+    if not authorization:
+        return ANONYMOUS
+    scheme, _, secret = authorization.partition(" ")
+    secret = secret.strip()
+    if scheme.lower() != "bearer" or not secret:
+        return RejectedCredentials("the Authorization header must be `Bearer <token>`")
+    if secret.startswith(SESSION_PREFIX):
+        return await _from_session(db, settings, secret)
+    if secret.startswith(API_TOKEN_PREFIX):
+        return await _from_api_token(db, secret)
+    return RejectedCredentials("unknown kind of token")
+
+
+async def _from_session(db: Database, settings: AuthSettings, secret: str) -> Principal:
+    now = utcnow()
+    async with db.session() as session:
+        found = (
+            await session.execute(
+                select(Session, User)
+                .join(User, User.id == Session.user_id)
+                .where(Session.token_hash == digest(secret))
+            )
+        ).first()
+        if found is None:
+            return RejectedCredentials("the session is unknown or has ended")
+        row, user = found
+        reason = session_expired(row, settings, now)
+        if reason is None and not user.active:
+            reason = "the account is deactivated"
+        if reason is not None:
+            return RejectedCredentials(reason)
+        permissions = await user_permissions(session, user.id)
+    if now - row.last_seen_at >= TOUCH_INTERVAL:
+        async with db.transaction() as session:
+            await session.execute(
+                update(Session).where(Session.id == row.id).values(last_seen_at=now)
+            )
+    return UserPrincipal(
+        user_id=user.id,
+        username=user.username,
+        permissions=permissions,
+        via="session",
+        credential_id=row.id,
+        must_change_password=user.must_change_password,
+    )
+
+
+async def _from_api_token(db: Database, secret: str) -> Principal:
+    now = utcnow()
+    async with db.session() as session:
+        found = (
+            await session.execute(
+                select(ApiToken, User)
+                .join(User, User.id == ApiToken.user_id)
+                .where(ApiToken.token_hash == digest(secret))
+            )
+        ).first()
+        if found is None:
+            return RejectedCredentials("the API token is unknown")
+        token, user = found
+        if token.revoked_at is not None:
+            return RejectedCredentials("the API token has been revoked")
+        if now >= token.expires_at:
+            return RejectedCredentials("the API token has expired")
+        if not user.active:
+            return RejectedCredentials("the account of the API token is deactivated")
+        permissions = await user_permissions(session, user.id)
+    if token.last_used_at is None or now - token.last_used_at >= TOUCH_INTERVAL:
+        async with db.transaction() as session:
+            await session.execute(
+                update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now)
+            )
+    return UserPrincipal(
+        user_id=user.id,
+        username=user.username,
+        permissions=permissions & frozenset(token.scopes),
+        via="token",
+        credential_id=token.id,
+    )
