@@ -143,6 +143,16 @@ async def test_api_errors_keep_message_code_and_field(make_app) -> None:
     assert body["data"] == {"node": None}
 
 
+async def test_client_input_errors_from_graphql_core_are_not_masked(make_app) -> None:
+    app = await make_app(**ALPHA)
+    mutation = "mutation ($name: String!) { addAlphaItem(name: $name) { id } }"
+    for variables, expected in (({}, "to be provided"), ({"name": 3}, "cannot represent")):
+        body = await app.gql(mutation, variables, expect_errors=True)
+        [error] = body["errors"]
+        assert "Variable '$name'" in error["message"] and expected in error["message"]
+        assert error.get("extensions", {}).get("code") != "INTERNAL_SERVER_ERROR"
+
+
 async def test_node_with_a_well_formed_id_of_no_record_is_null(make_app) -> None:
     from strawberry import relay
 

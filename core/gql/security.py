@@ -67,9 +67,15 @@ INTERNAL_ERROR = "INTERNAL_SERVER_ERROR"
 
 
 def should_mask(error: GraphQLError) -> bool:
-    """Mask every error raised by code, except the ones raised on purpose for the client."""
+    """Mask every error raised by code, except the ones raised on purpose for the client.
+
+    Kept: `ApiError` (ours), and `GraphQLError` causes, which graphql-core and strawberry use
+    for the client's own mistakes (a variable of the wrong type or missing, a malformed scalar
+    value); their messages speak of the client's input and of the public schema only. Module
+    code should raise `ApiError` subclasses, never a bare GraphQLError.
+    """
     original = error.original_error
-    return original is not None and not isinstance(original, ApiError)
+    return original is not None and not isinstance(original, (ApiError, GraphQLError))
 
 
 def masked(error: GraphQLError) -> GraphQLError:
