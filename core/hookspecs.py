@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from core.gql.contribution import GraphQLContribution
     from core.instance import Instance
     from core.outbox import OutboxHandler
+    from core.search.documents import SearchType
 
 hookspec = pluggy.HookspecMarker("ncen")
 hookimpl = pluggy.HookimplMarker("ncen")
@@ -39,6 +40,11 @@ def register_outbox_handlers() -> list[OutboxHandler]:
 @hookspec
 def register_permissions() -> list[Permission]:
     """Permissions of the module, each named `<module>.<what>`, with the roles granted it first."""
+
+
+@hookspec
+def register_search_types() -> list[SearchType]:
+    """Entity types the module makes searchable: permission, document fetcher, id lister."""
 
 
 @hookspec

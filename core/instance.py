@@ -22,6 +22,8 @@ from core.migrate import MigrationBranch, Migrator
 from core.module import Module, ModuleInfo
 from core.outbox import OutboxRelay, handler_table
 from core.plugins import call_event, collect, load_modules
+from core.search.plugin import PLUGIN_NAME as SEARCH_PLUGIN
+from core.search.plugin import CoreSearchPlugin, attach_search
 
 
 def core_plugins() -> list[tuple[str, object]]:
@@ -30,6 +32,7 @@ def core_plugins() -> list[tuple[str, object]]:
         ("core.graphql", CoreGraphQLPlugin()),
         ("core.auth", CoreAuthPlugin()),
         ("core.audit", CoreAuditPlugin()),
+        (SEARCH_PLUGIN, CoreSearchPlugin()),
     ]
 
 
@@ -45,6 +48,7 @@ class Instance:
         self.migrator = Migrator(
             self.db, self._migration_branches(), [m.name for m in self.modules]
         )
+        self.search = attach_search(self)
         handlers = [
             (plugin, handler)
             for plugin, answer in collect(self.pm, "register_outbox_handlers")
@@ -95,6 +99,8 @@ class Instance:
             )
         _ = self.schema
         await call_event(self.pm, "on_startup", instance=self)
+        # Before the relay starts: the relay is the index's writer once serving.
+        await self.search.ensure_ready()
         await self.outbox.start()
         self.started = True
 

@@ -1,0 +1,106 @@
+"""The interface between ncen and a full-text engine; whoosh is the one implementation today.
+
+Nothing outside a backend's own module imports its engine, so SQLite FTS5 or PostgreSQL full-text
+backends can be added without touching modules. Permission and module filtering are expressed
+as `allowed_types` so that a backend applies them *inside* the query: hits, totals and facet
+counts never include a document the caller may not see.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from abc import ABC, abstractmethod
+from collections.abc import Collection, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
+
+from core.search.documents import SearchDocument
+
+
+class IndexState(enum.StrEnum):
+    OK = "ok"
+    MISSING = "missing"
+    CORRUPT = "corrupt"
+    OUTDATED = "outdated"  # written by another schema version of the backend
+
+
+@dataclass(frozen=True)
+class IndexStatus:
+    state: IndexState
+    detail: str = ""
+    # Documents per (module, entity_type); empty unless the index is readable.
+    counts: Mapping[tuple[str, str], int] = field(default_factory=dict)
+
+
+class QuerySyntaxError(ValueError):
+    """The query text cannot be run; `code` is machine-readable (UNKNOWN_FIELD, SYNTAX...)."""
+
+    def __init__(self, message: str, code: str = "QUERY_SYNTAX") -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    text: str
+    allowed_types: Collection[str]  # entity types the caller may see, already narrowed
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    filters: Mapping[str, Sequence[str]] = field(default_factory=dict)  # keyword field -> any of
+    offset: int = 0
+    limit: int = 20
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    entity_type: str
+    id: str
+    module: str
+    score: float
+    snippets: list[str]
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    hits: list[SearchHit]
+    total: int
+    modules: dict[str, int]
+    entity_types: dict[str, int]
+
+
+class IndexWriter(ABC):
+    """One batch of changes made visible to readers at once, on leaving the context."""
+
+    @abstractmethod
+    async def upsert(self, docs: Sequence[SearchDocument]) -> None: ...
+
+    @abstractmethod
+    async def delete(self, doc_ids: Sequence[str]) -> None: ...
+
+    @abstractmethod
+    async def delete_types(self, entity_types: Collection[str]) -> None: ...
+
+
+class SearchBackend(ABC):
+    """An index of `SearchDocument`s. One writer at a time; any number of concurrent queries."""
+
+    @abstractmethod
+    async def status(self) -> IndexStatus:
+        """Whether the index can be opened and read, with document counts."""
+
+    @abstractmethod
+    async def create(self) -> None:
+        """A new empty index, replacing whatever (missing, corrupt, outdated) was there."""
+
+    @abstractmethod
+    def writer(self, *, replace_all: bool = False) -> AbstractAsyncContextManager[IndexWriter]:
+        """Exclusive writer; commits on a clean exit, discards on an exception.
+
+        With `replace_all`, the commit replaces the whole index by what was written (a rebuild
+        that readers see all at once, never half done).
+        """
+
+    @abstractmethod
+    async def query(self, request: SearchRequest) -> SearchResult:
+        """Hits (ranked, `offset`/`limit`), total and facet counts within `allowed_types`."""

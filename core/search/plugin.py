@@ -1,0 +1,50 @@
+"""Search as a core feature: registered as a plugin like any module, bound to one instance."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from core.gql.contribution import GraphQLContribution
+from core.hookspecs import hookimpl
+from core.outbox import OutboxEvent, OutboxHandler
+from core.plugins import collect
+from core.search.events import TOPICS
+from core.search.gql import SearchQuery
+from core.search.service import SearchService, validate_types
+from core.search.whoosh_backend import WhooshBackend
+
+if TYPE_CHECKING:
+    from core.instance import Instance
+
+PLUGIN_NAME = "core.search"
+
+
+class CoreSearchPlugin:
+    """Consumes the search outbox topics and adds `search` to the schema."""
+
+    def __init__(self) -> None:
+        self.service: SearchService | None = None
+
+    async def _handle(self, events: Sequence[OutboxEvent]) -> None:
+        if self.service is None:
+            raise RuntimeError("search plugin is not bound to an instance")
+        await self.service.handle_events(events)
+
+    @hookimpl
+    def register_outbox_handlers(self) -> list[OutboxHandler]:
+        return [OutboxHandler(topics=TOPICS, handle=self._handle, name="core.search")]
+
+    @hookimpl
+    def register_graphql(self) -> GraphQLContribution:
+        return GraphQLContribution(queries=[SearchQuery])
+
+
+def attach_search(instance: Instance) -> SearchService:
+    """Build the instance's search service from the enabled modules' declarations."""
+    types = validate_types(collect(instance.pm, "register_search_types"))
+    service = SearchService(WhooshBackend(instance.config.search_dir), instance.db, types)
+    plugin = instance.pm.get_plugin(PLUGIN_NAME)
+    if isinstance(plugin, CoreSearchPlugin):
+        plugin.service = service
+    return service

@@ -1,0 +1,1 @@
+"""In-process test module `cargo`: one searchable entity type, `Shipment`."""

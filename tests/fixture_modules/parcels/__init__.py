@@ -1,0 +1,1 @@
+"""In-process test module `parcels`: one searchable entity type, `Parcel`."""

@@ -1,0 +1,298 @@
+"""Search end to end: records written through GraphQL are found after commit, with no manual
+step, filtered by permissions and enabled modules, and survive a lost index (both engines)."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import shutil
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from core.cli import cli
+from tests.fixture_modules.cargo.module import CargoModule
+from tests.fixture_modules.parcels.module import ParcelsModule
+from tests.search_helpers import SEARCH, execute, search, settle
+
+VIEW_ALL = ("cargo.view", "parcels.view")
+
+ADD_SHIPMENT = """
+mutation($title: String!, $notes: String!, $date: Date, $country: String!, $code: String!) {
+  addShipment(title: $title, notes: $notes, seizedOn: $date, country: $country, code: $code) {
+    id
+  }
+}
+"""
+ADD_PARCEL = """
+mutation($title: String!, $notes: String!, $date: Date) {
+  addParcel(title: $title, notes: $notes, seizedOn: $date) { id }
+}
+"""
+
+
+def ids(result: dict[str, Any]) -> list[str]:
+    """Hits as `Type:id`, decoded from their relay global ids."""
+    return [base64.b64decode(edge["node"]["id"]).decode() for edge in result["edges"]]
+
+
+async def add_shipment(app: Any, title: str, notes: str = "", **kw: Any) -> None:
+    variables = {"title": title, "notes": notes, "date": None, "country": "XX", "code": "0000"}
+    await app.gql(ADD_SHIPMENT, {**variables, **kw})
+
+
+async def add_parcel(app: Any, title: str, notes: str = "", date: str | None = None) -> None:
+    await app.gql(ADD_PARCEL, {"title": title, "notes": notes, "date": date})
+
+
+async def both_modules(make_app: Any) -> Any:
+    return await make_app(
+        modules=["cargo", "parcels"], extra_modules=[CargoModule(), ParcelsModule()]
+    )
+
+
+# Query -> expected hits, over the three records created in `seeded`.
+QUERIES: list[tuple[str, dict[str, Any], list[str]]] = [
+    ("cocaine", {}, ["Shipment:1"]),
+    ('"hidden in banana boxes"', {}, ["Shipment:1"]),
+    ("cocain~", {}, ["Shipment:1"]),
+    ("cigaretes~", {}, ["Shipment:2"]),
+    ("countries:be", {}, ["Shipment:1"]),
+    ("codes:2402*", {}, ["Shipment:2"]),
+    ("title:cigarettes AND NOT cocaine", {}, ["Shipment:2"]),
+    ("antw*", {}, ["Shipment:1"]),
+    ("", {"from": "2026-03-01", "to": "2026-03-31"}, ["Shipment:1"]),
+    ("", {"from": "2025-12-31", "to": "2026-01-01"}, ["Shipment:3"]),
+    ("", {"from": "2025-06-01"}, ["Shipment:1", "Shipment:2", "Shipment:3"]),
+    ("", {"to": "2025-12-30"}, ["Shipment:2"]),
+    ("", {"to": "2025-12-31"}, ["Shipment:2", "Shipment:3"]),
+    (
+        "",
+        {"filters": [{"field": "countries", "values": ["FR", "NL"]}]},
+        ["Shipment:2", "Shipment:3"],
+    ),
+]
+
+
+async def seeded(make_app: Any) -> Any:
+    app = await make_app(modules=["cargo"], extra_modules=[CargoModule()])
+    await add_shipment(
+        app,
+        "Cocaine seizure at Antwerp",
+        "Hidden in banana boxes from Ecuador",
+        date="2026-03-05",
+        country="BE",
+        code="0901",
+    )
+    await add_shipment(
+        app, "Cigarettes in a lorry", "Undeclared", date="2025-07-14", country="FR", code="240220"
+    )
+    await add_shipment(app, "Gold bars", "Courier parcel", date="2025-12-31", country="NL")
+    await settle(app.instance)
+    return app
+
+
+async def test_created_records_are_found_by_every_query_kind_and_after_reindex(make_app):
+    app = await seeded(make_app)
+    before = {}
+    for text, variables, expected in QUERIES:
+        result = await search(app.instance, text, "cargo.view", **variables)
+        assert sorted(ids(result)) == expected, (text, variables)
+        assert result["totalCount"] == len(expected)
+        before[(text, str(variables))] = ids(result)
+
+    hit = (await search(app.instance, "cocaine", "cargo.view"))["edges"][0]
+    assert hit["score"] > 0
+    assert any("<mark" in s and "Cocaine" in s for s in hit["snippets"])
+    assert hit["node"]["entityType"] == "Shipment" and hit["node"]["module"] == "cargo"
+
+    written = await app.instance.search.reindex()
+    assert written == {"Shipment": 3}
+    for text, variables, _expected in QUERIES:
+        result = await search(app.instance, text, "cargo.view", **variables)
+        assert ids(result) == before[(text, str(variables))], (text, variables)
+
+
+async def test_updates_and_deletions_reach_the_index(make_app):
+    app = await seeded(make_app)
+    await app.gql('mutation { renameShipment(id: 3, title: "Silver coins") }')
+    await app.gql("mutation { deleteShipment(id: 1) }")
+    # Deleted and announced only as "index": the handler finds nothing and removes it.
+    await app.gql("mutation { deleteShipment(id: 2, explicit: false) }")
+    await settle(app.instance)
+    assert ids(await search(app.instance, "silver", "cargo.view")) == ["Shipment:3"]
+    assert ids(await search(app.instance, "gold", "cargo.view")) == []
+    assert ids(await search(app.instance, "", "cargo.view")) == ["Shipment:3"]
+
+
+async def test_permissions_filter_hits_counts_and_facets(make_app):
+    app = await both_modules(make_app)
+    await add_shipment(app, "Heroin in a container")
+    await add_parcel(app, "Heroin in a parcel")
+    await add_parcel(app, "Heroin by post")
+    await settle(app.instance)
+
+    everything = await search(app.instance, "heroin", *VIEW_ALL)
+    assert everything["totalCount"] == 3
+    assert everything["facets"]["modules"] == [
+        {"value": "parcels", "count": 2},
+        {"value": "cargo", "count": 1},
+    ]
+
+    cargo_only = await search(app.instance, "heroin", "cargo.view")
+    assert ids(cargo_only) == ["Shipment:1"]
+    assert cargo_only["totalCount"] == 1
+    assert cargo_only["facets"] == {
+        "modules": [{"value": "cargo", "count": 1}],
+        "entityTypes": [{"value": "Shipment", "count": 1}],
+    }
+    # Asking for the forbidden type explicitly changes nothing.
+    asked = await search(app.instance, "heroin", "cargo.view", types=["Parcel"])
+    assert asked["totalCount"] == 0 and asked["facets"]["modules"] == []
+    via_field = await search(app.instance, "entity_type:Parcel", "cargo.view")
+    assert via_field["totalCount"] == 0
+
+    nobody = await search(app.instance, "heroin")
+    assert nobody == {
+        "totalCount": 0,
+        "edges": [],
+        "pageInfo": {"hasNextPage": False, "hasPreviousPage": False, "endCursor": None},
+        "facets": {"modules": [], "entityTypes": []},
+    }
+    # Over HTTP an anonymous caller sees nothing either.
+    body = await app.gql('{ search(query: "heroin") { totalCount } }')
+    assert body["data"]["search"]["totalCount"] == 0
+
+    narrowed = await search(app.instance, "heroin", *VIEW_ALL, modules=["parcels"])
+    assert sorted(ids(narrowed)) == ["Parcel:1", "Parcel:2"]
+
+
+async def test_disabling_a_module_removes_its_hits_and_facets(make_app):
+    full = await both_modules(make_app)
+    await add_shipment(full, "Ivory tusks")
+    await add_parcel(full, "Ivory carvings")
+    await settle(full.instance)
+    assert (await search(full.instance, "ivory", *VIEW_ALL))["totalCount"] == 2
+
+    # A second instance over the same data, with parcels installed but disabled (two schemas in
+    # one process).
+    reduced = await make_app(modules=["cargo"], extra_modules=[CargoModule(), ParcelsModule()])
+    result = await search(reduced.instance, "ivory", *VIEW_ALL)
+    assert ids(result) == ["Shipment:1"]
+    assert result["facets"]["modules"] == [{"value": "cargo", "count": 1}]
+    assert result["facets"]["entityTypes"] == [{"value": "Shipment", "count": 1}]
+    assert (await search(reduced.instance, "parcel*", *VIEW_ALL))["totalCount"] == 0
+
+    # Enabling it again brings its records back without a manual reindex.
+    again = await both_modules(make_app)
+    assert sorted(ids(await search(again.instance, "ivory", *VIEW_ALL))) == [
+        "Parcel:1",
+        "Shipment:1",
+    ]
+
+
+@pytest.mark.parametrize("damage", ["delete", "corrupt"])
+async def test_lost_or_corrupt_index_is_rebuilt_at_start(make_app, damage):
+    app = await seeded(make_app)
+    search_dir = app.instance.config.search_dir
+    await app.close()
+    if damage == "delete":
+        shutil.rmtree(search_dir)
+    else:
+        for path in search_dir.iterdir():
+            if path.suffix in {".toc", ".seg"}:
+                path.write_bytes(b"\x00garbage" * 10)
+    restarted = await make_app(modules=["cargo"], extra_modules=[CargoModule()])
+    assert restarted.instance.search.state == "ready"
+    assert ids(await search(restarted.instance, "cocaine", "cargo.view")) == ["Shipment:1"]
+    await add_shipment(restarted, "Cocaine in coffee")
+    await settle(restarted.instance)
+    assert (await search(restarted.instance, "cocaine", "cargo.view"))["totalCount"] == 2
+
+
+async def test_pagination_walks_every_hit_once(make_app):
+    app = await make_app(modules=["cargo"], extra_modules=[CargoModule()])
+    for i in range(5):
+        await add_shipment(app, f"Counterfeit watches lot {i}")
+    await settle(app.instance)
+    seen: list[str] = []
+    after = None
+    while True:
+        page = await search(app.instance, "watches", "cargo.view", first=2, after=after)
+        assert page["totalCount"] == 5
+        seen += ids(page)
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert sorted(seen) == [f"Shipment:{i}" for i in range(1, 6)]
+    counts_only = await search(app.instance, "watches", "cargo.view", first=0)
+    assert counts_only["edges"] == [] and counts_only["totalCount"] == 5
+
+
+@pytest.mark.parametrize(
+    ("variables", "code", "field"),
+    [
+        ({"q": "secret:x"}, "UNKNOWN_FIELD", "query"),
+        ({"q": "doc_id:Shipment*"}, "UNKNOWN_FIELD", "query"),
+        ({"q": "cocaine~5"}, "FUZZY", "query"),
+        ({"q": "x" * 1001}, "INVALID_INPUT", "query"),
+        ({"q": "", "filters": [{"field": "title", "values": ["a"]}]}, "UNKNOWN_FILTER", "filters"),
+        ({"q": "", "after": "bm9wZQ=="}, "INVALID_INPUT", "after"),
+        ({"q": "", "from": "2026-02-01", "to": "2026-01-01"}, "INVALID_INPUT", "dateFrom"),
+    ],
+)
+async def test_bad_queries_are_input_errors(make_app, variables, code, field):
+    app = await make_app(modules=["cargo"], extra_modules=[CargoModule()])
+    result = await execute(app.instance, SEARCH, variables, "cargo.view")
+    assert result.errors is not None
+    extensions = result.errors[0].extensions
+    assert extensions == {"code": code, "field": field} or (
+        extensions["code"] == code and extensions["field"] == field
+    )
+
+
+async def test_outbox_batch_is_one_index_commit(make_app, monkeypatch):
+    app = await make_app(modules=["cargo"], extra_modules=[CargoModule()])
+    await app.instance.outbox.stop()
+    for i in range(20):
+        await add_shipment(app, f"Tramadol tablets {i}")
+    backend = app.instance.search.backend
+    original = backend.writer
+    opened = []
+
+    def counting_writer(**kw: Any) -> Any:
+        opened.append(kw)
+        return original(**kw)
+
+    monkeypatch.setattr(backend, "writer", counting_writer)
+    assert await app.instance.outbox.drain() == 20
+    assert len(opened) == 1
+    assert (await search(app.instance, "tramadol", "cargo.view"))["totalCount"] == 20
+    # Replaying the same events (at-least-once delivery) changes nothing.
+    assert (await search(app.instance, "tramadol", "cargo.view"))["totalCount"] == 20
+
+
+async def test_cli_reindex_and_check(make_app):
+    app = await seeded(make_app)
+    obj = {"config": app.instance.config, "extra_modules": [CargoModule()]}
+    runner = CliRunner()
+
+    def invoke(*args: str) -> Any:
+        return runner.invoke(cli, list(args), obj=dict(obj), catch_exceptions=False)
+
+    result = await asyncio.to_thread(invoke, "search", "reindex")
+    assert result.exit_code == 0, result.output
+    assert "Shipment: 3 documents" in result.output
+    result = await asyncio.to_thread(invoke, "search", "reindex", "--module", "cargo")
+    assert result.exit_code == 0, result.output
+    result = await asyncio.to_thread(invoke, "search", "check")
+    assert result.exit_code == 0, result.output
+    assert "index: ok" in result.output and "Shipment" in result.output
+    result = await asyncio.to_thread(invoke, "search", "reindex", "--module", "nope")
+    assert result.exit_code == 1 and "nope" in result.output
+    assert ids(await search(app.instance, "cocaine", "cargo.view")) == ["Shipment:1"]
+
+    shutil.rmtree(app.instance.config.search_dir)
+    result = await asyncio.to_thread(invoke, "search", "check")
+    assert result.exit_code == 1 and "missing" in result.output
