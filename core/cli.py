@@ -16,6 +16,8 @@ from rich.table import Table
 from sqlalchemy.exc import DBAPIError
 
 from core import __version__
+from core.audit.cli import audit_group
+from core.auth.cli import cli_actor, token_group, user_group
 from core.config import CONFIG_ENV, Config, load_config
 from core.errors import NcenError
 from core.instance import Instance
@@ -96,6 +98,15 @@ def init(ctx: click.Context, demo: bool, demo_size: int, if_needed: bool) -> Non
     async def action(instance: Instance) -> None:
         targets = await instance.migrator.upgrade()
         click.echo(f"database schema up to date: {', '.join(targets)}")
+        from core.auth.bootstrap import ADMIN_PASSWORD_ENV, bootstrap_accounts
+
+        for line in await bootstrap_accounts(
+            instance,
+            cli_actor(),
+            demo=demo and not (if_needed and already),
+            admin_password=os.environ.get(ADMIN_PASSWORD_ENV) or None,
+        ):
+            click.echo(line)
         if demo and not (if_needed and already):
             await call_event(instance.pm, "load_demo_data", instance=instance, size=demo_size)
             click.echo(f"demo data loaded for: {', '.join(instance.module_names) or 'no module'}")
@@ -243,6 +254,10 @@ def demo(ctx: click.Context, size: int) -> None:
 cli.add_command(outbox)
 
 cli.add_command(search_group)
+
+cli.add_command(user_group)
+cli.add_command(token_group)
+cli.add_command(audit_group)
 
 
 def main() -> None:

@@ -18,7 +18,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from core.config import AuthSettings
 from core.gql.errors import InputError
 
-BLOCKLIST_PATH = Path(__file__).parent / "data" / "common-passwords.txt"
+BLOCKLIST_PATH = Path(__file__).parent / "common-passwords.txt"
 
 
 def make_hasher(settings: AuthSettings) -> PasswordHasher:

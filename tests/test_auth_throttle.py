@@ -1,0 +1,112 @@
+"""Brute force is throttled per account: through aliases, through parallel requests, and
+without locking other users out."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import select
+
+from core.auth.models import LoginThrottle
+from core.config import AuthSettings
+from tests.conftest import TEST_AUTH, create_user
+
+LOGIN = "mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token } }"
+# Fast hashing, 3 free attempts, then a delay long enough to outlast the test, lockout at 5.
+AUTH = AuthSettings(
+    **{
+        **TEST_AUTH.__dict__,
+        "login_free_attempts": 3,
+        "login_base_delay": 60.0,
+        "login_lockout_threshold": 5,
+    }
+)
+
+
+def codes(body: dict) -> list[str]:
+    return [e["extensions"]["code"] for e in body.get("errors", [])]
+
+
+async def failures(app, username: str) -> int:
+    async with app.instance.db.session() as session:
+        row = await session.scalar(
+            select(LoginThrottle.failures).where(LoginThrottle.username == username)
+        )
+    return row or 0
+
+
+async def test_aliases_in_one_request_evaluate_one_login(make_app):
+    app = await make_app(modules=[], auth=AUTH)
+    password = await create_user(app, "victim", "officer")
+    guesses = [f"guess number {i:03d}" for i in range(20)] + [password]
+    query = (
+        "mutation {"
+        + " ".join(
+            f'g{i}: login(username: "victim", password: "{p}") {{ token }}'
+            for i, p in enumerate(guesses)
+        )
+        + "}"
+    )
+    body = (await app.client.post("/graphql", json={"query": query})).json()
+    found = [e["extensions"]["code"] for e in body["errors"]]
+    assert found.count("LOGIN_FAILED") == 1 and set(found) <= {"LOGIN_FAILED", "LOGIN_LIMIT"}
+    # Correct password first, wrong ones after: still a single evaluation.
+    query = query.replace(f'"{password}"', '"swapped"').replace(
+        '"guess number 000"', f'"{password}"'
+    )
+    body = (await app.client.post("/graphql", json={"query": query})).json()
+    found = [e["extensions"]["code"] for e in body["errors"]]
+    assert found and set(found) == {"LOGIN_LIMIT"}, found
+    assert await failures(app, "victim") == 0  # the success reset it
+
+
+async def test_parallel_requests_are_throttled_and_lock_only_that_account(make_app):
+    app = await make_app(modules=[], auth=AUTH)
+    password = await create_user(app, "victim", "officer")
+    other_password = await create_user(app, "bystander", "officer")
+    bodies = await asyncio.gather(
+        *(
+            app.gql(LOGIN, {"u": "victim", "p": f"wrong guess {i:04d}"}, expect_errors=True)
+            for i in range(12)
+        )
+    )
+    outcome = [codes(b)[0] for b in bodies]
+    assert outcome.count("LOGIN_FAILED") == AUTH.login_free_attempts, outcome
+    assert outcome.count("LOGIN_THROTTLED") == 12 - AUTH.login_free_attempts
+    # Even the right password is refused now, without being checked.
+    body = await app.gql(LOGIN, {"u": "victim", "p": password}, expect_errors=True)
+    assert codes(body) == ["LOGIN_THROTTLED"]
+    assert body["errors"][0]["extensions"]["retryAfter"] > 0
+    # Other accounts are not affected.
+    await app.gql(LOGIN, {"u": "bystander", "p": other_password})
+
+
+async def test_lockout_after_threshold_and_unknown_names_look_the_same(make_app):
+    app = await make_app(
+        modules=[], auth=AuthSettings(**{**AUTH.__dict__, "login_base_delay": 0.0})
+    )
+    password = await create_user(app, "victim", "officer")
+    for name in ("victim", "ghost"):
+        for i in range(AUTH.login_lockout_threshold):
+            body = await app.gql(
+                LOGIN, {"u": name, "p": f"wrong guess {i:04d}"}, expect_errors=True
+            )
+            assert codes(body) == ["LOGIN_FAILED"]
+        body = await app.gql(LOGIN, {"u": name, "p": "another wrong one"}, expect_errors=True)
+        assert codes(body) == ["LOGIN_THROTTLED"]
+    body = await app.gql(LOGIN, {"u": "victim", "p": password}, expect_errors=True)
+    assert codes(body) == ["LOGIN_THROTTLED"]
+    # An administrator's password reset clears the lockout.
+    from core.auth.accounts import reset_password
+
+    temporary = await reset_password(app.instance, "tests", "victim")
+    await app.gql(LOGIN, {"u": "victim", "p": temporary})
+
+
+async def test_success_resets_the_counter(make_app):
+    app = await make_app(modules=[], auth=AUTH)
+    password = await create_user(app, "victim", "officer")
+    await app.gql(LOGIN, {"u": "victim", "p": "wrong guess 0001"}, expect_errors=True)
+    assert await failures(app, "victim") == 1
+    await app.gql(LOGIN, {"u": "victim", "p": password})
+    assert await failures(app, "victim") == 0
