@@ -31,30 +31,36 @@ class TestPrincipal:
 
     __test__ = False
     permissions: frozenset[str]
+    user: str = "tester"
     is_authenticated: bool = True
 
     def can(self, permission: str) -> bool:
         return permission in self.permissions
 
 
-def context(instance: Instance, *permissions: str) -> Context:
+def context(instance: Instance, *permissions: str, user: str = "tester") -> Context:
     request = Request({"type": "http", "method": "POST", "path": "/graphql", "headers": []})
-    return Context(
-        request=request, instance=instance, principal=TestPrincipal(frozenset(permissions))
-    )
+    principal = TestPrincipal(frozenset(permissions), user=user)
+    return Context(request=request, instance=instance, principal=principal)
 
 
 async def execute(
-    instance: Instance, query: str, variables: dict[str, Any], *permissions: str
+    instance: Instance,
+    query: str,
+    variables: dict[str, Any],
+    *permissions: str,
+    user: str = "tester",
 ) -> Any:
     """Run an operation as a caller with `permissions`; the result keeps errors for asserts."""
     return await instance.schema.execute(
-        query, variable_values=variables, context_value=context(instance, *permissions)
+        query, variable_values=variables, context_value=context(instance, *permissions, user=user)
     )
 
 
-async def search(instance: Instance, q: str, *permissions: str, **variables: Any) -> dict[str, Any]:
-    result = await execute(instance, SEARCH, {"q": q, **variables}, *permissions)
+async def search(
+    instance: Instance, q: str, *permissions: str, as_user: str = "tester", **variables: Any
+) -> dict[str, Any]:
+    result = await execute(instance, SEARCH, {"q": q, **variables}, *permissions, user=as_user)
     assert result.errors is None, result.errors
     return result.data["search"]
 

@@ -19,8 +19,10 @@ from tests.search_helpers import SEARCH, execute, search, settle
 VIEW_ALL = ("cargo.view", "parcels.view")
 
 ADD_SHIPMENT = """
-mutation($title: String!, $notes: String!, $date: Date, $country: String!, $code: String!) {
-  addShipment(title: $title, notes: $notes, seizedOn: $date, country: $country, code: $code) {
+mutation($title: String!, $notes: String!, $date: Date, $country: String!, $code: String!,
+         $owner: String) {
+  addShipment(title: $title, notes: $notes, seizedOn: $date, country: $country, code: $code,
+              owner: $owner) {
     id
   }
 }
@@ -38,7 +40,14 @@ def ids(result: dict[str, Any]) -> list[str]:
 
 
 async def add_shipment(app: Any, title: str, notes: str = "", **kw: Any) -> None:
-    variables = {"title": title, "notes": notes, "date": None, "country": "XX", "code": "0000"}
+    variables = {
+        "title": title,
+        "notes": notes,
+        "date": None,
+        "country": "XX",
+        "code": "0000",
+        "owner": None,
+    }
     await app.gql(ADD_SHIPMENT, {**variables, **kw})
 
 
@@ -62,6 +71,11 @@ QUERIES: list[tuple[str, dict[str, Any], list[str]]] = [
     ("codes:2402*", {}, ["Shipment:2"]),
     ("title:cigarettes AND NOT cocaine", {}, ["Shipment:2"]),
     ("antw*", {}, ["Shipment:1"]),
+    ("ANTWÉRP", {}, ["Shipment:1"]),
+    ("date:[2026-01-01 TO 2026-12-31]", {}, ["Shipment:1"]),
+    ("year:2025", {}, ["Shipment:2", "Shipment:3"]),
+    ("cocaine OR gold", {}, ["Shipment:1", "Shipment:3"]),
+    ("cocaine gold", {}, []),
     ("", {"from": "2026-03-01", "to": "2026-03-31"}, ["Shipment:1"]),
     ("", {"from": "2025-12-31", "to": "2026-01-01"}, ["Shipment:3"]),
     ("", {"from": "2025-06-01"}, ["Shipment:1", "Shipment:2", "Shipment:3"]),
@@ -166,6 +180,22 @@ async def test_permissions_filter_hits_counts_and_facets(make_app):
 
     narrowed = await search(app.instance, "heroin", *VIEW_ALL, modules=["parcels"])
     assert sorted(ids(narrowed)) == ["Parcel:1", "Parcel:2"]
+
+
+async def test_record_level_audience_hides_hits_and_counts(make_app):
+    app = await make_app(modules=["cargo"], extra_modules=[CargoModule()])
+    await add_shipment(app, "Rhino horn, public")
+    await add_shipment(app, "Rhino horn, draft of ann", owner="ann")
+    await settle(app.instance)
+
+    bob = await search(app.instance, "rhino", "cargo.view", as_user="bob")
+    assert ids(bob) == ["Shipment:1"] and bob["totalCount"] == 1
+    assert bob["facets"]["entityTypes"] == [{"value": "Shipment", "count": 1}]
+    ann = await search(app.instance, "rhino", "cargo.view", as_user="ann")
+    assert sorted(ids(ann)) == ["Shipment:1", "Shipment:2"]
+    validator = await search(app.instance, "rhino", "cargo.view", "cargo.all", as_user="eve")
+    assert validator["totalCount"] == 2
+    assert (await search(app.instance, "rhino", "cargo.all", as_user="ann"))["totalCount"] == 0
 
 
 async def test_disabling_a_module_removes_its_hits_and_facets(make_app):
@@ -296,3 +326,20 @@ async def test_cli_reindex_and_check(make_app):
     shutil.rmtree(app.instance.config.search_dir)
     result = await asyncio.to_thread(invoke, "search", "check")
     assert result.exit_code == 1 and "missing" in result.output
+
+
+async def test_queries_run_off_the_event_loop(make_app, monkeypatch):
+    import threading
+
+    app = await make_app(modules=["cargo"], extra_modules=[CargoModule()])
+    backend = app.instance.search.backend
+    original = backend._query
+    threads = []
+
+    def spy(request: Any) -> Any:
+        threads.append(threading.current_thread())
+        return original(request)
+
+    monkeypatch.setattr(backend, "_query", spy)
+    await search(app.instance, "anything", "cargo.view")
+    assert threads and threads[0] is not threading.main_thread()

@@ -1,9 +1,9 @@
 """The interface between ncen and a full-text engine; whoosh is the one implementation today.
 
 Nothing outside a backend's own module imports its engine, so SQLite FTS5 or PostgreSQL full-text
-backends can be added without touching modules. Permission and module filtering are expressed
-as `allowed_types` so that a backend applies them *inside* the query: hits, totals and facet
-counts never include a document the caller may not see.
+backends can be added without touching modules. Permission, record-level audience and module
+filtering are expressed as `allowed_types` so that a backend applies them *inside* the query:
+hits, totals and facet counts never include a document the caller may not see.
 """
 
 from __future__ import annotations
@@ -44,7 +44,9 @@ class QuerySyntaxError(ValueError):
 @dataclass(frozen=True)
 class SearchRequest:
     text: str
-    allowed_types: Collection[str]  # entity types the caller may see, already narrowed
+    # Entity types the caller may see -> None (every document) or the audience tokens they hold
+    # (documents without audience, or sharing one of these tokens).
+    allowed_types: Mapping[str, Collection[str] | None]
     date_from: dt.date | None = None
     date_to: dt.date | None = None
     filters: Mapping[str, Sequence[str]] = field(default_factory=dict)  # keyword field -> any of

@@ -20,13 +20,20 @@ KEYWORD_FIELDS = ("countries", "codes", "identifiers", "tags")
 TEXT_FIELDS = ("title", "content")
 # Date fields: `date:2026-03-05`, `month:2026-03`, `year:2026` in queries.
 DATE_FIELDS = ("date", "month", "year")
+# The audience token of documents every holder of the type's permission may see.
+PUBLIC_AUDIENCE = "*"
 # Every field a query may name; anything else is refused as an unknown field.
 QUERY_FIELDS = frozenset((*TEXT_FIELDS, *KEYWORD_FIELDS, *DATE_FIELDS, "module", "entity_type"))
 
 
 @dataclass(frozen=True)
 class SearchDocument:
-    """The searchable form of one record; `id` is the record's id inside its module."""
+    """The searchable form of one record; `id` is the record's id inside its module.
+
+    `audience` narrows who sees the document below the type's permission (e.g. a draft only for
+    its author: `["user:42"]`); None means every holder of the permission. It is matched against
+    `SearchType.audience(principal)` inside the query, so hidden documents are never counted.
+    """
 
     entity_type: str
     id: str
@@ -35,6 +42,7 @@ class SearchDocument:
     content: str = ""
     date: dt.date | None = None
     keywords: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    audience: Sequence[str] | None = None
 
     def __post_init__(self) -> None:
         unknown = set(self.keywords) - set(KEYWORD_FIELDS)
@@ -70,6 +78,9 @@ class SearchType:
     - `count(session)`: optional, number of records (progress bars, `ncen search check`).
     - `resolve(info, ids)`: optional; the GraphQL objects for hits. By default the strawberry type
       named `entity_type` resolves them with its `resolve_nodes`.
+    - `audience(principal)`: optional, for record-level visibility; None when the caller sees
+      every document of the type (e.g. a validator), else the audience tokens they hold (e.g.
+      `["user:42"]`): they then see documents without audience and those sharing a token.
     """
 
     entity_type: str
@@ -79,3 +90,4 @@ class SearchType:
     ids: IdsFn
     count: CountFn | None = None
     resolve: Callable[[Any, Sequence[str]], Awaitable[Sequence[Any]]] | None = None
+    audience: Callable[[Any], Sequence[str] | None] | None = None

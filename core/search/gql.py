@@ -14,6 +14,7 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
+from core.auth import public
 from core.gql.context import Context
 from core.gql.entity import Entity
 from core.gql.errors import InputError
@@ -132,12 +133,15 @@ async def resolve_hits(info: Info[Context, None], hits: Sequence[SearchHit]) -> 
 
 @strawberry.type
 class SearchQuery:
+    # Public on purpose: visibility is decided per entity type and record inside the index
+    # query, so an anonymous caller (or one without any view permission) gets an empty result.
     @strawberry.field(
+        extensions=[public()],
         description=(
             'Full-text search over the records the caller may see. Syntax: words, "phrases", '
             "AND/OR/NOT, field:value (title, content, countries, codes, identifiers, tags, date, "
             "month, year, module, entity_type), wildcards (seiz*), fuzzy terms (cocain~)."
-        )
+        ),
     )
     async def search(
         self,
@@ -166,7 +170,7 @@ class SearchQuery:
             )
         try:
             result = await context.instance.search.search(
-                context.can,
+                context.principal,
                 query,
                 modules=modules,
                 entity_types=entity_types,

@@ -10,12 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from core.db import Database
 from core.errors import NcenError
+from core.gql.context import Principal
 from core.outbox import OutboxEvent
 from core.search.backend import (
     IndexState,
@@ -257,22 +258,23 @@ class SearchService:
 
     def visible_types(
         self,
-        can: Callable[[str], bool],
+        principal: Principal,
         modules: Collection[str] | None = None,
         entity_types: Collection[str] | None = None,
-    ) -> set[str]:
-        """Entity types the caller may see, narrowed to the requested modules and types."""
+    ) -> dict[str, Sequence[str] | None]:
+        """Entity types the caller may see (narrowed to the requested modules and types), each
+        with the audience tokens the caller holds, or None when they see all its documents."""
         return {
-            t.entity_type
+            t.entity_type: t.audience(principal) if t.audience else None
             for t in self.types.values()
-            if can(t.permission)
+            if principal.can(t.permission)
             and (modules is None or t.module in modules)
             and (entity_types is None or t.entity_type in entity_types)
         }
 
     async def search(
         self,
-        can: Callable[[str], bool],
+        principal: Principal,
         text: str,
         *,
         modules: Collection[str] | None = None,
@@ -283,7 +285,7 @@ class SearchService:
         offset: int = 0,
         limit: int = 20,
     ) -> SearchResult:
-        allowed = self.visible_types(can, modules, entity_types)
+        allowed = self.visible_types(principal, modules, entity_types)
         request = SearchRequest(
             text=text,
             allowed_types=allowed,

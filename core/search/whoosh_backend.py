@@ -32,13 +32,19 @@ from core.search.backend import (
     SearchResult,
 )
 from core.search.dates import date_terms, day_key, month_key, year_key
-from core.search.documents import KEYWORD_FIELDS, QUERY_FIELDS, TEXT_FIELDS, SearchDocument
+from core.search.documents import (
+    KEYWORD_FIELDS,
+    PUBLIC_AUDIENCE,
+    QUERY_FIELDS,
+    TEXT_FIELDS,
+    SearchDocument,
+)
 
 log = logging.getLogger("ncen.search")
 
 INDEX_NAME = "ncen"
 # Bump when the schema below changes: an index of another version is rebuilt at start-up.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 VERSION_FILE = "schema-version.json"
 MAX_FUZZY_DISTANCE = 2
 SNIPPETS = 3
@@ -58,6 +64,7 @@ def _schema() -> fields.Schema:
         date=fields.ID(stored=True),
         month=fields.ID(),
         year=fields.ID(),
+        audience=fields.KEYWORD(commas=True),
     )
     for name in KEYWORD_FIELDS:
         schema.add(name, fields.KEYWORD(lowercase=True, commas=True, scorable=True))
@@ -72,6 +79,9 @@ def _fields_of(doc: SearchDocument) -> dict[str, Any]:
         "module": doc.module,
         "title": doc.title,
         "content": doc.content,
+        "audience": PUBLIC_AUDIENCE
+        if doc.audience is None
+        else ",".join(token.replace(",", " ") for token in doc.audience),
     }
     if doc.date is not None:
         values.update(date=day_key(doc.date), month=month_key(doc.date), year=year_key(doc.date))
@@ -231,7 +241,7 @@ class WhooshBackend(SearchBackend):
 
     def _filter(self, request: SearchRequest, searcher: Any) -> query.Query | None:
         """Everything that restricts *which* documents count: types, dates, keyword filters."""
-        parts: list[query.Query] = [_any_of("entity_type", sorted(request.allowed_types))]
+        parts: list[query.Query] = [self._visibility(request)]
         if request.date_from is not None or request.date_to is not None:
             years = {int(y) for y in _texts(searcher.lexicon("year")) if y.isdigit()}
             terms = date_terms(request.date_from, request.date_to, years)
@@ -254,6 +264,17 @@ class WhooshBackend(SearchBackend):
                 return None
             parts.append(_any_of(name, sorted(tokens)))
         return query.And(parts)
+
+    @staticmethod
+    def _visibility(request: SearchRequest) -> query.Query:
+        """Types seen whole, or per type: public documents and those of the caller's tokens."""
+        whole = sorted(t for t, tokens in request.allowed_types.items() if tokens is None)
+        branches: list[query.Query] = [_any_of("entity_type", whole)] if whole else []
+        for entity_type, tokens in sorted(request.allowed_types.items()):
+            if tokens is not None:
+                audience = _any_of("audience", sorted({PUBLIC_AUDIENCE, *tokens}))
+                branches.append(query.And([query.Term("entity_type", entity_type), audience]))
+        return query.Or(branches)
 
     def _query(self, request: SearchRequest) -> SearchResult:
         parsed = self._parse(request.text)

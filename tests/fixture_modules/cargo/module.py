@@ -26,6 +26,7 @@ from core.module import ModuleInfo
 from core.search import SearchDocument, SearchType, enqueue_delete, enqueue_index
 
 PERMISSION = "cargo.view"
+SEE_ALL = "cargo.all"  # sees private shipments of every owner
 
 
 class Shipment(Base):
@@ -37,6 +38,7 @@ class Shipment(Base):
     seized_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     country: Mapped[str] = mapped_column(String(2))
     code: Mapped[str] = mapped_column(String(20))
+    owner: Mapped[str | None] = mapped_column(String(50), nullable=True)
 
 
 @strawberry.type(name="Shipment")
@@ -76,10 +78,16 @@ class CargoMutation:
         seized_on: dt.date | None = None,
         country: str = "XX",
         code: str = "0000",
+        owner: str | None = None,
     ) -> ShipmentType:
         async with info.context.instance.db.transaction() as session:
             row = Shipment(
-                title=title, notes=notes, seized_on=seized_on, country=country, code=code
+                title=title,
+                notes=notes,
+                seized_on=seized_on,
+                country=country,
+                code=code,
+                owner=owner,
             )
             session.add(row)
             await session.flush()
@@ -119,7 +127,15 @@ def document(row: Shipment) -> SearchDocument:
         content=row.notes,
         date=row.seized_on,
         keywords={"countries": [row.country], "codes": [row.code]},
+        audience=[f"user:{row.owner}"] if row.owner else None,
     )
+
+
+def audience(principal: Any) -> list[str] | None:
+    """A shipment with an owner is private to that owner and to holders of `cargo.all`."""
+    if principal.can(SEE_ALL):
+        return None
+    return [f"user:{getattr(principal, 'user', '')}"]
 
 
 async def fetch(session: AsyncSession, ids: Sequence[str]) -> list[SearchDocument]:
@@ -158,6 +174,7 @@ class CargoModule:
                 fetch=fetch,
                 ids=all_ids,
                 count=count,
+                audience=audience,
             )
         ]
 

@@ -23,6 +23,7 @@ def upgrade() -> None:
         sa.Column("seized_on", sa.Date(), nullable=True),
         sa.Column("country", sa.String(2), nullable=False),
         sa.Column("code", sa.String(20), nullable=False),
+        sa.Column("owner", sa.String(50), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_cargo_shipment")),
     )
 
