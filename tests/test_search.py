@@ -241,6 +241,15 @@ async def test_lost_or_corrupt_index_is_rebuilt_at_start(make_app, damage):
     assert (await search(restarted.instance, "cocaine", "cargo.view"))["totalCount"] == 2
 
 
+async def test_index_lost_while_serving_is_rebuilt_by_the_next_change(make_app):
+    app = await seeded(make_app)
+    shutil.rmtree(app.instance.config.search_dir)
+    await add_shipment(app, "Cocaine in pineapples")
+    await settle(app.instance)
+    assert (await search(app.instance, "cocaine", "cargo.view"))["totalCount"] == 2
+    assert (await search(app.instance, "gold", "cargo.view"))["totalCount"] == 1
+
+
 async def test_pagination_walks_every_hit_once(make_app):
     app = await make_app(modules=["cargo"], extra_modules=[CargoModule()])
     for i in range(5):

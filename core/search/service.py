@@ -128,11 +128,25 @@ class SearchService:
                 to_delete.append(doc_id(entity_type, record_id))
         if not to_fetch and not to_delete:
             return
-        async with self.backend.writer() as writer:
-            for entity_type, ids in to_fetch.items():
-                await self._sync(writer, self.types[entity_type], ids)
-            if to_delete:
-                await writer.delete(to_delete)
+        try:
+            async with self.backend.writer() as writer:
+                for entity_type, ids in to_fetch.items():
+                    await self._sync(writer, self.types[entity_type], ids)
+                if to_delete:
+                    await writer.delete(to_delete)
+        except Exception:
+            # An index lost or damaged while serving is rebuilt from the database, which also
+            # covers this batch; any other failure is left to the relay's retries.
+            status = await self.backend.status()
+            if status.state == IndexState.OK:
+                raise
+            log.warning(
+                "search index %s while serving (%s): rebuilding", status.state, status.detail
+            )
+            self.state = "rebuilding"
+            await self.backend.create()
+            await self._rebuild(list(self.types.values()), replace_all=True)
+            self.state = "ready"
 
     async def _sync(self, writer: IndexWriter, search_type: SearchType, ids: list[str]) -> None:
         async with self.db.session() as session:
