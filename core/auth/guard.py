@@ -7,8 +7,7 @@ Every root field carries exactly one rule, as a strawberry field extension:
     @strawberry.field(extensions=[public()])          # anonymous callers too
 
 `classify(field)` reads the rule back from a built schema; the authorisation matrix test fails
-for any root field without one. Fields whose code core cannot annotate are listed, explicitly,
-in `CLASSIFIED_ELSEWHERE`.
+for any root field without one.
 """
 
 from __future__ import annotations
@@ -100,15 +99,6 @@ def public() -> FieldExtension:
     return _extension(Public())
 
 
-# Root fields defined by core code outside core/auth (core/gql/core_schema.py); each one
-# resolves safely for anonymous callers (`node` returns null for what the caller may not see).
-CLASSIFIED_ELSEWHERE: dict[tuple[str, str], Rule] = {
-    ("Query", "node"): Public(),
-    ("Query", "modules"): Public(),
-    ("Query", "health"): Public(),
-}
-
-
 def classify(parent: str, field: StrawberryField) -> Rule | None:
     """The access rule of a root field, or None when nobody classified it."""
     rules = [
@@ -118,11 +108,8 @@ def classify(parent: str, field: StrawberryField) -> Rule | None:
         for perm in ext.permissions
         if isinstance(perm, Rule)
     ]
-    if len(rules) == 1:
-        return rules[0]
-    if not rules:
-        return CLASSIFIED_ELSEWHERE.get((parent, field.name))
-    return None  # two rules on one field are ambiguous: treated as unclassified
+    # None rules means nobody classified the field; two rules on one field are ambiguous.
+    return rules[0] if len(rules) == 1 else None
 
 
 def root_fields(schema: Any) -> list[tuple[str, str, StrawberryField]]:

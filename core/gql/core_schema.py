@@ -8,6 +8,7 @@ from strawberry.types import Info
 from strawberry.types.base import StrawberryObjectDefinition
 
 import core
+from core.auth.guard import public
 from core.gql.context import Context
 from core.gql.contribution import GraphQLContribution
 from core.gql.errors import InputError
@@ -40,7 +41,8 @@ class CoreQuery:
         description=(
             "Any record by its global id; null when it does not exist, is not visible, or names "
             "a type that is not a record type. A malformed id is an INVALID_INPUT error."
-        )
+        ),
+        extensions=[public()],  # each type's resolve_nodes returns null for what is not visible
     )
     async def node(self, info: Info[Context, None], id: strawberry.ID) -> relay.Node | None:
         try:
@@ -57,14 +59,19 @@ class CoreQuery:
             return None
         return await resolve(origin.resolve_node(global_id.node_id, info=info, required=False))
 
-    @strawberry.field(description="The modules enabled on this instance, in dependency order.")
+    @strawberry.field(
+        description="The modules enabled on this instance, in dependency order.",
+        extensions=[public()],
+    )
     def modules(self, info: Info[Context, None]) -> list[ModuleType]:
         return [
             ModuleType(name=m.name, version=m.version, label=m.label, requires=list(m.requires))
             for m in info.context.instance.modules
         ]
 
-    @strawberry.field(description="Cheap liveness check; readiness is served at /readyz.")
+    @strawberry.field(
+        description="Cheap liveness check; readiness is served at /readyz.", extensions=[public()]
+    )
     def health(self, info: Info[Context, None]) -> Health:
         instance = info.context.instance
         return Health(ok=True, version=core.__version__, country=instance.config.country)
