@@ -18,6 +18,7 @@ from sqlalchemy.exc import DBAPIError
 from core import __version__
 from core.audit.cli import audit_group
 from core.auth.cli import cli_actor, token_group, user_group
+from core.codelists.cli import codelists_group
 from core.config import CONFIG_ENV, Config, load_config
 from core.errors import NcenError
 from core.instance import Instance
@@ -258,6 +259,7 @@ cli.add_command(search_group)
 cli.add_command(user_group)
 cli.add_command(token_group)
 cli.add_command(audit_group)
+cli.add_command(codelists_group)
 
 
 def main() -> None:

@@ -13,8 +13,11 @@ import pluggy
 
 if TYPE_CHECKING:
     from core.auth.permissions import Permission
+    from core.codelists.sources import CodeListSource, CodeListUsage
+    from core.forms.fields import EntityForm, ExtensionField
     from core.gql.contribution import GraphQLContribution
     from core.instance import Instance
+    from core.links.declarations import LinkType
     from core.outbox import OutboxHandler
     from core.search.documents import SearchType
 
@@ -45,6 +48,31 @@ def register_permissions() -> list[Permission]:
 @hookspec
 def register_search_types() -> list[SearchType]:
     """Entity types the module makes searchable: permission, document fetcher, id lister."""
+
+
+@hookspec
+def register_code_lists() -> list[CodeListSource]:
+    """Code lists the plugin ships (data files), or extends (`extends=True`) for another plugin."""
+
+
+@hookspec
+def register_code_list_usage() -> list[CodeListUsage]:
+    """Columns that store codes of a list, so that sync end-dates used codes instead of removing."""
+
+
+@hookspec
+def register_link_types() -> list[LinkType]:
+    """Relations allowed between entity types (`core_link`), with their inverse names."""
+
+
+@hookspec
+def register_entity_forms() -> list[EntityForm]:
+    """The editable fields of the plugin's entity types, described for frontends (`formSchema`)."""
+
+
+@hookspec
+def register_extension_fields() -> list[ExtensionField]:
+    """Fields the plugin adds to another module's entity type, stored in the record's `extra`."""
 
 
 @hookspec

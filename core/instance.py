@@ -13,11 +13,14 @@ import strawberry
 
 from core.audit.plugin import CoreAuditPlugin
 from core.auth.plugin import CoreAuthPlugin
+from core.codelists.plugin import CodeListsPlugin
 from core.config import Config
 from core.db import Database
 from core.errors import MigrationError, ModuleLoadError
+from core.forms.plugin import FormsPlugin
 from core.gql.core_schema import CoreGraphQLPlugin
 from core.gql.schema import build_schema
+from core.links.plugin import LinksPlugin
 from core.migrate import MigrationBranch, Migrator
 from core.module import Module, ModuleInfo
 from core.outbox import OutboxRelay, handler_table
@@ -33,6 +36,9 @@ def core_plugins() -> list[tuple[str, object]]:
         ("core.auth", CoreAuthPlugin()),
         ("core.audit", CoreAuditPlugin()),
         (SEARCH_PLUGIN, CoreSearchPlugin()),
+        ("core.codelists", CodeListsPlugin()),
+        ("core.links", LinksPlugin()),
+        ("core.forms", FormsPlugin()),
     ]
 
 

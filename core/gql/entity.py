@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, Annotated, ClassVar
 
 import strawberry
 from strawberry import relay
+from strawberry.types import Info
+
+if TYPE_CHECKING:
+    from core.links.schema import LinkNode
 
 
 @strawberry.interface(
@@ -22,3 +26,22 @@ class Entity(relay.Node):
     @strawberry.field(description="The module that owns the record.")
     def module(self) -> str:
         return self.owner_module
+
+    @strawberry.field(
+        description="Links to records of other modules (or this one); links reaching a module "
+        "that is not enabled are hidden, not deleted."
+    )
+    async def links(
+        self,
+        info: Info,
+        relation: Annotated[
+            str | None, strawberry.argument(description="Only this relation, read from here.")
+        ] = None,
+        entity_type: Annotated[
+            str | None, strawberry.argument(description="Only links to this entity type.")
+        ] = None,
+        first: Annotated[int, strawberry.argument(description="At most this many links.")] = 50,
+    ) -> list[Annotated[LinkNode, strawberry.lazy("core.links.schema")]]:
+        from core.links.schema import entity_links
+
+        return await entity_links(self, info, relation, entity_type, first)

@@ -1,0 +1,199 @@
+"""GraphQL: `codeList(name, language)`, `codeLists(language)` and `upsertCodeListEntry`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Annotated
+
+import sqlalchemy as sa
+import strawberry
+from strawberry.dataloader import DataLoader
+from strawberry.types import Info
+
+from core.auth.guard import public, requires
+from core.codelists.edit import get_list, upsert_entry
+from core.codelists.language import pick_label, request_language
+from core.codelists.models import CodeList, CodeListEntry
+from core.codelists.sources import EntryData
+from core.gql.context import Context
+from core.gql.errors import InputError
+
+MANAGE = "core.codelists.manage"
+
+
+@strawberry.type(description="A label of a code in one language.")
+class CodeListLabel:
+    language: str
+    label: str
+
+
+@strawberry.type(name="CodeListEntry", description="One code of a code list.")
+class CodeListEntryType:
+    code: str
+    label: str = strawberry.field(
+        description="In the requested language, else English, else the code itself."
+    )
+    parent: str | None
+    sort_order: int
+    valid_from: dt.date | None
+    valid_to: dt.date | None
+    source: str = strawberry.field(
+        description="The plugin that ships the entry (`core.codelists`, a module) or `national`."
+    )
+    translations: list[CodeListLabel]
+
+    @classmethod
+    def build(cls, row: CodeListEntry, language: str) -> CodeListEntryType:
+        return cls(
+            code=row.code,
+            label=pick_label(row.labels, language, row.code),
+            parent=row.parent_code,
+            sort_order=row.sort_order,
+            valid_from=row.valid_from,
+            valid_to=row.valid_to,
+            source=row.source,
+            translations=[
+                CodeListLabel(language=k, label=v) for k, v in sorted(row.labels.items())
+            ],
+        )
+
+
+def _entries_loader(context: Context) -> DataLoader[int, list[CodeListEntry]]:
+    async def load(list_ids: Sequence[int]) -> list[list[CodeListEntry]]:
+        found: dict[int, list[CodeListEntry]] = defaultdict(list)
+        async with context.instance.db.session() as session:
+            query = sa.select(CodeListEntry).where(CodeListEntry.list_id.in_(list_ids))
+            for row in await session.scalars(query):
+                found[row.list_id].append(row)
+        return [found[i] for i in list_ids]
+
+    return DataLoader(load_fn=load)
+
+
+@strawberry.type(name="CodeList", description="A list of codes, labelled in one language.")
+class CodeListType:
+    id: strawberry.Private[int]
+    name: str
+    label: str
+    language: str = strawberry.field(description="The language labels are given in.")
+    source: str
+
+    @strawberry.field(description="Ordered by sort order, then label.")
+    async def entries(
+        self,
+        info: Info[Context, None],
+        include_expired: Annotated[
+            bool, strawberry.argument(description="Also entries not valid today.")
+        ] = False,
+    ) -> list[CodeListEntryType]:
+        rows = await info.context.loader("codelists.entries", _entries_loader).load(self.id)
+        today = dt.date.today()
+        entries = [
+            CodeListEntryType.build(row, self.language)
+            for row in rows
+            if include_expired or row.valid_on(today)
+        ]
+        return sorted(entries, key=lambda e: (e.sort_order, e.label.casefold(), e.code))
+
+    @classmethod
+    def build(cls, row: CodeList, language: str) -> CodeListType:
+        return cls(
+            id=row.id,
+            name=row.name,
+            label=pick_label(row.labels, language, row.name),
+            language=language,
+            source=row.source,
+        )
+
+
+@strawberry.type
+class CodeListQuery:
+    # Reference data, needed before sign-in (language and country pickers): public.
+    @strawberry.field(
+        description="One code list by name; null if there is none.", extensions=[public()]
+    )
+    async def code_list(
+        self, info: Info[Context, None], name: str, language: str | None = None
+    ) -> CodeListType | None:
+        language = await request_language(info.context, language)
+        async with info.context.instance.db.session() as session:
+            row = await session.scalar(sa.select(CodeList).where(CodeList.name == name))
+        return CodeListType.build(row, language) if row else None
+
+    @strawberry.field(description="Every code list, by name.", extensions=[public()])
+    async def code_lists(
+        self, info: Info[Context, None], language: str | None = None
+    ) -> list[CodeListType]:
+        language = await request_language(info.context, language)
+        async with info.context.instance.db.session() as session:
+            rows = await session.scalars(sa.select(CodeList).order_by(CodeList.name))
+            return [CodeListType.build(row, language) for row in rows]
+
+
+@strawberry.input(description="A label in one language.")
+class CodeListLabelInput:
+    language: str
+    label: str
+
+
+@strawberry.input(description="Only what is given changes; labels are merged per language.")
+class CodeListEntryInput:
+    list: str
+    code: str
+    labels: list[CodeListLabelInput] = strawberry.field(default_factory=list)
+    parent: str | None = strawberry.UNSET
+    sort_order: int | None = strawberry.UNSET
+    valid_from: dt.date | None = strawberry.UNSET
+    valid_to: dt.date | None = strawberry.UNSET
+
+
+def _entry_data(data: CodeListEntryInput) -> EntryData:
+    code = data.code.strip()
+    if not code or len(code) > 64:
+        raise InputError("a code has 1 to 64 characters", field="code")
+    labels: dict[str, str] = {}
+    for item in data.labels:
+        language = item.language.strip().lower()
+        if not 2 <= len(language) <= 3 or not language.isalpha():
+            raise InputError(f"{item.language!r} is not a language code", field="labels")
+        if not item.label.strip():
+            raise InputError("a label cannot be empty", field="labels")
+        labels[language] = item.label.strip()
+    given = {
+        key
+        for key, value in {
+            "parent": data.parent,
+            "sort": data.sort_order,
+            "validFrom": data.valid_from,
+            "validTo": data.valid_to,
+        }.items()
+        if value is not strawberry.UNSET
+    }
+    sort = data.sort_order if isinstance(data.sort_order, int) else 0
+    return EntryData(
+        code=code,
+        labels=labels,
+        parent=data.parent or None,
+        sort=sort,
+        valid_from=data.valid_from or None,
+        valid_to=data.valid_to or None,
+        given=frozenset(given | {"labels"}),
+    )
+
+
+@strawberry.type
+class CodeListMutation:
+    @strawberry.mutation(
+        description="Add a national entry or translations to a list (core.codelists.manage).",
+        extensions=[requires(MANAGE)],
+    )
+    async def upsert_code_list_entry(
+        self, info: Info[Context, None], input: CodeListEntryInput
+    ) -> CodeListEntryType:
+        entry = _entry_data(input)
+        async with info.context.instance.db.transaction() as session:
+            code_list = await get_list(session, input.list)
+            row, _created = await upsert_entry(session, code_list, entry)
+        return CodeListEntryType.build(row, await request_language(info.context))

@@ -1,0 +1,13 @@
+"""Form schemas for frontends, and extension fields added by country plugins. See
+docs/forms.md."""
+
+from core.forms.extra import extension_search_parts, validate_extra
+from core.forms.fields import EntityForm, ExtensionField, FormField
+
+__all__ = [
+    "EntityForm",
+    "ExtensionField",
+    "FormField",
+    "extension_search_parts",
+    "validate_extra",
+]

@@ -1,0 +1,71 @@
+"""GraphQL `formSchema(entityType, language)`: the editable fields of an entity type."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from core.auth.guard import public
+from core.codelists.language import pick_label, request_language
+from core.forms.registry import ResolvedField, form_registry
+from core.gql.context import Context
+
+
+@strawberry.type(description="One editable field of an entity type, for building forms.")
+class FormFieldSchema:
+    name: str = strawberry.field(description="The input field name; `extra.<name>` if extension.")
+    type: str = strawberry.field(
+        description="string, text, integer, decimal, boolean, date or code."
+    )
+    required: bool
+    code_list: str | None = strawberry.field(description="For `code` fields: see `codeList`.")
+    label: str
+    help: str | None
+    nominal: bool = strawberry.field(description="Personal data: never leaves the instance.")
+    max_length: int | None
+    extension: bool = strawberry.field(description="Added by another plugin; kept in `extra`.")
+    module: str = strawberry.field(description="The plugin that declares the field.")
+
+    @classmethod
+    def build(cls, resolved: ResolvedField, language: str) -> FormFieldSchema:
+        spec = resolved.field
+        return cls(
+            name=spec.name,
+            type=spec.type,
+            required=spec.required,
+            code_list=spec.code_list,
+            label=pick_label(spec.label, language, spec.name),
+            help=pick_label(spec.help, language) or None,
+            nominal=spec.nominal,
+            max_length=spec.max_length,
+            extension=resolved.extension,
+            module=resolved.module,
+        )
+
+
+@strawberry.type(description="How to edit records of one entity type.")
+class FormSchema:
+    entity_type: str
+    language: str
+    fields: list[FormFieldSchema]
+
+
+@strawberry.type
+class FormQuery:
+    # Describes structure, never data: public like the code lists it points to.
+    @strawberry.field(
+        description="The form of an entity type; null if no enabled module has it.",
+        extensions=[public()],
+    )
+    async def form_schema(
+        self, info: Info[Context, None], entity_type: str, language: str | None = None
+    ) -> FormSchema | None:
+        fields = form_registry(info.context.instance).fields(entity_type)
+        if fields is None:
+            return None
+        language = await request_language(info.context, language)
+        return FormSchema(
+            entity_type=entity_type,
+            language=language,
+            fields=[FormFieldSchema.build(f, language) for f in fields],
+        )
