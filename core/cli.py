@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import click
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from core import __version__
@@ -77,6 +78,16 @@ async def _with_instance(config: Config, action: Callable[[Instance], Coroutine[
         await instance.db.dispose()
 
 
+async def upgrade_instance(instance: Instance) -> list[str]:
+    """Schema first (core, then enabled modules in order), then the reference data they ship:
+    without synced code lists every code a record stores would be refused."""
+    from core.codelists.sync import sync_code_lists
+
+    targets = await instance.migrator.upgrade()
+    await sync_code_lists(instance)
+    return targets
+
+
 @cli.command()
 @click.option(
     "--demo", is_flag=True, help="Load deterministic demo data from every enabled module."
@@ -97,8 +108,8 @@ def init(ctx: click.Context, demo: bool, demo_size: int, if_needed: bool) -> Non
     already = marker.exists()
 
     async def action(instance: Instance) -> None:
-        targets = await instance.migrator.upgrade()
-        click.echo(f"database schema up to date: {', '.join(targets)}")
+        targets = await upgrade_instance(instance)
+        click.echo(f"database schema and reference data up to date: {', '.join(targets)}")
         from core.auth.bootstrap import ADMIN_PASSWORD_ENV, bootstrap_accounts
 
         for line in await bootstrap_accounts(
@@ -110,7 +121,11 @@ def init(ctx: click.Context, demo: bool, demo_size: int, if_needed: bool) -> Non
             click.echo(line)
         if demo and not (if_needed and already):
             await call_event(instance.pm, "load_demo_data", instance=instance, size=demo_size)
-            click.echo(f"demo data loaded for: {', '.join(instance.module_names) or 'no module'}")
+            written = await instance.search.reindex()
+            click.echo(
+                f"demo data loaded ({demo_size} records per module that has demo data); "
+                f"search index rebuilt with {sum(written.values())} documents"
+            )
         elif demo:
             click.echo(f"{config.data_dir} is already initialised; demo data left as it is")
 
@@ -137,6 +152,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None, workers: int |
         raise click.ClickException(
             "several workers need PostgreSQL: SQLite keeps one writer per instance"
         )
+    _require_initialised(config)
     run(_with_instance(config, _check_ready))
     if ctx.obj.get("config_path"):
         os.environ[CONFIG_ENV] = str(Path(ctx.obj["config_path"]).resolve())
@@ -153,6 +169,14 @@ def serve(ctx: click.Context, host: str | None, port: int | None, workers: int |
         workers=workers,
         log_level="info",
     )
+
+
+def _require_initialised(config: Config) -> None:
+    """An embedded database that does not exist yet means `ncen init` was never run here."""
+    if config.is_sqlite:
+        path = make_url(config.database_url).database
+        if path and path != ":memory:" and not Path(path).exists():
+            raise NcenError(f"no database at {path}: run `ncen init` first")
 
 
 async def _check_ready(instance: Instance) -> None:
@@ -176,12 +200,9 @@ def db() -> None:
 @db.command("upgrade")
 @click.pass_context
 def db_upgrade(ctx: click.Context) -> None:
-    """Upgrade core, then each enabled module's branch in dependency order."""
+    """Upgrade core, then each enabled module's branch in dependency order; sync code lists."""
 
-    async def action(instance: Instance) -> list[str]:
-        return await instance.migrator.upgrade()
-
-    targets = run(_with_instance(get_config(ctx), action))
+    targets = run(_with_instance(get_config(ctx), upgrade_instance))
     click.echo(f"upgraded: {', '.join(targets)}")
 
 
@@ -245,21 +266,23 @@ def graphql_export(ctx: click.Context) -> None:
 def demo(ctx: click.Context, size: int) -> None:
     """Add deterministic demo data from every enabled module."""
 
-    async def action(instance: Instance) -> None:
+    async def action(instance: Instance) -> int:
         await call_event(instance.pm, "load_demo_data", instance=instance, size=size)
+        return sum((await instance.search.reindex()).values())
 
-    run(_with_instance(get_config(ctx), action))
-    click.echo("demo data loaded")
+    documents = run(_with_instance(get_config(ctx), action))
+    click.echo(f"demo data loaded; search index rebuilt with {documents} documents")
 
 
 cli.add_command(outbox)
 
 cli.add_command(search_group)
 
+cli.add_command(codelists_group)
+
 cli.add_command(user_group)
 cli.add_command(token_group)
 cli.add_command(audit_group)
-cli.add_command(codelists_group)
 
 
 def main() -> None:

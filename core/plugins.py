@@ -204,7 +204,9 @@ async def call_event(pm: pluggy.PluginManager, hook_name: str, **kwargs: Any) ->
     """Fire an on_* or action hook in dependency order, awaiting what each implementation returns.
 
     Dependency order matters for events such as demo data (a module's records may need those
-    of the modules it requires), which pluggy's own LIFO call order would reverse.
+    of the modules it requires), which pluggy's own LIFO call order would reverse. Each
+    implementation is called only once the previous one has finished, so a failure stops the
+    event without leaving later coroutines created and never awaited.
     """
-    for _plugin_name, result in collect(pm, hook_name, **kwargs):
-        await resolve(result)
+    for impl in getattr(pm.hook, hook_name).get_hookimpls():
+        await resolve(impl.function(**{k: kwargs[k] for k in impl.argnames}))

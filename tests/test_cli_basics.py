@@ -108,7 +108,7 @@ def test_every_command_is_documented(path: tuple[str, ...]) -> None:
 
 def test_init_then_db_current_shows_core_up_to_date(env: dict[str, str]) -> None:
     output = ok(env, "init")
-    assert "database schema up to date: core" in output
+    assert "database schema and reference data up to date: core" in output
     assert (Path(env["NCEN_DATA_DIR"]) / "ncen-init.json").exists()
     rows = table_rows(ok(env, "db", "current"))
     assert rows["core"][1] == "yes"
@@ -166,7 +166,7 @@ def test_serve_refuses_a_data_dir_that_was_never_initialised(
         raise AssertionError("ncen serve started a server on an uninitialised data dir")
 
     monkeypatch.setattr(uvicorn, "run", must_not_serve)
-    assert_one_line_error(invoke(env, "serve", "--port", "1"))
+    assert_one_line_error(invoke(env, "serve", "--port", "1"), "run `ncen init` first")
 
 
 def test_serve_refuses_workers_on_sqlite(env: dict[str, str]) -> None:

@@ -113,7 +113,7 @@ def _invoke(*args: str) -> str:
 
 def test_load_demo_data_from_init_and_demo_commands(cli_env: Recorder) -> None:
     output = _invoke("init", "--demo", "--demo-size", "3")
-    assert "demo data loaded for: lc_upstream, lc_downstream" in output
+    assert "demo data loaded (3 records per module that has demo data)" in output
     assert cli_env.demo_sizes == [("lc_upstream", 3), ("lc_downstream", 3)]
 
     _invoke("init", "--demo", "--if-needed")  # `make run` on an initialised dir adds nothing

@@ -12,8 +12,10 @@ import string
 from dataclasses import dataclass
 from decimal import Decimal
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.auth.models import User
 from core.identifiers import iso6346_check_digit
 from plugins.seizures.models import (
     Case,
@@ -89,7 +91,7 @@ COMMODITIES: tuple[Commodity, ...] = (
         "drugs",
         "captagon",
         "293949",
-        "PCE",
+        "H87",
         (10_000, 3_000_000),
         5,
         ("SY", "LB"),
@@ -100,7 +102,7 @@ COMMODITIES: tuple[Commodity, ...] = (
         "tobacco",
         "cigarettes",
         "240220",
-        "PCE",
+        "H87",
         (2_000, 12_000_000),
         0.3,
         ("AE", "CN", "BY"),
@@ -135,7 +137,7 @@ COMMODITIES: tuple[Commodity, ...] = (
         "ipr",
         "counterfeit_watches",
         "910211",
-        "PCE",
+        "H87",
         (10, 20_000),
         150,
         ("CN", "HK"),
@@ -147,7 +149,7 @@ COMMODITIES: tuple[Commodity, ...] = (
         "ipr",
         "counterfeit_footwear",
         "640399",
-        "PCE",
+        "H87",
         (50, 60_000),
         60,
         ("CN", "VN"),
@@ -159,7 +161,7 @@ COMMODITIES: tuple[Commodity, ...] = (
         "ipr",
         "falsified_medicines",
         "300490",
-        "PCE",
+        "H87",
         (100, 2_000_000),
         2,
         ("IN", "CN"),
@@ -203,7 +205,7 @@ COMMODITIES: tuple[Commodity, ...] = (
         "weapons",
         "handguns",
         "930200",
-        "PCE",
+        "H87",
         (1, 200),
         900,
         ("US", "TR"),
@@ -214,7 +216,7 @@ COMMODITIES: tuple[Commodity, ...] = (
         "weapons",
         "ammunition",
         "930630",
-        "PCE",
+        "H87",
         (50, 100_000),
         1,
         ("CZ", "RS"),
@@ -225,7 +227,7 @@ COMMODITIES: tuple[Commodity, ...] = (
         "currency",
         "cash",
         None,
-        "PCE",
+        "H87",
         (10_001, 3_000_000),
         1,
         ("NL", "ES", "AE"),
@@ -236,7 +238,7 @@ COMMODITIES: tuple[Commodity, ...] = (
         "cultural_heritage",
         "antiquities",
         "970600",
-        "PCE",
+        "H87",
         (1, 300),
         12_000,
         ("IQ", "SY", "EG"),
@@ -306,7 +308,7 @@ def make_case(rng: random.Random, reference: str, year_start: dt.date) -> Case:
     country, locode, place_name, location_type, mode = rng.choice(PLACES)
     seized_on = year_start + dt.timedelta(days=rng.randrange(365))
     low, high = commodity.quantity
-    quantity = Decimal(str(round(rng.uniform(low, high), 3 if commodity.unit != "PCE" else 0)))
+    quantity = Decimal(str(round(rng.uniform(low, high), 3 if commodity.unit != "H87" else 0)))
     status = rng.choices([s for s, _ in STATUSES], weights=[w for _, w in STATUSES])[0]
     origin = rng.choice(commodity.origins)
     route = [
@@ -410,15 +412,35 @@ DEMO_SEED = 20_251_101
 DEMO_YEAR = 2025
 
 
+async def _user_id(session: AsyncSession, username: str) -> int | None:
+    return await session.scalar(select(User.id).where(User.username == username))
+
+
 async def load(session: AsyncSession, country: str, size: int, seed: int = DEMO_SEED) -> int:
-    """Add `size` cases in chunks; return how many were added."""
+    """Add `size` cases in chunks; return how many were added.
+
+    Cases are entered by the demo `officer` and validated by the demo `validator` when those
+    accounts exist (`ncen init --demo` creates them first), so the workflow rules apply to them.
+    """
     rng = random.Random(seed)
+    officer = await _user_id(session, "officer")
+    validator = await _user_id(session, "validator")
     references = await reserve_references(session, country, DEMO_YEAR, size)
     year_start = dt.date(DEMO_YEAR, 1, 1)
     for chunk_start in range(0, size, 1000):
-        session.add_all(
+        cases = [
             make_case(rng, reference, year_start)
             for reference in references[chunk_start : chunk_start + 1000]
-        )
+        ]
+        for case in cases:
+            case.created_by = officer
+            if case.status == "validated":
+                case.validated_by = validator
+                case.validated_at = case.submitted_at = dt.datetime.combine(
+                    case.seizure_date, dt.time(18), dt.UTC
+                )
+            elif case.status in {"submitted", "returned"}:
+                case.submitted_at = dt.datetime.combine(case.seizure_date, dt.time(18), dt.UTC)
+        session.add_all(cases)
         await session.flush()
     return size

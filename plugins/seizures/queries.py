@@ -9,6 +9,7 @@ from sqlalchemy import Select, and_, exists, func, or_, select, tuple_
 from strawberry import relay
 from strawberry.types import Info
 
+from core.auth.guard import requires
 from core.gql.connection import Connection, build_connection, decode_cursor
 from core.gql.context import Context
 from core.gql.errors import InputError, PermissionDeniedError
@@ -87,7 +88,10 @@ def _apply(query: Select, given: SeizureFilter | None) -> Select:
 
 @strawberry.type
 class SeizureQuery:
-    @strawberry.field(description="Seizures the caller may see, newest seizure date first.")
+    @strawberry.field(
+        description="Seizures the caller may see, newest seizure date first.",
+        extensions=[requires(access.VIEW)],
+    )
     async def seizures(
         self,
         info: Info[Context, None],
@@ -118,7 +122,10 @@ class SeizureQuery:
         keys = [(case.seizure_date.isoformat(), case.id) for case in rows]
         return build_connection(nodes, keys, size, total or 0)
 
-    @strawberry.field(description="One seizure by global id or by reference; null if not visible.")
+    @strawberry.field(
+        description="One seizure by global id or by reference; null if not visible.",
+        extensions=[requires(access.VIEW)],
+    )
     async def seizure(
         self,
         info: Info[Context, None],

@@ -1,0 +1,118 @@
+"""Search documents of seizures: goods, places, route countries, conveyance and concealment."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.search import SearchDocument, SearchType
+from plugins.seizures import access
+from plugins.seizures.loaders import with_children
+from plugins.seizures.models import Case
+
+ENTITY = "Seizure"
+
+
+def document(case: Case) -> SearchDocument:
+    goods = [
+        " ".join(filter(None, (g.commodity.replace("_", " "), g.description, g.brand)))
+        for g in case.goods
+    ]
+    title = f"{case.reference} {case.area} {', '.join(g.commodity for g in case.goods)}".strip()
+    content = "\n".join(
+        filter(
+            None,
+            [
+                *goods,
+                case.place_name,
+                case.reporting_office,
+                case.conveyance_identifier,
+                case.concealment_method and case.concealment_method.replace("_", " "),
+                case.concealment_description,
+                case.narrative,
+                *(leg.place for leg in case.route),
+            ],
+        )
+    )
+    countries = {case.place_country, *(leg.country for leg in case.route)}
+    if case.conveyance_country:
+        countries.add(case.conveyance_country)
+    codes = {
+        case.area,
+        f"status:{case.status}",
+        *(g.commodity for g in case.goods),
+        *(g.hs_code for g in case.goods if g.hs_code),
+        *(c for c in (case.detection_method, case.concealment_method, case.transport_mode) if c),
+        *(r.code for r in case.risk_indicators),
+    }
+    identifiers = {
+        case.reference,
+        *(c.number for c in case.containers),
+        *(
+            i
+            for i in (
+                case.conveyance_identifier,
+                case.vessel_imo,
+                case.national_case_number,
+                case.place_code,
+            )
+            if i
+        ),
+    }
+    return SearchDocument(
+        entity_type=ENTITY,
+        id=str(case.id),
+        module="seizures",
+        title=title,
+        content=content,
+        date=case.seizure_date,
+        keywords={
+            "countries": sorted(c for c in countries if c),
+            "codes": sorted(c for c in codes if c),
+            "identifiers": sorted(identifiers),
+        },
+    )
+
+
+async def fetch(session: AsyncSession, ids: Sequence[str]) -> list[SearchDocument]:
+    """Current documents; drafts are left out of the shared index (they are private to their
+    author until submitted), so a case enters search when it is submitted."""
+    wanted = [int(i) for i in ids if i.isdigit()]
+    cases = (await session.scalars(with_children(select(Case).where(Case.id.in_(wanted))))).all()
+    return [document(case) for case in cases if case.status != "draft"]
+
+
+async def all_ids(session: AsyncSession, batch_size: int) -> AsyncIterator[Sequence[str]]:
+    last = 0
+    while True:
+        batch = (
+            await session.scalars(
+                select(Case.id)
+                .where(Case.id > last, Case.status != "draft")
+                .order_by(Case.id)
+                .limit(batch_size)
+            )
+        ).all()
+        if not batch:
+            return
+        yield [str(i) for i in batch]
+        last = batch[-1]
+
+
+async def count(session: AsyncSession) -> int:
+    return (
+        await session.scalar(select(func.count()).select_from(Case).where(Case.status != "draft"))
+        or 0
+    )
+
+
+SEARCH_TYPE = SearchType(
+    entity_type=ENTITY,
+    module="seizures",
+    permission=access.VIEW,
+    fetch=fetch,
+    ids=all_ids,
+    count=count,
+)

@@ -1,0 +1,393 @@
+"""Domain rules of the seizures database: create, update, workflow transitions and deletion.
+
+Each function runs inside the caller's write transaction and writes the case, its audit event
+and its search outbox row together, so they commit or vanish as one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.audit import writer as audit
+from core.gql.context import Principal
+from core.gql.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
+from core.search.events import enqueue_delete, enqueue_index
+from plugins.seizures import access, forms
+from plugins.seizures.inputs import SeizureInput
+from plugins.seizures.loaders import with_children
+from plugins.seizures.models import (
+    Case,
+    Container,
+    GoodsLine,
+    OffenderSummary,
+    RiskIndicator,
+    RouteLeg,
+)
+from plugins.seizures.references import next_reference
+from plugins.seizures.validation import given, validate_input
+
+ENTITY = "Seizure"
+EDITABLE_BY_AUTHOR = {"draft", "returned"}
+
+
+async def load_case(session: AsyncSession, case_id: int, *, lock: bool = True) -> Case:
+    query = with_children(select(Case).where(Case.id == case_id))
+    if lock and session.bind.dialect.name == "postgresql":
+        query = query.with_for_update(of=Case)
+    case = await session.scalar(query)
+    if case is None:
+        raise NotFoundError("no such seizure", field="id")
+    return case
+
+
+def _require(principal: Principal, permission: str, field: str) -> None:
+    if not principal.can(permission):
+        raise PermissionDeniedError(f"{permission} is required", field=field)
+
+
+def _check_version(case: Case, version: int) -> None:
+    if case.version != version:
+        raise ConflictError(
+            f"the seizure changed since it was read (version {version}, now {case.version}); "
+            "reload it and apply the change again",
+            field="version",
+            current_version=case.version,
+        )
+
+
+def _snapshot(case: Case) -> dict[str, Any]:
+    """Comparable content of a case, to name the fields an update changed."""
+    columns = {c.key: getattr(case, c.key) for c in Case.__table__.columns}
+    for ignored in ("id", "version", "created_at", "updated_at", "status", "reference"):
+        columns.pop(ignored, None)
+    columns["goods"] = [
+        (
+            g.commodity,
+            g.hs_code,
+            g.description,
+            g.brand,
+            g.quantity,
+            g.unit,
+            g.pieces,
+            g.value,
+            g.currency,
+        )
+        for g in case.goods
+    ]
+    columns["route"] = [(leg.role, leg.country, leg.place, leg.date) for leg in case.route]
+    columns["containers"] = [c.number for c in case.containers]
+    columns["risk_indicators"] = sorted(r.code for r in case.risk_indicators)
+    columns["offenders"] = [
+        (o.count, o.nationality, o.gender, o.age_band, o.role) for o in case.offenders
+    ]
+    return columns
+
+
+async def _clear_replaced_lists(session: AsyncSession, case: Case, data: SeizureInput) -> None:
+    """Delete the children a list input replaces before the new ones are inserted: positions
+    are unique per case, and the ORM would insert the new rows before deleting the orphans."""
+    replaced = {
+        "goods": given(data.goods),
+        "route": given(data.route),
+        "offenders": given(data.offenders),
+        "containers": given(data.conveyance),
+        "risk_indicators": given(data.risk_indicators),
+    }
+    if case.id is None or not any(replaced.values()):
+        return
+    for name, is_replaced in replaced.items():
+        if is_replaced:
+            getattr(case, name).clear()
+    await session.flush()
+
+
+def _apply(case: Case, data: SeizureInput) -> None:
+    scalars = (
+        "national_case_number",
+        "seizure_date",
+        "seizure_time",
+        "reporting_office",
+        "direction",
+        "area",
+        "offence_type",
+        "detection_method",
+        "narrative",
+        "internal_notes",
+    )
+    for name in scalars:
+        value = getattr(data, name)
+        if given(value):
+            setattr(case, name, value)
+    if given(data.form) and data.form is not None:
+        case.form = data.form.value
+    if given(data.place):
+        place = data.place
+        case.place_country = place.country if place else None  # type: ignore[assignment]
+        case.place_code = place.code if place else None
+        case.place_name = place.name if place else None
+        case.location_type = place.location_type if place else None
+    if given(data.concealment):
+        case.concealment_method = data.concealment.method if data.concealment else None
+        case.concealment_description = data.concealment.description if data.concealment else None
+    if given(data.conveyance):
+        conveyance = data.conveyance
+        case.transport_mode = conveyance.transport_mode if conveyance else None
+        case.conveyance_type = conveyance.type if conveyance else None
+        case.conveyance_identifier = conveyance.identifier if conveyance else None
+        case.vessel_imo = conveyance.vessel_imo if conveyance else None
+        case.conveyance_country = conveyance.country if conveyance else None
+        case.containers = [
+            Container(number=n) for n in (conveyance.containers if conveyance else [])
+        ]
+    if given(data.risk_indicators):
+        case.risk_indicators = [
+            RiskIndicator(code=c) for c in sorted(set(data.risk_indicators or []))
+        ]
+    if given(data.goods):
+        case.goods = [
+            GoodsLine(
+                position=i,
+                commodity=g.commodity,
+                hs_code=g.hs_code,
+                description=g.description,
+                brand=g.brand,
+                quantity=g.quantity,
+                unit=g.unit,
+                pieces=g.pieces,
+                value=g.value,
+                currency=g.currency,
+            )
+            for i, g in enumerate(data.goods or [])
+        ]
+    if given(data.route):
+        case.route = [
+            RouteLeg(position=i, role=leg.role, country=leg.country, place=leg.place, date=leg.date)
+            for i, leg in enumerate(data.route or [])
+        ]
+    if given(data.offenders):
+        case.offenders = [
+            OffenderSummary(
+                position=i,
+                count=o.count,
+                nationality=o.nationality,
+                gender=o.gender,
+                age_band=o.age_band,
+                role=o.role,
+            )
+            for i, o in enumerate(data.offenders or [])
+        ]
+    if given(data.extra):
+        case.extra = dict(data.extra or {})
+
+
+def _require_header(case: Case) -> None:
+    """The statistical header every record has from its first save."""
+    if case.seizure_date is None:
+        raise InputError("the seizure date is required", field="seizureDate", code="REQUIRED")
+    if case.seizure_date > dt.date.today() + dt.timedelta(days=1):
+        raise InputError("the seizure date is in the future", field="seizureDate")
+    if not case.place_country:
+        raise InputError(
+            "the country of the place is required", field="place.country", code="REQUIRED"
+        )
+    if not case.area:
+        raise InputError("the enforcement area is required", field="area", code="REQUIRED")
+
+
+async def create(
+    session: AsyncSession, principal: Principal, data: SeizureInput, country: str
+) -> Case:
+    _require(principal, access.EDIT, "createSeizure")
+    await validate_input(session, data, on=_day(data))
+    case = Case(status="draft", form="simplified", version=1, extra={})
+    case.goods, case.route, case.containers, case.risk_indicators, case.offenders = (
+        [],
+        [],
+        [],
+        [],
+        [],
+    )
+    _apply(case, data)
+    _require_header(case)
+    case.created_by = access.user_id(principal)
+    case.reference = await next_reference(session, country, dt.date.today().year)
+    session.add(case)
+    await session.flush()
+    await audit.record(
+        session,
+        actor=principal,
+        action="record.create",
+        entity_type=ENTITY,
+        entity_id=case.id,
+        fields=sorted(k for k, v in _snapshot(case).items() if v not in (None, [], {})),
+        detail={"reference": case.reference},
+    )
+    enqueue_index(session, ENTITY, case.id)
+    return case
+
+
+def _day(data: SeizureInput) -> dt.date:
+    """Codes must be valid on the seizure date (a code retired since stays valid for old cases)."""
+    return data.seizure_date if given(data.seizure_date) and data.seizure_date else dt.date.today()
+
+
+async def update(
+    session: AsyncSession,
+    principal: Principal,
+    case_id: int,
+    version: int,
+    data: SeizureInput,
+    reason: str | None,
+) -> Case:
+    _require(principal, access.EDIT, "updateSeizure")
+    case = await load_case(session, case_id)
+    if not access.can_see(principal, case):
+        raise NotFoundError("no such seizure", field="id")
+    _check_version(case, version)
+    is_author = case.created_by == access.user_id(principal)
+    if case.status in EDITABLE_BY_AUTHOR and not is_author:
+        raise PermissionDeniedError("only its author edits a draft or returned seizure", field="id")
+    if case.status == "submitted":
+        raise ConflictError(
+            "a submitted seizure is being checked: it must be returned first", field="id"
+        )
+    if case.status == "validated" and not (reason and reason.strip()):
+        raise InputError(
+            "editing a validated seizure needs a reason", field="reason", code="REQUIRED"
+        )
+    await validate_input(
+        session, data, on=_day(data) if given(data.seizure_date) else case.seizure_date
+    )
+    before = _snapshot(case)
+    await _clear_replaced_lists(session, case, data)
+    _apply(case, data)
+    _require_header(case)
+    after = _snapshot(case)
+    changed = sorted(k for k in after if after[k] != before[k])
+    if not changed:
+        return case
+    previous_status = case.status
+    if case.status == "validated":
+        case.status, case.validated_by, case.validated_at = "submitted", None, None
+        case.submitted_at = dt.datetime.now(dt.UTC)
+    case.version += 1
+    await session.flush()
+    detail: dict[str, Any] = {"version": case.version}
+    if previous_status != case.status:
+        detail.update({"from": previous_status, "to": case.status, "reason": reason})
+    await audit.record(
+        session,
+        actor=principal,
+        action="record.update",
+        entity_type=ENTITY,
+        entity_id=case.id,
+        fields=changed,
+        detail=detail,
+    )
+    enqueue_index(session, ENTITY, case.id)
+    return case
+
+
+async def _transition(
+    session: AsyncSession,
+    principal: Principal,
+    case: Case,
+    to: str,
+    comment: str | None = None,
+) -> Case:
+    previous = case.status
+    case.status = to
+    case.version += 1
+    now = dt.datetime.now(dt.UTC)
+    if to == "submitted":
+        case.submitted_at = now
+    if to == "validated":
+        case.validated_at, case.validated_by = now, access.user_id(principal)
+    await session.flush()
+    await audit.record(
+        session,
+        actor=principal,
+        action="record.status",
+        entity_type=ENTITY,
+        entity_id=case.id,
+        fields=["status"],
+        detail={"from": previous, "to": to, "comment": comment, "version": case.version},
+    )
+    enqueue_index(session, ENTITY, case.id)
+    return case
+
+
+async def submit(session: AsyncSession, principal: Principal, case_id: int, version: int) -> Case:
+    _require(principal, access.EDIT, "submitSeizure")
+    case = await load_case(session, case_id)
+    if not access.can_see(principal, case):
+        raise NotFoundError("no such seizure", field="id")
+    _check_version(case, version)
+    if case.status not in EDITABLE_BY_AUTHOR:
+        raise ConflictError(f"a {case.status} seizure cannot be submitted", field="id")
+    if case.created_by != access.user_id(principal):
+        raise PermissionDeniedError("only its author submits a seizure", field="id")
+    required = forms.FULL if case.form == "full" else forms.SIMPLIFIED
+    missing = forms.missing_fields(case, required)
+    if missing:
+        raise InputError(
+            f"the {case.form} form is incomplete: {', '.join(missing)}",
+            field=missing[0],
+            code="INCOMPLETE",
+            missing=missing,
+        )
+    return await _transition(session, principal, case, "submitted")
+
+
+async def validate(session: AsyncSession, principal: Principal, case_id: int, version: int) -> Case:
+    _require(principal, access.VALIDATE, "validateSeizure")
+    case = await load_case(session, case_id)
+    _check_version(case, version)
+    if case.status != "submitted":
+        raise ConflictError(f"a {case.status} seizure cannot be validated", field="id")
+    if case.created_by is not None and case.created_by == access.user_id(principal):
+        raise PermissionDeniedError(
+            "a validator cannot validate a seizure they entered", field="id"
+        )
+    return await _transition(session, principal, case, "validated")
+
+
+async def return_(
+    session: AsyncSession, principal: Principal, case_id: int, version: int, comment: str
+) -> Case:
+    _require(principal, access.VALIDATE, "returnSeizure")
+    if not comment or not comment.strip():
+        raise InputError("say what must be fixed", field="comment", code="REQUIRED")
+    case = await load_case(session, case_id)
+    _check_version(case, version)
+    if case.status != "submitted":
+        raise ConflictError(f"a {case.status} seizure cannot be returned", field="id")
+    return await _transition(session, principal, case, "returned", comment.strip())
+
+
+async def delete(session: AsyncSession, principal: Principal, case_id: int, version: int) -> str:
+    _require(principal, access.EDIT, "deleteSeizure")
+    case = await load_case(session, case_id)
+    if not access.can_see(principal, case):
+        raise NotFoundError("no such seizure", field="id")
+    _check_version(case, version)
+    if case.status != "draft":
+        raise ConflictError("only drafts can be deleted", field="id")
+    if case.created_by != access.user_id(principal) and not principal.can(access.VALIDATE):
+        raise PermissionDeniedError("only its author deletes a draft", field="id")
+    reference = case.reference
+    await session.delete(case)
+    await audit.record(
+        session,
+        actor=principal,
+        action="record.delete",
+        entity_type=ENTITY,
+        entity_id=case_id,
+        detail={"reference": reference},
+    )
+    enqueue_delete(session, ENTITY, case_id)
+    return reference
