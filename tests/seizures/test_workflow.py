@@ -91,6 +91,17 @@ async def test_officer_to_validator_round_trip(make_app):
     ]
     assert events[3].detail["comment"] == "add the seal number"
 
+    history = await app.gql(
+        "query($id: ID!) { seizure(id: $id) { history { actor action toStatus comment at } } }",
+        {"id": seizure_id},
+        token=who["analyst"],
+    )
+    shown = [
+        (h["actor"], h["action"], h["toStatus"]) for h in history["data"]["seizure"]["history"]
+    ]
+    assert shown == [(actor, action, to) for action, actor, to in steps]
+    assert history["data"]["seizure"]["history"][3]["comment"] == "add the seal number"
+
 
 async def test_validator_cannot_validate_their_own_seizure(make_app):
     app = await seizures_app(make_app)
