@@ -68,6 +68,17 @@ class AuthSettings:
 
 
 @dataclass(frozen=True)
+class AttachmentSettings:
+    """Uploaded photos (`[ncen.attachments]`); see docs/attachments.md."""
+
+    max_upload_bytes: int = 20 * 1024 * 1024
+    max_pixels: int = 50_000_000  # decoded size bound: ~200 MB of RGBA per image being processed
+    thumbnail_size: int = 320
+    unattached_hours: int = 24
+    max_unattached_per_user: int = 200
+
+
+@dataclass(frozen=True)
 class Config:
     data_dir: Path
     database_url: str
@@ -79,6 +90,7 @@ class Config:
     server: ServerSettings = field(default_factory=ServerSettings)
     outbox: OutboxSettings = field(default_factory=OutboxSettings)
     auth: AuthSettings = field(default_factory=AuthSettings)
+    attachments: AttachmentSettings = field(default_factory=AttachmentSettings)
     source: str = "defaults"
 
     @property
@@ -88,6 +100,10 @@ class Config:
     @property
     def search_dir(self) -> Path:
         return self.data_dir / "search"
+
+    @property
+    def attachments_dir(self) -> Path:
+        return self.data_dir / "attachments"
 
 
 # --- value parsers: each takes the raw value (TOML value or env string) and the key -----------
@@ -229,6 +245,13 @@ SETTINGS: dict[str, dict[str, Callable[[Any, str], Any]]] = {
         "login_lockout_minutes": _as_int(1, 7 * 24 * 60),
         "api_token_max_days": _as_int(1, 3650),
     },
+    "attachments": {
+        "max_upload_bytes": _as_int(1024, 1024**3),
+        "max_pixels": _as_int(10_000, 500_000_000),
+        "thumbnail_size": _as_int(16, 2048),
+        "unattached_hours": _as_int(1, 24 * 31),
+        "max_unattached_per_user": _as_int(1, 100_000),
+    },
 }
 
 
@@ -295,6 +318,7 @@ def load_config(path: str | Path | None = None, environ: Mapping[str, str] | Non
         server=ServerSettings(**values["server"]),
         outbox=OutboxSettings(**values["outbox"]),
         auth=AuthSettings(**values["auth"]),
+        attachments=AttachmentSettings(**values["attachments"]),
         source=source,
         **top,
     )

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
+    from core.attachments.owners import AttachmentOwner
     from core.auth.permissions import Permission
     from core.codelists.sources import CodeListSource, CodeListUsage
     from core.forms.fields import EntityForm, ExtensionField
@@ -73,6 +74,11 @@ def register_entity_forms() -> list[EntityForm]:
 @hookspec
 def register_extension_fields() -> list[ExtensionField]:
     """Fields the plugin adds to another module's entity type, stored in the record's `extra`."""
+
+
+@hookspec
+def register_attachment_owners() -> list[AttachmentOwner]:
+    """Entity types whose records can have photos, with who may fetch them (core/attachments)."""
 
 
 @hookspec

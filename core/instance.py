@@ -11,6 +11,8 @@ from typing import Any
 
 import strawberry
 
+from core.attachments.plugin import PLUGIN_NAME as ATTACHMENTS_PLUGIN
+from core.attachments.plugin import CoreAttachmentsPlugin, attach_attachments
 from core.audit.plugin import CoreAuditPlugin
 from core.auth.plugin import CoreAuthPlugin
 from core.codelists.plugin import CodeListsPlugin
@@ -39,6 +41,7 @@ def core_plugins() -> list[tuple[str, object]]:
         ("core.codelists", CodeListsPlugin()),
         ("core.links", LinksPlugin()),
         ("core.forms", FormsPlugin()),
+        (ATTACHMENTS_PLUGIN, CoreAttachmentsPlugin()),
     ]
 
 
@@ -55,6 +58,7 @@ class Instance:
             self.db, self._migration_branches(), [m.name for m in self.modules]
         )
         self.search = attach_search(self)
+        self.attachments = attach_attachments(self)
         handlers = [
             (plugin, handler)
             for plugin, answer in collect(self.pm, "register_outbox_handlers")

@@ -14,6 +14,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 
+from core.attachments.http import attachment_routes
 from core.auth.sessions import authenticate
 from core.config import Config, load_config
 from core.gql.context import Context
@@ -75,12 +76,19 @@ def create_app(instance: Instance) -> Starlette:
         finally:
             await instance.stop()
 
+    async def authenticate_request(request: Request) -> Any:
+        """The same credential check as GraphQL's, for the attachment endpoints."""
+        return await authenticate(
+            instance.db, instance.config.auth, request.headers.get("authorization")
+        )
+
     graphql = NcenGraphQL(instance)
     app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
+            *attachment_routes(instance, authenticate_request),
         ],
         lifespan=lifespan,
     )

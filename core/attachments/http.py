@@ -1,0 +1,171 @@
+"""HTTP endpoints: `POST /attachments`, `GET /attachments/{id}` and `.../thumbnail`.
+
+Kept out of GraphQL on purpose: a streamed multipart body with its own size cap and content
+checks, and plain file responses. Callers authenticate with the same bearer credential as for
+GraphQL; `authenticate(request)` is the one function core uses for that.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Route
+
+from core.attachments.images import THUMBNAIL_MEDIA_TYPE, ImageRejected
+from core.attachments.service import (
+    UPLOAD_PERMISSION,
+    AttachmentInfo,
+    AttachmentService,
+    principal_user_id,
+)
+from core.attachments.upload import (
+    ENVELOPE_BYTES,
+    FILE_FIELD,
+    UploadError,
+    multipart_boundary,
+    receive_file,
+    too_large,
+)
+
+if TYPE_CHECKING:
+    from core.instance import Instance
+
+log = logging.getLogger("ncen.attachments")
+
+Authenticate = Callable[[Request], Awaitable[Any]]
+_ID = re.compile(r"^[0-9a-f]{32}$")
+# Served files must never be cached by shared caches, sniffed into HTML, or run as documents.
+DOWNLOAD_HEADERS = {
+    "Cache-Control": "private, no-store",
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; sandbox",
+    "Cross-Origin-Resource-Policy": "same-origin",
+}
+_EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
+
+
+def error_response(
+    status: int, code: str, message: str, field: str | None = FILE_FIELD
+) -> JSONResponse:
+    """The GraphQL error shape, so clients handle upload errors like any other."""
+    extensions: dict[str, Any] = {"code": code}
+    if field is not None:
+        extensions["field"] = field
+    return JSONResponse(
+        {"errors": [{"message": message, "extensions": extensions}]},
+        status_code=status,
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+def _unauthenticated() -> JSONResponse:
+    response = error_response(401, "UNAUTHENTICATED", "authentication is required", None)
+    response.headers["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+def _not_found() -> JSONResponse:
+    return error_response(404, "NOT_FOUND", "no such attachment", None)
+
+
+def upload_response(info: AttachmentInfo) -> dict[str, Any]:
+    return {
+        "id": info.id,
+        "sha256": info.sha256,
+        "mediaType": info.media_type,
+        "width": info.width,
+        "height": info.height,
+        "size": info.size,
+        "url": info.url,
+        "thumbnailUrl": info.thumbnail_url,
+    }
+
+
+class AttachmentEndpoints:
+    def __init__(self, service: AttachmentService, authenticate: Authenticate) -> None:
+        self.service = service
+        self.authenticate = authenticate
+
+    async def upload(self, request: Request) -> Response:
+        principal = await self.authenticate(request)
+        if not getattr(principal, "is_authenticated", False):
+            return _unauthenticated()
+        if not principal.can(UPLOAD_PERMISSION):
+            return error_response(403, "FORBIDDEN", "you may not upload files", None)
+        user_id = principal_user_id(principal)
+        settings = self.service.settings
+        if user_id is not None:
+            pending = await self.service.unattached_count(user_id)
+            if pending >= settings.max_unattached_per_user:
+                return error_response(
+                    429,
+                    "TOO_MANY_UPLOADS",
+                    f"you have {pending} uploads not yet attached to a record; save or wait "
+                    f"{settings.unattached_hours} h for them to expire",
+                )
+        limit = settings.max_upload_bytes
+        try:
+            boundary = multipart_boundary(request.headers.get("content-type"))
+            declared = request.headers.get("content-length")
+            if declared and declared.isdigit() and int(declared) > limit + ENVELOPE_BYTES:
+                raise too_large(limit)  # refused before reading a byte of the body
+            with self.service.files.temp_file() as (path, fd):
+                with os.fdopen(fd, "wb", closefd=False) as out:
+                    received = await receive_file(request.stream(), boundary, out, limit)
+                image = await self.service.process(path)
+            info = await self.service.store(image, filename=received.filename, uploaded_by=user_id)
+        except UploadError as exc:
+            return error_response(exc.status, exc.code, str(exc), exc.field)
+        except ImageRejected as exc:
+            return error_response(exc.status, exc.code, str(exc))
+        except ClientDisconnect:
+            return Response(status_code=400)
+        return JSONResponse(upload_response(info), status_code=201)
+
+    async def download(self, request: Request) -> Response:
+        return await self._serve(request, thumbnail=False)
+
+    async def thumbnail(self, request: Request) -> Response:
+        return await self._serve(request, thumbnail=True)
+
+    async def _serve(self, request: Request, *, thumbnail: bool) -> Response:
+        principal = await self.authenticate(request)
+        if not getattr(principal, "is_authenticated", False):
+            return _unauthenticated()
+        attachment_id = request.path_params["attachment_id"]
+        if not _ID.match(attachment_id):
+            return _not_found()
+        async with self.service.db.session() as session:
+            row = await self.service.get(session, attachment_id)
+            # Not allowed looks like not there: ids of other people's records reveal nothing.
+            if row is None or not await self.service.may_read(session, principal, row):
+                return _not_found()
+        files = self.service.files
+        path = files.thumbnail_path(row.sha256) if thumbnail else files.path(row.sha256)
+        if not path.is_file():
+            log.error("attachment %s: file %s is missing", row.id, path)
+            return _not_found()
+        media_type = THUMBNAIL_MEDIA_TYPE if thumbnail else row.media_type
+        suffix = "thumb.jpg" if thumbnail else _EXTENSIONS.get(row.media_type, "bin")
+        return FileResponse(
+            path,
+            media_type=media_type,
+            headers=DOWNLOAD_HEADERS,
+            filename=f"{row.id}.{suffix}",
+            content_disposition_type="inline",
+        )
+
+
+def attachment_routes(instance: Instance, authenticate: Authenticate) -> list[Route]:
+    endpoints = AttachmentEndpoints(instance.attachments, authenticate)
+    return [
+        Route("/attachments", endpoints.upload, methods=["POST"]),
+        Route("/attachments/{attachment_id}", endpoints.download, methods=["GET"]),
+        Route("/attachments/{attachment_id}/thumbnail", endpoints.thumbnail, methods=["GET"]),
+    ]
