@@ -19,8 +19,9 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
-$(VENV)/.installed-dev: $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+# The tests install the example country plugin too: they use it as a real third-party module.
+$(VENV)/.installed-dev: $(BIN)/python pyproject.toml examples/country-plugin/pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[dev]' -e examples/country-plugin
 	touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed

@@ -92,7 +92,9 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 class Database:
     """The engine of one instance and its two kinds of session."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(
+        self, url: str, *, echo: bool = False, session_info: dict[str, Any] | None = None
+    ) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         options: dict[str, Any] = {"echo": echo}
@@ -102,8 +104,11 @@ class Database:
         if self.is_sqlite:
             _configure_sqlite(self.engine)
         write_engine = self.engine.execution_options(ncen_write=True)
-        self._reader = async_sessionmaker(self.engine, expire_on_commit=False)
-        self._writer = async_sessionmaker(write_engine, expire_on_commit=False)
+        # `session_info` starts every session's `info` (the instance puts itself there, so code
+        # that only holds a session can still reach its instance's registries).
+        info = session_info or {}
+        self._reader = async_sessionmaker(self.engine, expire_on_commit=False, info=info)
+        self._writer = async_sessionmaker(write_engine, expire_on_commit=False, info=info)
         self._commit_listeners: list[Callable[[AsyncSession], None]] = []
 
     def add_commit_listener(self, listener: Callable[[AsyncSession], None]) -> None:

@@ -10,6 +10,7 @@ from functools import cached_property
 from typing import Any
 
 import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.attachments.plugin import PLUGIN_NAME as ATTACHMENTS_PLUGIN
 from core.attachments.plugin import CoreAttachmentsPlugin, attach_attachments
@@ -29,6 +30,13 @@ from core.outbox import OutboxRelay, handler_table
 from core.plugins import call_event, collect, load_modules
 from core.search.plugin import PLUGIN_NAME as SEARCH_PLUGIN
 from core.search.plugin import CoreSearchPlugin, attach_search
+
+INSTANCE_KEY = "ncen.instance"
+
+
+def instance_of(session: AsyncSession) -> Instance:
+    """The instance a session belongs to: for hook code that is handed only a session."""
+    return session.info[INSTANCE_KEY]
 
 
 def core_plugins() -> list[tuple[str, object]]:
@@ -53,7 +61,7 @@ class Instance:
         self.modules: tuple[ModuleInfo, ...] = loaded.modules
         self.installed = loaded.installed
         self._check_models()
-        self.db = Database(config.database_url)
+        self.db = Database(config.database_url, session_info={INSTANCE_KEY: self})
         self.migrator = Migrator(
             self.db, self._migration_branches(), [m.name for m in self.modules]
         )

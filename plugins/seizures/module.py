@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from core.auth.permissions import Permission
 from core.codelists.sources import CodeListSource, CodeListUsage
+from core.forms import EntityForm
 from core.gql.contribution import GraphQLContribution
 from core.hookspecs import hookimpl
 from core.module import ModuleInfo
@@ -85,6 +86,12 @@ class SeizuresModule:
             CodeListUsage(list=lst, table=table, column=column)
             for lst, table, column in CODE_COLUMNS
         ]
+
+    @hookimpl
+    def register_entity_forms(self) -> list[EntityForm]:
+        from plugins.seizures.form import seizure_form
+
+        return [seizure_form()]
 
     @hookimpl
     def register_graphql(self) -> GraphQLContribution:

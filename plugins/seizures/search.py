@@ -7,6 +7,8 @@ from collections.abc import AsyncIterator, Sequence
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.forms import extension_search_parts
+from core.instance import instance_of
 from core.search import SearchDocument, SearchType
 from plugins.seizures import access
 from plugins.seizures.loaders import with_children
@@ -15,7 +17,9 @@ from plugins.seizures.models import Case
 ENTITY = "Seizure"
 
 
-def document(case: Case) -> SearchDocument:
+def document(
+    case: Case, extension_text: str = "", extension_codes: Sequence[str] = ()
+) -> SearchDocument:
     goods = [
         " ".join(filter(None, (g.commodity.replace("_", " "), g.description, g.brand)))
         for g in case.goods
@@ -33,6 +37,7 @@ def document(case: Case) -> SearchDocument:
                 case.concealment_description,
                 case.narrative,
                 *(leg.place for leg in case.route),
+                extension_text,
             ],
         )
     )
@@ -46,6 +51,7 @@ def document(case: Case) -> SearchDocument:
         *(g.hs_code for g in case.goods if g.hs_code),
         *(c for c in (case.detection_method, case.concealment_method, case.transport_mode) if c),
         *(r.code for r in case.risk_indicators),
+        *extension_codes,
     }
     identifiers = {
         case.reference,
@@ -81,7 +87,14 @@ async def fetch(session: AsyncSession, ids: Sequence[str]) -> list[SearchDocumen
     author until submitted), so a case enters search when it is submitted."""
     wanted = [int(i) for i in ids if i.isdigit()]
     cases = (await session.scalars(with_children(select(Case).where(Case.id.in_(wanted))))).all()
-    return [document(case) for case in cases if case.status != "draft"]
+    instance = instance_of(session)
+    documents = []
+    for case in cases:
+        if case.status == "draft":
+            continue
+        text, keywords = extension_search_parts(instance, ENTITY, case.extra)
+        documents.append(document(case, text, keywords.get("codes", ())))
+    return documents
 
 
 async def all_ids(session: AsyncSession, batch_size: int) -> AsyncIterator[Sequence[str]]:

@@ -13,8 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit import writer as audit
+from core.forms import validate_extra
 from core.gql.context import Principal
 from core.gql.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
+from core.instance import instance_of
 from core.search.events import enqueue_delete, enqueue_index
 from plugins.seizures import access, forms
 from plugins.seizures.inputs import SeizureInput
@@ -180,8 +182,15 @@ def _apply(case: Case, data: SeizureInput) -> None:
             )
             for i, o in enumerate(data.offenders or [])
         ]
-    if given(data.extra):
-        case.extra = dict(data.extra or {})
+
+
+def _extra(data: SeizureInput) -> dict[str, Any]:
+    """Extension-field values (country plugins); anything but an object is a field error."""
+    if not given(data.extra) or data.extra is None:
+        return {}
+    if not isinstance(data.extra, dict):
+        raise InputError("extension fields are an object of name: value", field="extra")
+    return data.extra
 
 
 def _require_header(case: Case) -> None:
@@ -203,15 +212,11 @@ async def create(
 ) -> Case:
     _require(principal, access.EDIT, "createSeizure")
     await validate_input(session, data, on=_day(data))
-    case = Case(status="draft", form="simplified", version=1, extra={})
-    case.goods, case.route, case.containers, case.risk_indicators, case.offenders = (
-        [],
-        [],
-        [],
-        [],
-        [],
-    )
+    case = Case(status="draft", form="simplified", version=1)
+    case.goods, case.route, case.containers = [], [], []
+    case.risk_indicators, case.offenders = [], []
     _apply(case, data)
+    case.extra = await validate_extra(instance_of(session), session, ENTITY, _extra(data))
     _require_header(case)
     case.created_by = access.user_id(principal)
     case.reference = await next_reference(session, country, dt.date.today().year)
@@ -265,6 +270,10 @@ async def update(
     before = _snapshot(case)
     await _clear_replaced_lists(session, case, data)
     _apply(case, data)
+    if given(data.extra):
+        case.extra = await validate_extra(
+            instance_of(session), session, ENTITY, _extra(data), previous=case.extra
+        )
     _require_header(case)
     after = _snapshot(case)
     changed = sorted(k for k in after if after[k] != before[k])

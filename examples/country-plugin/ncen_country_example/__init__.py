@@ -1,0 +1,1 @@
+"""Example ncen country plugin."""
