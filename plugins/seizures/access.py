@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, true
+from sqlalchemy import ColumnElement, or_, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.gql.context import Principal
 from plugins.seizures.models import Case
@@ -31,3 +33,14 @@ def can_see(principal: Principal, case: Any) -> bool:
     return (
         case.status != "draft" or principal.can(VALIDATE) or case.created_by == user_id(principal)
     )
+
+
+async def visible_case_ids(
+    session: AsyncSession, principal: Principal, ids: Sequence[str]
+) -> set[str]:
+    """Of these case ids, the ones whose photos `principal` may fetch (drafts stay private)."""
+    wanted = [int(i) for i in ids if str(i).isdigit()]
+    rows = await session.scalars(
+        select(Case.id).where(Case.id.in_(wanted), visible_filter(principal))
+    )
+    return {str(i) for i in rows}

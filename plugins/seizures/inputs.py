@@ -28,6 +28,12 @@ class ConcealmentInput:
         default=None, description="List `seizures_concealment_methods`."
     )
     description: str | None = None
+    photos: list[strawberry.ID] | None = strawberry.field(
+        default=None,
+        description="All concealment photos: ids of photos already on the seizure, and of your "
+        "uploads (POST /attachments) to add. Photos left out are removed; null keeps them as "
+        "they are.",
+    )
 
 
 @strawberry.input

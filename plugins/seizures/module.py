@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from core.attachments.owners import AttachmentOwner
 from core.auth.permissions import Permission
 from core.codelists.sources import CodeListSource, CodeListUsage
 from core.forms import EntityForm
@@ -95,13 +96,20 @@ class SeizuresModule:
 
     @hookimpl
     def register_graphql(self) -> GraphQLContribution:
+        from plugins.seizures.gallery import GalleryQuery
         from plugins.seizures.mutations import SeizureMutation
         from plugins.seizures.queries import SeizureQuery
         from plugins.seizures.types import Seizure
 
         return GraphQLContribution(
-            queries=[SeizureQuery], mutations=[SeizureMutation], types=[Seizure]
+            queries=[SeizureQuery, GalleryQuery], mutations=[SeizureMutation], types=[Seizure]
         )
+
+    @hookimpl
+    def register_attachment_owners(self) -> list[AttachmentOwner]:
+        from plugins.seizures.access import VIEW, visible_case_ids
+
+        return [AttachmentOwner("Seizure", "seizures", VIEW, can_read=visible_case_ids)]
 
     @hookimpl
     def register_search_types(self) -> list[SearchType]:

@@ -37,6 +37,9 @@ def document(
                 case.concealment_description,
                 case.narrative,
                 *(leg.place for leg in case.route),
+                # Identifiers in the text too, so a bare container number or IMO finds the case.
+                " ".join(c.number for c in case.containers),
+                case.vessel_imo,
                 extension_text,
             ],
         )

@@ -184,6 +184,33 @@ def _apply(case: Case, data: SeizureInput) -> None:
         ]
 
 
+def _wanted_photos(data: SeizureInput) -> list[str] | None:
+    """The complete list of concealment photo ids the input asks for, or None to keep them."""
+    if not given(data.concealment) or data.concealment is None:
+        return None
+    photos = data.concealment.photos
+    return None if photos is None else [str(p) for p in photos]
+
+
+async def _sync_photos(
+    session: AsyncSession, principal: Principal, case_id: int, wanted: list[str] | None
+) -> bool:
+    """Attach the caller's new uploads and remove the photos left out; True if any changed."""
+    if wanted is None:
+        return False
+    if len(set(wanted)) != len(wanted):
+        raise InputError("a photo is listed twice", field="concealment.photos")
+    attachments = instance_of(session).attachments
+    current = {item.id for item in (await attachments.list_for(session, ENTITY, [case_id]))[0]}
+    for index, photo_id in enumerate(wanted):
+        if photo_id not in current:
+            field = f"concealment.photos[{index}]"
+            await attachments.attach(session, photo_id, ENTITY, case_id, principal, field=field)
+    removed = sorted(current - set(wanted))
+    await attachments.remove(session, removed)
+    return bool(removed) or any(photo_id not in current for photo_id in wanted)
+
+
 def _extra(data: SeizureInput) -> dict[str, Any]:
     """Extension-field values (country plugins); anything but an object is a field error."""
     if not given(data.extra) or data.extra is None:
@@ -222,13 +249,17 @@ async def create(
     case.reference = await next_reference(session, country, dt.date.today().year)
     session.add(case)
     await session.flush()
+    photos_added = await _sync_photos(session, principal, case.id, _wanted_photos(data))
     await audit.record(
         session,
         actor=principal,
         action="record.create",
         entity_type=ENTITY,
         entity_id=case.id,
-        fields=sorted(k for k, v in _snapshot(case).items() if v not in (None, [], {})),
+        fields=sorted(
+            [k for k, v in _snapshot(case).items() if v not in (None, [], {})]
+            + (["concealment_photos"] if photos_added else [])
+        ),
         detail={"reference": case.reference},
     )
     enqueue_index(session, ENTITY, case.id)
@@ -277,6 +308,8 @@ async def update(
     _require_header(case)
     after = _snapshot(case)
     changed = sorted(k for k in after if after[k] != before[k])
+    if await _sync_photos(session, principal, case.id, _wanted_photos(data)):
+        changed = sorted([*changed, "concealment_photos"])
     if not changed:
         return case
     previous_status = case.status
@@ -389,6 +422,7 @@ async def delete(session: AsyncSession, principal: Principal, case_id: int, vers
     if case.created_by != access.user_id(principal) and not principal.can(access.VALIDATE):
         raise PermissionDeniedError("only its author deletes a draft", field="id")
     reference = case.reference
+    await instance_of(session).attachments.erase(session, ENTITY, case_id)
     await session.delete(case)
     await audit.record(
         session,

@@ -12,6 +12,7 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
+from core.attachments.gql import Photo, load_photos
 from core.gql.context import Context, Principal
 from core.gql.entity import Entity
 from plugins.seizures import access, forms, loaders
@@ -44,6 +45,11 @@ class Place:
 class Concealment:
     method: str | None
     description: str | None
+    case_id: strawberry.Private[int]
+
+    @strawberry.field(description="Photos of the concealment (files served over HTTP).")
+    async def photos(self, info: Info[Context, None]) -> list[Photo]:
+        return await load_photos(info, "Seizure", self.case_id)
 
 
 @strawberry.type
@@ -173,7 +179,9 @@ class Seizure(Entity):
             detection_method=case.detection_method,
             risk_indicators=[r.code for r in case.risk_indicators],
             concealment=Concealment(
-                method=case.concealment_method, description=case.concealment_description
+                method=case.concealment_method,
+                description=case.concealment_description,
+                case_id=case.id,
             ),
             conveyance=Conveyance(
                 transport_mode=case.transport_mode,

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from core.audit.models import AuditEvent
 from plugins.seizures.models import Case
+from tests.attachment_helpers import jpeg_with_gps
 from tests.seizures.helpers import (
     CREATE,
     GET,
@@ -49,23 +50,64 @@ async def test_officer_to_validator_round_trip(make_app):
     assert completed["goods"][0]["hsCode"] == "293972"
     assert completed["version"] == 2
 
-    submitted = await app.gql(SUBMIT, {"id": seizure_id, "v": 2}, token=who["officer"])
-    assert submitted["data"]["submitSeizure"] == {"status": "SUBMITTED", "version": 3}
+    # A concealment photo: uploaded to the separate endpoint, then attached by an update.
+    upload = await app.client.post(
+        "/attachments",
+        files={"file": ("wall.jpg", jpeg_with_gps())},
+        headers={"authorization": f"Bearer {who['officer']}"},
+    )
+    assert upload.status_code in (200, 201), upload.text
+    photo_id = upload.json()["id"]
+    concealment = {**completion()["concealment"], "photos": [photo_id]}
+    with_photo = await app.gql(
+        UPDATE,
+        {"id": seizure_id, "version": 2, "input": {"concealment": concealment}},
+        token=who["officer"],
+    )
+    assert with_photo["data"]["updateSeizure"]["version"] == 3
+    other_photo = await app.client.get(
+        f"/attachments/{photo_id}", headers={"authorization": f"Bearer {who['officer2']}"}
+    )
+    assert other_photo.status_code == 404  # the draft's photo is as private as the draft
+
+    submitted = await app.gql(SUBMIT, {"id": seizure_id, "v": 3}, token=who["officer"])
+    assert submitted["data"]["submitSeizure"] == {"status": "SUBMITTED", "version": 4}
 
     returned = await app.gql(
-        RETURN, {"id": seizure_id, "v": 3, "c": "add the seal number"}, token=who["validator"]
+        RETURN, {"id": seizure_id, "v": 4, "c": "add the seal number"}, token=who["validator"]
     )
     assert returned["data"]["returnSeizure"]["status"] == "RETURNED"
 
     fixed = await app.gql(
         UPDATE,
-        {"id": seizure_id, "version": 4, "input": {"narrative": "Seal 778812 was broken."}},
+        {"id": seizure_id, "version": 5, "input": {"narrative": "Seal 778812 was broken."}},
         token=who["officer"],
     )
-    assert fixed["data"]["updateSeizure"]["version"] == 5
-    await app.gql(SUBMIT, {"id": seizure_id, "v": 5}, token=who["officer"])
-    validated = await app.gql(VALIDATE, {"id": seizure_id, "v": 6}, token=who["validator"])
-    assert validated["data"]["validateSeizure"] == {"status": "VALIDATED", "version": 7}
+    assert fixed["data"]["updateSeizure"]["version"] == 6
+    await app.gql(SUBMIT, {"id": seizure_id, "v": 6}, token=who["officer"])
+    validated = await app.gql(VALIDATE, {"id": seizure_id, "v": 7}, token=who["validator"])
+    assert validated["data"]["validateSeizure"] == {"status": "VALIDATED", "version": 8}
+
+    # In search and in the gallery.
+    await app.instance.outbox.drain()
+    found = await app.gql(
+        '{ search(query: "CSQU3054383") { edges { node { ... on Seizure { reference } } } } }',
+        token=who["analyst"],
+    )
+    assert [e["node"]["reference"] for e in found["data"]["search"]["edges"]] == [
+        created["reference"]
+    ]
+    gallery = await app.gql(
+        '{ concealmentGallery(method: ["container_structure"]) { totalCount edges { node { '
+        "photo { id url thumbnailUrl } seizure { reference } } } } }",
+        token=who["analyst"],
+    )
+    item = gallery["data"]["concealmentGallery"]["edges"][0]["node"]
+    assert item["photo"]["id"] == photo_id and item["seizure"]["reference"] == created["reference"]
+    fetched = await app.client.get(
+        item["photo"]["url"], headers={"authorization": f"Bearer {who['analyst']}"}
+    )
+    assert fetched.status_code == 200 and fetched.headers["content-type"] == "image/jpeg"
 
     # Now visible to everyone with seizures.view.
     assert (await app.gql(GET, {"id": seizure_id}, token=who["officer2"]))["data"]["seizure"]
@@ -74,7 +116,9 @@ async def test_officer_to_validator_round_trip(make_app):
         case_id = await session.scalar(select(Case.id))
         events = (
             await session.execute(
-                select(AuditEvent.action, AuditEvent.actor_name, AuditEvent.detail)
+                select(
+                    AuditEvent.action, AuditEvent.actor_name, AuditEvent.detail, AuditEvent.fields
+                )
                 .where(AuditEvent.entity_type == "Seizure", AuditEvent.entity_id == str(case_id))
                 .order_by(AuditEvent.seq)
             )
@@ -83,13 +127,15 @@ async def test_officer_to_validator_round_trip(make_app):
     assert steps == [
         ("record.create", "officer1", None),
         ("record.update", "officer1", None),
+        ("record.update", "officer1", None),
         ("record.status", "officer1", "submitted"),
         ("record.status", "validator1", "returned"),
         ("record.update", "officer1", None),
         ("record.status", "officer1", "submitted"),
         ("record.status", "validator1", "validated"),
     ]
-    assert events[3].detail["comment"] == "add the seal number"
+    assert events[4].detail["comment"] == "add the seal number"
+    assert "concealment_photos" in events[2].fields
 
     history = await app.gql(
         "query($id: ID!) { seizure(id: $id) { history { actor action toStatus comment at } } }",
@@ -100,7 +146,7 @@ async def test_officer_to_validator_round_trip(make_app):
         (h["actor"], h["action"], h["toStatus"]) for h in history["data"]["seizure"]["history"]
     ]
     assert shown == [(actor, action, to) for action, actor, to in steps]
-    assert history["data"]["seizure"]["history"][3]["comment"] == "add the seal number"
+    assert history["data"]["seizure"]["history"][4]["comment"] == "add the seal number"
 
 
 async def test_validator_cannot_validate_their_own_seizure(make_app):
