@@ -494,15 +494,10 @@ async def load_bulk(session: AsyncSession, country: str, size: int, seed: int = 
                 )
             )
         await session.execute(insert(Case), case_rows)
-        ids = dict(
-            (
-                await session.execute(
-                    select(Case.reference, Case.id).where(
-                        Case.reference.in_([c.reference for c in cases])
-                    )
-                )
-            ).tuples()
+        found = await session.execute(
+            select(Case.reference, Case.id).where(Case.reference.in_([c.reference for c in cases]))
         )
+        ids = {reference: case_id for reference, case_id in found}
         for model in children:
             rows = [
                 _rows(child, case_id=ids[case.reference])

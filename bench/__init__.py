@@ -1,0 +1,1 @@
+"""ncen's benchmarks: `make bench` (quick sizes) or `make bench BENCH_ARGS=--full`."""
