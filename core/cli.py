@@ -24,7 +24,7 @@ from core.config import CONFIG_ENV, Config, load_config
 from core.errors import NcenError
 from core.instance import Instance
 from core.outbox_cli import outbox
-from core.plugins import call_event
+from core.plugins import call_event, resolve
 from core.search.cli import search_group
 
 T = TypeVar("T")
@@ -260,18 +260,47 @@ def graphql_export(ctx: click.Context) -> None:
     click.echo(print_schema(Instance(get_config(ctx)).schema))
 
 
-@cli.command()
+@cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
 @click.option("--size", default=DEFAULT_DEMO_SIZE, show_default=True, help="Records per module.")
 @click.pass_context
 def demo(ctx: click.Context, size: int) -> None:
-    """Add deterministic demo data from every enabled module."""
+    """Add deterministic demo data from every enabled module.
+
+    `--MODULE N` loads N records of that module only, e.g. `ncen demo --seizures 1000`.
+    """
+    wanted = _module_sizes(ctx.args)
 
     async def action(instance: Instance) -> int:
-        await call_event(instance.pm, "load_demo_data", instance=instance, size=size)
+        unknown = sorted(set(wanted) - set(instance.module_names))
+        if unknown:
+            raise NcenError(
+                f"no enabled module named {unknown[0]!r} (enabled: {instance.module_names})"
+            )
+        for impl in instance.pm.hook.load_demo_data.get_hookimpls():
+            if wanted and impl.plugin_name not in wanted:
+                continue
+            await resolve(impl.function(instance=instance, size=wanted.get(impl.plugin_name, size)))
         return sum((await instance.search.reindex()).values())
 
     documents = run(_with_instance(get_config(ctx), action))
     click.echo(f"demo data loaded; search index rebuilt with {documents} documents")
+
+
+def _module_sizes(args: list[str]) -> dict[str, int]:
+    """`--seizures 100 --companies=20` -> {"seizures": 100, "companies": 20}."""
+    sizes: dict[str, int] = {}
+    items = list(args)
+    while items:
+        option = items.pop(0)
+        if not option.startswith("--") or len(option) < 3:
+            raise NcenError(f"unexpected argument {option!r}: use --MODULE N")
+        name, _, value = option[2:].partition("=")
+        if not value:
+            value = items.pop(0) if items else ""
+        if not value.isdigit():
+            raise NcenError(f"--{name} needs a number of records, got {value!r}")
+        sizes[name.replace("-", "_")] = int(value)
+    return sizes
 
 
 cli.add_command(outbox)
