@@ -14,12 +14,11 @@ from plugins.seizures.forms import SIMPLIFIED, missing_fields
 
 
 def test_the_generator_is_deterministic_and_fills_the_simplified_form():
-    first = [
-        demo.make_case(random.Random(5), f"XX-2025-{i:06d}", dt.date(2025, 1, 1)) for i in range(50)
-    ]
-    again = [
-        demo.make_case(random.Random(5), f"XX-2025-{i:06d}", dt.date(2025, 1, 1)) for i in range(50)
-    ]
+    def generate() -> list:
+        rng = random.Random(5)
+        return [demo.make_case(rng, f"XX-2025-{i:06d}", dt.date(2025, 1, 1)) for i in range(50)]
+
+    first, again = generate(), generate()
     assert [(c.area, c.place_name, c.goods[0].quantity) for c in first] == [
         (c.area, c.place_name, c.goods[0].quantity) for c in again
     ]
