@@ -1,0 +1,136 @@
+"""Read side of the companies API: `companies(filter, first, after)` and `company(id)`."""
+
+from __future__ import annotations
+
+import strawberry
+from sqlalchemy import Select, and_, exists, func, or_, select
+from strawberry import relay
+from strawberry.types import Info
+
+from core.auth.guard import requires
+from core.gql.connection import Connection, build_connection, decode_cursor
+from core.gql.context import Context
+from core.gql.errors import InputError, PermissionDeniedError
+from core.gql.pagination import clamp_first
+from plugins.companies import access, loaders
+from plugins.companies.identifiers import compact, name_key
+from plugins.companies.models import Company as CompanyRow
+from plugins.companies.models import CompanyTradeName, RegistrationId, TradedChapter, TradeRole
+from plugins.companies.types import Company, CompanyStatus, visible_company
+
+
+@strawberry.input(description="All given conditions must hold.")
+class CompanyFilter:
+    status: list[CompanyStatus] | None = None
+    country: list[str] | None = strawberry.field(
+        default=None, description="Country of registration."
+    )
+    roles: list[str] | None = strawberry.field(default=None, description="Any of these roles.")
+    legal_status: list[str] | None = None
+    aeo_status: list[str] | None = None
+    hs_chapter: list[str] | None = strawberry.field(
+        default=None, description="Trades in any of these HS chapters."
+    )
+    identifier: str | None = strawberry.field(
+        default=None,
+        description="A registration identifier of any scheme, exact (spaces and dots ignored).",
+    )
+    name: str | None = strawberry.field(
+        default=None,
+        description="Part of the legal or a trade name (case, accents and legal-form words "
+        "ignored). For typo-tolerant search use `search`.",
+    )
+
+
+def _apply(query: Select, given: CompanyFilter | None) -> Select:
+    if given is None:
+        return query
+    conditions = []
+    if given.status:
+        conditions.append(CompanyRow.status.in_([s.value for s in given.status]))
+    if given.country:
+        conditions.append(CompanyRow.country.in_([c.strip().upper() for c in given.country]))
+    if given.legal_status:
+        conditions.append(CompanyRow.legal_status.in_(given.legal_status))
+    if given.aeo_status:
+        conditions.append(CompanyRow.aeo_status.in_(given.aeo_status))
+    if given.roles:
+        conditions.append(
+            exists().where(TradeRole.company_id == CompanyRow.id, TradeRole.code.in_(given.roles))
+        )
+    if given.hs_chapter:
+        conditions.append(
+            exists().where(
+                TradedChapter.company_id == CompanyRow.id,
+                TradedChapter.chapter.in_(given.hs_chapter),
+            )
+        )
+    if given.identifier and given.identifier.strip():
+        value = compact(given.identifier)
+        conditions.append(
+            exists().where(
+                RegistrationId.company_id == CompanyRow.id, RegistrationId.value == value
+            )
+        )
+    if given.name and given.name.strip():
+        key = name_key(given.name)
+        if len(key) > 200:
+            raise InputError("at most 200 characters", field="filter.name")
+        pattern = f"%{key}%"
+        conditions.append(
+            or_(
+                CompanyRow.name_key.like(pattern),
+                exists().where(
+                    CompanyTradeName.company_id == CompanyRow.id,
+                    CompanyTradeName.name_key.like(pattern),
+                ),
+            )
+        )
+    return query.where(and_(*conditions)) if conditions else query
+
+
+@strawberry.type
+class CompanyQuery:
+    @strawberry.field(
+        description="Companies the caller may see, most recently created first.",
+        extensions=[requires(access.VIEW)],
+    )
+    async def companies(
+        self,
+        info: Info[Context, None],
+        filter: CompanyFilter | None = None,
+        first: int | None = 50,
+        after: str | None = None,
+    ) -> Connection[Company]:
+        context = info.context
+        if not context.can(access.VIEW):
+            raise PermissionDeniedError("companies.view is required", field="companies")
+        size = clamp_first(first, context.instance.config.graphql)
+        cursor = decode_cursor(after, 1)
+        base = _apply(select(CompanyRow).where(access.visible_filter(context.principal)), filter)
+        page = base.order_by(CompanyRow.id.desc()).limit(size + 1)
+        if cursor is not None:
+            if not isinstance(cursor[0], int):
+                raise InputError("not a cursor returned by this field", field="after")
+            page = page.where(CompanyRow.id < cursor[0])
+        async with context.instance.db.session() as session:
+            rows = (await session.scalars(loaders.with_children(page))).all()
+            total = await session.scalar(select(func.count()).select_from(base.subquery()))
+        loader = loaders.companies(context)
+        for row in rows:
+            loader.prime(row.id, row)
+        nodes = [Company.from_row(row) for row in rows]
+        return build_connection(nodes, [(row.id,) for row in rows], size, total or 0)
+
+    @strawberry.field(
+        description="One company by global id; null if not visible.",
+        extensions=[requires(access.VIEW)],
+    )
+    async def company(self, info: Info[Context, None], id: relay.GlobalID) -> Company | None:
+        context = info.context
+        if not context.can(access.VIEW):
+            raise PermissionDeniedError("companies.view is required", field="company")
+        if id.type_name != "Company" or not id.node_id.isdigit():
+            return None
+        row = await loaders.companies(context).load(int(id.node_id))
+        return visible_company(row, context.principal)
