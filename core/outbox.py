@@ -268,6 +268,39 @@ class OutboxRelay:
             total += taken
         return total
 
+    async def settle(self) -> None:
+        """Drain, and wait for rows that a running relay holds under a lease, until everything
+        deliverable has been delivered (tests: "the write is now searchable"). Bounded by the
+        lease: a row held longer belongs to a relay that died, and is left to its lease."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(self.settings.lease_seconds):
+                while True:
+                    await self.drain()
+                    if not await self._in_flight():
+                        return
+                    await asyncio.sleep(0.02)
+
+    async def _in_flight(self) -> int:
+        """Pending rows of handled topics that are claimed right now (leased, not yet recorded)."""
+        if not self.handlers:
+            return 0
+        now = utcnow()
+        async with self.db.session() as session:
+            return (
+                await session.scalar(
+                    select(func.count())
+                    .select_from(OutboxRow)
+                    .where(
+                        OutboxRow.status == PENDING,
+                        OutboxRow.topic.in_(list(self.handlers)),
+                        OutboxRow.attempts > 0,
+                        OutboxRow.available_at > now,
+                        OutboxRow.last_error.is_(None),
+                    )
+                )
+                or 0
+            )
+
     async def _purge_if_due(self) -> None:
         """Delete old done rows at most every PURGE_EVERY seconds, so the table stays small."""
         if self.retention is None or time.monotonic() < self._next_purge:

@@ -57,7 +57,7 @@ async def test_national_fields_codes_and_query(make_app):
     totals = await app.gql("{ seizuresByNationalRegion { region seizures } }", token=who["analyst"])
     assert totals["data"]["seizuresByNationalRegion"] == [{"region": "COAST", "seizures": 1}]
 
-    await app.instance.outbox.drain()
+    await app.instance.outbox.settle()
     hits = await app.gql('{ search(query: "P-7731") { totalCount } }', token=who["analyst"])
     assert hits["data"]["search"]["totalCount"] == 1
     stored = await app.gql(

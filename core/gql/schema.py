@@ -7,6 +7,7 @@ import strawberry
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
+from core.audit.consultation import ConsultationAudit
 from core.config import GraphQLSettings
 from core.errors import SchemaCompositionError
 from core.gql.contribution import GraphQLContribution
@@ -68,7 +69,7 @@ def build_schema(pm: pluggy.PluginManager, settings: GraphQLSettings) -> strawbe
             query=query,
             mutation=mutation,
             types=[Entity, *(cls for _, cls in types)],
-            extensions=security_extensions(settings),
+            extensions=[*security_extensions(settings), ConsultationAudit],
             config=StrawberryConfig(relay_max_results=settings.max_page_size),
             settings=settings,
         )

@@ -13,6 +13,7 @@ from strawberry import relay
 from strawberry.types import Info
 
 from core.attachments.gql import Photo, load_photos
+from core.audit.consultation import note_consultation
 from core.gql.context import Context, Principal
 from core.gql.entity import Entity
 from plugins.seizures import access, forms, loaders
@@ -33,6 +34,13 @@ class SeizureForm(Enum):
     FULL = "full"
 
 
+def nominal(info: Info[Context, None], case_id: int, value: str | None) -> str | None:
+    """Serve a possibly nominal free-text value, noting the consultation for the audit log."""
+    if value:
+        note_consultation(info, "Seizure", case_id)
+    return value
+
+
 @strawberry.type(description="Where the seizure took place.")
 class Place:
     country: str
@@ -44,8 +52,12 @@ class Place:
 @strawberry.type
 class Concealment:
     method: str | None
-    description: str | None
+    description_value: strawberry.Private[str | None]
     case_id: strawberry.Private[int]
+
+    @strawberry.field(description="Free text, possibly nominal: reading it is audited.")
+    def description(self, info: Info[Context, None]) -> str | None:
+        return nominal(info, self.case_id, self.description_value)
 
     @strawberry.field(description="Photos of the concealment (files served over HTTP).")
     async def photos(self, info: Info[Context, None]) -> list[Photo]:
@@ -67,13 +79,18 @@ class GoodsLineType:
     position: int
     commodity: str
     hs_code: str | None
-    description: str | None
+    description_value: strawberry.Private[str | None]
+    case_id: strawberry.Private[int]
     brand: str | None
     quantity: Decimal | None
     unit: str | None = strawberry.field(description="UN/ECE Recommendation 20 code.")
     pieces: int | None
     value: Decimal | None
     currency: str | None
+
+    @strawberry.field(description="Free text, possibly nominal: reading it is audited.")
+    def description(self, info: Info[Context, None]) -> str | None:
+        return nominal(info, self.case_id, self.description_value)
 
 
 @strawberry.type(name="RouteLeg")
@@ -129,8 +146,8 @@ class Seizure(Entity):
     goods: list[GoodsLineType]
     route: list[RouteLegType]
     offenders: list[OffenderSummaryType]
-    narrative: str | None
-    internal_notes: str | None
+    narrative_value: strawberry.Private[str | None]
+    internal_notes_value: strawberry.Private[str | None]
     completeness: float = strawberry.field(description="Share of the full form filled, 0 to 1.")
     missing_fields: list[str] = strawberry.field(description="Full-form fields still empty.")
     created_at: dt.datetime
@@ -138,6 +155,14 @@ class Seizure(Entity):
     submitted_at: dt.datetime | None
     validated_at: dt.datetime | None
     extra: strawberry.scalars.JSON
+
+    @strawberry.field(description="Free text, possibly nominal: reading it is audited.")
+    def narrative(self, info: Info[Context, None]) -> str | None:
+        return nominal(info, self.id, self.narrative_value)
+
+    @strawberry.field(description="Free text, possibly nominal: reading it is audited.")
+    def internal_notes(self, info: Info[Context, None]) -> str | None:
+        return nominal(info, self.id, self.internal_notes_value)
 
     @strawberry.field(description="Every step with who and when: creation, edits, transitions.")
     async def history(self, info: Info[Context, None]) -> list[HistoryEntry]:
@@ -180,7 +205,7 @@ class Seizure(Entity):
             risk_indicators=[r.code for r in case.risk_indicators],
             concealment=Concealment(
                 method=case.concealment_method,
-                description=case.concealment_description,
+                description_value=case.concealment_description,
                 case_id=case.id,
             ),
             conveyance=Conveyance(
@@ -196,7 +221,8 @@ class Seizure(Entity):
                     position=g.position,
                     commodity=g.commodity,
                     hs_code=g.hs_code,
-                    description=g.description,
+                    description_value=g.description,
+                    case_id=case.id,
                     brand=g.brand,
                     quantity=g.quantity,
                     unit=g.unit,
@@ -226,8 +252,8 @@ class Seizure(Entity):
                 )
                 for o in case.offenders
             ],
-            narrative=case.narrative,
-            internal_notes=case.internal_notes,
+            narrative_value=case.narrative,
+            internal_notes_value=case.internal_notes,
             completeness=forms.completeness(case),
             missing_fields=forms.missing_fields(case),
             created_at=case.created_at,

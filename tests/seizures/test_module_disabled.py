@@ -16,7 +16,7 @@ async def test_disabled_seizures_leave_no_trace_and_lose_nothing(make_app):
         "createSeizure"
     ]
     await app.gql(SUBMIT, {"id": created["id"], "v": 1}, token=who["officer"])
-    await app.instance.outbox.drain()
+    await app.instance.outbox.settle()
     hits = await app.gql('{ search(query: "cocaine") { totalCount } }', token=who["analyst"])
     assert hits["data"]["search"]["totalCount"] == 1
     await app.close()

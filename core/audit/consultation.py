@@ -1,0 +1,46 @@
+"""Per-record audit of consultations: who was served which record holding nominal data.
+
+Resolvers of nominal fields call `note_consultation(info, entity_type, id)`; after the operation
+has run, one `record.view` event per record served is written in one transaction, with the
+purpose the client sent (`Ncen-Purpose` header). If that write fails the response is replaced by
+an error: nothing nominal leaves without its audit event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from strawberry.extensions import SchemaExtension
+
+from core.audit.writer import record_consultation, request_purpose
+
+_KEY = "core.audit.consulted"
+
+
+def note_consultation(info: Any, entity_type: str, entity_id: object) -> None:
+    """Remember that this request served nominal data of the record (written after execution)."""
+    consulted: dict[str, set[str]] = info.context.loaders.setdefault(_KEY, {})
+    consulted.setdefault(entity_type, set()).add(str(entity_id))
+
+
+class ConsultationAudit(SchemaExtension):
+    """Writes the consultations noted during an operation, once, when it has finished."""
+
+    async def on_execute(self) -> Iterator[None]:  # type: ignore[override]
+        yield
+        context = self.execution_context.context
+        consulted = getattr(context, "loaders", {}).get(_KEY) if context is not None else None
+        if not consulted:
+            return
+        purpose = request_purpose(context.request.headers)
+        async with context.instance.db.transaction() as session:
+            for entity_type, ids in sorted(consulted.items()):
+                await record_consultation(
+                    session,
+                    actor=context.principal,
+                    entity_type=entity_type,
+                    entity_ids=sorted(ids, key=lambda i: (len(i), i)),
+                    purpose=purpose,
+                )
+        consulted.clear()
