@@ -72,6 +72,8 @@ def normalise_vat(value: str, country: str | None) -> tuple[str, str | None]:
         issuing = country
         number = _COUNTRY_TO_VAT_PREFIX.get(country, country) + number
     else:
+        if country is None and prefix.isalpha() and is_country(prefix):
+            country = prefix  # e.g. GB980780684
         return _other_vat(number, country), country
     try:
         return eu_vat.validate(number), issuing

@@ -5,7 +5,8 @@ entity types are served (a link naming a disabled module's type is refused with
 UNKNOWN_ENTITY_TYPE, and existing links to it are hidden, never deleted).
 
 Direction convention: `A --relation--> B` reads "A's <relation> is B" (the seizure's importer is
-the company; the company's director is the person; the vessel's operator is the company).
+the company; the company's director is the person), except `owns`/`operates`, verbs read from
+the company as suspects declares them for persons.
 """
 
 from __future__ import annotations
@@ -27,21 +28,23 @@ SEIZURE_ROLES = (
     ("declarant", "declarantOf", "Declarant of the customs declaration."),
 )
 
-# Company --relation--> Person (suspects)
+# Company --relation--> Person (suspects declares the same; identical declarations are merged)
 PERSON_ROLES = (
     ("director", "directorOf", "Director or manager of the company."),
-    ("employee", "employeeOf", "Employee of the company."),
-    ("shareholder", "shareholderOf", "Shareholder of the company."),
-    ("beneficialOwner", "beneficialOwnerOf", "Ultimate beneficial owner of the company."),
+    ("employee", "employeeOf", "Employed by the company."),
+    ("shareholder", "shareholderOf", "Holds shares of the company."),
+    ("beneficialOwner", "beneficialOwnerOf", "Ultimate beneficial owner."),
+    ("representative", "representativeOf", "Customs representative or agent."),
     ("legalRepresentative", "legalRepresentativeOf", "Legal representative of the company."),
     ("contactPerson", "contactPersonOf", "Contact person at the company."),
 )
 
-# Conveyance (suspects) --relation--> Company
+# Company --relation--> conveyance (suspects); `operates` is declared identically by suspects
+# (core keeps one copy), `owns` mirrors suspects' Person --owns--> conveyance.
 CONVEYANCE_TYPES = ("Vehicle", "Vessel", "Aircraft", "Container")
 CONVEYANCE_ROLES = (
-    ("owner", "ownerOf", "Registered owner of the means of conveyance."),
-    ("operator", "operatorOf", "Operator of the means of conveyance."),
+    ("owns", "ownedBy", "The company is the registered owner."),
+    ("operates", "operatedBy", "The company owns or operates it."),
 )
 
 
@@ -55,7 +58,7 @@ def link_types() -> list[LinkType]:
         for relation, inverse, description in PERSON_ROLES
     ]
     declared += [
-        LinkType(conveyance, relation, COMPANY, inverse, description)
+        LinkType(COMPANY, relation, conveyance, inverse, description)
         for conveyance in CONVEYANCE_TYPES
         for relation, inverse, description in CONVEYANCE_ROLES
     ]
