@@ -25,7 +25,10 @@ from plugins.seizures.models import Case
 from plugins.seizures.types import Seizure
 
 
-@strawberry.type(description="One concealment photo and the seizure it belongs to.")
+@strawberry.type(
+    name="ConcealmentGalleryItem",
+    description="One concealment photo and the seizure it belongs to.",
+)
 class GalleryItem:
     photo: Photo
     seizure: Seizure

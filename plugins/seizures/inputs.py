@@ -12,7 +12,7 @@ from strawberry import UNSET
 from plugins.seizures.types import SeizureForm
 
 
-@strawberry.input
+@strawberry.input(name="SeizurePlaceInput")
 class PlaceInput:
     country: str = strawberry.field(description="ISO 3166 alpha-2 (list `countries`).")
     code: str | None = None
@@ -22,7 +22,7 @@ class PlaceInput:
     )
 
 
-@strawberry.input
+@strawberry.input(name="SeizureConcealmentInput")
 class ConcealmentInput:
     method: str | None = strawberry.field(
         default=None, description="List `seizures_concealment_methods`."
@@ -36,7 +36,7 @@ class ConcealmentInput:
     )
 
 
-@strawberry.input
+@strawberry.input(name="SeizureConveyanceInput")
 class ConveyanceInput:
     transport_mode: str | None = strawberry.field(
         default=None, description="List `transport_modes`."
@@ -50,7 +50,7 @@ class ConveyanceInput:
     containers: list[str] = strawberry.field(default_factory=list)
 
 
-@strawberry.input
+@strawberry.input(name="SeizureGoodsLineInput")
 class GoodsLineInput:
     commodity: str = strawberry.field(description="List `seizures_commodities`.")
     hs_code: str | None = None
@@ -63,7 +63,7 @@ class GoodsLineInput:
     currency: str | None = strawberry.field(default=None, description="List `currencies`.")
 
 
-@strawberry.input
+@strawberry.input(name="SeizureRouteLegInput")
 class RouteLegInput:
     role: str = strawberry.field(description="List `seizures_route_roles`.")
     country: str
@@ -71,7 +71,7 @@ class RouteLegInput:
     date: dt.date | None = None
 
 
-@strawberry.input
+@strawberry.input(name="SeizureOffenderSummaryInput")
 class OffenderSummaryInput:
     count: int = 1
     nationality: str | None = None

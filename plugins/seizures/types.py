@@ -41,7 +41,7 @@ def nominal(info: Info[Context, None], case_id: int, value: str | None) -> str |
     return value
 
 
-@strawberry.type(description="Where the seizure took place.")
+@strawberry.type(name="SeizurePlace", description="Where the seizure took place.")
 class Place:
     country: str
     code: str | None = strawberry.field(description="UN/LOCODE or customs office code.")
@@ -49,7 +49,7 @@ class Place:
     location_type: str | None
 
 
-@strawberry.type
+@strawberry.type(name="SeizureConcealment")
 class Concealment:
     method: str | None
     description_value: strawberry.Private[str | None]
@@ -64,7 +64,7 @@ class Concealment:
         return await load_photos(info, "Seizure", self.case_id)
 
 
-@strawberry.type
+@strawberry.type(name="SeizureConveyance")
 class Conveyance:
     transport_mode: str | None = strawberry.field(description="UN/ECE Recommendation 19 code.")
     type: str | None
@@ -74,7 +74,7 @@ class Conveyance:
     containers: list[str] = strawberry.field(description="ISO 6346 numbers, normalised.")
 
 
-@strawberry.type(name="GoodsLine")
+@strawberry.type(name="SeizureGoodsLine")
 class GoodsLineType:
     position: int
     commodity: str
@@ -93,7 +93,7 @@ class GoodsLineType:
         return nominal(info, self.case_id, self.description_value)
 
 
-@strawberry.type(name="RouteLeg")
+@strawberry.type(name="SeizureRouteLeg")
 class RouteLegType:
     position: int
     role: str
@@ -102,7 +102,9 @@ class RouteLegType:
     date: dt.date | None
 
 
-@strawberry.type(name="OffenderSummary", description="Non-nominal: identities live in suspects.")
+@strawberry.type(
+    name="SeizureOffenderSummary", description="Non-nominal: identities live in suspects."
+)
 class OffenderSummaryType:
     count: int
     nationality: str | None
@@ -111,7 +113,9 @@ class OffenderSummaryType:
     role: str | None
 
 
-@strawberry.type(description="One step in a seizure's life, read from the audit log.")
+@strawberry.type(
+    name="SeizureHistoryEntry", description="One step in a seizure's life, read from the audit log."
+)
 class HistoryEntry:
     at: dt.datetime
     actor: str | None = strawberry.field(description="Username, or the system actor.")
