@@ -1,0 +1,77 @@
+"""Who sees which person: `suspects.view` (a permission of its own, granted with no other), and
+drafts only for their author and validators. Every person served is audited per record."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import ColumnElement, or_, true
+
+from core.audit import writer as audit
+from core.gql.context import Context, Principal
+from plugins.suspects.models import Person
+
+VIEW = "suspects.view"
+EDIT = "suspects.edit"
+VALIDATE = "suspects.validate"
+ERASE = "suspects.erase"
+
+PERSON = "Person"
+_AUDITED_KEY = "suspects.audited"
+
+
+def user_id(principal: Principal) -> int | None:
+    return getattr(principal, "user_id", None)
+
+
+def visible_filter(principal: Principal) -> ColumnElement[bool]:
+    """SQL condition on Person for the rows `principal` may see (with `can(VIEW)` checked)."""
+    if principal.can(VALIDATE):
+        return true()
+    return or_(Person.status != "draft", Person.created_by == user_id(principal))
+
+
+def can_see(principal: Principal, person: Any) -> bool:
+    if not principal.can(VIEW):
+        return False
+    return (
+        person.status != "draft"
+        or principal.can(VALIDATE)
+        or person.created_by == user_id(principal)
+    )
+
+
+def audience(principal: Principal) -> list[str] | None:
+    """Search audience tokens: validators see every document, others drafts of their own."""
+    if principal.can(VALIDATE):
+        return None
+    uid = user_id(principal)
+    return [f"user:{uid}"] if uid is not None else []
+
+
+async def record_consultation(context: Context, person_ids: Iterable[int]) -> None:
+    """One `record.view` event per person served in this request, with the client's purpose.
+
+    Written (and committed) before the data is returned: if the audit write fails, the request
+    fails and nothing is served. A person served twice in one request (e.g. through a query and
+    a link) is audited once.
+    """
+    done: set[int] = context.loaders.setdefault(_AUDITED_KEY, set())
+    new = [i for i in dict.fromkeys(person_ids) if i not in done]
+    if not new:
+        return
+    done.update(new)
+    purpose = audit.request_purpose(getattr(context.request, "headers", None))
+    try:
+        async with context.instance.db.transaction() as session:
+            await audit.record_consultation(
+                session,
+                actor=context.principal,
+                entity_type=PERSON,
+                entity_ids=new,
+                purpose=purpose,
+            )
+    except BaseException:
+        done.difference_update(new)
+        raise
