@@ -3,10 +3,11 @@ drafts only for their author and validators. Every person served is audited per 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, true
+from sqlalchemy import ColumnElement, or_, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit import writer as audit
 from core.gql.context import Context, Principal
@@ -40,6 +41,19 @@ def can_see(principal: Principal, person: Any) -> bool:
         or principal.can(VALIDATE)
         or person.created_by == user_id(principal)
     )
+
+
+async def visible_person_ids(
+    session: AsyncSession, principal: Principal, ids: Sequence[str]
+) -> set[str]:
+    """Of these person ids, the ones whose photos `principal` may fetch (drafts stay private)."""
+    if not principal.can(VIEW):
+        return set()
+    wanted = [int(i) for i in ids if str(i).isdigit()]
+    rows = await session.scalars(
+        select(Person.id).where(Person.id.in_(wanted), visible_filter(principal))
+    )
+    return {str(i) for i in rows}
 
 
 def audience(principal: Principal) -> list[str] | None:

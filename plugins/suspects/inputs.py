@@ -59,6 +59,11 @@ class PersonInput:
     assessment: str | None = strawberry.field(
         default=UNSET, description="An officer's assessment, kept apart from the facts."
     )
+    photos: list[strawberry.ID] | None = strawberry.field(
+        default=UNSET,
+        description="Face photos: ids of the caller's uploads (POST /attachments); the full "
+        "list, photos left out are removed.",
+    )
     review_date: dt.date | None = strawberry.field(
         default=UNSET,
         description="When the record must be reviewed or erased; default three years ahead.",

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from core.attachments.owners import AttachmentOwner
 from core.auth.permissions import Permission
 from core.codelists.sources import CodeListSource, CodeListUsage
 from core.gql.contribution import GraphQLContribution
@@ -140,6 +141,12 @@ class SuspectsModule:
             mutations=[SuspectsMutation],
             types=[Person, Vehicle, Vessel, Aircraft, Container],
         )
+
+    @hookimpl
+    def register_attachment_owners(self) -> list[AttachmentOwner]:
+        from plugins.suspects.access import PERSON, VIEW, visible_person_ids
+
+        return [AttachmentOwner(PERSON, "suspects", VIEW, can_read=visible_person_ids)]
 
     @hookimpl
     def register_search_types(self) -> list[SearchType]:

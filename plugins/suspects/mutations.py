@@ -35,10 +35,6 @@ def conveyance_ref(id: relay.GlobalID) -> tuple[str, int]:
     return kind, int(id.node_id)
 
 
-def _attachments(info: Info[Context, None]) -> object | None:
-    return getattr(info.context.instance, "attachments", None)
-
-
 @strawberry.type
 class SuspectsMutation:
     @strawberry.mutation(
@@ -140,9 +136,7 @@ class SuspectsMutation:
         self, info: Info[Context, None], id: relay.GlobalID, ground: ErasureGround
     ) -> bool:
         async with info.context.instance.db.transaction() as session:
-            await services.erase(
-                session, info.context.principal, person_id(id), ground.value, _attachments(info)
-            )
+            await services.erase(session, info.context.principal, person_id(id), ground.value)
         return True
 
     @strawberry.mutation(

@@ -15,10 +15,12 @@ from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
+from strawberry.relay import to_base64
 
 from core.audit import writer as audit
 from core.gql.context import Principal
 from core.gql.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
+from core.instance import instance_of
 from core.links.models import Link
 from core.search.events import enqueue_delete, enqueue_index
 from plugins.suspects import access, duplicates
@@ -171,6 +173,27 @@ def _apply(person: Person, data: PersonInput) -> None:
     ]
 
 
+async def _sync_photos(
+    session: AsyncSession, principal: Principal, person_id: int, data: PersonInput
+) -> bool:
+    """Attach the caller's new uploads and remove the photos left out; True if any changed."""
+    if not given(data.photos) or data.photos is None:
+        return False
+    wanted = [str(p) for p in data.photos]
+    if len(set(wanted)) != len(wanted):
+        raise InputError("a photo is listed twice", field="photos")
+    attachments = instance_of(session).attachments
+    current = {a.id for a in (await attachments.list_for(session, PERSON, [person_id]))[0]}
+    for index, photo_id in enumerate(wanted):
+        if photo_id not in current:
+            await attachments.attach(
+                session, photo_id, PERSON, person_id, principal, field=f"photos[{index}]"
+            )
+    removed = sorted(current - set(wanted))
+    await attachments.remove(session, removed)
+    return bool(removed) or any(photo_id not in current for photo_id in wanted)
+
+
 def profile_of_input(data: PersonInput) -> duplicates.Profile:
     """The duplicate-check profile of an input not saved yet (`possiblePersonDuplicates`)."""
     parts = parse_birth(data.date_of_birth if given(data.date_of_birth) else None)
@@ -219,13 +242,17 @@ async def create(
     person.created_by = access.user_id(principal)
     session.add(person)
     await session.flush()
+    photos = await _sync_photos(session, principal, person.id, data)
     await audit.record(
         session,
         actor=principal,
         action="record.create",
         entity_type=PERSON,
         entity_id=person.id,
-        fields=sorted(k for k, v in _snapshot(person).items() if v not in (None, [], {})),
+        fields=sorted(
+            [k for k, v in _snapshot(person).items() if v not in (None, [], {})]
+            + (["photos"] if photos else [])
+        ),
     )
     enqueue_index(session, PERSON, person.id)
     found = await duplicates.find(
@@ -264,6 +291,8 @@ async def update(
     _apply(person, data)
     after = _snapshot(person)
     changed = sorted(k for k in after if after[k] != before[k])
+    if await _sync_photos(session, principal, person.id, data):
+        changed = sorted([*changed, "photos"])
     if changed:
         previous_status = person.status
         if person.status == "validated":
@@ -391,6 +420,7 @@ async def delete_person(
         raise ConflictError("only drafts can be deleted; erase other records", field="id")
     if person.created_by != access.user_id(principal) and not principal.can(access.VALIDATE):
         raise PermissionDeniedError("only its author deletes a draft", field="id")
+    await instance_of(session).attachments.erase(session, PERSON, person.id)
     links = await _remove(session, person)
     await audit.record(
         session,
@@ -407,7 +437,6 @@ async def erase(
     principal: Principal,
     person_id: int,
     ground: str,
-    attachments: Any = None,
 ) -> None:
     """Real erasure: the record, its children, its links, its search document and its photos.
     What remains is one `record.erase` audit event naming the record id and the ground."""
@@ -417,9 +446,7 @@ async def erase(
         raise ConflictError(
             "the retention period has not ended (review date not reached)", field="ground"
         )
-    photos = 0
-    if attachments is not None:
-        photos = await attachments.erase(session, PERSON, person.id)
+    photos = await instance_of(session).attachments.erase(session, PERSON, person.id)
     links = await _remove(session, person)
     await audit.record(
         session,
@@ -427,7 +454,7 @@ async def erase(
         action="record.erase",
         entity_type=PERSON,
         entity_id=person_id,
-        detail={"ground": ground, "links": links, "photos": photos or 0},
+        detail={"ground": ground, "links": links, "photos": photos},
     )
 
 
@@ -478,19 +505,20 @@ def _require_identifier(row: Conveyance) -> None:
 async def _save_conveyance(session: AsyncSession, row: Conveyance) -> None:
     row.key = _conveyance_key(row)
     if row.key is not None:
-        twin = await session.scalar(
-            select(Conveyance.id).where(
-                Conveyance.kind == row.kind,
-                Conveyance.key == row.key,
-                Conveyance.id != (row.id or 0),
+        with session.no_autoflush:
+            twin = await session.scalar(
+                select(Conveyance.id).where(
+                    Conveyance.kind == row.kind,
+                    Conveyance.key == row.key,
+                    Conveyance.id != (row.id or 0),
+                )
             )
-        )
         if twin is not None:
             raise ConflictError(
                 f"this {row.kind} is already recorded; link to it instead",
                 field="identifier",
                 code="DUPLICATE",
-                existing_id=twin,
+                existingId=to_base64(row.kind.title(), twin),
             )
     try:
         await session.flush()

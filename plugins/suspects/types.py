@@ -16,6 +16,7 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
+from core.attachments.gql import Photo, load_photos
 from core.gql.context import Context
 from core.gql.entity import Entity
 from plugins.suspects import access, loaders
@@ -125,6 +126,10 @@ class Person(Entity):
     submitted_at: dt.datetime | None
     validated_at: dt.datetime | None
 
+    @strawberry.field(description="Face photos (files served over HTTP to who may see the person).")
+    async def photos(self, info: Info[Context, None]) -> list[Photo]:
+        return await load_photos(info, access.PERSON, self.id)
+
     @classmethod
     def from_row(cls, row: PersonRow) -> Person:
         return cls(
@@ -206,7 +211,7 @@ class PersonPayload:
 
 
 @strawberry.interface(description="What every means of conveyance has.")
-class MeansOfConveyance:
+class MeansOfConveyance(relay.Node):
     kind: ConveyanceKind
     version: int
     identifier: str | None = strawberry.field(
