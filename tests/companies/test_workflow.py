@@ -205,7 +205,7 @@ async def test_officer_to_validator_round_trip(make_app):
     ]
 
     # Search: fuzzy on names, exact on identifiers, for those allowed to see the record.
-    await app.instance.outbox.drain()
+    await app.instance.outbox.settle()
     query = "query($q: String!) { search(query: $q) { totalCount edges { node { id } } } }"
     for text in ("globl~ tradin~", "identifiers:980780684", "identifiers:GB123456789000"):
         body = await app.gql(query, {"q": text}, token=who["analyst"])
@@ -224,7 +224,7 @@ async def test_drafts_are_found_only_by_their_author_and_validators(make_app):
     app = await companies_app(make_app)
     who = await tokens(app)
     await create(app, who["officer"])
-    await app.instance.outbox.drain()
+    await app.instance.outbox.settle()
     query = '{ search(query: "global") { totalCount } }'
     counts = {
         name: (await app.gql(query, token=who[name]))["data"]["search"]["totalCount"]
