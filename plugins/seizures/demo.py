@@ -493,7 +493,7 @@ async def load_bulk(session: AsyncSession, country: str, size: int, seed: int = 
                     updated_at=now,
                 )
             )
-        await session.execute(insert(Case), case_rows)
+        await session.execute(insert(Case.__table__), case_rows)
         found = await session.execute(
             select(Case.reference, Case.id).where(Case.reference.in_([c.reference for c in cases]))
         )
@@ -505,7 +505,7 @@ async def load_bulk(session: AsyncSession, country: str, size: int, seed: int = 
                 for child in getattr(case, _COLLECTIONS[model])
             ]
             if rows:
-                await session.execute(insert(model), rows)
+                await session.execute(insert(model.__table__), rows)
     return size
 
 
