@@ -45,7 +45,7 @@ async def _world(make_app):
     ]["createSeizure"]
     await gql(app, SUBMIT_SEIZURE, {"id": seizure["id"], "v": 1}, token=officer)
     await gql(app, LINK, {"s": seizure["id"], "r": "courier", "t": person["id"]}, token=officer)
-    await app.instance.outbox.drain()
+    await app.instance.outbox.settle()
     return app, officer, analyst, validator, person, seizure
 
 
@@ -104,7 +104,7 @@ async def test_every_path_audits_each_person_served_once(make_app):
         )
     )["data"]["createPerson"]["person"]
     await gql(app, SUBMIT, {"id": second["id"], "v": 1}, token=officer)
-    await app.instance.outbox.drain()
+    await app.instance.outbox.settle()
 
     async def served(query: str, variables: dict | None, purpose: str) -> list[str]:
         before = len(await views(app))

@@ -100,7 +100,7 @@ async def test_erasure_leaves_only_a_content_free_audit_event(make_app):
     ]["createSeizure"]
     await gql(app, LINK, {"s": seizure["id"], "r": "courier", "t": pid}, token=officer)
     await gql(app, GET, {"id": pid}, token=validator, purpose="investigation 12")
-    await app.instance.outbox.drain()
+    await app.instance.outbox.settle()
     hits = await gql(app, '{ search(query: "qwertyzanov") { totalCount } }', token=validator)
     assert hits["data"]["search"]["totalCount"] == 1
     photo_file = app.instance.config.attachments_dir / photo["sha256"][:2] / photo["sha256"]
@@ -116,7 +116,7 @@ async def test_erasure_leaves_only_a_content_free_audit_event(make_app):
     assert denied["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     erased = await gql(app, ERASE, {"id": pid, "g": "DATA_SUBJECT_REQUEST"}, token=validator)
     assert erased["data"]["erasePerson"] is True
-    await app.instance.outbox.drain()
+    await app.instance.outbox.settle()
 
     dump = await _dump_database(app)
     for canary in CANARIES:

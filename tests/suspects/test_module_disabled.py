@@ -30,7 +30,7 @@ async def test_disabled_suspects_leave_no_trace(make_app):
     ]["createSeizure"]
     await gql(app, SUBMIT_SEIZURE, {"id": seizure["id"], "v": 1}, token=officer)
     await gql(app, LINK, {"s": seizure["id"], "r": "offender", "t": person["id"]}, token=officer)
-    await app.instance.outbox.drain()
+    await app.instance.outbox.settle()
     await app.close()
 
     seizures_only = await make_app(modules=["seizures"])

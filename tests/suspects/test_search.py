@@ -50,7 +50,7 @@ async def test_person_search(make_app):
         {"input": {"kind": "CONTAINER", "containerNumber": "MSKU1234565"}},
         token=who["officer"],
     )
-    await app.instance.outbox.drain()
+    await app.instance.outbox.settle()
 
     async def ids(query: str, token: str = who["validator"], filters=None) -> list[str]:
         body = await gql(app, SEARCH, {"q": query, "f": filters}, token=token)
