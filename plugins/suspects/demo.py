@@ -119,11 +119,11 @@ def make_conveyance(rng: random.Random, officer: int | None, index: int) -> Conv
 
 
 async def load(session: AsyncSession, size: int, seed: int = DEMO_SEED) -> int:
-    """One person per ten seizures (at least 20) and half as many conveyances."""
+    """`size` persons and half as many conveyances; returns the number of persons."""
     rng = random.Random(seed)
     officer = await session.scalar(select(User.id).where(User.username == "officer"))
     today = dt.date.today()
-    count = max(20, size // 10)
+    count = size
     persons = [make_person(rng, officer, today) for _ in range(count)]
     start = (await session.scalar(select(Conveyance.id).order_by(Conveyance.id.desc()))) or 0
     conveyances = [make_conveyance(rng, officer, start + i + 1) for i in range(count // 2)]

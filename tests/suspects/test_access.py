@@ -12,6 +12,7 @@ from tests.seizures.helpers import SUBMIT as SUBMIT_SEIZURE
 from tests.seizures.helpers import simplified_input
 from tests.suspects.helpers import (
     CREATE,
+    CREATE_CONVEYANCE,
     LINK,
     SUBMIT,
     count_views,
@@ -47,6 +48,29 @@ async def _world(make_app):
     await gql(app, LINK, {"s": seizure["id"], "r": "courier", "t": person["id"]}, token=officer)
     await app.instance.outbox.settle()
     return app, officer, analyst, validator, person, seizure
+
+
+async def test_no_conveyance_without_suspects_view(make_app):
+    app, officer, analyst, _validator, _person, _seizure = await _world(make_app)
+    container = (
+        await gql(
+            app,
+            CREATE_CONVEYANCE,
+            {"input": {"kind": "CONTAINER", "containerNumber": "MSKU1234565"}},
+            token=officer,
+        )
+    )["data"]["createConveyance"]
+    await app.instance.outbox.settle()
+    node = await gql(
+        app, "query($id: ID!) { node(id: $id) { id } }", {"id": container["id"]}, token=analyst
+    )
+    assert node["data"]["node"] is None
+    listed = await gql(app, "{ conveyances { totalCount } }", token=analyst, expect_errors=True)
+    assert listed["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    found = (await gql(app, SEARCH, {"q": "identifiers:MSKU1234565"}, token=analyst))["data"]
+    assert found["search"]["totalCount"] == 0
+    seen = (await gql(app, SEARCH, {"q": "identifiers:MSKU1234565"}, token=officer))["data"]
+    assert seen["search"]["totalCount"] == 1
 
 
 async def test_no_person_without_suspects_view(make_app):

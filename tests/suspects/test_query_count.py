@@ -36,10 +36,10 @@ async def test_statement_count_does_not_grow_with_the_number_of_persons(make_app
     app = await suspects_app(make_app)
     who = await tokens(app)
     async with app.instance.db.transaction() as session:
-        await demo.load(session, 0)  # 20 persons
+        await demo.load(session, 20)
     few, total_few = await reads_for_list(app, who["validator"])
     async with app.instance.db.transaction() as session:
-        await demo.load(session, 600, seed=7)  # 60 more
+        await demo.load(session, 60, seed=7)
     before = await count_views(app)
     many, total_many = await reads_for_list(app, who["validator"])
     assert (total_few, total_many) == (20, 80)
