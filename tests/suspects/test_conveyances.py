@@ -33,6 +33,13 @@ async def test_identifiers_checked_and_normalised(make_app):
 
     container = await create({"kind": "CONTAINER", "containerNumber": "abcu 123456-0"})
     assert container["data"]["createConveyance"]["number"] == "ABCU1234560"
+    node = await gql(
+        app,
+        "query($id: ID!) { node(id: $id) { ... on Container { number links { relation } } } }",
+        {"id": container["data"]["createConveyance"]["id"]},
+        token=officer,
+    )
+    assert node["data"]["node"] == {"number": "ABCU1234560", "links": []}
     twin = await create({"kind": "CONTAINER", "containerNumber": "ABCU1234560"}, True)
     assert twin["errors"][0]["extensions"]["code"] == "DUPLICATE"
     assert twin["errors"][0]["extensions"]["existingId"]
@@ -75,3 +82,49 @@ async def test_identifiers_checked_and_normalised(make_app):
         await gql(app, LIST, {"f": {"identifier": "ab12cd", "kind": ["VEHICLE"]}}, token=officer)
     )["data"]["conveyances"]
     assert plates["totalCount"] == 2
+
+
+async def test_update_link_and_delete(make_app):
+    from tests.suspects.helpers import CREATE, LINK, person_input
+
+    app = await suspects_app(make_app)
+    officer = (await tokens(app))["officer"]
+    car = (
+        await gql(
+            app,
+            CREATE_CONVEYANCE,
+            {"input": {"kind": "VEHICLE", "plate": "XY-99-ZZ", "country": "BE"}},
+            token=officer,
+        )
+    )["data"]["createConveyance"]
+    update = """mutation($id: ID!, $v: Int!, $input: MeansOfConveyanceInput!) {
+      updateConveyance(id: $id, version: $v, input: $input) { version ... on Vehicle { make } } }"""
+    stale = await gql(
+        app,
+        update,
+        {"id": car["id"], "v": 5, "input": {"make": "Volvo"}},
+        token=officer,
+        expect_errors=True,
+    )
+    assert stale["errors"][0]["extensions"]["code"] == "CONFLICT"
+    done = await gql(
+        app, update, {"id": car["id"], "v": 1, "input": {"make": "Volvo"}}, token=officer
+    )
+    assert done["data"]["updateConveyance"] == {"version": 2, "make": "Volvo"}
+
+    person = (await gql(app, CREATE, {"input": person_input()}, token=officer))["data"][
+        "createPerson"
+    ]["person"]
+    await gql(app, LINK, {"s": person["id"], "r": "uses", "t": car["id"]}, token=officer)
+    delete = "mutation($id: ID!, $v: Int!) { deleteConveyance(id: $id, version: $v) }"
+    linked = await gql(app, delete, {"id": car["id"], "v": 2}, token=officer, expect_errors=True)
+    assert linked["errors"][0]["extensions"]["code"] == "CONFLICT"
+    links = await gql(
+        app,
+        "query($id: ID!) { node(id: $id) { ... on Vehicle { links { relation entity { id } } } } }",
+        {"id": car["id"]},
+        token=officer,
+    )
+    assert links["data"]["node"]["links"] == [
+        {"relation": "usedBy", "entity": {"id": person["id"]}}
+    ]
