@@ -89,31 +89,16 @@ async def record(
     detail: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Append one event in the caller's write transaction (it commits or rolls back with it)."""
-    if session.bind.dialect.name == "postgresql":
-        await session.execute(text(f"SELECT pg_advisory_xact_lock({CHAIN_LOCK_KEY})"))
-    head = (
-        await session.execute(
-            select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
-        )
-    ).first()
-    who = actor_of(actor)
-    event = AuditEvent(
-        seq=(head.seq + 1) if head else 1,
-        occurred_at=utcnow(),
-        actor_type=who.type,
-        actor_id=who.id,
-        actor_name=who.name,
-        action=action,
-        entity_type=entity_type,
-        entity_id=None if entity_id is None else str(entity_id),
-        fields=sorted(fields) if fields is not None else None,
-        purpose=purpose[:MAX_PURPOSE_LENGTH] if purpose else None,
+    [event] = await _append(
+        session,
+        actor,
+        action,
+        entity_type,
+        [entity_id],
+        fields=fields,
+        purpose=purpose,
         detail=detail,
-        prev_hash=head.hash if head else GENESIS_HASH,
     )
-    event.hash = event_hash(event)
-    session.add(event)
-    await session.flush()
     return event
 
 
@@ -125,16 +110,56 @@ async def record_consultation(
     entity_ids: Sequence[object],
     purpose: str | None = None,
 ) -> None:
-    """One `record.view` event per record served that holds nominal data."""
-    for entity_id in entity_ids:
-        await record(
-            session,
-            actor=actor,
-            action="record.view",
-            entity_type=entity_type,
-            entity_id=entity_id,
-            purpose=purpose,
+    """One `record.view` event per record served that holds nominal data, appended together:
+    one chain-head read and one insert batch, whatever the number of records."""
+    if entity_ids:
+        await _append(session, actor, "record.view", entity_type, entity_ids, purpose=purpose)
+
+
+async def _append(
+    session: AsyncSession,
+    actor: object,
+    action: str,
+    entity_type: str | None,
+    entity_ids: Sequence[object],
+    *,
+    fields: Sequence[str] | None = None,
+    purpose: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> list[AuditEvent]:
+    """Append one event per entity id, chained after the current head, under the chain lock."""
+    if session.bind.dialect.name == "postgresql":
+        await session.execute(text(f"SELECT pg_advisory_xact_lock({CHAIN_LOCK_KEY})"))
+    head = (
+        await session.execute(
+            select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
         )
+    ).first()
+    seq, prev_hash = (head.seq, head.hash) if head else (0, GENESIS_HASH)
+    who = actor_of(actor)
+    now = utcnow()
+    events = []
+    for entity_id in entity_ids:
+        seq += 1
+        event = AuditEvent(
+            seq=seq,
+            occurred_at=now,
+            actor_type=who.type,
+            actor_id=who.id,
+            actor_name=who.name,
+            action=action,
+            entity_type=entity_type,
+            entity_id=None if entity_id is None else str(entity_id),
+            fields=sorted(fields) if fields is not None else None,
+            purpose=purpose[:MAX_PURPOSE_LENGTH] if purpose else None,
+            detail=detail,
+            prev_hash=prev_hash,
+        )
+        event.hash = prev_hash = event_hash(event)
+        events.append(event)
+    session.add_all(events)
+    await session.flush()
+    return events
 
 
 def request_purpose(headers: Any) -> str | None:

@@ -18,7 +18,9 @@ def link_detail(link: Link) -> dict[str, Any]:
         "source": f"{link.src_type}:{link.src_id}",
         "relation": link.relation,
         "target": f"{link.dst_type}:{link.dst_id}",
-        "note": link.note,
+        # Only whether there is a note: the append-only log must not keep free text that
+        # erasure of a record would have to remove.
+        "has_note": bool(link.note),
     }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
@@ -38,12 +39,11 @@ class LinkNode:
     created_by: str | None
     other_id: strawberry.Private[str]
 
-    @strawberry.field(description="The other record; null if it no longer exists.")
+    @strawberry.field(
+        description="The other record (links to records you may not see are not listed at all)."
+    )
     async def entity(self, info: Info[Context, None]) -> Entity | None:
-        loader = info.context.loader(
-            f"links.nodes:{self.entity_type}", lambda _c: _node_loader(info, self.entity_type)
-        )
-        return await loader.load(self.other_id)
+        return await _other(info, self)
 
 
 def _node_loader(info: Info[Context, None], type_name: str) -> DataLoader[str, Any]:
@@ -109,17 +109,28 @@ async def entity_links(
         str(await resolve(cls.resolve_id(entity, info=info))),
     )
     rows = await info.context.loader("links.edges", _edges_loader).load(side)
-    result: list[LinkNode] = []
+    candidates: list[LinkNode] = []
     for row in rows:
         node = _seen_from(instance, row, side)
         if node is None or (relation and node.relation != relation):
             continue
         if entity_type and node.entity_type != entity_type:
             continue
-        result.append(node)
-        if len(result) == first:
-            break
-    return result
+        candidates.append(node)
+    # A link whose other record the caller may not see is not shown at all: its relation,
+    # type and note would tell that such a record exists (e.g. a person, to someone without
+    # suspects.view). The loads are batched per entity type across the request.
+    others = await asyncio.gather(*(_other(info, node) for node in candidates))
+    return [node for node, other in zip(candidates, others, strict=True) if other is not None][
+        :first
+    ]
+
+
+async def _other(info: Info[Context, None], node: LinkNode) -> Any:
+    loader = info.context.loader(
+        f"links.nodes:{node.entity_type}", lambda _c: _node_loader(info, node.entity_type)
+    )
+    return await loader.load(node.other_id)
 
 
 async def _ref(

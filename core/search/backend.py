@@ -83,6 +83,10 @@ class IndexWriter(ABC):
     @abstractmethod
     async def delete_types(self, entity_types: Collection[str]) -> None: ...
 
+    @abstractmethod
+    def purge_on_commit(self) -> None:
+        """Make the commit physically remove deleted documents (erasure), not just mark them."""
+
 
 class SearchBackend(ABC):
     """An index of `SearchDocument`s. One writer at a time; any number of concurrent queries."""

@@ -22,6 +22,15 @@ def enqueue_index(session: AsyncSession, entity_type: str, record_id: str | int)
     enqueue(session, INDEX_TOPIC, {"entity_type": entity_type, "id": str(record_id)})
 
 
-def enqueue_delete(session: AsyncSession, entity_type: str, record_id: str | int) -> None:
-    """Remove the record's document after commit, without reading the database."""
-    enqueue(session, DELETE_TOPIC, {"entity_type": entity_type, "id": str(record_id)})
+def enqueue_delete(
+    session: AsyncSession, entity_type: str, record_id: str | int, *, erase: bool = False
+) -> None:
+    """Remove the record's document after commit, without reading the database.
+
+    `erase=True` (erasure of personal data) also rewrites the index files, so that nothing of
+    the document survives on disk: a plain delete only marks it deleted until a later merge.
+    """
+    payload: dict[str, object] = {"entity_type": entity_type, "id": str(record_id)}
+    if erase:
+        payload["erase"] = True
+    enqueue(session, DELETE_TOPIC, payload)

@@ -115,6 +115,7 @@ class SearchService:
         PostgreSQL) can never write an older state over a newer one.
         """
         latest: dict[tuple[str, str], str] = {}
+        erase = any(event.payload.get("erase") for event in events)
         for event in events:
             key = (str(event.payload["entity_type"]), str(event.payload["id"]))
             latest.pop(key, None)
@@ -126,7 +127,7 @@ class SearchService:
                 to_fetch[entity_type].append(record_id)
             elif topic == DELETE_TOPIC:
                 to_delete.append(doc_id(entity_type, record_id))
-        if not to_fetch and not to_delete:
+        if not to_fetch and not to_delete and not erase:
             return
         try:
             async with self.backend.writer() as writer:
@@ -134,6 +135,8 @@ class SearchService:
                     await self._sync(writer, self.types[entity_type], ids)
                 if to_delete:
                     await writer.delete(to_delete)
+                if erase:
+                    writer.purge_on_commit()
         except Exception:
             # An index lost or damaged while serving is rebuilt from the database, which also
             # covers this batch; any other failure is left to the relay's retries.

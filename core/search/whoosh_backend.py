@@ -102,6 +102,10 @@ def _texts(terms: Any) -> list[str]:
 class _WhooshWriter(IndexWriter):
     def __init__(self, writer: Any) -> None:
         self._writer = writer
+        self.purge = False
+
+    def purge_on_commit(self) -> None:
+        self.purge = True
 
     async def upsert(self, docs: Sequence[SearchDocument]) -> None:
         def run() -> None:
@@ -207,13 +211,18 @@ class WhooshBackend(SearchBackend):
     async def writer(self, *, replace_all: bool = False) -> AsyncIterator[IndexWriter]:
         async with self._write_lock:
             raw = await asyncio.to_thread(lambda: self._open().writer(timeout=self.lock_timeout))
+            writer = _WhooshWriter(raw)
             try:
-                yield _WhooshWriter(raw)
+                yield writer
             except BaseException:
                 await asyncio.to_thread(raw.cancel)
                 raise
             if replace_all:
                 await asyncio.to_thread(raw.commit, mergetype=CLEAR)
+            elif writer.purge:
+                # Deleted documents stay in segment files until a merge rewrites them: an
+                # erasure merges everything now (costly, and rare).
+                await asyncio.to_thread(raw.commit, optimize=True)
             else:
                 await asyncio.to_thread(raw.commit)
 

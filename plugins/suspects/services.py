@@ -403,7 +403,7 @@ async def _remove(session: AsyncSession, person: Person) -> int:
     await session.execute(delete(Link).where(touching))
     await session.delete(person)
     await session.flush()
-    enqueue_delete(session, PERSON, person.id)
+    enqueue_delete(session, PERSON, person.id, erase=True)
     return links
 
 

@@ -3,8 +3,6 @@ person served leaves exactly one `record.view` audit event with the client's pur
 
 from __future__ import annotations
 
-import pytest
-
 from core.codelists.sync import sync_code_lists
 from tests.conftest import login_as
 from tests.seizures.helpers import CREATE as CREATE_SEIZURE
@@ -104,11 +102,6 @@ async def test_no_person_without_suspects_view(make_app):
     assert await count_views(app) == before  # nothing served, nothing audited
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core/links shows a link whose other record the caller may not see (entity null, "
-    "but relation and entityType 'Person' visible); needs a core change in _seen_from",
-)
 async def test_links_from_a_seizure_hide_persons_without_suspects_view(make_app):
     """The link itself (relation, entity type) must not reveal that a person is attached."""
     app, _officer, analyst, _validator, _person, seizure = await _world(make_app)

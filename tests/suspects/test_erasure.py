@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-import pytest
 from PIL import Image
 from sqlalchemy import inspect, select, text
 
@@ -146,10 +145,8 @@ async def test_erasure_leaves_only_a_content_free_audit_event(make_app):
     report = await verify_chain(app.instance.db)
     assert report.ok, report.reason
 
-    # Last, because it depends on core: whoosh only marks deleted documents, and their stored
-    # fields and terms stay in the segment files until a merge rewrites them. Core's search
-    # writer has no purge (optimize) for erasures yet.
+    # Whoosh only marks deleted documents, and their stored fields and terms stay in the segment
+    # files until a merge rewrites them: an erasure makes the search writer merge at once.
     index = _files_text(app.instance.config.search_dir).lower()
     left = [c for c in CANARIES[:5] if c.lower().encode() in index]
-    if left:
-        pytest.xfail(f"core search keeps deleted documents in whoosh segments: {left}")
+    assert not left, f"erased content still in the search index files: {left}"
