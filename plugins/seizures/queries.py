@@ -104,7 +104,7 @@ class SeizureQuery:
             raise PermissionDeniedError("seizures.view is required", field="seizures")
         size = clamp_first(first, context.instance.config.graphql)
         cursor = decode_cursor(after, 2)
-        base = _apply(select(Case).where(access.visible_filter(context.principal)), filter)
+        base = _apply(loaders.page_query().where(access.visible_filter(context.principal)), filter)
         page = base.order_by(Case.seizure_date.desc(), Case.id.desc()).limit(size + 1)
         if cursor is not None:
             try:
@@ -113,11 +113,11 @@ class SeizureQuery:
                 raise InputError("not a cursor returned by this field", field="after") from None
             page = page.where(tuple_(Case.seizure_date, Case.id) < (date, last_id))
         async with context.instance.db.session() as session:
-            rows = (await session.scalars(loaders.with_children(page))).all()
+            rows = await loaders.read_page(session, context, page)
             total = await session.scalar(select(func.count()).select_from(base.subquery()))
         case_loader = loaders.cases(context)
         for case in rows:
-            case_loader.prime(case.id, case)
+            case_loader.prime(case.id, case)  # type: ignore[arg-type]  # reads like a Case
         nodes = [Seizure.from_case(case) for case in rows]
         keys = [(case.seizure_date.isoformat(), case.id) for case in rows]
         return build_connection(nodes, keys, size, total or 0)

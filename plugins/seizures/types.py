@@ -1,4 +1,9 @@
-"""GraphQL types of the seizures module, built from the ORM rows."""
+"""GraphQL types of the seizures module, built from ORM cases or Core rows (`CaseRecord`).
+
+Everything a list serves is computed once per case in `Seizure.from_case`, so that most fields
+resolve as plain attributes, synchronously; what is costly and rarely selected (completeness,
+missing fields) is computed only when selected.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +11,14 @@ import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
 from enum import Enum
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
 from core.attachments.gql import Photo, load_photos
+from core.attachments.service import AttachmentInfo
 from core.audit.consultation import note_consultation
 from core.gql.context import Context, Principal
 from core.gql.entity import Entity
@@ -54,14 +60,20 @@ class Concealment:
     method: str | None
     description_value: strawberry.Private[str | None]
     case_id: strawberry.Private[int]
+    # Read with the page (`loaders.read_page`); None: load them through the request's loader.
+    photo_infos: strawberry.Private[list[AttachmentInfo] | None] = None
 
     @strawberry.field(description="Free text, possibly nominal: reading it is audited.")
     def description(self, info: Info[Context, None]) -> str | None:
         return nominal(info, self.case_id, self.description_value)
 
     @strawberry.field(description="Photos of the concealment (files served over HTTP).")
-    async def photos(self, info: Info[Context, None]) -> list[Photo]:
-        return await load_photos(info, "Seizure", self.case_id)
+    def photos(self, info: Info[Context, None]) -> list[Photo]:
+        # Synchronous when the page brought the photos: an awaitable per record would take
+        # graphql-core off its synchronous path for the whole list.
+        if self.photo_infos is not None:
+            return [Photo.of(item) for item in self.photo_infos]
+        return load_photos(info, "Seizure", self.case_id)  # type: ignore[return-value]
 
 
 @strawberry.type(name="SeizureConveyance")
@@ -152,13 +164,21 @@ class Seizure(Entity):
     offenders: list[OffenderSummaryType]
     narrative_value: strawberry.Private[str | None]
     internal_notes_value: strawberry.Private[str | None]
-    completeness: float = strawberry.field(description="Share of the full form filled, 0 to 1.")
-    missing_fields: list[str] = strawberry.field(description="Full-form fields still empty.")
+    completeness: float = strawberry.field(
+        description="Share of the full form filled, 0 to 1.",
+        resolver=lambda root: forms.completeness(root.source),
+    )
+    missing_fields: list[str] = strawberry.field(
+        description="Full-form fields still empty.",
+        resolver=lambda root: forms.missing_fields(root.source),
+    )
     created_at: dt.datetime
     updated_at: dt.datetime
     submitted_at: dt.datetime | None
     validated_at: dt.datetime | None
     extra: strawberry.scalars.JSON
+    # The ORM case or Core row the object was built from, for the fields computed on demand.
+    source: strawberry.Private[Any]
 
     @strawberry.field(description="Free text, possibly nominal: reading it is audited.")
     def narrative(self, info: Info[Context, None]) -> str | None:
@@ -185,7 +205,8 @@ class Seizure(Entity):
         ]
 
     @classmethod
-    def from_case(cls, case: Case) -> Seizure:
+    def from_case(cls, case: Case | Any) -> Seizure:
+        """From an ORM `Case` or a `loaders.CaseRecord` (the same attribute names)."""
         return cls(
             id=case.id,
             reference=case.reference,
@@ -211,6 +232,7 @@ class Seizure(Entity):
                 method=case.concealment_method,
                 description_value=case.concealment_description,
                 case_id=case.id,
+                photo_infos=loaders.photo_infos(case),
             ),
             conveyance=Conveyance(
                 transport_mode=case.transport_mode,
@@ -258,13 +280,12 @@ class Seizure(Entity):
             ],
             narrative_value=case.narrative,
             internal_notes_value=case.internal_notes,
-            completeness=forms.completeness(case),
-            missing_fields=forms.missing_fields(case),
             created_at=case.created_at,
             updated_at=case.updated_at,
             submitted_at=case.submitted_at,
             validated_at=case.validated_at,
             extra=case.extra or {},
+            source=case,
         )
 
     @classmethod
