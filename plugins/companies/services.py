@@ -17,9 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.audit import writer as audit
 from core.forms import validate_extra
 from core.gql.context import Principal
-from core.gql.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
+from core.gql.errors import InputError, NotFoundError
 from core.instance import instance_of
-from core.search.events import enqueue_delete, enqueue_index
+from core.search.events import enqueue_delete
+from core.workflow import require, user_id
 from plugins.companies import access
 from plugins.companies.identifiers import name_key
 from plugins.companies.inputs import CompanyInput
@@ -35,7 +36,7 @@ from plugins.companies.models import (
 )
 from plugins.companies.validation import given, validate_input
 
-EDITABLE_BY_AUTHOR = {"draft", "returned"}
+WORKFLOW = access.WORKFLOW
 _LISTS = ("trade_names", "identifiers", "addresses", "contacts", "roles", "hs_chapters")
 
 
@@ -47,21 +48,6 @@ async def load_company(session: AsyncSession, company_id: int, *, lock: bool = T
     if company is None:
         raise NotFoundError("no such company", field="id")
     return company
-
-
-def _require(principal: Principal, permission: str, field: str) -> None:
-    if not principal.can(permission):
-        raise PermissionDeniedError(f"{permission} is required", field=field)
-
-
-def _check_version(company: Company, version: int) -> None:
-    if company.version != version:
-        raise ConflictError(
-            f"the company changed since it was read (version {version}, now {company.version}); "
-            "reload it and apply the change again",
-            field="version",
-            current_version=company.version,
-        )
 
 
 def _snapshot(company: Company) -> dict[str, Any]:
@@ -175,7 +161,7 @@ def _require_header(company: Company) -> None:
 
 
 async def create(session: AsyncSession, principal: Principal, data: CompanyInput) -> Company:
-    _require(principal, access.EDIT, "createCompany")
+    require(principal, access.EDIT, "createCompany")
     await validate_input(session, data, None)
     company = Company(status="draft", version=1, extra={})
     for name in _LISTS:
@@ -184,18 +170,11 @@ async def create(session: AsyncSession, principal: Principal, data: CompanyInput
     _require_header(company)
     if given(data.extra):
         company.extra = await validate_extra(instance_of(session), session, ENTITY, _extra(data))
-    company.created_by = access.user_id(principal)
+    company.created_by = user_id(principal)
     session.add(company)
     await session.flush()
-    await audit.record(
-        session,
-        actor=principal,
-        action="record.create",
-        entity_type=ENTITY,
-        entity_id=company.id,
-        fields=sorted(k for k, v in _snapshot(company).items() if v not in (None, [], {})),
-    )
-    enqueue_index(session, ENTITY, company.id)
+    filled = [k for k, v in _snapshot(company).items() if v not in (None, [], {})]
+    await WORKFLOW.created(session, principal, company, filled)
     return company
 
 
@@ -207,22 +186,11 @@ async def update(
     data: CompanyInput,
     reason: str | None,
 ) -> Company:
-    _require(principal, access.EDIT, "updateCompany")
+    require(principal, access.EDIT, "updateCompany")
     company = await load_company(session, company_id)
-    if not access.can_see(principal, company):
-        raise NotFoundError("no such company", field="id")
-    _check_version(company, version)
-    is_author = company.created_by == access.user_id(principal)
-    if company.status in EDITABLE_BY_AUTHOR and not is_author:
-        raise PermissionDeniedError("only its author edits a draft or returned company", field="id")
-    if company.status == "submitted":
-        raise ConflictError(
-            "a submitted company is being checked: it must be returned first", field="id"
-        )
-    if company.status == "validated" and not (reason and reason.strip()):
-        raise InputError(
-            "editing a validated company needs a reason", field="reason", code="REQUIRED"
-        )
+    WORKFLOW.require_visible(principal, company)
+    WORKFLOW.check_version(company, version)
+    WORKFLOW.check_editable(principal, company, reason)
     await validate_input(session, data, company.country)
     before = _snapshot(company)
     await _clear_replaced_lists(session, company, data)
@@ -233,57 +201,8 @@ async def update(
         )
     _require_header(company)
     after = _snapshot(company)
-    changed = sorted(k for k in after if after[k] != before[k])
-    if not changed:
-        return company
-    previous_status = company.status
-    if company.status == "validated":
-        company.status, company.validated_by, company.validated_at = "submitted", None, None
-        company.submitted_at = dt.datetime.now(dt.UTC)
-    company.version += 1
-    await session.flush()
-    detail: dict[str, Any] = {"version": company.version}
-    if previous_status != company.status:
-        detail.update({"from": previous_status, "to": company.status, "reason": reason})
-    await audit.record(
-        session,
-        actor=principal,
-        action="record.update",
-        entity_type=ENTITY,
-        entity_id=company.id,
-        fields=changed,
-        detail=detail,
-    )
-    enqueue_index(session, ENTITY, company.id)
-    return company
-
-
-async def _transition(
-    session: AsyncSession,
-    principal: Principal,
-    company: Company,
-    to: str,
-    comment: str | None = None,
-) -> Company:
-    previous = company.status
-    company.status = to
-    company.version += 1
-    now = dt.datetime.now(dt.UTC)
-    if to == "submitted":
-        company.submitted_at = now
-    if to == "validated":
-        company.validated_at, company.validated_by = now, access.user_id(principal)
-    await session.flush()
-    await audit.record(
-        session,
-        actor=principal,
-        action="record.status",
-        entity_type=ENTITY,
-        entity_id=company.id,
-        fields=["status"],
-        detail={"from": previous, "to": to, "comment": comment, "version": company.version},
-    )
-    enqueue_index(session, ENTITY, company.id)
+    changed = [k for k in after if after[k] != before[k]]
+    await WORKFLOW.updated(session, principal, company, changed, reason)
     return company
 
 
@@ -300,15 +219,11 @@ def missing_for_submission(company: Company) -> list[str]:
 async def submit(
     session: AsyncSession, principal: Principal, company_id: int, version: int
 ) -> Company:
-    _require(principal, access.EDIT, "submitCompany")
+    require(principal, access.EDIT, "submitCompany")
     company = await load_company(session, company_id)
-    if not access.can_see(principal, company):
-        raise NotFoundError("no such company", field="id")
-    _check_version(company, version)
-    if company.status not in EDITABLE_BY_AUTHOR:
-        raise ConflictError(f"a {company.status} company cannot be submitted", field="id")
-    if company.created_by != access.user_id(principal):
-        raise PermissionDeniedError("only its author submits a company", field="id")
+    WORKFLOW.require_visible(principal, company)
+    WORKFLOW.check_version(company, version)
+    WORKFLOW.check_submittable(principal, company)
     missing = missing_for_submission(company)
     if missing:
         raise InputError(
@@ -318,49 +233,41 @@ async def submit(
             code="INCOMPLETE",
             missing=missing,
         )
-    return await _transition(session, principal, company, "submitted")
+    await WORKFLOW.transition(session, principal, company, "submitted")
+    return company
 
 
 async def validate(
     session: AsyncSession, principal: Principal, company_id: int, version: int
 ) -> Company:
-    _require(principal, access.VALIDATE, "validateCompany")
+    require(principal, access.VALIDATE, "validateCompany")
     company = await load_company(session, company_id)
-    _check_version(company, version)
-    if company.status != "submitted":
-        raise ConflictError(f"a {company.status} company cannot be validated", field="id")
-    if company.created_by is not None and company.created_by == access.user_id(principal):
-        raise PermissionDeniedError(
-            "a validator cannot validate a company they entered", field="id"
-        )
-    return await _transition(session, principal, company, "validated")
+    WORKFLOW.check_version(company, version)
+    WORKFLOW.check_validatable(principal, company)
+    await WORKFLOW.transition(session, principal, company, "validated")
+    return company
 
 
 async def return_(
     session: AsyncSession, principal: Principal, company_id: int, version: int, comment: str
 ) -> Company:
-    _require(principal, access.VALIDATE, "returnCompany")
-    if not comment or not comment.strip():
-        raise InputError("say what must be fixed", field="comment", code="REQUIRED")
+    require(principal, access.VALIDATE, "returnCompany")
     company = await load_company(session, company_id)
-    _check_version(company, version)
-    if company.status != "submitted":
-        raise ConflictError(f"a {company.status} company cannot be returned", field="id")
-    return await _transition(session, principal, company, "returned", comment.strip())
+    WORKFLOW.check_version(company, version)
+    await WORKFLOW.transition(
+        session, principal, company, "returned", WORKFLOW.check_returnable(company, comment)
+    )
+    return company
 
 
 async def delete(
     session: AsyncSession, principal: Principal, company_id: int, version: int
 ) -> None:
-    _require(principal, access.EDIT, "deleteCompany")
+    require(principal, access.EDIT, "deleteCompany")
     company = await load_company(session, company_id)
-    if not access.can_see(principal, company):
-        raise NotFoundError("no such company", field="id")
-    _check_version(company, version)
-    if company.status != "draft":
-        raise ConflictError("only drafts can be deleted", field="id")
-    if company.created_by != access.user_id(principal) and not principal.can(access.VALIDATE):
-        raise PermissionDeniedError("only its author deletes a draft", field="id")
+    WORKFLOW.require_visible(principal, company)
+    WORKFLOW.check_version(company, version)
+    WORKFLOW.check_deletable(principal, company)
     await session.delete(company)
     await audit.record(
         session,

@@ -4,13 +4,13 @@ drafts only for their author and validators. Every person served is audited per 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select, true
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit import writer as audit
 from core.gql.context import Context, Principal
+from core.workflow import Workflow
 from plugins.suspects.models import Person
 
 VIEW = "suspects.view"
@@ -22,25 +22,21 @@ PERSON = "Person"
 _AUDITED_KEY = "suspects.audited"
 
 
-def user_id(principal: Principal) -> int | None:
-    return getattr(principal, "user_id", None)
+WORKFLOW = Workflow(
+    entity=PERSON,
+    noun="person",
+    view=VIEW,
+    edit=EDIT,
+    validate=VALIDATE,
+    comment_on_record=True,
+)
+can_see = WORKFLOW.can_see
+audience = WORKFLOW.search_audience
 
 
 def visible_filter(principal: Principal) -> ColumnElement[bool]:
     """SQL condition on Person for the rows `principal` may see (with `can(VIEW)` checked)."""
-    if principal.can(VALIDATE):
-        return true()
-    return or_(Person.status != "draft", Person.created_by == user_id(principal))
-
-
-def can_see(principal: Principal, person: Any) -> bool:
-    if not principal.can(VIEW):
-        return False
-    return (
-        person.status != "draft"
-        or principal.can(VALIDATE)
-        or person.created_by == user_id(principal)
-    )
+    return WORKFLOW.visible_filter(Person, principal)
 
 
 async def visible_person_ids(
@@ -54,14 +50,6 @@ async def visible_person_ids(
         select(Person.id).where(Person.id.in_(wanted), visible_filter(principal))
     )
     return {str(i) for i in rows}
-
-
-def audience(principal: Principal) -> list[str] | None:
-    """Search audience tokens: validators see every document, others drafts of their own."""
-    if principal.can(VALIDATE):
-        return None
-    uid = user_id(principal)
-    return [f"user:{uid}"] if uid is not None else []
 
 
 async def record_consultation(context: Context, person_ids: Iterable[int]) -> None:

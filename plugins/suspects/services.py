@@ -19,10 +19,11 @@ from strawberry.relay import to_base64
 
 from core.audit import writer as audit
 from core.gql.context import Principal
-from core.gql.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
+from core.gql.errors import ConflictError, InputError, NotFoundError
 from core.instance import instance_of
 from core.links.models import Link
 from core.search.events import enqueue_delete, enqueue_index
+from core.workflow import check_version, require, user_id
 from plugins.suspects import access, duplicates
 from plugins.suspects.identifiers import registration_key
 from plugins.suspects.inputs import MeansOfConveyanceInput, PersonInput
@@ -46,14 +47,9 @@ from plugins.suspects.validation import (
 )
 
 PERSON = access.PERSON
-EDITABLE_BY_AUTHOR = {"draft", "returned"}
+WORKFLOW = access.WORKFLOW
 REVIEW_YEARS = 3
 CHILD_LISTS = ("aliases", "nationalities", "documents", "addresses", "phones", "name_keys")
-
-
-def _require(principal: Principal, permission: str, field: str) -> None:
-    if not principal.can(permission):
-        raise PermissionDeniedError(f"{permission} is required", field=field)
 
 
 async def load_person(session: AsyncSession, person_id: int, *, lock: bool = True) -> Person:
@@ -66,16 +62,6 @@ async def load_person(session: AsyncSession, person_id: int, *, lock: bool = Tru
     if person is None:
         raise NotFoundError("no such person", field="id")
     return person
-
-
-def _check_version(version_now: int, version: int, what: str) -> None:
-    if version_now != version:
-        raise ConflictError(
-            f"the {what} changed since it was read (version {version}, now {version_now}); "
-            "reload it and apply the change again",
-            field="version",
-            current_version=version_now,
-        )
 
 
 def _snapshot(person: Person) -> dict[str, Any]:
@@ -218,7 +204,7 @@ def profile_of_input(data: PersonInput) -> duplicates.Profile:
 async def check_duplicates(
     session: AsyncSession, principal: Principal, data: PersonInput
 ) -> list[duplicates.Duplicate]:
-    _require(principal, access.EDIT, "possiblePersonDuplicates")
+    require(principal, access.EDIT, "possiblePersonDuplicates")
     await validate_person(session, data)
     return await duplicates.find(session, principal, profile_of_input(data))
 
@@ -226,7 +212,7 @@ async def check_duplicates(
 async def create(
     session: AsyncSession, principal: Principal, data: PersonInput
 ) -> tuple[Person, list[duplicates.Duplicate]]:
-    _require(principal, access.EDIT, "createPerson")
+    require(principal, access.EDIT, "createPerson")
     await validate_person(session, data)
     if not given(data.family_name) or not data.family_name:
         raise InputError("the family name is required", field="familyName", code="REQUIRED")
@@ -239,22 +225,12 @@ async def create(
         today = dt.date.today()
         person.review_date = today.replace(year=today.year + REVIEW_YEARS, day=min(today.day, 28))
     _apply(person, data)
-    person.created_by = access.user_id(principal)
+    person.created_by = user_id(principal)
     session.add(person)
     await session.flush()
     photos = await _sync_photos(session, principal, person.id, data)
-    await audit.record(
-        session,
-        actor=principal,
-        action="record.create",
-        entity_type=PERSON,
-        entity_id=person.id,
-        fields=sorted(
-            [k for k, v in _snapshot(person).items() if v not in (None, [], {})]
-            + (["photos"] if photos else [])
-        ),
-    )
-    enqueue_index(session, PERSON, person.id)
+    filled = [k for k, v in _snapshot(person).items() if v not in (None, [], {})]
+    await WORKFLOW.created(session, principal, person, filled + (["photos"] if photos else []))
     found = await duplicates.find(
         session, principal, duplicates.profile_of(person), exclude=person.id
     )
@@ -269,52 +245,20 @@ async def update(
     data: PersonInput,
     reason: str | None,
 ) -> tuple[Person, list[duplicates.Duplicate]]:
-    _require(principal, access.EDIT, "updatePerson")
+    require(principal, access.EDIT, "updatePerson")
     person = await load_person(session, person_id)
-    if not access.can_see(principal, person):
-        raise NotFoundError("no such person", field="id")
-    _check_version(person.version, version, "person")
-    is_author = person.created_by == access.user_id(principal)
-    if person.status in EDITABLE_BY_AUTHOR and not is_author:
-        raise PermissionDeniedError("only its author edits a draft or returned person", field="id")
-    if person.status == "submitted":
-        raise ConflictError(
-            "a submitted person is being checked: it must be returned first", field="id"
-        )
-    if person.status == "validated" and not (reason and reason.strip()):
-        raise InputError(
-            "editing a validated person needs a reason", field="reason", code="REQUIRED"
-        )
+    WORKFLOW.require_visible(principal, person)
+    WORKFLOW.check_version(person, version)
+    WORKFLOW.check_editable(principal, person, reason)
     await validate_person(session, data)
     before = _snapshot(person)
     await _clear_replaced_lists(session, person, data)
     _apply(person, data)
     after = _snapshot(person)
-    changed = sorted(k for k in after if after[k] != before[k])
+    changed = [k for k in after if after[k] != before[k]]
     if await _sync_photos(session, principal, person.id, data):
-        changed = sorted([*changed, "photos"])
-    if changed:
-        previous_status = person.status
-        if person.status == "validated":
-            person.status, person.validated_by, person.validated_at = "submitted", None, None
-            person.submitted_at = dt.datetime.now(dt.UTC)
-            person.workflow_comment = reason.strip() if reason else None
-        person.version += 1
-        await session.flush()
-        detail: dict[str, Any] = {"version": person.version}
-        if previous_status != person.status:
-            detail.update({"from": previous_status, "to": person.status})
-        await audit.record(
-            session,
-            actor=principal,
-            action="record.update",
-            entity_type=PERSON,
-            entity_id=person.id,
-            fields=changed,
-            detail=detail,
-        )
-        enqueue_index(session, PERSON, person.id)
-    else:
+        changed.append("photos")
+    if not await WORKFLOW.updated(session, principal, person, changed, reason):
         await session.flush()
     found = await duplicates.find(
         session, principal, duplicates.profile_of(person), exclude=person.id
@@ -322,71 +266,39 @@ async def update(
     return person, found
 
 
-async def _transition(
-    session: AsyncSession, principal: Principal, person: Person, to: str, comment: str | None
-) -> Person:
-    previous = person.status
-    person.status = to
-    person.version += 1
-    person.workflow_comment = comment
-    now = dt.datetime.now(dt.UTC)
-    if to == "submitted":
-        person.submitted_at = now
-    if to == "validated":
-        person.validated_at, person.validated_by = now, access.user_id(principal)
-    await session.flush()
-    await audit.record(
-        session,
-        actor=principal,
-        action="record.status",
-        entity_type=PERSON,
-        entity_id=person.id,
-        fields=["status"],
-        detail={"from": previous, "to": to, "version": person.version},
-    )
-    enqueue_index(session, PERSON, person.id)
-    return person
-
-
 async def submit(
     session: AsyncSession, principal: Principal, person_id: int, version: int
 ) -> Person:
-    _require(principal, access.EDIT, "submitPerson")
+    require(principal, access.EDIT, "submitPerson")
     person = await load_person(session, person_id)
-    if not access.can_see(principal, person):
-        raise NotFoundError("no such person", field="id")
-    _check_version(person.version, version, "person")
-    if person.status not in EDITABLE_BY_AUTHOR:
-        raise ConflictError(f"a {person.status} person cannot be submitted", field="id")
-    if person.created_by != access.user_id(principal):
-        raise PermissionDeniedError("only its author submits a person", field="id")
-    return await _transition(session, principal, person, "submitted", None)
+    WORKFLOW.require_visible(principal, person)
+    WORKFLOW.check_version(person, version)
+    WORKFLOW.check_submittable(principal, person)
+    await WORKFLOW.transition(session, principal, person, "submitted")
+    return person
 
 
 async def validate(
     session: AsyncSession, principal: Principal, person_id: int, version: int
 ) -> Person:
-    _require(principal, access.VALIDATE, "validatePerson")
+    require(principal, access.VALIDATE, "validatePerson")
     person = await load_person(session, person_id)
-    _check_version(person.version, version, "person")
-    if person.status != "submitted":
-        raise ConflictError(f"a {person.status} person cannot be validated", field="id")
-    if person.created_by is not None and person.created_by == access.user_id(principal):
-        raise PermissionDeniedError("a validator cannot validate a person they entered", field="id")
-    return await _transition(session, principal, person, "validated", None)
+    WORKFLOW.check_version(person, version)
+    WORKFLOW.check_validatable(principal, person)
+    await WORKFLOW.transition(session, principal, person, "validated")
+    return person
 
 
 async def return_(
     session: AsyncSession, principal: Principal, person_id: int, version: int, comment: str
 ) -> Person:
-    _require(principal, access.VALIDATE, "returnPerson")
-    if not comment or not comment.strip():
-        raise InputError("say what must be fixed", field="comment", code="REQUIRED")
+    require(principal, access.VALIDATE, "returnPerson")
     person = await load_person(session, person_id)
-    _check_version(person.version, version, "person")
-    if person.status != "submitted":
-        raise ConflictError(f"a {person.status} person cannot be returned", field="id")
-    return await _transition(session, principal, person, "returned", comment.strip())
+    WORKFLOW.check_version(person, version)
+    await WORKFLOW.transition(
+        session, principal, person, "returned", WORKFLOW.check_returnable(person, comment)
+    )
+    return person
 
 
 async def _remove(session: AsyncSession, person: Person) -> int:
@@ -411,15 +323,11 @@ async def delete_person(
     session: AsyncSession, principal: Principal, person_id: int, version: int
 ) -> None:
     """A draft entered by mistake: removed entirely, like an erasure."""
-    _require(principal, access.EDIT, "deletePerson")
+    require(principal, access.EDIT, "deletePerson")
     person = await load_person(session, person_id)
-    if not access.can_see(principal, person):
-        raise NotFoundError("no such person", field="id")
-    _check_version(person.version, version, "person")
-    if person.status != "draft":
-        raise ConflictError("only drafts can be deleted; erase other records", field="id")
-    if person.created_by != access.user_id(principal) and not principal.can(access.VALIDATE):
-        raise PermissionDeniedError("only its author deletes a draft", field="id")
+    WORKFLOW.require_visible(principal, person)
+    WORKFLOW.check_version(person, version)
+    WORKFLOW.check_deletable(principal, person, hint="; erase other records")
     await instance_of(session).attachments.erase(session, PERSON, person.id)
     links = await _remove(session, person)
     await audit.record(
@@ -440,7 +348,7 @@ async def erase(
 ) -> None:
     """Real erasure: the record, its children, its links, its search document and its photos.
     What remains is one `record.erase` audit event naming the record id and the ground."""
-    _require(principal, access.ERASE, "erasePerson")
+    require(principal, access.ERASE, "erasePerson")
     person = await load_person(session, person_id)
     if ground == "retention_ended" and person.review_date > dt.date.today():
         raise ConflictError(
@@ -533,12 +441,12 @@ async def _save_conveyance(session: AsyncSession, row: Conveyance) -> None:
 async def create_conveyance(
     session: AsyncSession, principal: Principal, data: MeansOfConveyanceInput
 ) -> Conveyance:
-    _require(principal, access.EDIT, "createConveyance")
+    require(principal, access.EDIT, "createConveyance")
     if not given(data.kind) or data.kind is None:
         raise InputError("the kind is required", field="kind", code="REQUIRED")
     kind = data.kind.value
     await validate_conveyance(session, kind, data)
-    row = Conveyance(kind=kind, version=1, created_by=access.user_id(principal))
+    row = Conveyance(kind=kind, version=1, created_by=user_id(principal))
     for name in CONVEYANCE_FIELDS:
         value = getattr(data, name)
         if given(value):
@@ -573,9 +481,9 @@ async def update_conveyance(
     version: int,
     data: MeansOfConveyanceInput,
 ) -> Conveyance:
-    _require(principal, access.EDIT, "updateConveyance")
+    require(principal, access.EDIT, "updateConveyance")
     row = await _load_conveyance(session, conveyance_id, kind)
-    _check_version(row.version, version, kind)
+    check_version(row, version, kind)
     if given(data.kind) and data.kind is not None and data.kind.value != kind:
         raise InputError("the kind of a conveyance cannot change", field="kind")
     await validate_conveyance(session, kind, data)
@@ -606,9 +514,9 @@ async def update_conveyance(
 async def delete_conveyance(
     session: AsyncSession, principal: Principal, kind: str, conveyance_id: int, version: int
 ) -> None:
-    _require(principal, access.EDIT, "deleteConveyance")
+    require(principal, access.EDIT, "deleteConveyance")
     row = await _load_conveyance(session, conveyance_id, kind)
-    _check_version(row.version, version, kind)
+    check_version(row, version, kind)
     entity_type = kind.title()
     touching = or_(
         and_(Link.src_type == entity_type, Link.src_id == str(row.id)),

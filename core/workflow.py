@@ -1,0 +1,253 @@
+"""The record workflow every ncen database shares, written once.
+
+draft -> submitted -> validated, or submitted -> returned (with a comment) -> submitted. Only the
+author edits, submits and deletes a draft or returned record; a validator never validates what they
+entered; editing a validated record needs a reason and sends it back to submitted. Every change
+bumps the record's `version` (optimistic concurrency) and writes its audit event and search outbox
+row in the caller's transaction, so they commit or vanish together.
+
+A module describes its records with a `Workflow` and keeps only its own rules (what a record must
+hold before submission, how it is loaded) in its services.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from sqlalchemy import ColumnElement, or_, true
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.audit import writer as audit
+from core.gql.context import Principal
+from core.gql.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
+from core.search.events import enqueue_index
+
+EDITABLE_BY_AUTHOR = frozenset({"draft", "returned"})
+
+
+class WorkflowRecord(Protocol):
+    """The columns a record needs to follow the workflow."""
+
+    id: Any
+    status: str
+    version: int
+    created_by: int | None
+    submitted_at: dt.datetime | None
+    validated_at: dt.datetime | None
+    validated_by: int | None
+
+
+def user_id(principal: Principal) -> int | None:
+    """The user behind a principal; None for API clients acting as no user."""
+    return getattr(principal, "user_id", None)
+
+
+def require(principal: Principal, permission: str, field: str) -> None:
+    if not principal.can(permission):
+        raise PermissionDeniedError(f"{permission} is required", field=field)
+
+
+def check_version(record: Any, version: int, noun: str) -> None:
+    """Optimistic concurrency: a write names the version it read; a stale one is refused."""
+    if record.version != version:
+        raise ConflictError(
+            f"the {noun} changed since it was read (version {version}, "
+            f"now {record.version}); reload it and apply the change again",
+            field="version",
+            current_version=record.version,
+        )
+
+
+@dataclass(frozen=True)
+class Workflow:
+    """The workflow of one entity type.
+
+    `comment_on_record`: where a return comment or an edit reason is kept. Databases of persons
+    keep it on the record (a `workflow_comment` column) and out of the append-only audit log, so
+    that erasing the record leaves no text about the person behind; the others keep it in the
+    audit event.
+    """
+
+    entity: str
+    noun: str
+    view: str
+    edit: str
+    validate: str
+    comment_on_record: bool = False
+
+    # --- who may see what -------------------------------------------------------------------
+
+    def visible_filter(self, model: Any, principal: Principal) -> ColumnElement[bool]:
+        """SQL condition on `model` for the rows `principal` may see (with `can(view)` checked):
+        drafts stay with their author and the validators."""
+        if principal.can(self.validate):
+            return true()
+        return or_(model.status != "draft", model.created_by == user_id(principal))
+
+    def can_see(self, principal: Principal, record: Any) -> bool:
+        if not principal.can(self.view):
+            return False
+        return (
+            record.status != "draft"
+            or principal.can(self.validate)
+            or record.created_by == user_id(principal)
+        )
+
+    def search_audience(self, principal: Principal) -> list[str] | None:
+        """Search audience tokens: validators see every document, others also their drafts."""
+        if principal.can(self.validate):
+            return None
+        uid = user_id(principal)
+        return [f"user:{uid}"] if uid is not None else []
+
+    # --- checks, each raising the error the API reports --------------------------------------
+
+    def require_visible(self, principal: Principal, record: Any) -> None:
+        """A record the caller may not see is reported as missing, never as forbidden."""
+        if not self.can_see(principal, record):
+            raise NotFoundError(f"no such {self.noun}", field="id")
+
+    def check_version(self, record: WorkflowRecord, version: int) -> None:
+        check_version(record, version, self.noun)
+
+    def check_editable(
+        self, principal: Principal, record: WorkflowRecord, reason: str | None
+    ) -> None:
+        is_author = record.created_by == user_id(principal)
+        if record.status in EDITABLE_BY_AUTHOR and not is_author:
+            raise PermissionDeniedError(
+                f"only its author edits a draft or returned {self.noun}", field="id"
+            )
+        if record.status == "submitted":
+            raise ConflictError(
+                f"a submitted {self.noun} is being checked: it must be returned first", field="id"
+            )
+        if record.status == "validated" and not (reason and reason.strip()):
+            raise InputError(
+                f"editing a validated {self.noun} needs a reason", field="reason", code="REQUIRED"
+            )
+
+    def check_submittable(self, principal: Principal, record: WorkflowRecord) -> None:
+        if record.status not in EDITABLE_BY_AUTHOR:
+            raise ConflictError(f"a {record.status} {self.noun} cannot be submitted", field="id")
+        if record.created_by != user_id(principal):
+            raise PermissionDeniedError(f"only its author submits a {self.noun}", field="id")
+
+    def check_validatable(self, principal: Principal, record: WorkflowRecord) -> None:
+        if record.status != "submitted":
+            raise ConflictError(f"a {record.status} {self.noun} cannot be validated", field="id")
+        if record.created_by is not None and record.created_by == user_id(principal):
+            raise PermissionDeniedError(
+                f"a validator cannot validate a {self.noun} they entered", field="id"
+            )
+
+    def check_returnable(self, record: WorkflowRecord, comment: str | None) -> str:
+        """The comment, stripped: a return says what must be fixed."""
+        if not comment or not comment.strip():
+            raise InputError("say what must be fixed", field="comment", code="REQUIRED")
+        if record.status != "submitted":
+            raise ConflictError(f"a {record.status} {self.noun} cannot be returned", field="id")
+        return comment.strip()
+
+    def check_deletable(
+        self, principal: Principal, record: WorkflowRecord, *, hint: str = ""
+    ) -> None:
+        if record.status != "draft":
+            raise ConflictError(f"only drafts can be deleted{hint}", field="id")
+        if record.created_by != user_id(principal) and not principal.can(self.validate):
+            raise PermissionDeniedError("only its author deletes a draft", field="id")
+
+    # --- changes, each audited and queued for the index --------------------------------------
+
+    async def transition(
+        self,
+        session: AsyncSession,
+        principal: Principal,
+        record: WorkflowRecord,
+        to: str,
+        comment: str | None = None,
+    ) -> None:
+        previous = record.status
+        record.status = to
+        record.version += 1
+        now = dt.datetime.now(dt.UTC)
+        if to == "submitted":
+            record.submitted_at = now
+        if to == "validated":
+            record.validated_at, record.validated_by = now, user_id(principal)
+        detail: dict[str, Any] = {"from": previous, "to": to, "version": record.version}
+        if self.comment_on_record:
+            record.workflow_comment = comment  # type: ignore[attr-defined]
+        else:
+            detail["comment"] = comment
+        await session.flush()
+        await audit.record(
+            session,
+            actor=principal,
+            action="record.status",
+            entity_type=self.entity,
+            entity_id=record.id,
+            fields=["status"],
+            detail=detail,
+        )
+        enqueue_index(session, self.entity, record.id)
+
+    async def created(
+        self,
+        session: AsyncSession,
+        principal: Principal,
+        record: WorkflowRecord,
+        fields: list[str],
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        """Audit and index a record just added and flushed."""
+        await audit.record(
+            session,
+            actor=principal,
+            action="record.create",
+            entity_type=self.entity,
+            entity_id=record.id,
+            fields=sorted(fields),
+            detail=detail,
+        )
+        enqueue_index(session, self.entity, record.id)
+
+    async def updated(
+        self,
+        session: AsyncSession,
+        principal: Principal,
+        record: WorkflowRecord,
+        changed: list[str],
+        reason: str | None,
+    ) -> bool:
+        """Record an edit that changed `changed`: a validated record goes back to submitted.
+
+        Returns False, touching nothing, when nothing changed."""
+        if not changed:
+            return False
+        previous = record.status
+        if record.status == "validated":
+            record.status, record.validated_by, record.validated_at = "submitted", None, None
+            record.submitted_at = dt.datetime.now(dt.UTC)
+            if self.comment_on_record:
+                record.workflow_comment = reason.strip() if reason else None  # type: ignore[attr-defined]
+        record.version += 1
+        await session.flush()
+        detail: dict[str, Any] = {"version": record.version}
+        if previous != record.status:
+            detail.update({"from": previous, "to": record.status})
+            if not self.comment_on_record:
+                detail["reason"] = reason
+        await audit.record(
+            session,
+            actor=principal,
+            action="record.update",
+            entity_type=self.entity,
+            entity_id=record.id,
+            fields=sorted(changed),
+            detail=detail,
+        )
+        enqueue_index(session, self.entity, record.id)
+        return True
