@@ -15,9 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.audit import writer as audit
 from core.forms import validate_extra
 from core.gql.context import Principal
-from core.gql.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
+from core.gql.errors import InputError, NotFoundError
 from core.instance import instance_of
-from core.search.events import enqueue_delete, enqueue_index
+from core.search.events import enqueue_delete
+from core.workflow import Workflow, require
 from plugins.seizures import access, forms
 from plugins.seizures.inputs import SeizureInput
 from plugins.seizures.loaders import with_children
@@ -33,7 +34,9 @@ from plugins.seizures.references import next_reference
 from plugins.seizures.validation import given, validate_input
 
 ENTITY = "Seizure"
-EDITABLE_BY_AUTHOR = {"draft", "returned"}
+WORKFLOW = Workflow(
+    entity=ENTITY, noun="seizure", view=access.VIEW, edit=access.EDIT, validate=access.VALIDATE
+)
 
 
 async def load_case(session: AsyncSession, case_id: int, *, lock: bool = True) -> Case:
@@ -44,21 +47,6 @@ async def load_case(session: AsyncSession, case_id: int, *, lock: bool = True) -
     if case is None:
         raise NotFoundError("no such seizure", field="id")
     return case
-
-
-def _require(principal: Principal, permission: str, field: str) -> None:
-    if not principal.can(permission):
-        raise PermissionDeniedError(f"{permission} is required", field=field)
-
-
-def _check_version(case: Case, version: int) -> None:
-    if case.version != version:
-        raise ConflictError(
-            f"the seizure changed since it was read (version {version}, now {case.version}); "
-            "reload it and apply the change again",
-            field="version",
-            current_version=case.version,
-        )
 
 
 def _snapshot(case: Case) -> dict[str, Any]:
@@ -237,7 +225,7 @@ def _require_header(case: Case) -> None:
 async def create(
     session: AsyncSession, principal: Principal, data: SeizureInput, country: str
 ) -> Case:
-    _require(principal, access.EDIT, "createSeizure")
+    require(principal, access.EDIT, "createSeizure")
     await validate_input(session, data, on=_day(data))
     case = Case(status="draft", form="simplified", version=1)
     case.goods, case.route, case.containers = [], [], []
@@ -250,19 +238,14 @@ async def create(
     session.add(case)
     await session.flush()
     photos_added = await _sync_photos(session, principal, case.id, _wanted_photos(data))
-    await audit.record(
+    filled = [k for k, v in _snapshot(case).items() if v not in (None, [], {})]
+    await WORKFLOW.created(
         session,
-        actor=principal,
-        action="record.create",
-        entity_type=ENTITY,
-        entity_id=case.id,
-        fields=sorted(
-            [k for k, v in _snapshot(case).items() if v not in (None, [], {})]
-            + (["concealment_photos"] if photos_added else [])
-        ),
+        principal,
+        case,
+        filled + (["concealment_photos"] if photos_added else []),
         detail={"reference": case.reference},
     )
-    enqueue_index(session, ENTITY, case.id)
     return case
 
 
@@ -279,22 +262,11 @@ async def update(
     data: SeizureInput,
     reason: str | None,
 ) -> Case:
-    _require(principal, access.EDIT, "updateSeizure")
+    require(principal, access.EDIT, "updateSeizure")
     case = await load_case(session, case_id)
-    if not access.can_see(principal, case):
-        raise NotFoundError("no such seizure", field="id")
-    _check_version(case, version)
-    is_author = case.created_by == access.user_id(principal)
-    if case.status in EDITABLE_BY_AUTHOR and not is_author:
-        raise PermissionDeniedError("only its author edits a draft or returned seizure", field="id")
-    if case.status == "submitted":
-        raise ConflictError(
-            "a submitted seizure is being checked: it must be returned first", field="id"
-        )
-    if case.status == "validated" and not (reason and reason.strip()):
-        raise InputError(
-            "editing a validated seizure needs a reason", field="reason", code="REQUIRED"
-        )
+    WORKFLOW.require_visible(principal, case)
+    WORKFLOW.check_version(case, version)
+    WORKFLOW.check_editable(principal, case, reason)
     await validate_input(
         session, data, on=_day(data) if given(data.seizure_date) else case.seizure_date
     )
@@ -309,70 +281,17 @@ async def update(
     after = _snapshot(case)
     changed = sorted(k for k in after if after[k] != before[k])
     if await _sync_photos(session, principal, case.id, _wanted_photos(data)):
-        changed = sorted([*changed, "concealment_photos"])
-    if not changed:
-        return case
-    previous_status = case.status
-    if case.status == "validated":
-        case.status, case.validated_by, case.validated_at = "submitted", None, None
-        case.submitted_at = dt.datetime.now(dt.UTC)
-    case.version += 1
-    await session.flush()
-    detail: dict[str, Any] = {"version": case.version}
-    if previous_status != case.status:
-        detail.update({"from": previous_status, "to": case.status, "reason": reason})
-    await audit.record(
-        session,
-        actor=principal,
-        action="record.update",
-        entity_type=ENTITY,
-        entity_id=case.id,
-        fields=changed,
-        detail=detail,
-    )
-    enqueue_index(session, ENTITY, case.id)
-    return case
-
-
-async def _transition(
-    session: AsyncSession,
-    principal: Principal,
-    case: Case,
-    to: str,
-    comment: str | None = None,
-) -> Case:
-    previous = case.status
-    case.status = to
-    case.version += 1
-    now = dt.datetime.now(dt.UTC)
-    if to == "submitted":
-        case.submitted_at = now
-    if to == "validated":
-        case.validated_at, case.validated_by = now, access.user_id(principal)
-    await session.flush()
-    await audit.record(
-        session,
-        actor=principal,
-        action="record.status",
-        entity_type=ENTITY,
-        entity_id=case.id,
-        fields=["status"],
-        detail={"from": previous, "to": to, "comment": comment, "version": case.version},
-    )
-    enqueue_index(session, ENTITY, case.id)
+        changed.append("concealment_photos")
+    await WORKFLOW.updated(session, principal, case, changed, reason)
     return case
 
 
 async def submit(session: AsyncSession, principal: Principal, case_id: int, version: int) -> Case:
-    _require(principal, access.EDIT, "submitSeizure")
+    require(principal, access.EDIT, "submitSeizure")
     case = await load_case(session, case_id)
-    if not access.can_see(principal, case):
-        raise NotFoundError("no such seizure", field="id")
-    _check_version(case, version)
-    if case.status not in EDITABLE_BY_AUTHOR:
-        raise ConflictError(f"a {case.status} seizure cannot be submitted", field="id")
-    if case.created_by != access.user_id(principal):
-        raise PermissionDeniedError("only its author submits a seizure", field="id")
+    WORKFLOW.require_visible(principal, case)
+    WORKFLOW.check_version(case, version)
+    WORKFLOW.check_submittable(principal, case)
     required = forms.FULL if case.form == "full" else forms.SIMPLIFIED
     missing = forms.missing_fields(case, required)
     if missing:
@@ -382,45 +301,37 @@ async def submit(session: AsyncSession, principal: Principal, case_id: int, vers
             code="INCOMPLETE",
             missing=missing,
         )
-    return await _transition(session, principal, case, "submitted")
+    await WORKFLOW.transition(session, principal, case, "submitted")
+    return case
 
 
 async def validate(session: AsyncSession, principal: Principal, case_id: int, version: int) -> Case:
-    _require(principal, access.VALIDATE, "validateSeizure")
+    require(principal, access.VALIDATE, "validateSeizure")
     case = await load_case(session, case_id)
-    _check_version(case, version)
-    if case.status != "submitted":
-        raise ConflictError(f"a {case.status} seizure cannot be validated", field="id")
-    if case.created_by is not None and case.created_by == access.user_id(principal):
-        raise PermissionDeniedError(
-            "a validator cannot validate a seizure they entered", field="id"
-        )
-    return await _transition(session, principal, case, "validated")
+    WORKFLOW.check_version(case, version)
+    WORKFLOW.check_validatable(principal, case)
+    await WORKFLOW.transition(session, principal, case, "validated")
+    return case
 
 
 async def return_(
     session: AsyncSession, principal: Principal, case_id: int, version: int, comment: str
 ) -> Case:
-    _require(principal, access.VALIDATE, "returnSeizure")
-    if not comment or not comment.strip():
-        raise InputError("say what must be fixed", field="comment", code="REQUIRED")
+    require(principal, access.VALIDATE, "returnSeizure")
     case = await load_case(session, case_id)
-    _check_version(case, version)
-    if case.status != "submitted":
-        raise ConflictError(f"a {case.status} seizure cannot be returned", field="id")
-    return await _transition(session, principal, case, "returned", comment.strip())
+    WORKFLOW.check_version(case, version)
+    await WORKFLOW.transition(
+        session, principal, case, "returned", WORKFLOW.check_returnable(case, comment)
+    )
+    return case
 
 
 async def delete(session: AsyncSession, principal: Principal, case_id: int, version: int) -> str:
-    _require(principal, access.EDIT, "deleteSeizure")
+    require(principal, access.EDIT, "deleteSeizure")
     case = await load_case(session, case_id)
-    if not access.can_see(principal, case):
-        raise NotFoundError("no such seizure", field="id")
-    _check_version(case, version)
-    if case.status != "draft":
-        raise ConflictError("only drafts can be deleted", field="id")
-    if case.created_by != access.user_id(principal) and not principal.can(access.VALIDATE):
-        raise PermissionDeniedError("only its author deletes a draft", field="id")
+    WORKFLOW.require_visible(principal, case)
+    WORKFLOW.check_version(case, version)
+    WORKFLOW.check_deletable(principal, case)
     reference = case.reference
     await instance_of(session).attachments.erase(session, ENTITY, case_id)
     await session.delete(case)
