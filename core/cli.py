@@ -11,8 +11,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
-from rich.console import Console
-from rich.table import Table
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
@@ -70,8 +68,13 @@ def cli(ctx: click.Context, config_path: str | None) -> None:
     ctx.obj["config_path"] = config_path
 
 
-async def _with_instance(config: Config, action: Callable[[Instance], Coroutine[Any, Any, T]]) -> T:
-    instance = Instance(config)
+async def _with_instance(
+    config: Config,
+    action: Callable[[Instance], Coroutine[Any, Any, T]],
+    instance: Instance | None = None,
+) -> T:
+    """Run `action` on `instance` (a new one by default), then close its database connections."""
+    instance = instance or Instance(config)
     try:
         return await action(instance)
     finally:
@@ -153,7 +156,11 @@ def serve(ctx: click.Context, host: str | None, port: int | None, workers: int |
             "several workers need PostgreSQL: SQLite keeps one writer per instance"
         )
     _require_initialised(config)
-    run(_with_instance(config, _check_ready))
+    if workers == 1:
+        app: Any = _checked_app(config)
+    else:
+        run(_with_instance(config, _check_ready))
+        app = "core.web:app_from_environment"  # each worker process builds its own instance
     if ctx.obj.get("config_path"):
         os.environ[CONFIG_ENV] = str(Path(ctx.obj["config_path"]).resolve())
     click.echo(f"ncen {__version__} serving GraphQL at http://{host}:{port}/graphql")
@@ -162,13 +169,24 @@ def serve(ctx: click.Context, host: str | None, port: int | None, workers: int |
         click.echo(line)
     sys.stdout.flush()
     uvicorn.run(
-        "core.web:app_from_environment",
-        factory=True,
+        app,
+        factory=isinstance(app, str),
         host=host,
         port=port,
         workers=workers,
         log_level="info",
     )
+
+
+def _checked_app(config: Config) -> Any:
+    """The app of the one instance that was checked: building a second one for uvicorn would
+    load the modules again. Its engine is disposed after the check, whose event loop ends before
+    uvicorn starts its own."""
+    from core.web import create_app
+
+    instance = Instance(config)
+    run(_with_instance(config, _check_ready, instance))
+    return create_app(instance)
 
 
 def _require_initialised(config: Config) -> None:
@@ -215,6 +233,9 @@ def db_current(ctx: click.Context) -> None:
         return await instance.migrator.status()
 
     status = run(_with_instance(get_config(ctx), action))
+    from rich.console import Console
+    from rich.table import Table
+
     table = Table("branch", "enabled", "database", "code head", "state")
     for label, row in status.items():
         state = "up to date" if row["current"] == row["head"] else "behind"
@@ -234,6 +255,9 @@ def db_current(ctx: click.Context) -> None:
 @click.pass_context
 def modules_command(ctx: click.Context) -> None:
     """List installed modules: name, version, enabled, distribution."""
+    from rich.console import Console
+    from rich.table import Table
+
     config = get_config(ctx)
     instance = Instance(config)
     table = Table("name", "version", "enabled", "distribution", "label")

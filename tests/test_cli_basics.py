@@ -16,7 +16,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from core.cli import cli
-from core.config import BUILTIN_MODULES, CONFIG_ENV, SETTINGS, _env_name
+from core.config import BUILTIN_MODULES, CONFIG_ENV, SETTINGS, Config, _env_name
+from core.instance import Instance
 
 ROOT = Path(__file__).resolve().parent.parent
 CLI_DOC = ROOT / "docs" / "cli.md"
@@ -167,6 +168,47 @@ def test_serve_refuses_a_data_dir_that_was_never_initialised(
 
     monkeypatch.setattr(uvicorn, "run", must_not_serve)
     assert_one_line_error(invoke(env, "serve", "--port", "1"), "run `ncen init` first")
+
+
+def _capture_uvicorn(monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:
+    import uvicorn
+
+    served: dict[str, object] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: served.update(app=app, **options))
+    return served
+
+
+def test_serve_hands_uvicorn_the_instance_it_checked(
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from core import cli as cli_module
+
+    ok(env, "init")
+    built: list[Instance] = []
+
+    def counted(config: Config) -> Instance:
+        built.append(Instance(config))
+        return built[-1]
+
+    monkeypatch.setattr(cli_module, "Instance", counted)
+    served = _capture_uvicorn(monkeypatch)
+    ok(env, "serve", "--port", "1")
+    app = served["app"]
+    assert served["factory"] is False and not isinstance(app, str)
+    assert [app.state.instance] == built  # type: ignore[attr-defined]
+    assert not built[0].started
+
+
+def test_serve_refuses_a_schema_behind_the_code(
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ok(env, "init", NCEN_MODULES="seizures")
+    served = _capture_uvicorn(monkeypatch)
+    result = invoke(env, "serve", "--port", "1")
+    assert_one_line_error(result, "behind for ['companies', 'suspects']", "ncen db upgrade")
+    assert not served
+    ok(env, "serve", "--port", "1", NCEN_MODULES="seizures")
+    assert served
 
 
 def test_serve_refuses_workers_on_sqlite(env: dict[str, str]) -> None:
