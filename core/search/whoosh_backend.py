@@ -9,10 +9,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import json
 import logging
 import shutil
-from collections.abc import AsyncIterator, Collection, Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import (
+    AsyncIterator,
+    Callable,
+    Collection,
+    Hashable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from pathlib import Path
 from typing import Any
 
@@ -49,8 +60,13 @@ VERSION_FILE = "schema-version.json"
 MAX_FUZZY_DISTANCE = 2
 SNIPPETS = 3
 
+# Filter document sets kept per index generation (visibility, date ranges, keyword filters).
+CACHED_SETS = 64
+
 # No stop words and no stemming: records are in many languages; accents are folded.
 _ANALYZER = RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
+_FRAGMENTER = highlight.ContextFragmenter(maxchars=200, surround=40)
+_FRAGMENT_SCORER = highlight.BasicFragmentScorer()
 
 
 def _schema() -> fields.Schema:
@@ -91,12 +107,129 @@ def _fields_of(doc: SearchDocument) -> dict[str, Any]:
     return values
 
 
-def _any_of(field: str, values: Collection[str]) -> query.Query:
-    return query.Or([query.Term(field, value) for value in values])
-
-
 def _texts(terms: Any) -> list[str]:
     return [t.decode() if isinstance(t, bytes) else str(t) for t in terms]
+
+
+def _positive(q: query.Query) -> query.Query:
+    """The query without its negated branches: the terms worth highlighting."""
+    if isinstance(q, query.Not):
+        return query.NullQuery
+    if isinstance(q, query.AndNot):
+        return _positive(q.a)
+    return q.apply(_positive)
+
+
+class _View:
+    """One open searcher and the document sets queries derive from its index generation.
+
+    Whoosh caches no query filter and builds facet categorizers per searcher, so a searcher per
+    query costs O(index size) before any matching. A view lives until a commit makes a new
+    generation; its sets are what the restriction and facet counts intersect.
+    """
+
+    def __init__(self, searcher: Any) -> None:
+        self.searcher = searcher
+        self.generation = searcher.reader().generation()
+        self._lexicons: dict[str, list[str]] = {}
+        self._terms: dict[tuple[str, str], frozenset[int]] = {}
+        self._sets: OrderedDict[Hashable, frozenset[int] | None] = OrderedDict()
+
+    def close(self) -> None:
+        self.searcher.close()
+
+    def lexicon(self, fieldname: str) -> list[str]:
+        """Every term of the field (also of deleted documents, until a merge)."""
+        found = self._lexicons.get(fieldname)
+        if found is None:
+            found = self._lexicons[fieldname] = _texts(self.searcher.lexicon(fieldname))
+        return found
+
+    def docs(self, fieldname: str, text: str) -> frozenset[int]:
+        """Live documents holding one exact term."""
+        key = (fieldname, text)
+        found = self._terms.get(key)
+        if found is None:
+            if len(self._terms) > 4 * CACHED_SETS * CACHED_SETS:
+                self._terms.clear()
+            found = frozenset(self.searcher.docs_for_query(query.Term(fieldname, text)))
+            self._terms[key] = found
+        return found
+
+    def _union(self, terms: Collection[tuple[str, str]]) -> frozenset[int]:
+        found: set[int] = set()
+        for fieldname, text in terms:
+            found |= self.docs(fieldname, text)
+        return frozenset(found)
+
+    def _cached(
+        self, key: Hashable, build: Callable[[], frozenset[int] | None]
+    ) -> frozenset[int] | None:
+        if key in self._sets:
+            self._sets.move_to_end(key)
+            return self._sets[key]
+        value = self._sets[key] = build()
+        if len(self._sets) > CACHED_SETS:
+            self._sets.popitem(last=False)
+        return value
+
+    def visible(self, allowed: Mapping[str, Collection[str] | None]) -> frozenset[int] | None:
+        """Documents of the types seen whole, and per type public documents and those of the
+        caller's audience tokens; None when the caller sees every type in the index whole."""
+        key = (
+            "visible",
+            frozenset(
+                (t, None if tokens is None else frozenset(tokens)) for t, tokens in allowed.items()
+            ),
+        )
+
+        def build() -> frozenset[int] | None:
+            whole = {t for t, tokens in allowed.items() if tokens is None}
+            if whole.issuperset(self.lexicon("entity_type")):
+                return None
+            found = set(self._union([("entity_type", t) for t in whole]))
+            for entity_type, tokens in allowed.items():
+                if tokens is not None:
+                    audience = self._union(
+                        [("audience", token) for token in {PUBLIC_AUDIENCE, *tokens}]
+                    )
+                    found |= self.docs("entity_type", entity_type) & audience
+            return frozenset(found)
+
+        return self._cached(key, build)
+
+    def dated(self, date_from: dt.date | None, date_to: dt.date | None) -> frozenset[int]:
+        """Documents dated within the inclusive range, from year, month and day terms."""
+
+        def build() -> frozenset[int]:
+            years = {int(y) for y in self.lexicon("year") if y.isdigit()}
+            terms = date_terms(date_from, date_to, years)
+            return self._union(
+                [("year", y) for y in terms.years]
+                + [("month", m) for m in terms.months]
+                + [("date", d) for d in terms.days]
+            )
+
+        found = self._cached(("dated", date_from, date_to), build)
+        assert found is not None
+        return found
+
+    def any_of(self, fieldname: str, texts: Collection[str]) -> frozenset[int]:
+        key = ("any", fieldname, frozenset(texts))
+        found = self._cached(key, lambda: self._union([(fieldname, t) for t in texts]))
+        assert found is not None
+        return found
+
+    def matching(self, parsed: query.Query) -> set[int]:
+        """Live documents matching the query, unscored."""
+        return set(self.searcher.docs_for_query(parsed))
+
+    def counts(self, fieldname: str, docs: set[int] | frozenset[int]) -> dict[str, int]:
+        """Facet counts of `docs` per value of an exact field."""
+        counts = {
+            value: len(docs & self.docs(fieldname, value)) for value in self.lexicon(fieldname)
+        }
+        return {value: count for value, count in counts.items() if count}
 
 
 class _WhooshWriter(IndexWriter):
@@ -136,6 +269,10 @@ class WhooshBackend(SearchBackend):
         self.schema = _schema()
         self._write_lock = asyncio.Lock()
         self._index: Any = None
+        # The open view of the index, shared by queries one at a time (a whoosh searcher is not
+        # meant for concurrent threads); replaced when a commit makes a new generation.
+        self._view: _View | None = None
+        self._view_lock = threading.Lock()
         self._parser = self._make_parser()
 
     # --- opening -----------------------------------------------------------------------------
@@ -156,14 +293,38 @@ class WhooshBackend(SearchBackend):
             self._index = index.open_dir(str(self.path), indexname=INDEX_NAME)
         return self._index
 
+    def _close_view(self) -> None:
+        """Release the searcher: after a commit, and so that files an erasure merged away are
+        no longer held open."""
+        with self._view_lock:
+            if self._view is not None:
+                self._view.close()
+                self._view = None
+
+    def _forget(self) -> None:
+        """Drop the open index (replaced, missing or unreadable) and its view."""
+        self._close_view()
+        self._index = None
+
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[_View]:
+        with self._view_lock:
+            ix = self._open()
+            view = self._view
+            if view is None or view.generation != ix.latest_generation():
+                if view is not None:
+                    view.close()
+                view = self._view = _View(ix.searcher())
+            yield view
+
     def _status(self) -> IndexStatus:
         try:
             exists = self.path.is_dir() and index.exists_in(str(self.path), indexname=INDEX_NAME)
         except Exception as exc:  # a table of contents that cannot be read
-            self._index = None
+            self._forget()
             return IndexStatus(IndexState.CORRUPT, f"{type(exc).__name__}: {exc}")
         if not exists:
-            self._index = None
+            self._forget()
             return IndexStatus(IndexState.MISSING, f"no index in {self.path}")
         try:
             version = json.loads(self._version_path().read_text())["version"]
@@ -174,7 +335,7 @@ class WhooshBackend(SearchBackend):
                 IndexState.OUTDATED, f"schema version {version}, need {SCHEMA_VERSION}"
             )
         try:
-            self._index = None
+            self._forget()
             ix = self._open()
             counts: dict[tuple[str, str], int] = {}
             with ix.searcher() as searcher:
@@ -187,7 +348,7 @@ class WhooshBackend(SearchBackend):
                     counts[(str(key[0]), str(key[1]))] = count
             return IndexStatus(IndexState.OK, f"{ix.doc_count()} documents", counts)
         except Exception as exc:  # any failure to read the files means corruption
-            self._index = None
+            self._forget()
             return IndexStatus(IndexState.CORRUPT, f"{type(exc).__name__}: {exc}")
 
     async def status(self) -> IndexStatus:
@@ -195,7 +356,7 @@ class WhooshBackend(SearchBackend):
 
     def _create(self) -> None:
         # The directory holds nothing but this index: start from nothing, whatever was there.
-        self._index = None
+        self._forget()
         shutil.rmtree(self.path, ignore_errors=True)
         self.path.mkdir(parents=True, exist_ok=True)
         self._index = index.create_in(str(self.path), self.schema, indexname=INDEX_NAME)
@@ -225,6 +386,7 @@ class WhooshBackend(SearchBackend):
                 await asyncio.to_thread(raw.commit, optimize=True)
             else:
                 await asyncio.to_thread(raw.commit)
+            await asyncio.to_thread(self._close_view)
 
     # --- reading -----------------------------------------------------------------------------
 
@@ -248,87 +410,102 @@ class WhooshBackend(SearchBackend):
                 )
         return parsed
 
-    def _filter(self, request: SearchRequest, searcher: Any) -> query.Query | None:
-        """Everything that restricts *which* documents count: types, dates, keyword filters."""
-        parts: list[query.Query] = [self._visibility(request)]
+    def _restriction(self, view: _View, request: SearchRequest) -> frozenset[int] | None:
+        """The documents the request may return (visibility, dates, keyword filters), or None
+        when nothing is restricted; every part is cached for the index generation."""
+        parts = [view.visible(request.allowed_types)]
         if request.date_from is not None or request.date_to is not None:
-            years = {int(y) for y in _texts(searcher.lexicon("year")) if y.isdigit()}
-            terms = date_terms(request.date_from, request.date_to, years)
-            if not terms:
-                return None
-            parts.append(
-                query.Or(
-                    [query.Term("year", y) for y in terms.years]
-                    + [query.Term("month", m) for m in terms.months]
-                    + [query.Term("date", d) for d in terms.days]
-                )
-            )
-        for name, values in request.filters.items():
+            parts.append(view.dated(request.date_from, request.date_to))
+        for name, values in sorted(request.filters.items()):
             tokens = {
                 token
                 for value in values
                 for token in self.schema[name].process_text(value, mode="query")
             }
-            if not tokens:
-                return None
-            parts.append(_any_of(name, sorted(tokens)))
-        return query.And(parts)
+            parts.append(view.any_of(name, tokens))
+        restricting = sorted((p for p in parts if p is not None), key=len)
+        if not restricting:
+            return None
+        allowed = restricting[0]
+        for part in restricting[1:]:
+            allowed = allowed & part
+        return allowed
 
-    @staticmethod
-    def _visibility(request: SearchRequest) -> query.Query:
-        """Types seen whole, or per type: public documents and those of the caller's tokens."""
-        whole = sorted(t for t, tokens in request.allowed_types.items() if tokens is None)
-        branches: list[query.Query] = [_any_of("entity_type", whole)] if whole else []
-        for entity_type, tokens in sorted(request.allowed_types.items()):
-            if tokens is not None:
-                audience = _any_of("audience", sorted({PUBLIC_AUDIENCE, *tokens}))
-                branches.append(query.And([query.Term("entity_type", entity_type), audience]))
-        return query.Or(branches)
+    def _highlighter(self, view: _View, parsed: query.Query) -> Callable[[str, str, int], str]:
+        """Highlights the stored text of a hit with the query's positive terms (expanded for
+        wildcards and fuzzy terms), re-tokenised, as whoosh's own highlighter does."""
+        positive = _positive(parsed)
+        words: dict[str, frozenset[str]] = {}
+        for fieldname in TEXT_FIELDS:
+            field = self.schema[fieldname]
+            found = positive.existing_terms(
+                view.searcher.reader(), fieldname=fieldname, expand=True
+            )
+            words[fieldname] = frozenset(field.from_bytes(text) for _name, text in found)
+        formatter = highlight.HtmlFormatter(tagname="mark", classname="match")
+
+        def snippet(fieldname: str, text: str, top: int) -> str:
+            if not text or not words[fieldname]:
+                return ""
+            tokens = self.schema[fieldname].analyzer(
+                text, positions=True, chars=True, mode="index", removestops=False
+            )
+            tokens = highlight.set_matched_filter(tokens, words[fieldname])
+            tokens = highlight.Highlighter._merge_matched_tokens(tokens)
+            fragments = _FRAGMENTER.fragment_tokens(text, tokens)
+            best = highlight.top_fragments(fragments, top, _FRAGMENT_SCORER, highlight.FIRST)
+            return str(formatter.format(best))
+
+        return snippet
 
     def _query(self, request: SearchRequest) -> SearchResult:
         parsed = self._parse(request.text)
         empty = SearchResult(hits=[], total=0, modules={}, entity_types={})
         if not request.allowed_types or parsed is query.NullQuery:
             return empty
-        ix = self._open()
-        with ix.searcher() as searcher:
-            restriction = self._filter(request, searcher.reader())
-            if restriction is None:
+        with self._reading() as view:
+            allowed = self._restriction(view, request)
+            if allowed is not None and not allowed:
                 return empty
-            results = searcher.search(
-                parsed,
-                filter=restriction,
-                limit=max(request.offset + request.limit, 1),
-                groupedby=[sorting.FieldFacet("module"), sorting.FieldFacet("entity_type")],
-                maptype=sorting.Count,
-                terms=True,
+            # Total and facets from document-id sets (set operations in C), so that only the
+            # page needs scoring: whoosh then skips the blocks that cannot reach the top N.
+            matched = view.matching(parsed)
+            if allowed is not None:
+                matched &= allowed  # iterates the smaller of the two
+            if not matched:
+                return empty
+            window = max(request.offset + request.limit, 1)
+            results = view.searcher.search(
+                parsed, limit=window, filter=matched if allowed is not None else None
             )
-            results.formatter = highlight.HtmlFormatter(tagname="mark", classname="match")
-            results.fragmenter = highlight.ContextFragmenter(maxchars=200, surround=40)
+            page = results.top_n[request.offset : request.offset + request.limit]
+            snippet = self._highlighter(view, parsed) if page else None
             hits = []
-            for hit in results[request.offset : request.offset + request.limit]:
+            for score, docnum in page:
+                stored = view.searcher.stored_fields(docnum)
+                assert snippet is not None
                 snippets = [
                     text
                     for text in (
-                        hit.highlights("title", top=1),
-                        hit.highlights("content", top=SNIPPETS),
+                        snippet("title", stored.get("title", ""), 1),
+                        snippet("content", stored.get("content", ""), SNIPPETS),
                     )
                     if text
                 ]
                 hits.append(
                     SearchHit(
-                        entity_type=hit["entity_type"],
-                        id=hit["record_id"],
-                        module=hit["module"],
-                        score=float(hit.score or 0.0),
+                        entity_type=stored["entity_type"],
+                        id=stored["record_id"],
+                        module=stored["module"],
+                        score=float(score or 0.0),
                         snippets=snippets,
                     )
                 )
             return SearchResult(
                 hits=hits,
-                total=len(results),
-                modules={str(k): v for k, v in results.groups("module").items()},
-                entity_types={str(k): v for k, v in results.groups("entity_type").items()},
+                total=len(matched),
+                modules=view.counts("module", matched),
+                entity_types=view.counts("entity_type", matched),
             )
 
     async def query(self, request: SearchRequest) -> SearchResult:
