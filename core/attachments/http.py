@@ -18,6 +18,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from core.attachments.images import THUMBNAIL_MEDIA_TYPE, ImageRejected
+from core.attachments.models import Attachment
 from core.attachments.service import (
     UPLOAD_PERMISSION,
     AttachmentInfo,
@@ -32,6 +33,7 @@ from core.attachments.upload import (
     receive_file,
     too_large,
 )
+from core.audit import writer as audit
 
 if TYPE_CHECKING:
     from core.instance import Instance
@@ -151,6 +153,7 @@ class AttachmentEndpoints:
         if not path.is_file():
             log.error("attachment %s: file %s is missing", row.id, path)
             return _not_found()
+        await self._audit_read(request, principal, row, thumbnail=thumbnail)
         media_type = THUMBNAIL_MEDIA_TYPE if thumbnail else row.media_type
         suffix = "thumb.jpg" if thumbnail else _EXTENSIONS.get(row.media_type, "bin")
         return FileResponse(
@@ -160,6 +163,25 @@ class AttachmentEndpoints:
             filename=f"{row.id}.{suffix}",
             content_disposition_type="inline",
         )
+
+    async def _audit_read(
+        self, request: Request, principal: Any, row: Attachment, *, thumbnail: bool
+    ) -> None:
+        """Committed before a byte is served: if the audit write fails, nothing is served."""
+        owner = self.service.owners.get(row.entity_type or "")
+        if owner is None or not owner.audit_reads:
+            return
+        async with self.service.db.transaction() as session:
+            await audit.record(
+                session,
+                actor=principal,
+                action="record.view",
+                entity_type=row.entity_type,
+                entity_id=row.entity_id,
+                fields=["photo"],
+                purpose=audit.request_purpose(request.headers),
+                detail={"attachment": row.id, "thumbnail": thumbnail},
+            )
 
 
 def attachment_routes(instance: Instance, authenticate: Authenticate) -> list[Route]:

@@ -29,12 +29,16 @@ class AttachmentOwner:
     - `permission`: what a caller needs (`principal.can`) to fetch any attachment of this type.
     - `can_read`: optional object-level check, for types where the permission alone is not
       enough (e.g. records restricted to a unit); returns the ids the principal may see.
+    - `audit_reads`: every download of an image or thumbnail of this type writes a
+      `record.view` event (field `photo`) before the file is served, as reads of the record
+      itself are audited; for types whose photos are personal data (faces, documents).
     """
 
     entity_type: str
     module: str
     permission: str
     can_read: CanReadFn | None = None
+    audit_reads: bool = False
 
 
 def collect_owners(pm: pluggy.PluginManager, modules: Sequence[str]) -> dict[str, AttachmentOwner]:

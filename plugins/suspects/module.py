@@ -146,7 +146,9 @@ class SuspectsModule:
     def register_attachment_owners(self) -> list[AttachmentOwner]:
         from plugins.suspects.access import PERSON, VIEW, visible_person_ids
 
-        return [AttachmentOwner(PERSON, "suspects", VIEW, can_read=visible_person_ids)]
+        return [
+            AttachmentOwner(PERSON, "suspects", VIEW, can_read=visible_person_ids, audit_reads=True)
+        ]
 
     @hookimpl
     def register_search_types(self) -> list[SearchType]:
