@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import json
 import os
 import sys
@@ -15,15 +16,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from core import __version__
-from core.audit.cli import audit_group
-from core.auth.cli import cli_actor, token_group, user_group
-from core.codelists.cli import codelists_group
 from core.config import CONFIG_ENV, Config, load_config
 from core.errors import NcenError
 from core.instance import Instance
-from core.outbox_cli import outbox
 from core.plugins import call_event, resolve
-from core.search.cli import search_group
 
 T = TypeVar("T")
 INIT_MARKER = "ncen-init.json"
@@ -40,8 +36,29 @@ def get_config(ctx: click.Context) -> Config:
     return ctx.obj["config"]
 
 
+# Command groups that live next to the feature they manage, imported only when one is invoked
+# or listed (`ncen --help`): `ncen serve` needs none of them, nor the table printing they use.
+LAZY_GROUPS = {
+    "audit": "core.audit.cli:audit_group",
+    "codelists": "core.codelists.cli:codelists_group",
+    "outbox": "core.outbox_cli:outbox",
+    "search": "core.search.cli:search_group",
+    "token": "core.auth.cli:token_group",
+    "user": "core.auth.cli:user_group",
+}
+
+
 class NcenGroup(click.Group):
     """Turns ncen's own errors, raised by any subcommand, into one line and exit status 1."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *LAZY_GROUPS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in LAZY_GROUPS and cmd_name not in self.commands:
+            module, _, attribute = LAZY_GROUPS[cmd_name].partition(":")
+            self.add_command(getattr(importlib.import_module(module), attribute), cmd_name)
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -114,6 +131,7 @@ def init(ctx: click.Context, demo: bool, demo_size: int, if_needed: bool) -> Non
         targets = await upgrade_instance(instance)
         click.echo(f"database schema and reference data up to date: {', '.join(targets)}")
         from core.auth.bootstrap import ADMIN_PASSWORD_ENV, bootstrap_accounts
+        from core.auth.cli import cli_actor
 
         for line in await bootstrap_accounts(
             instance,
@@ -325,17 +343,6 @@ def _module_sizes(args: list[str]) -> dict[str, int]:
             raise NcenError(f"--{name} needs a number of records, got {value!r}")
         sizes[name.replace("-", "_")] = int(value)
     return sizes
-
-
-cli.add_command(outbox)
-
-cli.add_command(search_group)
-
-cli.add_command(codelists_group)
-
-cli.add_command(user_group)
-cli.add_command(token_group)
-cli.add_command(audit_group)
 
 
 def main() -> None:
