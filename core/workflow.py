@@ -16,15 +16,30 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, or_, true
+from sqlalchemy import ColumnElement, Integer, String, or_, true
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
 
 from core.audit import writer as audit
+from core.db import UTCDateTime, utcnow
 from core.gql.context import Principal
 from core.gql.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
 from core.search.events import enqueue_index
 
 EDITABLE_BY_AUTHOR = frozenset({"draft", "returned"})
+
+
+class WorkflowColumns:
+    """Declarative mixin: the columns of a record that follows the workflow."""
+
+    status: Mapped[str] = mapped_column(String(16), default="draft", index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_by: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    validated_by: Mapped[int | None] = mapped_column(Integer)
+    validated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class WorkflowRecord(Protocol):

@@ -15,17 +15,16 @@ from typing import Any
 from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import NOMINAL, Base, JSONType, UTCDateTime, utcnow
+from core.db import NOMINAL, Base, JSONType
+from core.workflow import WorkflowColumns
 
 STATUSES = ("draft", "submitted", "returned", "validated")
 
 
-class Company(Base):
+class Company(WorkflowColumns, Base):
     __tablename__ = "companies_company"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    status: Mapped[str] = mapped_column(String(16), default="draft", index=True)
-    version: Mapped[int] = mapped_column(Integer, default=1)
 
     legal_name: Mapped[str] = mapped_column(String(300), info=NOMINAL)
     # legal_name reduced for comparison (identities.name_key): the duplicate check and filters
@@ -40,13 +39,6 @@ class Company(Base):
 
     assessment_notes: Mapped[str | None] = mapped_column(Text, info=NOMINAL)
     extra: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
-
-    created_by: Mapped[int | None] = mapped_column(Integer)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    validated_by: Mapped[int | None] = mapped_column(Integer)
-    validated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     trade_names: Mapped[list[CompanyTradeName]] = relationship(
         back_populates="company", cascade="all, delete-orphan", order_by="CompanyTradeName.position"

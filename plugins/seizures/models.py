@@ -24,21 +24,20 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import NOMINAL, Base, JSONType, UTCDateTime, utcnow
+from core.db import NOMINAL, Base, JSONType
+from core.workflow import WorkflowColumns
 
 STATUSES = ("draft", "submitted", "returned", "validated")
 FORMS = ("simplified", "full")
 
 
-class Case(Base):
+class Case(WorkflowColumns, Base):
     __tablename__ = "seizures_case"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     reference: Mapped[str] = mapped_column(String(32), unique=True)
     national_case_number: Mapped[str | None] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(16), default="draft", index=True)
     form: Mapped[str] = mapped_column(String(16), default="simplified")
-    version: Mapped[int] = mapped_column(Integer, default=1)
 
     seizure_date: Mapped[dt.date] = mapped_column(Date, index=True)
     seizure_time: Mapped[dt.time | None] = mapped_column(Time)
@@ -64,13 +63,6 @@ class Case(Base):
     narrative: Mapped[str | None] = mapped_column(Text, info=NOMINAL)
     internal_notes: Mapped[str | None] = mapped_column(Text, info=NOMINAL)
     extra: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
-
-    created_by: Mapped[int | None] = mapped_column(Integer)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    validated_by: Mapped[int | None] = mapped_column(Integer)
-    validated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     goods: Mapped[list[GoodsLine]] = relationship(
         back_populates="case", cascade="all, delete-orphan", order_by="GoodsLine.position"

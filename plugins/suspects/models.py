@@ -13,18 +13,17 @@ from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueCon
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import NOMINAL, Base, UTCDateTime, utcnow
+from core.workflow import WorkflowColumns
 
 STATUSES = ("draft", "submitted", "returned", "validated")
 CATEGORIES = ("suspect", "offender", "convicted", "witness", "victim")
 CONVEYANCE_KINDS = ("vehicle", "vessel", "aircraft", "container")
 
 
-class Person(Base):
+class Person(WorkflowColumns, Base):
     __tablename__ = "suspects_person"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    status: Mapped[str] = mapped_column(String(16), default="draft", index=True)
-    version: Mapped[int] = mapped_column(Integer, default=1)
     # Data-protection law keeps suspects, offenders, convicted persons, witnesses and victims
     # apart: one category per record, required, filterable.
     category: Mapped[str] = mapped_column(String(16), index=True)
@@ -48,13 +47,6 @@ class Person(Base):
     # A validator's return comment or the reason for editing a validated record: kept on the
     # record (not in the audit log) so that erasure removes it with everything else.
     workflow_comment: Mapped[str | None] = mapped_column(Text, info=NOMINAL)
-
-    created_by: Mapped[int | None] = mapped_column(Integer)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    validated_by: Mapped[int | None] = mapped_column(Integer)
-    validated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     aliases: Mapped[list[PersonAlias]] = relationship(
         back_populates="person", cascade="all, delete-orphan", order_by="PersonAlias.position"
