@@ -120,6 +120,13 @@ def _positive(q: query.Query) -> query.Query:
     return q.apply(_positive)
 
 
+def _positional(q: query.Query) -> bool:
+    """Whether matching the query reads term positions (phrases, spans)."""
+    if isinstance(q, (query.Phrase, query.Sequence, query.SpanQuery)):
+        return True
+    return any(_positional(child) for child in q.children())
+
+
 class _View:
     """One open searcher and the document sets queries derive from its index generation.
 
@@ -467,18 +474,29 @@ class WhooshBackend(SearchBackend):
             allowed = self._restriction(view, request)
             if allowed is not None and not allowed:
                 return empty
-            # Total and facets from document-id sets (set operations in C), so that only the
-            # page needs scoring: whoosh then skips the blocks that cannot reach the top N.
-            matched = view.matching(parsed)
-            if allowed is not None:
-                matched &= allowed  # iterates the smaller of the two
+            window = max(request.offset + request.limit, 1)
+            if _positional(parsed):
+                # Matching a phrase reads positions, which costs more than scoring: one scored
+                # pass over every match gives both the matched set and the ranking.
+                ranked = view.searcher.search(parsed, limit=None).top_n
+                if allowed is not None:
+                    ranked = [(score, docnum) for score, docnum in ranked if docnum in allowed]
+                matched = {docnum for _score, docnum in ranked}
+                page = ranked[request.offset : window]
+            else:
+                # Total and facets from document-id sets (set operations in C), so that only
+                # the top N is scored: whoosh skips the blocks that cannot reach it.
+                matched = view.matching(parsed)
+                if allowed is not None:
+                    matched &= allowed  # iterates the smaller of the two
+                if not matched:
+                    return empty
+                results = view.searcher.search(
+                    parsed, limit=window, filter=matched if allowed is not None else None
+                )
+                page = results.top_n[request.offset : window]
             if not matched:
                 return empty
-            window = max(request.offset + request.limit, 1)
-            results = view.searcher.search(
-                parsed, limit=window, filter=matched if allowed is not None else None
-            )
-            page = results.top_n[request.offset : request.offset + request.limit]
             snippet = self._highlighter(view, parsed) if page else None
             hits = []
             for score, docnum in page:
