@@ -43,6 +43,7 @@ class ServerSettings:
 class OutboxSettings:
     batch_size: int = 500
     poll_interval: float = 1.0
+    batch_interval: float = 0.3
     max_attempts: int = 8
     retry_base_delay: float = 2.0
     lease_seconds: float = 60.0
@@ -226,6 +227,7 @@ SETTINGS: dict[str, dict[str, Callable[[Any, str], Any]]] = {
     "outbox": {
         "batch_size": _as_int(1, 100_000),
         "poll_interval": _as_float(0.01, 60.0),
+        "batch_interval": _as_float(0.0, 10.0),
         "max_attempts": _as_int(1, 100),
         "retry_base_delay": _as_float(0.0, 3600.0),
         "lease_seconds": _as_float(1.0, 86_400.0),

@@ -2,12 +2,17 @@
 
 SQLite is the embedded default (WAL, synchronous=FULL, foreign keys, busy timeout, and
 BEGIN IMMEDIATE for write transactions so that concurrent writers wait instead of failing on
-lock upgrade). PostgreSQL is the scale-out engine shared by several stateless app processes.
+lock upgrade). SQLite has one writer at a time, so the write transactions of one process also
+queue on an asyncio lock before BEGIN: they wait their turn in order instead of polling the
+file lock through the busy handler, whose back-off sleeps (up to 100 ms a try) after the lock
+is free. PostgreSQL is the scale-out engine shared by several stateless app processes.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import weakref
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -110,6 +115,11 @@ class Database:
         self._reader = async_sessionmaker(self.engine, expire_on_commit=False, info=info)
         self._writer = async_sessionmaker(write_engine, expire_on_commit=False, info=info)
         self._commit_listeners: list[Callable[[AsyncSession], None]] = []
+        # SQLite: one write transaction of this process at a time (other processes: busy timeout).
+        # One lock per event loop: a lock that once waited is bound to its loop.
+        self._write_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+            weakref.WeakKeyDictionary()
+        )
 
     def add_commit_listener(self, listener: Callable[[AsyncSession], None]) -> None:
         """Call `listener(session)` after each successful write transaction (e.g. wake the relay)."""
@@ -124,11 +134,38 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """One write transaction: commits on success, rolls back on any exception."""
-        async with self._writer() as session:
-            async with session.begin():
-                yield session
-            for listener in self._commit_listeners:
-                listener(session)
+        async with self._write_turn(), self._writer() as session, session.begin():
+            yield session
+        for listener in self._commit_listeners:
+            listener(session)
+
+    @asynccontextmanager
+    async def _write_turn(self) -> AsyncIterator[None]:
+        """On SQLite, wait for this process's previous write transaction to end (in arrival
+        order), as long as the busy timeout would have waited for another process's."""
+        if not self.is_sqlite:
+            yield
+            return
+        loop = asyncio.get_running_loop()
+        lock = self._write_locks.get(loop)
+        if lock is None:
+            lock = self._write_locks[loop] = asyncio.Lock()
+        if lock.locked():
+            try:
+                async with asyncio.timeout(SQLITE_BUSY_TIMEOUT_MS / 1000):
+                    await lock.acquire()
+            except TimeoutError:
+                raise TimeoutError(
+                    f"no write turn within {SQLITE_BUSY_TIMEOUT_MS / 1000:g} s: another write "
+                    "transaction of this process holds the database (one opened inside another "
+                    "waits for itself)"
+                ) from None
+        else:
+            await lock.acquire()
+        try:
+            yield
+        finally:
+            lock.release()
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -155,18 +155,37 @@ class OutboxRelay:
             await task
 
     async def _run(self) -> None:
+        next_batch = 0.0  # monotonic time before which no batch starts (coalescing)
         while not self._stopping:
+            pause = next_batch - time.monotonic()
+            if pause > 0:
+                # Commits arriving meanwhile join the next batch instead of making one each.
+                await self._sleep(pause)
+                continue
             # Cleared before claiming, so a commit during the batch is not missed.
             self._wake.clear()
+            started = time.monotonic()
             try:
                 taken = await self.run_once()
                 await self._purge_if_due()
             except Exception:  # the relay must outlive a broken database moment
                 log.exception("outbox relay iteration failed")
                 taken = 0
-            if not taken:
+            if taken:
+                # A full batch means a backlog: take the next one at once.
+                full = taken >= self.settings.batch_size
+                next_batch = started + (0.0 if full else self.settings.batch_interval)
+            else:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.settings.poll_interval)
+
+    async def _sleep(self, seconds: float) -> None:
+        """Sleep, but end early when the relay is asked to stop."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                while not self._stopping:
+                    self._wake.clear()
+                    await self._wake.wait()
 
     async def _claim(self) -> tuple[list[OutboxRow], dt.datetime]:
         """Take up to batch_size ready rows under a new lease; return them and the lease end."""

@@ -46,6 +46,7 @@ class Probe:
         self.info = ModuleInfo(name=name, version="1.0.0", label=f"{name} (test)")
         self.topics = tuple(topics)
         self.delivered: list[OutboxEvent] = []
+        self.batches: list[list[int]] = []  # event ids per successful handler call
         self.failing: set[str] = set()
         self.gate: asyncio.Event | None = None  # when set, handlers wait for it
         self.entered = asyncio.Event()
@@ -64,6 +65,7 @@ class Probe:
             if topic in self.failing:
                 raise RuntimeError(f"{topic} is down")
             self.delivered.extend(events)
+            self.batches.append([e.id for e in events])
             self.arrived.set()
 
         return handle
@@ -251,6 +253,46 @@ async def test_background_relay_survives_handler_errors_and_wakes_on_commit(
         [later] = await write(instance, "p.ok")
         await asyncio.wait_for(probe.arrived.wait(), WAIT)
         assert probe.ids == [good, later]
+
+
+async def delivered(probe: Probe, count: int) -> None:
+    """Wait until the probe has received `count` events."""
+    async with asyncio.timeout(WAIT):
+        while len(probe.delivered) < count:
+            probe.arrived.clear()
+            await probe.arrived.wait()
+
+
+async def test_commits_soon_after_a_batch_share_the_next_one(
+    database_url: str, tmp_path: Path
+) -> None:
+    probe = Probe("probe", ["p.ok"])
+    # Two quick commits land well inside the interval, however slow the machine.
+    async with instance_of(database_url, tmp_path, probe, batch_interval=2.0) as instance:
+        await instance.start()
+        [first] = await write(instance, "p.ok")
+        await delivered(probe, 1)  # an idle relay takes the first commit at once
+        [second] = await write(instance, "p.ok")
+        [third] = await write(instance, "p.ok")
+        await delivered(probe, 3)
+        assert probe.batches == [[first], [second, third]]
+
+
+async def test_a_full_batch_is_followed_at_once_and_stop_ends_a_pause(
+    database_url: str, tmp_path: Path
+) -> None:
+    probe = Probe("probe", ["p.ok"])
+    # An interval far longer than WAIT: only a backlog may skip it.
+    async with instance_of(
+        database_url, tmp_path, probe, batch_size=2, batch_interval=60.0
+    ) as instance:
+        ids = await write(instance, "p.ok", "p.ok", "p.ok")
+        await instance.start()
+        await delivered(probe, 3)
+        assert probe.batches == [ids[:2], ids[2:]]
+        [waiting] = await write(instance, "p.ok")  # the relay is pausing now
+        await asyncio.wait_for(instance.outbox.stop(), WAIT)
+        assert (await rows(instance))[waiting].status == PENDING
 
 
 async def test_stop_lets_the_batch_in_flight_finish(database_url: str, tmp_path: Path) -> None:
