@@ -64,9 +64,7 @@ def page_query() -> Select[Any]:
     return select(CASE_TABLE)
 
 
-async def read_page(
-    session: AsyncSession, context: Context, page: Select[Any]
-) -> list[CaseRecord]:
+async def read_page(session: AsyncSession, context: Context, page: Select[Any]) -> list[CaseRecord]:
     """The cases of `page` (built on `page_query()`) with their children and photos.
 
     One statement for the cases, one per child collection and one for the photos: the ids of

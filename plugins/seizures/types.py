@@ -86,13 +86,15 @@ class Conveyance:
     containers: list[str] = strawberry.field(description="ISO 6346 numbers, normalised.")
 
 
+# The three child types below are served straight from the child rows (ORM instances or Core
+# rows, whose attribute names they share): no copy per line.
+
+
 @strawberry.type(name="SeizureGoodsLine")
 class GoodsLineType:
     position: int
     commodity: str
     hs_code: str | None
-    description_value: strawberry.Private[str | None]
-    case_id: strawberry.Private[int]
     brand: str | None
     quantity: Decimal | None
     unit: str | None = strawberry.field(description="UN/ECE Recommendation 20 code.")
@@ -101,8 +103,9 @@ class GoodsLineType:
     currency: str | None
 
     @strawberry.field(description="Free text, possibly nominal: reading it is audited.")
-    def description(self, info: Info[Context, None]) -> str | None:
-        return nominal(info, self.case_id, self.description_value)
+    def description(root: Any, info: Info[Context, None]) -> str | None:
+        # `root` is the goods row (`GoodsLine` or a Core row), which holds `description`.
+        return nominal(info, root.case_id, root.description)
 
 
 @strawberry.type(name="SeizureRouteLeg")
@@ -159,7 +162,7 @@ class Seizure(Entity):
     risk_indicators: list[str]
     concealment: Concealment
     conveyance: Conveyance
-    goods: list[GoodsLineType]
+    goods: list[GoodsLineType]  # the child rows themselves, see GoodsLineType
     route: list[RouteLegType]
     offenders: list[OffenderSummaryType]
     narrative_value: strawberry.Private[str | None]
@@ -242,42 +245,9 @@ class Seizure(Entity):
                 country=case.conveyance_country,
                 containers=[c.number for c in case.containers],
             ),
-            goods=[
-                GoodsLineType(
-                    position=g.position,
-                    commodity=g.commodity,
-                    hs_code=g.hs_code,
-                    description_value=g.description,
-                    case_id=case.id,
-                    brand=g.brand,
-                    quantity=g.quantity,
-                    unit=g.unit,
-                    pieces=g.pieces,
-                    value=g.value,
-                    currency=g.currency,
-                )
-                for g in case.goods
-            ],
-            route=[
-                RouteLegType(
-                    position=leg.position,
-                    role=leg.role,
-                    country=leg.country,
-                    place=leg.place,
-                    date=leg.date,
-                )
-                for leg in case.route
-            ],
-            offenders=[
-                OffenderSummaryType(
-                    count=o.count,
-                    nationality=o.nationality,
-                    gender=o.gender,
-                    age_band=o.age_band,
-                    role=o.role,
-                )
-                for o in case.offenders
-            ],
+            goods=case.goods,
+            route=case.route,
+            offenders=case.offenders,
             narrative_value=case.narrative,
             internal_notes_value=case.internal_notes,
             created_at=case.created_at,
