@@ -1,25 +1,32 @@
-"""The `ncen` command line. Operator errors print one clear line, never a traceback."""
+"""The `ncen` command line. Operator errors print one clear line, never a traceback.
+
+Importing this module stays light (click and the configuration): each command imports what it
+needs, so that `ncen serve` builds its instance, imports included, while the cyclic garbage
+collector is paused (see `_long_lived`).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import importlib
 import json
 import os
 import sys
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
 
 from core import __version__
 from core.config import CONFIG_ENV, Config, load_config
 from core.errors import NcenError
-from core.instance import Instance
 from core.plugins import call_event, resolve
+
+if TYPE_CHECKING:
+    from core.instance import Instance
 
 T = TypeVar("T")
 INIT_MARKER = "ncen-init.json"
@@ -65,8 +72,13 @@ class NcenGroup(click.Group):
             return super().invoke(ctx)
         except NcenError as exc:
             raise click.ClickException(str(exc)) from None
-        except DBAPIError as exc:
-            raise click.ClickException(f"database error: {exc.orig}") from None
+        except Exception as exc:
+            # Only a command that imported SQLAlchemy can have raised one of its errors.
+            from sqlalchemy.exc import DBAPIError
+
+            if isinstance(exc, DBAPIError):
+                raise click.ClickException(f"database error: {exc.orig}") from None
+            raise
 
 
 @click.group(cls=NcenGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -91,7 +103,10 @@ async def _with_instance(
     instance: Instance | None = None,
 ) -> T:
     """Run `action` on `instance` (a new one by default), then close its database connections."""
-    instance = instance or Instance(config)
+    if instance is None:
+        from core.instance import Instance
+
+        instance = Instance(config)
     try:
         return await action(instance)
     finally:
@@ -163,8 +178,6 @@ def init(ctx: click.Context, demo: bool, demo_size: int, if_needed: bool) -> Non
 @click.pass_context
 def serve(ctx: click.Context, host: str | None, port: int | None, workers: int | None) -> None:
     """Serve the GraphQL API."""
-    import uvicorn
-
     config = get_config(ctx)
     host = host or config.server.host
     port = port or config.server.port
@@ -174,11 +187,14 @@ def serve(ctx: click.Context, host: str | None, port: int | None, workers: int |
             "several workers need PostgreSQL: SQLite keeps one writer per instance"
         )
     _require_initialised(config)
-    if workers == 1:
-        app: Any = _checked_app(config)
-    else:
-        run(_with_instance(config, _check_ready))
-        app = "core.web:app_from_environment"  # each worker process builds its own instance
+    with _long_lived():
+        import uvicorn
+
+        if workers == 1:
+            app: Any = _checked_app(config)
+        else:
+            run(_with_instance(config, _check_ready))
+            app = "core.web:app_from_environment"  # each worker process builds its own instance
     if ctx.obj.get("config_path"):
         os.environ[CONFIG_ENV] = str(Path(ctx.obj["config_path"]).resolve())
     click.echo(f"ncen {__version__} serving GraphQL at http://{host}:{port}/graphql")
@@ -200,6 +216,7 @@ def _checked_app(config: Config) -> Any:
     """The app of the one instance that was checked: building a second one for uvicorn would
     load the modules again. Its engine is disposed after the check, whose event loop ends before
     uvicorn starts its own."""
+    from core.instance import Instance
     from core.web import create_app
 
     instance = Instance(config)
@@ -207,8 +224,29 @@ def _checked_app(config: Config) -> Any:
     return create_app(instance)
 
 
+@contextlib.contextmanager
+def _long_lived() -> Iterator[None]:
+    """Build what lives as long as the server with the cyclic garbage collector paused, then
+    freeze it.
+
+    Start-up creates some 130,000 objects that live until the process ends (modules, models,
+    the schema); while they are being created the collector traverses them again and again, a
+    tenth of the start-up time, and each full collection while serving would traverse them
+    once more. Frozen (`gc.freeze`), they are left out of every later collection. The price: the
+    few reference cycles start-up drops (about a hundred small objects) are never reclaimed.
+    """
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.enable()
+
+
 def _require_initialised(config: Config) -> None:
     """An embedded database that does not exist yet means `ncen init` was never run here."""
+    from sqlalchemy.engine import make_url
+
     if config.is_sqlite:
         path = make_url(config.database_url).database
         if path and path != ":memory:" and not Path(path).exists():
@@ -276,6 +314,8 @@ def modules_command(ctx: click.Context) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from core.instance import Instance
+
     config = get_config(ctx)
     instance = Instance(config)
     table = Table("name", "version", "enabled", "distribution", "label")
@@ -298,6 +338,8 @@ def graphql() -> None:
 def graphql_export(ctx: click.Context) -> None:
     """Print the SDL of the schema with the enabled modules."""
     from strawberry.printer import print_schema
+
+    from core.instance import Instance
 
     click.echo(print_schema(Instance(get_config(ctx)).schema))
 

@@ -3,6 +3,7 @@ and every operator error is one line on stderr with a non-zero exit status, neve
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import shutil
@@ -180,18 +181,25 @@ def test_serve_refuses_a_data_dir_that_was_never_initialised(
     assert_one_line_error(invoke(env, "serve", "--port", "1"), "run `ncen init` first")
 
 
-def _capture_uvicorn(monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:
+@pytest.fixture
+def served(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, object]]:
+    """What `ncen serve` hands uvicorn, and the garbage collector's state at that moment."""
     import uvicorn
 
-    served: dict[str, object] = {}
-    monkeypatch.setattr(uvicorn, "run", lambda app, **options: served.update(app=app, **options))
-    return served
+    handed: dict[str, object] = {}
+
+    def run(app: object, **options: object) -> None:
+        handed.update(app=app, gc_enabled=gc.isenabled(), frozen=gc.get_freeze_count(), **options)
+
+    monkeypatch.setattr(uvicorn, "run", run)
+    yield handed
+    gc.unfreeze()  # serve froze this test process's objects; give them back to the collector
 
 
 def test_serve_hands_uvicorn_the_instance_it_checked(
-    env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch, served: dict[str, object]
 ) -> None:
-    from core import cli as cli_module
+    import core.instance
 
     ok(env, "init")
     built: list[Instance] = []
@@ -200,21 +208,24 @@ def test_serve_hands_uvicorn_the_instance_it_checked(
         built.append(Instance(config))
         return built[-1]
 
-    monkeypatch.setattr(cli_module, "Instance", counted)
-    served = _capture_uvicorn(monkeypatch)
+    monkeypatch.setattr(core.instance, "Instance", counted)
     ok(env, "serve", "--port", "1")
     app = served["app"]
     assert served["factory"] is False and not isinstance(app, str)
     assert [app.state.instance] == built  # type: ignore[attr-defined]
     assert not built[0].started
+    # Built with the collector paused, then frozen; collecting again before serving.
+    assert served["gc_enabled"] is True and served["frozen"]
 
 
-def test_the_serve_command_imports_no_other_command_group() -> None:
-    """`ncen serve` starts faster without the other commands' code and table printing."""
+def test_importing_the_cli_imports_no_command_and_no_instance() -> None:
+    """Each command imports what it needs: `ncen serve` then builds its instance, imports
+    included, with the garbage collector paused, and loads no other command's code."""
     code = (
         "import sys; from core.cli import LAZY_GROUPS, cli; "
         "modules = {path.partition(':')[0] for path in LAZY_GROUPS.values()}; "
-        "print(sorted(m for m in (*modules, 'rich') if m in sys.modules))"
+        "heavy = (*modules, 'rich', 'core.instance', 'sqlalchemy', 'strawberry'); "
+        "print(sorted(m for m in heavy if m in sys.modules))"
     )
     done = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
@@ -223,13 +234,12 @@ def test_the_serve_command_imports_no_other_command_group() -> None:
 
 
 def test_serve_refuses_a_schema_behind_the_code(
-    env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+    env: dict[str, str], served: dict[str, object]
 ) -> None:
     ok(env, "init", NCEN_MODULES="seizures")
-    served = _capture_uvicorn(monkeypatch)
     result = invoke(env, "serve", "--port", "1")
     assert_one_line_error(result, "behind for ['companies', 'suspects']", "ncen db upgrade")
-    assert not served
+    assert not served and gc.isenabled()
     ok(env, "serve", "--port", "1", NCEN_MODULES="seizures")
     assert served
 
