@@ -8,6 +8,7 @@ row to build and are never written to here. Single records and the write path ke
 
 from __future__ import annotations
 
+from collections import namedtuple
 from collections.abc import Sequence
 from types import SimpleNamespace
 from typing import Any
@@ -39,6 +40,14 @@ CHILDREN: dict[str, tuple[Table, str]] = {
     "containers": (Container.__table__, "number"),  # type: ignore[dict-item]
     "risk_indicators": (RiskIndicator.__table__, "code"),  # type: ignore[dict-item]
     "offenders": (OffenderSummary.__table__, "position"),  # type: ignore[dict-item]
+}
+
+# Child rows become plain named tuples: the GraphQL child types are served from them directly,
+# and graphql-core asks each list item whether it is awaitable (`hasattr(item, "__await__")`),
+# which a SQLAlchemy `Row` answers by raising and catching an exception of its own, per row.
+ROW_TYPES: dict[str, type[tuple[Any, ...]]] = {
+    name: namedtuple(f"{table.name}_row", table.c.keys())  # type: ignore[misc]
+    for name, (table, _) in CHILDREN.items()
 }
 
 
@@ -85,8 +94,10 @@ async def read_page(session: AsyncSession, context: Context, page: Select[Any]) 
         rows = await session.execute(
             select(table).where(case_id.in_(ids)).order_by(case_id, table.c[order])
         )
+        make = ROW_TYPES[name]._make  # type: ignore[attr-defined]
         for row in rows:
-            getattr(by_id[row.case_id], name).append(row)
+            record = make(row)
+            getattr(by_id[record.case_id], name).append(record)
     found = await context.instance.attachments.list_for(session, "Seizure", ids)
     for case, photos in zip(cases, found, strict=True):
         case.photos = photos
