@@ -4,10 +4,12 @@ without locking other users out."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 
 from sqlalchemy import select
 
 from core.auth.models import LoginThrottle
+from core.auth.throttle import NEXT_SWEEP_KEY
 from core.config import AuthSettings
 from tests.conftest import TEST_AUTH, create_user
 
@@ -110,3 +112,57 @@ async def test_success_resets_the_counter(make_app):
     assert await failures(app, "victim") == 1
     await app.gql(LOGIN, {"u": "victim", "p": password})
     assert await failures(app, "victim") == 0
+
+
+async def _throttle_rows(app, **rows: dict) -> None:
+    """Put throttle rows in place directly: name -> column values."""
+    async with app.instance.db.transaction() as session:
+        for name, values in rows.items():
+            session.add(
+                LoginThrottle(username=name, failures=AUTH.login_lockout_threshold, **values)
+            )
+
+
+async def _names(app) -> set[str]:
+    async with app.instance.db.session() as session:
+        return set((await session.scalars(select(LoginThrottle.username))).all())
+
+
+async def test_rows_idle_beyond_the_retention_are_forgotten(make_app):
+    from core.auth.throttle import forget_after, forget_stale
+    from core.db import utcnow
+
+    app = await make_app(modules=[], auth=AUTH)
+    now = utcnow()
+    old = now - forget_after(AUTH) - dt.timedelta(minutes=1)
+    await _throttle_rows(
+        app,
+        sprayed=dict(updated_at=old),
+        served_its_lock=dict(updated_at=old, locked_until=old + dt.timedelta(minutes=30)),
+        still_locked=dict(updated_at=old, locked_until=now + dt.timedelta(hours=1)),
+        still_delayed=dict(updated_at=old, next_attempt_at=now + dt.timedelta(minutes=5)),
+        recent=dict(updated_at=now - dt.timedelta(hours=1)),
+    )
+    assert await forget_stale(app.instance.db, AUTH) == 2
+    assert await _names(app) == {"still_locked", "still_delayed", "recent"}
+    # Forgetting never hands out more attempts than a lock would: at least a day, and at least
+    # `login_lockout_threshold` lockouts long.
+    assert forget_after(AUTH) == dt.timedelta(days=1)
+    long_locks = AuthSettings(**{**AUTH.__dict__, "login_lockout_minutes": 7 * 24 * 60})
+    assert forget_after(long_locks) == dt.timedelta(weeks=AUTH.login_lockout_threshold)
+
+
+async def test_login_sweeps_stale_rows_at_most_once_an_interval(make_app):
+    from core.db import utcnow
+
+    app = await make_app(modules=[], auth=AUTH)
+    old = utcnow() - dt.timedelta(days=30)
+    await _throttle_rows(app, first=dict(updated_at=old))
+    await app.gql(LOGIN, {"u": "someone", "p": "wrong guess 0001"}, expect_errors=True)
+    assert await _names(app) == {"someone"}
+    await _throttle_rows(app, second=dict(updated_at=old))
+    await app.gql(LOGIN, {"u": "someone", "p": "wrong guess 0002"}, expect_errors=True)
+    assert await _names(app) == {"someone", "second"}  # not due again yet
+    app.instance.state.pop(NEXT_SWEEP_KEY)
+    await app.gql(LOGIN, {"u": "someone", "p": "wrong guess 0003"}, expect_errors=True)
+    assert await _names(app) == {"someone"}

@@ -58,6 +58,7 @@ async def login(instance: Instance, username: str, password: str) -> LoginResult
     settings = instance.config.auth
     hasher = passwords(instance)
     key = throttle.throttle_key(username)
+    await throttle.forget_stale_if_due(instance)
     wait = await throttle.reserve_attempt(instance.db, settings, key)
     if wait is not None:
         raise await _throttled(instance, key, wait, "auth.login.failure")
