@@ -187,14 +187,14 @@ def serve(ctx: click.Context, host: str | None, port: int | None, workers: int |
             "several workers need PostgreSQL: SQLite keeps one writer per instance"
         )
     _require_initialised(config)
-    with _long_lived():
-        import uvicorn
+    import uvicorn
 
-        if workers == 1:
+    if workers == 1:
+        with _long_lived():
             app: Any = _checked_app(config)
-        else:
-            run(_with_instance(config, _check_ready))
-            app = "core.web:app_from_environment"  # each worker process builds its own instance
+    else:
+        run(_with_instance(config, _check_ready))
+        app = "core.web:app_from_environment"  # each worker process builds its own instance
     if ctx.obj.get("config_path"):
         os.environ[CONFIG_ENV] = str(Path(ctx.obj["config_path"]).resolve())
     click.echo(f"ncen {__version__} serving GraphQL at http://{host}:{port}/graphql")
