@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import text
 
+import core.instance
 from core import cli
 from core.config import SETTINGS, _env_name
 from core.hookspecs import hookimpl
@@ -101,7 +102,10 @@ def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Recorde
     monkeypatch.setenv("NCEN_MODULES", ",".join(ENABLED))
     recorder = Recorder()
     plugins = [Downstream(recorder), Upstream(recorder)]
-    monkeypatch.setattr(cli, "Instance", functools.partial(Instance, extra_modules=plugins))
+    # The commands import the class when they run (core.cli stays light to import).
+    monkeypatch.setattr(
+        core.instance, "Instance", functools.partial(Instance, extra_modules=plugins)
+    )
     yield recorder
 
 
