@@ -2,10 +2,11 @@
 
 SQLite is the embedded default (WAL, synchronous=FULL, foreign keys, busy timeout, and
 BEGIN IMMEDIATE for write transactions so that concurrent writers wait instead of failing on
-lock upgrade). SQLite has one writer at a time, so the write transactions of one process also
-queue on an asyncio lock before BEGIN: they wait their turn in order instead of polling the
-file lock through the busy handler, whose back-off sleeps (up to 100 ms a try) after the lock
-is free. PostgreSQL is the scale-out engine shared by several stateless app processes.
+lock upgrade), through aiosqlite with the calls that cannot wait for a lock run on the event
+loop's thread (core/sqlite_connection.py). SQLite has one writer at a time, so the write
+transactions of one process also queue on an asyncio lock before BEGIN: they wait their turn
+in order instead of polling the file lock through the busy handler, whose back-off sleeps (up
+to 100 ms a try) after the lock is free. PostgreSQL is the scale-out engine shared by several stateless app processes.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
+
+from core import sqlite_connection
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -103,7 +106,9 @@ class Database:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         options: dict[str, Any] = {"echo": echo}
-        if not self.is_sqlite:
+        if self.is_sqlite:
+            options["async_creator"] = self._connect_sqlite
+        else:
             options.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
         self.engine = create_async_engine(url, **options)
         if self.is_sqlite:
@@ -120,6 +125,12 @@ class Database:
         self._write_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
             weakref.WeakKeyDictionary()
         )
+
+    async def _connect_sqlite(self) -> Any:
+        """aiosqlite with the calls that cannot wait run in place (core/sqlite_connection.py),
+        opened with the arguments the dialect reads from the URL."""
+        args, kwargs = self.engine.dialect.create_connect_args(self.engine.url)
+        return await sqlite_connection.connect(*args, **kwargs)
 
     def add_commit_listener(self, listener: Callable[[AsyncSession], None]) -> None:
         """Call `listener(session)` after each successful write transaction (e.g. wake the relay)."""
