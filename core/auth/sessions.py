@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, ScalarSelect, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.auth.models import ApiToken, RolePermission, Session, User, UserRole
@@ -16,6 +16,7 @@ from core.gql.context import ANONYMOUS, Principal
 
 # last_seen_at / last_used_at are written at most this often per credential.
 TOUCH_INTERVAL = dt.timedelta(seconds=60)
+_SEPARATOR = "\n"  # never part of a permission name (module.action)
 
 
 async def create_session(
@@ -54,13 +55,19 @@ async def revoke_user_credentials(
         )
 
 
-async def user_permissions(session: AsyncSession, user_id: int) -> frozenset[str]:
-    rows = await session.scalars(
-        select(RolePermission.permission)
+def _permissions_of(user_id: ColumnElement[int]) -> ScalarSelect[str | None]:
+    """The user's permissions joined into one string: a correlated subquery, so that a request's
+    credential check is one statement."""
+    return (
+        select(func.aggregate_strings(RolePermission.permission, _SEPARATOR))
         .join(UserRole, UserRole.role == RolePermission.role)
         .where(UserRole.user_id == user_id)
+        .scalar_subquery()
     )
-    return frozenset(rows.all())
+
+
+def _split(permissions: str | None) -> frozenset[str]:
+    return frozenset(permissions.split(_SEPARATOR)) if permissions else frozenset()
 
 
 def session_expired(row: Session, settings: AuthSettings, now: dt.datetime) -> str | None:
@@ -95,20 +102,19 @@ async def _from_session(db: Database, settings: AuthSettings, secret: str) -> Pr
     async with db.session() as session:
         found = (
             await session.execute(
-                select(Session, User)
+                select(Session, User, _permissions_of(User.id))
                 .join(User, User.id == Session.user_id)
                 .where(Session.token_hash == digest(secret))
             )
         ).first()
-        if found is None:
-            return RejectedCredentials("the session is unknown or has ended")
-        row, user = found
-        reason = session_expired(row, settings, now)
-        if reason is None and not user.active:
-            reason = "the account is deactivated"
-        if reason is not None:
-            return RejectedCredentials(reason)
-        permissions = await user_permissions(session, user.id)
+    if found is None:
+        return RejectedCredentials("the session is unknown or has ended")
+    row, user, permissions = found
+    reason = session_expired(row, settings, now)
+    if reason is None and not user.active:
+        reason = "the account is deactivated"
+    if reason is not None:
+        return RejectedCredentials(reason)
     if now - row.last_seen_at >= TOUCH_INTERVAL:
         async with db.transaction() as session:
             await session.execute(
@@ -117,7 +123,7 @@ async def _from_session(db: Database, settings: AuthSettings, secret: str) -> Pr
     return UserPrincipal(
         user_id=user.id,
         username=user.username,
-        permissions=permissions,
+        permissions=_split(permissions),
         via="session",
         credential_id=row.id,
         must_change_password=user.must_change_password,
@@ -129,21 +135,20 @@ async def _from_api_token(db: Database, secret: str) -> Principal:
     async with db.session() as session:
         found = (
             await session.execute(
-                select(ApiToken, User)
+                select(ApiToken, User, _permissions_of(User.id))
                 .join(User, User.id == ApiToken.user_id)
                 .where(ApiToken.token_hash == digest(secret))
             )
         ).first()
-        if found is None:
-            return RejectedCredentials("the API token is unknown")
-        token, user = found
-        if token.revoked_at is not None:
-            return RejectedCredentials("the API token has been revoked")
-        if now >= token.expires_at:
-            return RejectedCredentials("the API token has expired")
-        if not user.active:
-            return RejectedCredentials("the account of the API token is deactivated")
-        permissions = await user_permissions(session, user.id)
+    if found is None:
+        return RejectedCredentials("the API token is unknown")
+    token, user, permissions = found
+    if token.revoked_at is not None:
+        return RejectedCredentials("the API token has been revoked")
+    if now >= token.expires_at:
+        return RejectedCredentials("the API token has expired")
+    if not user.active:
+        return RejectedCredentials("the account of the API token is deactivated")
     if token.last_used_at is None or now - token.last_used_at >= TOUCH_INTERVAL:
         async with db.transaction() as session:
             await session.execute(
@@ -152,7 +157,7 @@ async def _from_api_token(db: Database, secret: str) -> Principal:
     return UserPrincipal(
         user_id=user.id,
         username=user.username,
-        permissions=permissions & frozenset(token.scopes),
+        permissions=_split(permissions) & frozenset(token.scopes),
         via="token",
         credential_id=token.id,
     )
