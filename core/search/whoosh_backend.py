@@ -114,15 +114,6 @@ def _texts(terms: Any) -> list[str]:
     return [t.decode() if isinstance(t, bytes) else str(t) for t in terms]
 
 
-def _positive(q: query.Query) -> query.Query:
-    """The query without its negated branches: the terms worth highlighting."""
-    if isinstance(q, query.Not):
-        return query.NullQuery
-    if isinstance(q, query.AndNot):
-        return _positive(q.a)
-    return q.apply(_positive)
-
-
 def _positional(q: query.Query) -> bool:
     """Whether matching the query reads term positions (phrases, spans)."""
     if isinstance(q, (query.Phrase, query.Sequence, query.SpanQuery)):
@@ -458,15 +449,13 @@ class WhooshBackend(SearchBackend):
         return allowed
 
     def _highlighter(self, view: _View, parsed: query.Query) -> Callable[[str, str, int], str]:
-        """Highlights the stored text of a hit with the query's positive terms (expanded for
-        wildcards and fuzzy terms), re-tokenised, as whoosh's own highlighter does."""
-        positive = _positive(parsed)
+        """Highlights the stored text of a hit with the query's terms in that field (wildcards and
+        fuzzy terms expanded), re-tokenised, as whoosh's highlighter does with matched terms: a
+        negated term is never in the field of a hit, so query terms and matched terms agree."""
         words: dict[str, frozenset[str]] = {}
         for fieldname in TEXT_FIELDS:
             field = self.schema[fieldname]
-            found = positive.existing_terms(
-                view.searcher.reader(), fieldname=fieldname, expand=True
-            )
+            found = parsed.existing_terms(view.searcher.reader(), fieldname=fieldname, expand=True)
             words[fieldname] = frozenset(field.from_bytes(text) for _name, text in found)
         formatter = highlight.HtmlFormatter(tagname="mark", classname="match")
 
