@@ -12,6 +12,7 @@ from core.config import GraphQLSettings
 from core.errors import SchemaCompositionError
 from core.gql.contribution import GraphQLContribution
 from core.gql.entity import Entity
+from core.gql.resolvers import direct_attribute_resolvers
 from core.gql.security import NcenSchema, security_extensions
 from core.plugins import collect
 
@@ -65,7 +66,7 @@ def build_schema(pm: pluggy.PluginManager, settings: GraphQLSettings) -> strawbe
     query = merge_types("Query", tuple(cls for _, cls in queries))
     mutation = merge_types("Mutation", tuple(cls for _, cls in mutations)) if mutations else None
     try:
-        return NcenSchema(
+        schema = NcenSchema(
             query=query,
             mutation=mutation,
             types=[Entity, *(cls for _, cls in types)],
@@ -75,3 +76,5 @@ def build_schema(pm: pluggy.PluginManager, settings: GraphQLSettings) -> strawbe
         )
     except Exception as exc:  # strawberry reports clashes of nested types here
         raise SchemaCompositionError(f"the combined schema cannot be built: {exc}") from exc
+    direct_attribute_resolvers(schema)
+    return schema

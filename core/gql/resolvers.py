@@ -1,0 +1,52 @@
+"""Plain attribute fields resolved by one `getattr`, not through strawberry's per-field wrapper.
+
+Strawberry resolves a field that has no resolver and no extensions (a "basic" field) through
+`_get_basic_result` -> `StrawberryField.get_result` -> `config.default_resolver(source,
+python_name)`: three Python calls and two property reads per value served. A list of 1,000
+seizures serves ~45,000 such values; one closure per field doing the `getattr` itself takes
+~7% off that request (bench/list_bench.py, CPU of the server). graphql-core's own default
+resolver cannot stand in: it reads the GraphQL name (`seizureDate`), not the Python attribute.
+
+The replacement is made only where the result is the same by construction: basic fields of
+object types, with strawberry's default resolver (`getattr`). Anything else keeps strawberry's
+resolver; if strawberry renames its internals, nothing is replaced and nothing changes but speed
+(a test notices).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from graphql import GraphQLFieldResolver, GraphQLObjectType, GraphQLResolveInfo
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types.field import StrawberryField
+
+BASIC_RESOLVER_NAME = "_get_basic_result"  # strawberry's resolver of basic fields
+
+
+def direct_attribute_resolvers(schema: strawberry.Schema) -> int:
+    """Give every basic field of `schema` a direct `getattr` resolver; how many were given."""
+    if schema.config.default_resolver is not getattr:
+        return 0
+    replaced = 0
+    for graphql_type in schema._schema.type_map.values():
+        if not isinstance(graphql_type, GraphQLObjectType):
+            continue
+        for field in graphql_type.fields.values():
+            definition = (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+            if (
+                getattr(field.resolve, "__name__", None) == BASIC_RESOLVER_NAME
+                and isinstance(definition, StrawberryField)
+                and definition.is_basic_field
+            ):
+                field.resolve = _attribute(definition.python_name)
+                replaced += 1
+    return replaced
+
+
+def _attribute(name: str) -> GraphQLFieldResolver:
+    def resolve(source: Any, _info: GraphQLResolveInfo, **_args: Any) -> Any:
+        return getattr(source, name)
+
+    return resolve
