@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ColumnElement, ScalarSelect, func, select, update
+from sqlalchemy import ColumnElement, ScalarSelect, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.auth.models import ApiToken, RolePermission, Session, User, UserRole
@@ -66,6 +66,19 @@ def _permissions_of(user_id: ColumnElement[int]) -> ScalarSelect[str | None]:
     )
 
 
+# Built once: constructing a statement costs more than running it (every request runs one).
+_SESSION_LOOKUP = (
+    select(Session, User, _permissions_of(User.id))
+    .join(User, User.id == Session.user_id)
+    .where(Session.token_hash == bindparam("token_hash"))
+)
+_API_TOKEN_LOOKUP = (
+    select(ApiToken, User, _permissions_of(User.id))
+    .join(User, User.id == ApiToken.user_id)
+    .where(ApiToken.token_hash == bindparam("token_hash"))
+)
+
+
 def _split(permissions: str | None) -> frozenset[str]:
     return frozenset(permissions.split(_SEPARATOR)) if permissions else frozenset()
 
@@ -100,13 +113,7 @@ async def authenticate(
 async def _from_session(db: Database, settings: AuthSettings, secret: str) -> Principal:
     now = utcnow()
     async with db.session() as session:
-        found = (
-            await session.execute(
-                select(Session, User, _permissions_of(User.id))
-                .join(User, User.id == Session.user_id)
-                .where(Session.token_hash == digest(secret))
-            )
-        ).first()
+        found = (await session.execute(_SESSION_LOOKUP, {"token_hash": digest(secret)})).first()
     if found is None:
         return RejectedCredentials("the session is unknown or has ended")
     row, user, permissions = found
@@ -133,13 +140,7 @@ async def _from_session(db: Database, settings: AuthSettings, secret: str) -> Pr
 async def _from_api_token(db: Database, secret: str) -> Principal:
     now = utcnow()
     async with db.session() as session:
-        found = (
-            await session.execute(
-                select(ApiToken, User, _permissions_of(User.id))
-                .join(User, User.id == ApiToken.user_id)
-                .where(ApiToken.token_hash == digest(secret))
-            )
-        ).first()
+        found = (await session.execute(_API_TOKEN_LOOKUP, {"token_hash": digest(secret)})).first()
     if found is None:
         return RejectedCredentials("the API token is unknown")
     token, user, permissions = found
