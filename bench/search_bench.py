@@ -187,10 +187,6 @@ async def _service_part(
         start = time.perf_counter()
         written = sum((await instance.search.reindex()).values())
         reindex_seconds = time.perf_counter() - start
-        docs: list[Any] = []
-        async with instance.db.session() as session:
-            async for ids in SEARCH_TYPE.ids(session, 1000):
-                docs.extend(await SEARCH_TYPE.fetch(session, list(ids)))
         principal = AllowAll()
         samples: dict[str, list[float]] = {kind: [] for kind in KINDS}
         totals: dict[str, int] = {}
@@ -206,6 +202,12 @@ async def _service_part(
                     principal, q.text, date_from=q.date_from, date_to=q.date_to, limit=LIMIT
                 )
                 samples[q.kind].append(time.perf_counter() - begin)
+        # The anchors' documents are read only now: a serving process does not hold 100k
+        # documents in memory while it answers queries (the garbage collector would walk them).
+        docs: list[Any] = []
+        async with instance.db.session() as session:
+            async for ids in SEARCH_TYPE.ids(session, 1000):
+                docs.extend(await SEARCH_TYPE.fetch(session, list(ids)))
     finally:
         await instance.db.dispose()
     return reindex_seconds, written, docs, samples, totals

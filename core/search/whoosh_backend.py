@@ -114,6 +114,23 @@ def _texts(terms: Any) -> list[str]:
     return [t.decode() if isinstance(t, bytes) else str(t) for t in terms]
 
 
+def _expanded_once(q: query.Query, reader: Any) -> query.Query:
+    """The query with each fuzzy, wildcard or prefix term expanded once, up front.
+
+    A query is run in two passes (matched set, top N) and then highlighted; whoosh would walk
+    the lexicon for every multi-term at each step. The copies keep their own matcher (and so
+    their scoring); they only remember the expansion.
+    """
+    if isinstance(q, query.MultiTerm):
+        words = list(q._btexts(reader))
+        expanded = q.copy()
+        expanded._btexts = lambda _reader: iter(words)
+        return expanded
+    if not any(isinstance(leaf, query.MultiTerm) for leaf in q.leaves()):
+        return q
+    return q.apply(lambda child: _expanded_once(child, reader))
+
+
 def _positional(q: query.Query) -> bool:
     """Whether matching the query reads term positions (phrases, spans)."""
     if isinstance(q, (query.Phrase, query.Sequence, query.SpanQuery)):
@@ -482,6 +499,7 @@ class WhooshBackend(SearchBackend):
             allowed = self._restriction(view, request)
             if allowed is not None and not allowed:
                 return empty
+            parsed = _expanded_once(parsed, view.searcher.reader())
             window = max(request.offset + request.limit, 1)
             if _positional(parsed):
                 # Matching a phrase reads positions, which costs more than scoring: one scored
