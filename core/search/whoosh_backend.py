@@ -27,7 +27,7 @@ from collections.abc import (
 from pathlib import Path
 from typing import Any
 
-from whoosh import fields, highlight, index, qparser, query, sorting
+from whoosh import fields, highlight, index, qparser, query
 from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer
 from whoosh.support.charset import accent_map
 from whoosh.writing import CLEAR
@@ -242,6 +242,17 @@ class _View:
         """Live documents matching the query, unscored."""
         return set(self.searcher.docs_for_query(parsed))
 
+    def pair_counts(self) -> dict[tuple[str, str], int]:
+        """Live documents per (module, entity type), from their term postings."""
+        pairs = {
+            (module, entity_type): len(
+                self.docs("module", module) & self.docs("entity_type", entity_type)
+            )
+            for module in self.lexicon("module")
+            for entity_type in self.lexicon("entity_type")
+        }
+        return {pair: count for pair, count in pairs.items() if count}
+
     def counts(self, fieldname: str, docs: set[int] | frozenset[int]) -> dict[str, int]:
         """Facet counts of `docs` per value of an exact field."""
         counts = {
@@ -364,17 +375,10 @@ class WhooshBackend(SearchBackend):
             )
         try:
             self._forget()
-            ix = self._open()
-            counts: dict[tuple[str, str], int] = {}
-            with ix.searcher() as searcher:
-                facets = [sorting.FieldFacet("module"), sorting.FieldFacet("entity_type")]
-                pair = sorting.MultiFacet(facets)
-                results = searcher.search(
-                    query.Every(), limit=None, groupedby={"pair": pair}, maptype=sorting.Count
-                )
-                for key, count in results.groups("pair").items():
-                    counts[(str(key[0]), str(key[1]))] = count
-            return IndexStatus(IndexState.OK, f"{ix.doc_count()} documents", counts)
+            with self._reading() as view:
+                counts = view.pair_counts()
+                total = view.searcher.doc_count()
+            return IndexStatus(IndexState.OK, f"{total} documents", counts)
         except Exception as exc:  # any failure to read the files means corruption
             self._forget()
             return IndexStatus(IndexState.CORRUPT, f"{type(exc).__name__}: {exc}")
