@@ -63,8 +63,10 @@ SNIPPETS = 3
 # Posting pool of a rebuild's writer (whoosh's estimate, ~190 bytes per posting): about 5M
 # postings, 100k documents, sorted in memory; larger rebuilds spill sorted runs to disk.
 REBUILD_POOL_MB = 1024
-# Filter document sets kept per index generation (visibility, date ranges, keyword filters).
+# Per index generation: combined restrictions kept (visibility, date ranges, keyword filters),
+# and single-term document sets (a day of dates, a country...) before the cache starts afresh.
 CACHED_SETS = 64
+CACHED_TERMS = 4096
 
 # No stop words and no stemming: records are in many languages; accents are folded.
 _ANALYZER = RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
@@ -168,7 +170,7 @@ class _View:
         key = (fieldname, text)
         found = self._terms.get(key)
         if found is None:
-            if len(self._terms) > 4 * CACHED_SETS * CACHED_SETS:
+            if len(self._terms) >= CACHED_TERMS:
                 self._terms.clear()
             found = frozenset(self.searcher.docs_for_query(query.Term(fieldname, text)))
             self._terms[key] = found
