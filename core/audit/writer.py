@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit.models import AuditEvent
@@ -24,6 +24,9 @@ from core.db import utcnow
 
 GENESIS_HASH = "0" * 64
 CHAIN_LOCK_KEY = 7301002
+_CHAIN_LOCK = text(f"SELECT pg_advisory_xact_lock({CHAIN_LOCK_KEY})")
+_HEAD = select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
+_COLUMNS = tuple(column.key for column in AuditEvent.__table__.columns)
 PURPOSE_HEADER = "ncen-purpose"
 MAX_PURPOSE_LENGTH = 500
 
@@ -129,12 +132,8 @@ async def _append(
 ) -> list[AuditEvent]:
     """Append one event per entity id, chained after the current head, under the chain lock."""
     if session.bind.dialect.name == "postgresql":
-        await session.execute(text(f"SELECT pg_advisory_xact_lock({CHAIN_LOCK_KEY})"))
-    head = (
-        await session.execute(
-            select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
-        )
-    ).first()
+        await session.execute(_CHAIN_LOCK)
+    head = (await session.execute(_HEAD)).first()  # flushes the caller's pending changes first
     seq, prev_hash = (head.seq, head.hash) if head else (0, GENESIS_HASH)
     who = actor_of(actor)
     now = utcnow()
@@ -157,8 +156,12 @@ async def _append(
         )
         event.hash = prev_hash = event_hash(event)
         events.append(event)
-    session.add_all(events)
-    await session.flush()
+    # A Core insert: the events are never changed again, so the ORM's unit of work would only
+    # add cost (a third of an append). The returned events are not attached to the session.
+    await session.execute(
+        insert(AuditEvent.__table__),
+        [{column: getattr(event, column) for column in _COLUMNS} for event in events],
+    )
     return events
 
 
