@@ -43,6 +43,18 @@ async def test_login_me_logout(make_app):
     assert token not in stored and all(len(h) == 64 for h in stored)
 
 
+async def test_me_lists_every_role_in_order_and_the_permissions_they_give(make_app):
+    app = await make_app(modules=[])
+    both = await login_as(app, "dora", "officer", "auditor")
+    none = await login_as(app, "ed")
+    query = "{ me { user { username roles } permissions } }"
+    me = (await app.gql(query, token=both))["data"]["me"]
+    assert me["user"] == {"username": "dora", "roles": ["auditor", "officer"]}
+    assert "core.audit.read" in me["permissions"]
+    me = (await app.gql(query, token=none))["data"]["me"]
+    assert me == {"user": {"username": "ed", "roles": []}, "permissions": []}
+
+
 async def test_failed_login_does_not_reveal_whether_the_user_exists(make_app):
     app = await make_app(modules=[])
     await create_user(app, "bob", "officer")
