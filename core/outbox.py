@@ -41,6 +41,7 @@ STATES = (PENDING, DONE, DEAD)
 MAX_RETRY_DELAY = 3600.0  # seconds; keeps 2**attempts from overflowing a timedelta
 DONE_RETENTION = dt.timedelta(days=7)
 PURGE_EVERY = 3600.0  # seconds between two purges by a running relay
+PURGE_CHUNK = 5000  # rows deleted per transaction by a purge
 _WRITTEN = "ncen_outbox_written"
 
 
@@ -330,14 +331,28 @@ class OutboxRelay:
             log.info("outbox: purged %d done rows older than %s", purged, self.retention)
 
 
-async def purge_done(db: Database, older_than: dt.timedelta) -> int:
-    """Delete done rows finished more than `older_than` ago; pending and dead rows are kept."""
+async def purge_done(db: Database, older_than: dt.timedelta, *, chunk: int = PURGE_CHUNK) -> int:
+    """Delete done rows finished more than `older_than` ago; pending and dead rows are kept.
+
+    In transactions of at most `chunk` rows: an hour of rows at a hundred writes a second would
+    otherwise hold the write lock (and, on SQLite, the event loop) for seconds at once."""
     cutoff = utcnow() - older_than
-    async with db.transaction() as session:
-        result = await session.execute(
-            delete(OutboxRow).where(OutboxRow.status == DONE, OutboxRow.done_at < cutoff)
+    purged = 0
+    while True:
+        old = (
+            select(OutboxRow.id)
+            .where(OutboxRow.status == DONE, OutboxRow.done_at < cutoff)
+            .order_by(OutboxRow.id)
+            .limit(chunk)
         )
-    return result.rowcount or 0
+        async with db.transaction() as session:
+            result = await session.execute(
+                delete(OutboxRow).where(OutboxRow.id.in_(old.scalar_subquery()))
+            )
+        deleted = result.rowcount or 0
+        purged += deleted
+        if deleted < chunk:
+            return purged
 
 
 async def retry_dead(db: Database, topic: str | None = None) -> int:

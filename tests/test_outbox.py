@@ -337,6 +337,20 @@ async def test_purge_deletes_old_done_rows_only(database_url: str, tmp_path: Pat
         assert sorted(await rows(instance)) == [recent, pending, dead]
 
 
+async def test_purge_works_through_many_rows_in_chunks(database_url: str, tmp_path: Path) -> None:
+    probe = Probe("probe", ["p.ok"])
+    async with instance_of(database_url, tmp_path, probe) as instance:
+        ids = await write(instance, *["p.ok"] * 7)
+        async with instance.db.transaction() as session:
+            await session.execute(
+                update(OutboxRow)
+                .where(OutboxRow.id.in_(ids[:5]))
+                .values(status=DONE, done_at=utcnow() - dt.timedelta(days=30))
+            )
+        assert await purge_done(instance.db, dt.timedelta(days=7), chunk=2) == 5
+        assert sorted(await rows(instance)) == ids[5:]
+
+
 async def test_concurrent_relays_never_dispatch_a_row_twice(
     database_url: str, tmp_path: Path
 ) -> None:
