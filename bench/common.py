@@ -209,6 +209,25 @@ def serve(
             process.wait()
 
 
+def cpu_seconds(process: subprocess.Popen[bytes]) -> float | None:
+    """CPU time (user + system) the process has used so far; None without /proc. On a shared
+    machine, CPU per request moves far less with the load than requests per second."""
+    try:
+        stat = Path(f"/proc/{process.pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat.rsplit(")", 1)[1].split()  # fields 3.. of proc(5); utime, stime = 14, 15
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_ms_per(process: subprocess.Popen[bytes], since: float | None, count: int) -> float | None:
+    """Milliseconds of the process's CPU per unit of work since `since` (from cpu_seconds)."""
+    now = cpu_seconds(process)
+    if now is None or since is None or not count:
+        return None
+    return round((now - since) * 1000 / count, 2)
+
+
 def _ncen_serve() -> list[str]:
     # `ncen serve` of this checkout (cwd=ROOT comes first on sys.path with -c), whatever the
     # editable install of the venv points to.

@@ -10,7 +10,17 @@ from pathlib import Path
 
 import httpx
 
-from bench.common import Results, gql_body, login, prepare_instance, ratio, serve, stats
+from bench.common import (
+    Results,
+    cpu_ms_per,
+    cpu_seconds,
+    gql_body,
+    login,
+    prepare_instance,
+    ratio,
+    serve,
+    stats,
+)
 
 QUERY = "{ me { via user { username } } }"
 
@@ -41,11 +51,15 @@ def run(results: Results, work: Path, *, requests: int, clients: int) -> None:
     with serve(data_dir) as server:
         token = login(server.url, "analyst")
         asyncio.run(_hammer(server.url, token, min(200, requests), clients))  # warm-up
+        cpu_before = cpu_seconds(server.process)
         ncen, ncen_seconds = asyncio.run(_hammer(server.url, token, requests, clients))
+        ncen_cpu = cpu_ms_per(server.process, cpu_before, requests + clients)
     bare_command = [sys.executable, "-m", "uvicorn", "bench.bare_app:app", "--log-level", "info"]
     with serve(data_dir, command=bare_command) as server:
         asyncio.run(_hammer(server.url, None, min(200, requests), clients))
+        cpu_before = cpu_seconds(server.process)
         bare, bare_seconds = asyncio.run(_hammer(server.url, None, requests, clients))
+        bare_cpu = cpu_ms_per(server.process, cpu_before, requests + clients)
     ncen_rate, bare_rate = len(ncen) / ncen_seconds, len(bare) / bare_seconds
     bare_stats = stats(bare)
     results.add(
@@ -53,6 +67,7 @@ def run(results: Results, work: Path, *, requests: int, clients: int) -> None:
         requests,
         requests_per_s=round(bare_rate, 1),
         clients=clients,
+        server_cpu_ms_per_request=bare_cpu,
         **bare_stats,
     )
     ncen_stats = stats(ncen)
@@ -61,6 +76,7 @@ def run(results: Results, work: Path, *, requests: int, clients: int) -> None:
         requests,
         requests_per_s=round(ncen_rate, 1),
         clients=clients,
+        server_cpu_ms_per_request=ncen_cpu,
         **ncen_stats,
         anchor="http.bare_starlette",
         ratio=ratio(ncen_rate, bare_rate),

@@ -16,7 +16,17 @@ from typing import Any
 
 import httpx
 
-from bench.common import Results, gql_body, login, prepare_instance, serve, stats, target
+from bench.common import (
+    Results,
+    cpu_ms_per,
+    cpu_seconds,
+    gql_body,
+    login,
+    prepare_instance,
+    serve,
+    stats,
+    target,
+)
 
 CREATE = """mutation($input: SeizureInput!) { createSeizure(input: $input) {
   id reference version status } }"""
@@ -120,13 +130,17 @@ def run(results: Results, work: Path, *, creates: int, clients: int) -> None:
     data_dir = work / "write"
     asyncio.run(prepare_instance(data_dir, 1000))
     with serve(data_dir) as server:
+        cpu_before = cpu_seconds(server.process)
         latencies, seconds, lags = asyncio.run(_measure(server.url, creates, clients))
+        cpu_ms = cpu_ms_per(server.process, cpu_before, len(latencies))
     rate = len(latencies) / seconds
     results.add(
         "write.create_seizure",
         creates,
         creates_per_s=round(rate, 1),
         clients=clients,
+        # Server CPU per create, the probe's submits and searches and the relay included.
+        server_cpu_ms_per_create=cpu_ms,
         **stats(latencies),
         **target(rate, 100.0, at_least=True),
     )
