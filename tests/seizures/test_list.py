@@ -92,3 +92,24 @@ async def test_statements_do_not_grow_past_500_rows(make_app):
         await demo.load_bulk(session, "XX", 700)
     counts = {n: await statements(app, who["validator"], n) for n in (3, 300, 650)}
     assert len(set(counts.values())) == 1, counts
+
+
+async def test_pages_follow_each_other_with_the_cursor(make_app):
+    app = await seizures_app(make_app)
+    who = await tokens(app)
+    async with app.instance.db.transaction() as session:
+        await demo.load(session, "XX", 23)
+    page = """query($after: String) { seizures(first: 10, after: $after) {
+      totalCount pageInfo { hasNextPage endCursor } edges { node { reference } } } }"""
+    everything = await app.gql(LIST, {"n": 50}, token=who["validator"])
+    expected = [e["node"]["reference"] for e in everything["data"]["seizures"]["edges"]]
+    seen: list[str] = []
+    after = None
+    while True:
+        body = (await app.gql(page, {"after": after}, token=who["validator"]))["data"]["seizures"]
+        assert body["totalCount"] == 23
+        seen += [e["node"]["reference"] for e in body["edges"]]
+        if not body["pageInfo"]["hasNextPage"]:
+            break
+        after = body["pageInfo"]["endCursor"]
+    assert seen == expected and len(seen) == 23
