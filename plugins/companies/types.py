@@ -16,10 +16,12 @@ from strawberry import relay
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
+from core.audit.history import HistoryEntry, record_history
 from core.gql.context import Context, Principal
 from core.gql.entity import Entity
 from plugins.companies import access, loaders
 from plugins.companies.duplicates import DuplicateMatch, find_duplicates
+from plugins.companies.loaders import ENTITY
 from plugins.companies.models import Company as CompanyRow
 
 
@@ -59,17 +61,6 @@ class CompanyContact:
 class CompanyAeo:
     status: str | None = strawberry.field(description="List `companies_aeo_statuses`.")
     certificate: str | None
-
-
-@strawberry.type(description="One step in a company record's life, read from the audit log.")
-class CompanyHistoryEntry:
-    at: dt.datetime
-    actor: str | None
-    action: str
-    from_status: str | None
-    to_status: str | None
-    comment: str | None
-    fields: list[str]
 
 
 @strawberry.type(description="An existing company that may be the same as this one.")
@@ -138,20 +129,8 @@ class Company(Entity):
         ]
 
     @strawberry.field(description="Every step with who and when: creation, edits, transitions.")
-    async def history(self, info: Info[Context, None]) -> list[CompanyHistoryEntry]:
-        events = await loaders.histories(info.context).load(self.id)
-        return [
-            CompanyHistoryEntry(
-                at=event.occurred_at,
-                actor=event.actor_name,
-                action=event.action,
-                from_status=(event.detail or {}).get("from"),
-                to_status=(event.detail or {}).get("to"),
-                comment=(event.detail or {}).get("comment") or (event.detail or {}).get("reason"),
-                fields=list(event.fields or []),
-            )
-            for event in events
-        ]
+    async def history(self, info: Info[Context, None]) -> list[HistoryEntry]:
+        return await record_history(info, ENTITY, self.id)
 
     @classmethod
     def from_row(cls, row: CompanyRow) -> Company:

@@ -17,6 +17,7 @@ from strawberry import relay
 from strawberry.types import Info
 
 from core.attachments.gql import Photo, load_photos
+from core.audit.history import HistoryEntry, record_history
 from core.gql.context import Context
 from core.gql.entity import Entity
 from plugins.suspects import access, loaders
@@ -129,6 +130,13 @@ class Person(Entity):
     @strawberry.field(description="Face photos (files served over HTTP to who may see the person).")
     async def photos(self, info: Info[Context, None]) -> list[Photo]:
         return await load_photos(info, access.PERSON, self.id)
+
+    @strawberry.field(
+        description="Every step with who and when: creation, edits, transitions. Comments are "
+        "kept on the record, not in the log (see `workflowComment`)."
+    )
+    async def history(self, info: Info[Context, None]) -> list[HistoryEntry]:
+        return await record_history(info, access.PERSON, self.id)
 
     @classmethod
     def from_row(cls, row: PersonRow) -> Person:

@@ -203,6 +203,24 @@ async def test_officer_to_validator_round_trip(make_app):
         "record.status",
         "record.status",
     ]
+    history = await app.gql(
+        "query($id: ID!) { company(id: $id) { history { actor action fromStatus toStatus "
+        "comment fields } } }",
+        {"id": company_id},
+        token=who["analyst"],
+    )
+    steps = history["data"]["company"]["history"]
+    assert [(s["actor"], s["action"], s["toStatus"]) for s in steps] == [
+        ("officer1", "record.create", None),
+        ("officer1", "record.update", None),
+        ("officer1", "record.status", "submitted"),
+        ("validator1", "record.status", "returned"),
+        ("officer1", "record.update", None),
+        ("officer1", "record.status", "submitted"),
+        ("validator1", "record.status", "validated"),
+    ]
+    assert steps[3]["comment"] == "add the VAT number" and steps[3]["fromStatus"] == "submitted"
+    assert steps[4]["fields"] == ["identifiers"]
 
     # Search: fuzzy on names, exact on identifiers, for those allowed to see the record.
     await app.instance.outbox.settle()

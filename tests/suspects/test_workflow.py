@@ -64,6 +64,25 @@ async def test_person_lifecycle_and_audited_reads(make_app):
     done = await gql(app, VALIDATE, {"id": pid, "v": 5}, token=who["validator"])
     assert done["data"]["validatePerson"] == {"status": "VALIDATED", "version": 6}
 
+    # The history is read from the audit log, which holds no comment text for persons.
+    history = await gql(
+        app,
+        "query($id: ID!) { person(id: $id) { history { actor action toStatus comment fields } } }",
+        {"id": pid},
+        token=who["validator"],
+    )
+    steps = history["data"]["person"]["history"]
+    assert [(s["actor"], s["action"], s["toStatus"]) for s in steps] == [
+        ("officer1", "record.create", None),
+        ("officer1", "record.update", None),
+        ("officer1", "record.status", "submitted"),
+        ("validator1", "record.status", "returned"),
+        ("officer1", "record.status", "submitted"),
+        ("validator1", "record.status", "validated"),
+    ]
+    assert all(s["comment"] is None for s in steps)
+    assert "occupation" in steps[1]["fields"] and "birth_day" in steps[1]["fields"]
+
     before = len(await views(app, node_id(pid)))
     read = await gql(app, GET, {"id": pid}, token=who["officer2"], purpose="case NL-2026-7")
     assert read["data"]["person"]["familyName"] == "Alhasan"
