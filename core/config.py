@@ -28,6 +28,7 @@ class GraphQLSettings:
     max_aliases: int = 30
     max_tokens: int = 4000
     max_page_size: int = 200
+    max_body_bytes: int = 1_048_576
     introspection: bool = True
     ide: bool = True
 
@@ -220,6 +221,7 @@ SETTINGS: dict[str, dict[str, Callable[[Any, str], Any]]] = {
         "max_aliases": _as_int(1, 1000),
         "max_tokens": _as_int(100, 100_000),
         "max_page_size": _as_int(1, 10_000),
+        "max_body_bytes": _as_int(1_024, 100_000_000),
         "introspection": _as_bool,
         "ide": _as_bool,
     },

@@ -16,6 +16,7 @@ from strawberry.asgi import GraphQL
 
 from core.attachments.http import attachment_routes
 from core.auth.sessions import authenticate
+from core.body_limit import BodyLimit
 from core.config import Config, load_config
 from core.gql.context import Context
 from core.instance import Instance
@@ -85,7 +86,11 @@ def create_app(instance: Instance) -> Starlette:
     graphql = NcenGraphQL(instance)
     app = Starlette(
         routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route(
+                "/graphql",
+                BodyLimit(graphql, instance.config.graphql.max_body_bytes),
+                methods=["GET", "POST"],
+            ),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             *attachment_routes(instance, authenticate_request),
