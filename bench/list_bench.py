@@ -3,8 +3,12 @@ bare graphql-core on an equivalent SDL over plain-SQL dicts, and against plain S
 Also the SQL statements one request costs at three page sizes (must not grow with N), counted
 with SQLAlchemy's `before_cursor_execute` event in-process.
 
-Concealment photos are requested (the demo data has none, so each list is empty but the photo
-loader still runs); `Seizure` exposes no links field yet, so none are requested.
+Concealment photos are requested (the demo data has none, so each list is empty but the page's
+photo query still runs); links are not requested (the anchor has no equivalent).
+
+Besides wall times, the server's CPU per request (`server_cpu_ms_per_request`, from /proc) and
+its ratio to the anchor's process time (`cpu_ratio`): on a shared machine the wall-time ratio
+also pays for the scheduling of two processes and moves with the load much more.
 """
 
 from __future__ import annotations
