@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from core.attachments.owners import AttachmentOwner
 from core.auth.permissions import Permission
 from core.codelists.sources import CodeListSource, CodeListUsage
+from core.forms import EntityForm
 from core.gql.contribution import GraphQLContribution
 from core.hookspecs import hookimpl
 from core.links import LinkType
@@ -129,6 +130,12 @@ class SuspectsModule:
     @hookimpl
     def register_link_types(self) -> list[LinkType]:
         return list(LINK_TYPES)
+
+    @hookimpl
+    def register_entity_forms(self) -> list[EntityForm]:
+        from plugins.suspects.form import conveyance_forms, person_form
+
+        return [person_form(), *conveyance_forms()]
 
     @hookimpl
     def register_graphql(self) -> GraphQLContribution:
