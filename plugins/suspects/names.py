@@ -90,6 +90,9 @@ def _strip_particle_prefix(token: str) -> str:
 _SPELLINGS = (("kh", "h"), ("gh", "g"), ("dh", "d"), ("dj", "j"), ("zh", "j"), ("q", "k"))
 
 
+MAX_KEY = 64  # suspects_name_key.key
+
+
 def phonetic(token: str) -> str:
     for spelling, plain in _SPELLINGS:
         token = token.replace(spelling, plain)
@@ -139,7 +142,9 @@ def name_keys(variants: Iterable[NameVariant]) -> set[str]:
             pairs = zip(variant.family, variant.family[1:], strict=False)
             forms |= {a + b for a, b in pairs if a in PARTICLES}
         keys |= {phonetic(f) for f in forms if len(f) >= 2}
-    return {k for k in keys if k}
+    # Cut to the stored column's width: a 200-letter name has a longer key, and a key that
+    # long identifies the name by its first 64 sounds anyway.
+    return {k[:MAX_KEY] for k in keys if k}
 
 
 def _part_score(a: set[str], b: set[str]) -> float:

@@ -26,6 +26,12 @@ from plugins.suspects.inputs import MeansOfConveyanceInput, PersonInput
 
 MAX_TEXT = 20_000
 MAX_NAME = 200
+# What the columns hold (models.py).
+MAX_ALIAS = 300
+MAX_ADDRESS_LINE = 300
+MAX_CITY = 120
+MAX_POSTAL_CODE = 20
+MAX_EMAIL = 254
 _BIRTH = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 _PHONE_CHARS = re.compile(r"[\s\-./()]+")
@@ -90,6 +96,13 @@ def _phone(value: str, field: str) -> str:
     return number
 
 
+def _at_most(value: str | None, limit: int, field: str) -> str | None:
+    """Refuse text longer than its column holds, naming the field (never a database error)."""
+    if value is not None and len(value) > limit:
+        raise InputError(f"at most {limit} characters", field=field)
+    return value
+
+
 def normalise_person(data: PersonInput) -> None:
     """Canonical forms in place: trimmed names, upper-case countries, normalised numbers."""
     for name in (
@@ -112,6 +125,8 @@ def normalise_person(data: PersonInput) -> None:
         raise InputError("the category is required", field="category", code="REQUIRED")
     if given(data.aliases):
         aliases = [a for a in (_text(x) for x in data.aliases or []) if a]
+        for i, alias in enumerate(aliases):
+            _at_most(alias, MAX_ALIAS, f"aliases[{i}]")
         data.aliases = list(dict.fromkeys(aliases))
     if given(data.date_of_birth):
         parse_birth(data.date_of_birth)
@@ -130,16 +145,19 @@ def normalise_person(data: PersonInput) -> None:
             raise InputError(
                 "the expiry date is before the issue date", field=f"documents[{i}].expiryDate"
             )
-    for address in data.addresses or [] if given(data.addresses) else []:
+    for i, address in enumerate(data.addresses or [] if given(data.addresses) else []):
         address.country = _upper(address.country)
-        address.line, address.city = _text(address.line), _text(address.city)
-        address.postal_code = _upper(address.postal_code)
+        address.line = _at_most(_text(address.line), MAX_ADDRESS_LINE, f"addresses[{i}].line")
+        address.city = _at_most(_text(address.city), MAX_CITY, f"addresses[{i}].city")
+        address.postal_code = _at_most(
+            _upper(address.postal_code), MAX_POSTAL_CODE, f"addresses[{i}].postalCode"
+        )
     if given(data.phones):
         data.phones = list(
             dict.fromkeys(_phone(p, f"phones[{i}]") for i, p in enumerate(data.phones or []))
         )
     if given(data.email) and data.email is not None:
-        data.email = data.email.strip().lower() or None
+        data.email = _at_most(data.email.strip().lower() or None, MAX_EMAIL, "email")
         if data.email and not _EMAIL.match(data.email):
             raise InputError("not an e-mail address", field="email", code="INVALID_FORMAT")
     if given(data.assessment) and data.assessment and len(data.assessment) > MAX_TEXT:
@@ -223,10 +241,10 @@ def normalise_conveyance(kind: str, data: MeansOfConveyanceInput) -> None:
         if given(value):
             value = _text(value)
             setattr(data, name, normalised(value, normalise, _camel(name)) if value else None)
-    for name in ("make", "model", "name", "notes"):
+    for name, limit in (("make", 80), ("model", 80), ("name", MAX_NAME), ("notes", MAX_TEXT)):
         value = getattr(data, name)
         if given(value):
-            setattr(data, name, _text(value))
+            setattr(data, name, _at_most(_text(value), limit, _camel(name)))
     if given(data.country):
         data.country = _upper(data.country)
 
