@@ -26,9 +26,21 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import BigInteger, Index, Integer, String, Text, delete, func, select, update
+from sqlalchemy import (
+    BigInteger,
+    Index,
+    Integer,
+    String,
+    Text,
+    delete,
+    event,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, SessionTransaction, mapped_column
 
 from core.config import OutboxSettings
 from core.db import Base, Database, JSONType, UTCDateTime, utcnow
@@ -43,6 +55,8 @@ DONE_RETENTION = dt.timedelta(days=7)
 PURGE_EVERY = 3600.0  # seconds between two purges by a running relay
 PURGE_CHUNK = 5000  # rows deleted per transaction by a purge
 _WRITTEN = "ncen_outbox_written"
+_PENDING = "ncen_outbox_pending"  # rows enqueued, inserted at commit
+_INSERTED = ("topic", "payload", "status", "attempts", "created_at", "available_at")
 
 
 class OutboxRow(Base):
@@ -87,11 +101,44 @@ class OutboxHandler:
 
 
 def enqueue(session: AsyncSession, topic: str, payload: dict[str, Any]) -> OutboxRow:
-    """Add an outbox row to the caller's transaction; it is dispatched only if that commits."""
-    row = OutboxRow(topic=topic, payload=payload, status=PENDING, attempts=0)
-    session.add(row)
+    """Add an outbox row to the caller's transaction; it is dispatched only if that commits.
+
+    The row is inserted when the transaction commits (its `id` is set then), with one Core
+    INSERT for all the rows of the transaction: the unit of work would cost more than the write
+    itself, for a row nothing changes before commit. Inside a savepoint it goes through the unit
+    of work, which withdraws it if the savepoint is rolled back."""
+    now = utcnow()
+    row = OutboxRow(
+        topic=topic, payload=payload, status=PENDING, attempts=0, created_at=now, available_at=now
+    )
+    if session.in_nested_transaction():
+        session.add(row)
+    else:
+        session.info.setdefault(_PENDING, []).append(row)
     session.info[_WRITTEN] = True
     return row
+
+
+@event.listens_for(Session, "before_commit")
+def _insert_pending(session: Session) -> None:
+    """Write the rows `enqueue` kept for this transaction, just before it commits."""
+    rows: list[OutboxRow] | None = session.info.pop(_PENDING, None)
+    if not rows:
+        return
+    table = OutboxRow.__table__
+    inserted = session.execute(
+        insert(table).returning(table.c.id, sort_by_parameter_order=True),
+        [{column: getattr(row, column) for column in _INSERTED} for row in rows],
+    )
+    for row, (row_id,) in zip(rows, inserted.all(), strict=True):
+        row.id = row_id
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_pending(session: Session, transaction: SessionTransaction) -> None:
+    """A transaction that ended without committing (not a savepoint) takes its rows along."""
+    if transaction.parent is None:
+        session.info.pop(_PENDING, None)
 
 
 def handler_table(handlers: Sequence[tuple[str, OutboxHandler]]) -> dict[str, OutboxHandler]:

@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import select, update
 
 from core.config import OutboxSettings
@@ -316,6 +317,27 @@ async def test_stop_lets_the_batch_in_flight_finish(database_url: str, tmp_path:
         [again] = await write(instance, "p.ok")
         await asyncio.wait_for(probe.arrived.wait(), WAIT)
         assert probe.ids[-1] == again
+
+
+async def test_rows_exist_only_if_their_transaction_or_savepoint_commits(
+    database_url: str, tmp_path: Path
+) -> None:
+    probe = Probe("probe", ["p.ok"])
+    async with instance_of(database_url, tmp_path, probe) as instance:
+        async with instance.db.transaction() as session:
+            kept = enqueue(session, "p.ok", {"n": "kept"})
+            savepoint = await session.begin_nested()
+            enqueue(session, "p.ok", {"n": "withdrawn"})
+            await savepoint.rollback()
+            async with session.begin_nested():
+                inner = enqueue(session, "p.ok", {"n": "inner"})
+        with pytest.raises(RuntimeError):
+            async with instance.db.transaction() as session:
+                enqueue(session, "p.ok", {"n": "rolled back"})
+                raise RuntimeError("rolled back")
+        stored = await rows(instance)
+        assert sorted(r.payload["n"] for r in stored.values()) == ["inner", "kept"]
+        assert {kept.id, inner.id} == set(stored)
 
 
 async def test_purge_deletes_old_done_rows_only(database_url: str, tmp_path: Path) -> None:
