@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select, true
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.gql.context import Principal
+from core.workflow import Workflow
 from plugins.seizures.models import Case
 
 VIEW = "seizures.view"
@@ -16,23 +16,14 @@ EDIT = "seizures.edit"
 VALIDATE = "seizures.validate"
 
 
-def user_id(principal: Principal) -> int | None:
-    return getattr(principal, "user_id", None)
+ENTITY = "Seizure"
+WORKFLOW = Workflow(entity=ENTITY, noun="seizure", view=VIEW, edit=EDIT, validate=VALIDATE)
+can_see = WORKFLOW.can_see
 
 
 def visible_filter(principal: Principal) -> ColumnElement[bool]:
     """SQL condition on Case for the rows `principal` may see (use with `can(VIEW)` checked)."""
-    if principal.can(VALIDATE):
-        return true()
-    return or_(Case.status != "draft", Case.created_by == user_id(principal))
-
-
-def can_see(principal: Principal, case: Any) -> bool:
-    if not principal.can(VIEW):
-        return False
-    return (
-        case.status != "draft" or principal.can(VALIDATE) or case.created_by == user_id(principal)
-    )
+    return WORKFLOW.visible_filter(Case, principal)
 
 
 async def visible_case_ids(

@@ -19,7 +19,6 @@ from sqlalchemy.orm import selectinload
 from strawberry.dataloader import DataLoader
 
 from core.attachments.service import AttachmentInfo
-from core.audit.models import AuditEvent
 from core.gql.context import Context
 from plugins.seizures.models import (
     Case,
@@ -123,31 +122,3 @@ def case_loader(context: Context) -> DataLoader[int, Case | None]:
 
 def cases(context: Context) -> DataLoader[int, Case | None]:
     return context.loader("seizures.case", case_loader)
-
-
-def history_loader(context: Context) -> DataLoader[int, list[AuditEvent]]:
-    """Audit events of many cases in one statement: the audit log is the record's history."""
-
-    async def load(ids: Sequence[int]) -> list[list[AuditEvent]]:
-        async with context.instance.db.session() as session:
-            rows = (
-                await session.scalars(
-                    select(AuditEvent)
-                    .where(
-                        AuditEvent.entity_type == "Seizure",
-                        AuditEvent.entity_id.in_([str(i) for i in ids]),
-                        AuditEvent.action != "record.view",
-                    )
-                    .order_by(AuditEvent.seq)
-                )
-            ).all()
-        by_case: dict[str, list[AuditEvent]] = {str(i): [] for i in ids}
-        for event in rows:
-            by_case[event.entity_id].append(event)  # type: ignore[index]
-        return [by_case[str(i)] for i in ids]
-
-    return DataLoader(load_fn=load)
-
-
-def histories(context: Context) -> DataLoader[int, list[AuditEvent]]:
-    return context.loader("seizures.history", history_loader)

@@ -18,7 +18,7 @@ from core.gql.context import Principal
 from core.gql.errors import InputError, NotFoundError
 from core.instance import instance_of
 from core.search.events import enqueue_delete
-from core.workflow import Workflow, require
+from core.workflow import require, user_id
 from plugins.seizures import access, forms
 from plugins.seizures.inputs import SeizureInput
 from plugins.seizures.loaders import with_children
@@ -33,10 +33,8 @@ from plugins.seizures.models import (
 from plugins.seizures.references import next_reference
 from plugins.seizures.validation import given, validate_input
 
-ENTITY = "Seizure"
-WORKFLOW = Workflow(
-    entity=ENTITY, noun="seizure", view=access.VIEW, edit=access.EDIT, validate=access.VALIDATE
-)
+ENTITY = access.ENTITY
+WORKFLOW = access.WORKFLOW
 
 
 async def load_case(session: AsyncSession, case_id: int, *, lock: bool = True) -> Case:
@@ -233,7 +231,7 @@ async def create(
     _apply(case, data)
     case.extra = await validate_extra(instance_of(session), session, ENTITY, _extra(data))
     _require_header(case)
-    case.created_by = access.user_id(principal)
+    case.created_by = user_id(principal)
     case.reference = await next_reference(session, country, dt.date.today().year)
     session.add(case)
     await session.flush()

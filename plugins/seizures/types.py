@@ -20,6 +20,7 @@ from strawberry.types import Info
 from core.attachments.gql import Photo, load_photos
 from core.attachments.service import AttachmentInfo
 from core.audit.consultation import note_consultation
+from core.audit.history import HistoryEntry, record_history
 from core.gql.context import Context, Principal
 from core.gql.entity import Entity
 from plugins.seizures import access, forms, loaders
@@ -128,19 +129,6 @@ class OffenderSummaryType:
     role: str | None
 
 
-@strawberry.type(
-    name="SeizureHistoryEntry", description="One step in a seizure's life, read from the audit log."
-)
-class HistoryEntry:
-    at: dt.datetime
-    actor: str | None = strawberry.field(description="Username, or the system actor.")
-    action: str = strawberry.field(description="record.create, record.update, record.status...")
-    from_status: str | None
-    to_status: str | None
-    comment: str | None = strawberry.field(description="A validator's comment or an edit's reason.")
-    fields: list[str] = strawberry.field(description="Names of the fields the step changed.")
-
-
 @strawberry.type(description="A seizure or offence case.")
 class Seizure(Entity):
     owner_module: ClassVar[str] = "seizures"
@@ -193,19 +181,7 @@ class Seizure(Entity):
 
     @strawberry.field(description="Every step with who and when: creation, edits, transitions.")
     async def history(self, info: Info[Context, None]) -> list[HistoryEntry]:
-        events = await loaders.histories(info.context).load(self.id)
-        return [
-            HistoryEntry(
-                at=event.occurred_at,
-                actor=event.actor_name,
-                action=event.action,
-                from_status=(event.detail or {}).get("from"),
-                to_status=(event.detail or {}).get("to"),
-                comment=(event.detail or {}).get("comment") or (event.detail or {}).get("reason"),
-                fields=list(event.fields or []),
-            )
-            for event in events
-        ]
+        return await record_history(info, access.ENTITY, self.id)
 
     @classmethod
     def from_case(cls, case: Case | Any) -> Seizure:
