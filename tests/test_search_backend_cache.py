@@ -78,6 +78,18 @@ async def test_each_caller_sees_only_its_types_and_audience_on_a_shared_view(bac
         assert sum(result.modules.values()) == len(expected)
 
 
+async def test_no_visible_match_is_an_empty_result_not_an_unfiltered_one(backend):
+    # Only a Shipment holds "suitcase": a caller seeing Parcels only gets nothing, also for a
+    # phrase (the two query paths), with counts of nothing.
+    for text in ("suitcase", '"a suitcase"'):
+        result = await backend.query(SearchRequest(text=text, allowed_types={"Parcel": None}))
+        assert result.hits == [] and result.total == 0 and result.entity_types == {}
+        audience = await backend.query(
+            SearchRequest(text="draft", allowed_types={"Shipment": ["user:8"]})
+        )
+        assert audience.hits == [] and audience.total == 0
+
+
 async def test_filters_and_dates_combine_with_visibility(backend):
     request = SearchRequest(
         text="cocaine",

@@ -516,7 +516,6 @@ class WhooshBackend(SearchBackend):
             if allowed is not None and not allowed:
                 return empty
             parsed = _expanded_once(parsed, view.searcher.reader())
-            window = max(request.offset + request.limit, 1)
             if _positional(parsed):
                 # Matching a phrase reads positions, which costs more than scoring: one scored
                 # pass over every match gives both the matched set and the ranking.
@@ -531,19 +530,20 @@ class WhooshBackend(SearchBackend):
                 matched = view.matching(parsed)
                 if allowed is not None:
                     matched &= allowed  # iterates the smaller of the two
-                if not matched:
+                if not matched:  # whoosh reads an empty filter set as "no filter"
                     return empty
                 results = view.searcher.search(
-                    parsed, limit=window, filter=matched if allowed is not None else None
+                    parsed,
+                    limit=request.offset + max(request.limit, 1),
+                    filter=matched if allowed is not None else None,
                 )
                 page = results.top_n[request.offset : request.offset + request.limit]
             if not matched:
                 return empty
-            snippet = self._highlighter(view, parsed) if page else None
+            snippet = self._highlighter(view, parsed)
             hits = []
             for score, docnum in page:
                 stored = view.searcher.stored_fields(docnum)
-                assert snippet is not None
                 snippets = [
                     text
                     for text in (
