@@ -222,6 +222,18 @@ async def test_disabling_a_module_removes_its_hits_and_facets(make_app):
     ]
 
 
+async def test_a_module_without_records_is_not_reindexed_at_every_start(make_app):
+    app = await both_modules(make_app)
+    await add_shipment(app, "Ivory tusks")
+    await settle(app.instance)
+    # Parcels has no document because it has no record: nothing to index, no writer opened.
+    assert await app.instance.search.ensure_ready() == "ok"
+    await add_parcel(app, "Ivory carvings")
+    await settle(app.instance)
+    assert await app.instance.search.ensure_ready() == "ok"
+    assert (await search(app.instance, "ivory", *VIEW_ALL))["totalCount"] == 2
+
+
 @pytest.mark.parametrize("damage", ["delete", "corrupt"])
 async def test_lost_or_corrupt_index_is_rebuilt_at_start(make_app, damage):
     app = await seeded(make_app)

@@ -242,7 +242,9 @@ class SearchService:
             return f"rebuilt ({status.state})"
         indexed = {entity_type for _module, entity_type in status.counts}
         foreign = indexed - set(self.types)
-        missing = [t for t in self.types.values() if t.entity_type not in indexed]
+        missing = await self._with_records(
+            [t for t in self.types.values() if t.entity_type not in indexed]
+        )
         done = []
         if foreign:
             async with self.backend.writer() as writer:
@@ -254,6 +256,14 @@ class SearchService:
             done.append(f"indexed {[t.entity_type for t in missing]}")
         self.state = "ready"
         return "; ".join(done) or "ok"
+
+    async def _with_records(self, types: list[SearchType]) -> list[SearchType]:
+        """Of these types without documents, those with records to index: an empty module
+        (no record yet) costs one COUNT at start-up, not a writer and a commit."""
+        if not types:
+            return []
+        async with self.db.session() as session:
+            return [t for t in types if t.count is None or await t.count(session) > 0]
 
     async def check(self) -> CheckReport:
         """Index state and, per entity type, documents indexed against records in the database."""
