@@ -44,7 +44,7 @@ class ServerSettings:
 class OutboxSettings:
     batch_size: int = 500
     poll_interval: float = 1.0
-    batch_interval: float = 0.3
+    batch_interval: float = 0.5
     max_attempts: int = 8
     retry_base_delay: float = 2.0
     lease_seconds: float = 60.0
