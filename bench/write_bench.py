@@ -130,17 +130,20 @@ def run(results: Results, work: Path, *, creates: int, clients: int) -> None:
     data_dir = work / "write"
     asyncio.run(prepare_instance(data_dir, 1000))
     with serve(data_dir) as server:
-        cpu_before = cpu_seconds(server.process)
+        cpu_before, client_before = cpu_seconds(server.process), time.process_time()
         latencies, seconds, lags = asyncio.run(_measure(server.url, creates, clients))
         cpu_ms = cpu_ms_per(server.process, cpu_before, len(latencies))
+        client_ms = round((time.process_time() - client_before) * 1000 / len(latencies), 2)
     rate = len(latencies) / seconds
     results.add(
         "write.create_seizure",
         creates,
         creates_per_s=round(rate, 1),
         clients=clients,
-        # Server CPU per create, the probe's submits and searches and the relay included.
+        # Server CPU per create, the probe's submits and searches and the relay included; the
+        # load generator's own CPU shares the same cores.
         server_cpu_ms_per_create=cpu_ms,
+        client_cpu_ms_per_create=client_ms,
         **stats(latencies),
         **target(rate, 100.0, at_least=True),
     )
