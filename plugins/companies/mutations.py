@@ -39,7 +39,6 @@ async def _write(
     async with info.context.instance.db.transaction() as session:
         row = await action(session)
         await session.flush()
-        await session.refresh(row, ["updated_at"])
         result = Company.from_row(row)
     return result
 

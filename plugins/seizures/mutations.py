@@ -35,7 +35,6 @@ async def _write(
     async with info.context.instance.db.transaction() as session:
         case = await action(session)
         await session.flush()
-        await session.refresh(case, ["updated_at"])
         result = Seizure.from_case(case)
     return result
 

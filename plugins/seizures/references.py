@@ -1,14 +1,14 @@
 """Case references `<country>-<year>-<sequence>`: unique per instance and never reused.
 
-The counter row is incremented with one UPDATE ... RETURNING inside the caller's transaction, so
-concurrent writers serialise on that row (PostgreSQL) or on the write lock (SQLite); a rolled-back
-transaction gives its number back only if nothing committed after it, and a committed number is
-never handed out again, even when its case is deleted.
+The counter row is created or incremented with one upsert (INSERT ... ON CONFLICT DO UPDATE
+... RETURNING) inside the caller's transaction, so concurrent writers serialise on that row
+(PostgreSQL) or on the write lock (SQLite); a rolled-back transaction gives its number back only
+if nothing committed after it, and a committed number is never handed out again, even when its
+case is deleted.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,16 +25,12 @@ async def reserve_references(
 ) -> list[str]:
     """Hand out `count` consecutive references in one statement (bulk loads, demo data)."""
     insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
-    await session.execute(
-        insert(ReferenceSequence)
-        .values(country=country, year=year, last=0)
-        .on_conflict_do_nothing(index_elements=["country", "year"])
-    )
+    statement = insert(ReferenceSequence).values(country=country, year=year, last=count)
     number = await session.scalar(
-        update(ReferenceSequence)
-        .where(ReferenceSequence.country == country, ReferenceSequence.year == year)
-        .values(last=ReferenceSequence.last + count)
-        .returning(ReferenceSequence.last)
+        statement.on_conflict_do_update(
+            index_elements=["country", "year"],
+            set_={"last": ReferenceSequence.last + count},
+        ).returning(ReferenceSequence.last)
     )
     return [format_reference(country, year, n) for n in range(number - count + 1, number + 1)]
 

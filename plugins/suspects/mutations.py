@@ -46,7 +46,6 @@ class SuspectsMutation:
         context = info.context
         async with context.instance.db.transaction() as session:
             row, found = await services.create(session, context.principal, input)
-            await session.refresh(row, ["updated_at"])
             person = Person.from_row(row)
         return PersonPayload(
             person=person, possible_duplicates=await serve_duplicates(context, found)
@@ -70,7 +69,6 @@ class SuspectsMutation:
             row, found = await services.update(
                 session, context.principal, person_id(id), version, input, reason
             )
-            await session.refresh(row, ["updated_at"])
             person = Person.from_row(row)
         return PersonPayload(
             person=person, possible_duplicates=await serve_duplicates(context, found)
@@ -86,7 +84,6 @@ class SuspectsMutation:
         principal = info.context.principal
         async with info.context.instance.db.transaction() as session:
             row = await services.submit(session, principal, person_id(id), version)
-            await session.refresh(row, ["updated_at"])
             return Person.from_row(row)
 
     @strawberry.mutation(
@@ -99,7 +96,6 @@ class SuspectsMutation:
         principal = info.context.principal
         async with info.context.instance.db.transaction() as session:
             row = await services.validate(session, principal, person_id(id), version)
-            await session.refresh(row, ["updated_at"])
             return Person.from_row(row)
 
     @strawberry.mutation(
@@ -113,7 +109,6 @@ class SuspectsMutation:
         principal = info.context.principal
         async with info.context.instance.db.transaction() as session:
             row = await services.return_(session, principal, person_id(id), version, comment)
-            await session.refresh(row, ["updated_at"])
             return Person.from_row(row)
 
     @strawberry.mutation(
@@ -149,7 +144,6 @@ class SuspectsMutation:
     ) -> MeansOfConveyance:
         async with info.context.instance.db.transaction() as session:
             row = await services.create_conveyance(session, info.context.principal, input)
-            await session.refresh(row, ["created_at", "updated_at"])
             return conveyance_object(row)
 
     @strawberry.mutation(
@@ -168,7 +162,6 @@ class SuspectsMutation:
             row = await services.update_conveyance(
                 session, info.context.principal, kind, row_id, version, input
             )
-            await session.refresh(row, ["updated_at"])
             return conveyance_object(row)
 
     @strawberry.mutation(
