@@ -198,16 +198,7 @@ class Workflow:
         else:
             detail["comment"] = comment
         await session.flush()
-        await audit.record(
-            session,
-            actor=principal,
-            action="record.status",
-            entity_type=self.entity,
-            entity_id=record.id,
-            fields=["status"],
-            detail=detail,
-        )
-        enqueue_index(session, self.entity, record.id)
+        await self._audited(session, principal, record, "record.status", ["status"], detail)
 
     async def created(
         self,
@@ -218,16 +209,7 @@ class Workflow:
         detail: dict[str, Any] | None = None,
     ) -> None:
         """Audit and index a record just added and flushed."""
-        await audit.record(
-            session,
-            actor=principal,
-            action="record.create",
-            entity_type=self.entity,
-            entity_id=record.id,
-            fields=sorted(fields),
-            detail=detail,
-        )
-        enqueue_index(session, self.entity, record.id)
+        await self._audited(session, principal, record, "record.create", fields, detail)
 
     async def updated(
         self,
@@ -255,14 +237,26 @@ class Workflow:
             detail.update({"from": previous, "to": record.status})
             if not self.comment_on_record:
                 detail["reason"] = reason
+        await self._audited(session, principal, record, "record.update", changed, detail)
+        return True
+
+    async def _audited(
+        self,
+        session: AsyncSession,
+        principal: Principal,
+        record: WorkflowRecord,
+        action: str,
+        fields: list[str],
+        detail: dict[str, Any] | None,
+    ) -> None:
+        """The audit event and the search outbox row of a change, in its transaction."""
         await audit.record(
             session,
             actor=principal,
-            action="record.update",
+            action=action,
             entity_type=self.entity,
             entity_id=record.id,
-            fields=sorted(changed),
+            fields=sorted(fields),
             detail=detail,
         )
         enqueue_index(session, self.entity, record.id)
-        return True
