@@ -23,7 +23,7 @@ SQLITE_PREFIX = "sqlite+aiosqlite:///"
 
 
 def _config(ctx: click.Context) -> Config:
-    from core.cli import get_config  # imported here: core.cli imports this module
+    from core.cli import get_config  # imported when run, as by the other command groups
 
     return get_config(ctx)
 
