@@ -79,6 +79,18 @@ async def read_page(session: AsyncSession, context: Context, page: Select[Any]) 
     the page go in a single `IN` list (a page is capped by `max_page_size`), so the count does
     not grow with the page, unlike `selectinload`, which splits its list every 500 ids.
     """
+    cases = await read_cases(session, page)
+    if cases:
+        ids = [case.id for case in cases]
+        found = await context.instance.attachments.list_for(session, "Seizure", ids)
+        for case, photos in zip(cases, found, strict=True):
+            case.photos = photos
+    return cases
+
+
+async def read_cases(session: AsyncSession, page: Select[Any]) -> list[CaseRecord]:
+    """The cases of `page` (built on `page_query()`) with their child collections, as plain
+    rows: one statement for the cases and one per collection (lists, search documents)."""
     cases = [CaseRecord(**row._mapping) for row in await session.execute(page)]
     if not cases:
         return cases
@@ -97,9 +109,6 @@ async def read_page(session: AsyncSession, context: Context, page: Select[Any]) 
         for row in rows:
             record = make(row)
             getattr(by_id[record.case_id], name).append(record)
-    found = await context.instance.attachments.list_for(session, "Seizure", ids)
-    for case, photos in zip(cases, found, strict=True):
-        case.photos = photos
     return cases
 
 

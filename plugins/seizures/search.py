@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import AsyncIterator, Sequence
-from types import SimpleNamespace
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,67 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.forms import extension_search_parts
 from core.instance import instance_of
 from core.search import SearchDocument, SearchType
-from plugins.seizures import access
-from plugins.seizures.models import Case, Container, GoodsLine, RiskIndicator, RouteLeg
+from plugins.seizures import access, loaders
+from plugins.seizures.models import Case
 
 ENTITY = "Seizure"
 
-# What a document reads of a case, as plain rows: a rebuild of 100k cases spends most of its
-# database time building ORM objects otherwise.
-_CASE_COLUMNS = (
-    Case.id,
-    Case.status,
-    Case.reference,
-    Case.national_case_number,
-    Case.seizure_date,
-    Case.reporting_office,
-    Case.place_country,
-    Case.place_code,
-    Case.place_name,
-    Case.area,
-    Case.detection_method,
-    Case.concealment_method,
-    Case.concealment_description,
-    Case.transport_mode,
-    Case.conveyance_identifier,
-    Case.vessel_imo,
-    Case.conveyance_country,
-    Case.narrative,
-    Case.extra,
-)
-# Each child collection in the order of its relationship on `Case`.
-_CHILDREN = {
-    "goods": (
-        select(
-            GoodsLine.case_id,
-            GoodsLine.commodity,
-            GoodsLine.hs_code,
-            GoodsLine.description,
-            GoodsLine.brand,
-        ).order_by(GoodsLine.case_id, GoodsLine.position),
-        GoodsLine.case_id,
-    ),
-    "route": (
-        select(RouteLeg.case_id, RouteLeg.country, RouteLeg.place).order_by(
-            RouteLeg.case_id, RouteLeg.position
-        ),
-        RouteLeg.case_id,
-    ),
-    "containers": (
-        select(Container.case_id, Container.number).order_by(Container.case_id, Container.number),
-        Container.case_id,
-    ),
-    "risk_indicators": (
-        select(RiskIndicator.case_id, RiskIndicator.code).order_by(
-            RiskIndicator.case_id, RiskIndicator.code
-        ),
-        RiskIndicator.case_id,
-    ),
-}
-
 
 def document(
-    case: Case | SimpleNamespace, extension_text: str = "", extension_codes: Sequence[str] = ()
+    case: Case | loaders.CaseRecord, extension_text: str = "", extension_codes: Sequence[str] = ()
 ) -> SearchDocument:
     goods = [
         " ".join(filter(None, (g.commodity.replace("_", " "), g.description, g.brand)))
@@ -144,31 +88,18 @@ async def fetch(session: AsyncSession, ids: Sequence[str]) -> list[SearchDocumen
     """Current documents; drafts are left out of the shared index (they are private to their
     author until submitted), so a case enters search when it is submitted.
 
-    Five statements whatever the number of ids: the cases, then each child collection."""
+    Six statements whatever the number of ids: the cases, then each child collection."""
     wanted = [int(i) for i in ids if i.isdigit()]
-    rows = (
-        await session.execute(
-            select(*_CASE_COLUMNS)
-            .where(Case.id.in_(wanted), Case.status != "draft")
-            .order_by(Case.id)
-        )
-    ).all()
-    cases = {
-        row.id: SimpleNamespace(
-            **row._asdict(), goods=[], route=[], containers=[], risk_indicators=[]
-        )
-        for row in rows
-    }
-    if cases:
-        for name, (statement, case_id) in _CHILDREN.items():
-            children: dict[int, list[Any]] = defaultdict(list)
-            for child in await session.execute(statement.where(case_id.in_(list(cases)))):
-                children[child.case_id].append(child)
-            for key, items in children.items():
-                setattr(cases[key], name, items)
+    table = loaders.CASE_TABLE
+    cases = await loaders.read_cases(
+        session,
+        loaders.page_query()
+        .where(table.c.id.in_(wanted), table.c.status != "draft")
+        .order_by(table.c.id),
+    )
     instance = instance_of(session)
     documents = []
-    for case in cases.values():
+    for case in cases:
         text, keywords = extension_search_parts(instance, ENTITY, case.extra)
         documents.append(document(case, text, keywords.get("codes", ())))
     return documents
