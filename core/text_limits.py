@@ -13,14 +13,9 @@ from typing import Any
 
 from sqlalchemy import String, event, inspect
 from sqlalchemy.orm import Session, UOWTransaction
+from strawberry.utils.str_converters import to_camel_case
 
 from core.gql.errors import InputError
-
-
-def camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
-
 
 _LIMITS: dict[Any, list[tuple[str, int]]] = {}
 
@@ -48,6 +43,6 @@ def refuse_overlong_text(session: Session, _flush: UOWTransaction, _instances: A
             if isinstance(value, str) and len(value) > length:
                 raise InputError(
                     f"at most {length} characters ({state.mapper.local_table.name}.{key})",
-                    field=camel(key),
+                    field=to_camel_case(key),
                     code="TOO_LONG",
                 )

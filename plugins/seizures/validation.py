@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import UNSET
+from strawberry.utils.str_converters import to_camel_case
 
 from core.codelists.validation import CodeCheck, validate_many
 from core.gql.errors import InputError
@@ -72,7 +73,7 @@ def normalise_input(data: SeizureInput) -> None:
     for name in ("narrative", "internal_notes"):
         text = getattr(data, name)
         if given(text) and text is not None and len(text) > MAX_TEXT:
-            raise InputError(f"at most {MAX_TEXT} characters", field=_camel(name))
+            raise InputError(f"at most {MAX_TEXT} characters", field=to_camel_case(name))
 
 
 def _check_quantity(quantity: Decimal | None, unit: str | None, index: int) -> None:
@@ -84,11 +85,6 @@ def _check_quantity(quantity: Decimal | None, unit: str | None, index: int) -> N
         )
     if unit and quantity is None:
         raise InputError("a unit needs a quantity", field=f"goods[{index}].quantity")
-
-
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
 
 
 def code_checks(data: SeizureInput) -> list[CodeCheck]:
@@ -103,7 +99,7 @@ def code_checks(data: SeizureInput) -> list[CodeCheck]:
     for name, list_name in simple.items():
         value = getattr(data, name)
         if given(value):
-            checks.append(CodeCheck(list_name, value, _camel(name)))
+            checks.append(CodeCheck(list_name, value, to_camel_case(name)))
     if given(data.place) and data.place is not None:
         checks.append(CodeCheck("countries", data.place.country, "place.country"))
         checks.append(

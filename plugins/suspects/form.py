@@ -32,7 +32,17 @@ from plugins.suspects.models import (
     PersonNationality,
     PersonPhone,
 )
-from plugins.suspects.validation import FIELDS_OF_KIND, MAX_NAME, MAX_TEXT
+from plugins.suspects.validation import (
+    FIELDS_OF_KIND,
+    MAX_ADDRESS_LINE,
+    MAX_ALIAS,
+    MAX_CITY,
+    MAX_EMAIL,
+    MAX_MAKE_MODEL,
+    MAX_NAME,
+    MAX_POSTAL_CODE,
+    MAX_TEXT,
+)
 
 Labels = tuple[str, str, str]  # en, fr, es
 
@@ -123,7 +133,7 @@ def person_form() -> EntityForm:
                 "string",
                 PersonAlias.name,
                 ("Aliases", "Alias", "Alias"),
-                max_length=300,
+                max_length=MAX_ALIAS,
             ),
             _field(
                 "dateOfBirth",
@@ -202,21 +212,21 @@ def person_form() -> EntityForm:
                 "string",
                 PersonAddressRow.line,
                 ("Address", "Adresse", "Dirección"),
-                max_length=300,
+                max_length=MAX_ADDRESS_LINE,
             ),
             _field(
                 "addressCity",
                 "string",
                 PersonAddressRow.city,
                 ("City", "Ville", "Ciudad"),
-                max_length=120,
+                max_length=MAX_CITY,
             ),
             _field(
                 "addressPostalCode",
                 "string",
                 PersonAddressRow.postal_code,
                 ("Postcode", "Code postal", "Código postal"),
-                max_length=20,
+                max_length=MAX_POSTAL_CODE,
             ),
             _field(
                 "addressCountry",
@@ -236,7 +246,7 @@ def person_form() -> EntityForm:
                 "string",
                 Person.email,
                 ("E-mail", "Courriel", "Correo electrónico"),
-                max_length=254,
+                max_length=MAX_EMAIL,
             ),
             _field(
                 "occupation",
@@ -288,10 +298,25 @@ _CONVEYANCE_FIELDS: list[tuple[str, FormField]] = [
             ),
         ),
     ),
-    ("make", _field("make", "string", Conveyance.make, ("Make", "Marque", "Marca"), max_length=80)),
+    (
+        "make",
+        _field(
+            "make",
+            "string",
+            Conveyance.make,
+            ("Make", "Marque", "Marca"),
+            max_length=MAX_MAKE_MODEL,
+        ),
+    ),
     (
         "model",
-        _field("model", "string", Conveyance.model, ("Model", "Modèle", "Modelo"), max_length=80),
+        _field(
+            "model",
+            "string",
+            Conveyance.model,
+            ("Model", "Modèle", "Modelo"),
+            max_length=MAX_MAKE_MODEL,
+        ),
     ),
     (
         "vin",
@@ -313,7 +338,7 @@ _CONVEYANCE_FIELDS: list[tuple[str, FormField]] = [
             "string",
             Conveyance.name,
             ("Vessel name", "Nom du navire", "Nombre del buque"),
-            max_length=200,
+            max_length=MAX_NAME,
             help=(
                 "Or give the IMO number",
                 "Ou indiquer le numéro OMI",

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import UNSET
+from strawberry.utils.str_converters import to_camel_case
 
 from core.codelists.validation import CodeCheck, validate_many
 from core.gql.errors import InputError
@@ -32,6 +33,7 @@ MAX_ADDRESS_LINE = 300
 MAX_CITY = 120
 MAX_POSTAL_CODE = 20
 MAX_EMAIL = 254
+MAX_MAKE_MODEL = 80
 _BIRTH = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 _PHONE_CHARS = re.compile(r"[\s\-./()]+")
@@ -117,7 +119,7 @@ def normalise_person(data: PersonInput) -> None:
         if given(value):
             value = _text(value)
             if value is not None and len(value) > MAX_NAME:
-                raise InputError(f"at most {MAX_NAME} characters", field=_camel(name))
+                raise InputError(f"at most {MAX_NAME} characters", field=to_camel_case(name))
             setattr(data, name, value)
     if given(data.family_name) and data.family_name is None:
         raise InputError("the family name is required", field="familyName", code="REQUIRED")
@@ -167,11 +169,6 @@ def normalise_person(data: PersonInput) -> None:
             raise InputError("a review date is required", field="reviewDate", code="REQUIRED")
         if data.review_date <= dt.date.today():
             raise InputError("the review date must be in the future", field="reviewDate")
-
-
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
 
 
 def person_code_checks(data: PersonInput) -> list[CodeCheck]:
@@ -227,7 +224,7 @@ def normalise_conveyance(kind: str, data: MeansOfConveyanceInput) -> None:
     for name in sorted(ALL_SPECIFIC - FIELDS_OF_KIND[kind]):
         value = getattr(data, name)
         if given(value) and value is not None:
-            raise InputError(f"a {kind} has no {_camel(name)}", field=_camel(name))
+            raise InputError(f"a {kind} has no {to_camel_case(name)}", field=to_camel_case(name))
     checks: tuple[tuple[str, Callable[[str], str]], ...] = (
         ("plate", normalise_plate),
         ("vin", normalise_vin),
@@ -240,11 +237,19 @@ def normalise_conveyance(kind: str, data: MeansOfConveyanceInput) -> None:
         value = getattr(data, name)
         if given(value):
             value = _text(value)
-            setattr(data, name, normalised(value, normalise, _camel(name)) if value else None)
-    for name, limit in (("make", 80), ("model", 80), ("name", MAX_NAME), ("notes", MAX_TEXT)):
+            setattr(
+                data, name, normalised(value, normalise, to_camel_case(name)) if value else None
+            )
+    limits = (
+        ("make", MAX_MAKE_MODEL),
+        ("model", MAX_MAKE_MODEL),
+        ("name", MAX_NAME),
+        ("notes", MAX_TEXT),
+    )
+    for name, limit in limits:
         value = getattr(data, name)
         if given(value):
-            setattr(data, name, _at_most(_text(value), limit, _camel(name)))
+            setattr(data, name, _at_most(_text(value), limit, to_camel_case(name)))
     if given(data.country):
         data.country = _upper(data.country)
 
