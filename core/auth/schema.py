@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 import strawberry
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, select
 from strawberry.types import Info
 
 from core.auth import accounts, api_tokens
@@ -14,6 +14,7 @@ from core.auth import login as login_service
 from core.auth.guard import authenticated, public, requires
 from core.auth.models import ApiToken, PermissionRow, Role, RolePermission, User, UserRole
 from core.auth.principal import UserPrincipal
+from core.auth.sessions import joined, split
 from core.gql.context import Context
 from core.gql.errors import ApiError, UnauthenticatedError
 
@@ -172,9 +173,7 @@ def _profile(data: CreateUserInput | UpdateUserInput) -> accounts.Profile:
 # The caller's user row and roles in one statement, built once (`me` is the smallest request).
 _ME = select(
     User,
-    select(func.aggregate_strings(UserRole.role, "\n"))
-    .where(UserRole.user_id == User.id)
-    .scalar_subquery(),
+    select(joined(UserRole.role)).where(UserRole.user_id == User.id).scalar_subquery(),
 ).where(User.id == bindparam("user_id"))
 
 
@@ -192,7 +191,7 @@ class AuthQuery:
         user, roles = found
         visible = sorted(p for p in principal.permissions if principal.can(p))
         return Me(
-            user=UserType.of(user, sorted(roles.split("\n")) if roles else []),
+            user=UserType.of(user, sorted(split(roles))),
             permissions=visible,
             via=principal.via,
         )

@@ -16,7 +16,17 @@ from core.gql.context import ANONYMOUS, Principal
 
 # last_seen_at / last_used_at are written at most this often per credential.
 TOUCH_INTERVAL = dt.timedelta(seconds=60)
-_SEPARATOR = "\n"  # never part of a permission name (module.action)
+_SEPARATOR = "\n"  # never part of a permission or role name
+
+
+def joined(column: ColumnElement[str]) -> ColumnElement[str]:
+    """The values of `column` as one string (aggregate), so that a list of names travels in the
+    row of the statement that needs it; `split` reads it back."""
+    return func.aggregate_strings(column, _SEPARATOR)
+
+
+def split(value: str | None) -> list[str]:
+    return value.split(_SEPARATOR) if value else []
 
 
 async def create_session(
@@ -59,7 +69,7 @@ def _permissions_of(user_id: ColumnElement[int]) -> ScalarSelect[str | None]:
     """The user's permissions joined into one string: a correlated subquery, so that a request's
     credential check is one statement."""
     return (
-        select(func.aggregate_strings(RolePermission.permission, _SEPARATOR))
+        select(joined(RolePermission.permission))
         .join(UserRole, UserRole.role == RolePermission.role)
         .where(UserRole.user_id == user_id)
         .scalar_subquery()
@@ -77,10 +87,6 @@ _API_TOKEN_LOOKUP = (
     .join(User, User.id == ApiToken.user_id)
     .where(ApiToken.token_hash == bindparam("token_hash"))
 )
-
-
-def _split(permissions: str | None) -> frozenset[str]:
-    return frozenset(permissions.split(_SEPARATOR)) if permissions else frozenset()
 
 
 def session_expired(row: Session, settings: AuthSettings, now: dt.datetime) -> str | None:
@@ -130,7 +136,7 @@ async def _from_session(db: Database, settings: AuthSettings, secret: str) -> Pr
     return UserPrincipal(
         user_id=user.id,
         username=user.username,
-        permissions=_split(permissions),
+        permissions=frozenset(split(permissions)),
         via="session",
         credential_id=row.id,
         must_change_password=user.must_change_password,
@@ -158,7 +164,7 @@ async def _from_api_token(db: Database, secret: str) -> Principal:
     return UserPrincipal(
         user_id=user.id,
         username=user.username,
-        permissions=_split(permissions) & frozenset(token.scopes),
+        permissions=frozenset(split(permissions)) & frozenset(token.scopes),
         via="token",
         credential_id=token.id,
     )
