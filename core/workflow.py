@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import ColumnElement, Integer, String, or_, true
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,7 +30,8 @@ EDITABLE_BY_AUTHOR = frozenset({"draft", "returned"})
 
 
 class WorkflowColumns:
-    """Declarative mixin: the columns of a record that follows the workflow."""
+    """Declarative mixin: the columns of a record that follows the workflow (and the type the
+    workflow's methods take)."""
 
     status: Mapped[str] = mapped_column(String(16), default="draft", index=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -40,18 +41,6 @@ class WorkflowColumns:
     submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     validated_by: Mapped[int | None] = mapped_column(Integer)
     validated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-
-
-class WorkflowRecord(Protocol):
-    """The columns a record needs to follow the workflow."""
-
-    id: Any
-    status: str
-    version: int
-    created_by: int | None
-    submitted_at: dt.datetime | None
-    validated_at: dt.datetime | None
-    validated_by: int | None
 
 
 def user_id(principal: Principal) -> int | None:
@@ -124,11 +113,11 @@ class Workflow:
         if not self.can_see(principal, record):
             raise NotFoundError(f"no such {self.noun}", field="id")
 
-    def check_version(self, record: WorkflowRecord, version: int) -> None:
+    def check_version(self, record: WorkflowColumns, version: int) -> None:
         check_version(record, version, self.noun)
 
     def check_editable(
-        self, principal: Principal, record: WorkflowRecord, reason: str | None
+        self, principal: Principal, record: WorkflowColumns, reason: str | None
     ) -> None:
         is_author = record.created_by == user_id(principal)
         if record.status in EDITABLE_BY_AUTHOR and not is_author:
@@ -144,13 +133,13 @@ class Workflow:
                 f"editing a validated {self.noun} needs a reason", field="reason", code="REQUIRED"
             )
 
-    def check_submittable(self, principal: Principal, record: WorkflowRecord) -> None:
+    def check_submittable(self, principal: Principal, record: WorkflowColumns) -> None:
         if record.status not in EDITABLE_BY_AUTHOR:
             raise ConflictError(f"a {record.status} {self.noun} cannot be submitted", field="id")
         if record.created_by != user_id(principal):
             raise PermissionDeniedError(f"only its author submits a {self.noun}", field="id")
 
-    def check_validatable(self, principal: Principal, record: WorkflowRecord) -> None:
+    def check_validatable(self, principal: Principal, record: WorkflowColumns) -> None:
         if record.status != "submitted":
             raise ConflictError(f"a {record.status} {self.noun} cannot be validated", field="id")
         if record.created_by is not None and record.created_by == user_id(principal):
@@ -158,7 +147,7 @@ class Workflow:
                 f"a validator cannot validate a {self.noun} they entered", field="id"
             )
 
-    def check_returnable(self, record: WorkflowRecord, comment: str | None) -> str:
+    def check_returnable(self, record: WorkflowColumns, comment: str | None) -> str:
         """The comment, stripped: a return says what must be fixed."""
         if not comment or not comment.strip():
             raise InputError("say what must be fixed", field="comment", code="REQUIRED")
@@ -167,7 +156,7 @@ class Workflow:
         return comment.strip()
 
     def check_deletable(
-        self, principal: Principal, record: WorkflowRecord, *, hint: str = ""
+        self, principal: Principal, record: WorkflowColumns, *, hint: str = ""
     ) -> None:
         if record.status != "draft":
             raise ConflictError(f"only drafts can be deleted{hint}", field="id")
@@ -180,7 +169,7 @@ class Workflow:
         self,
         session: AsyncSession,
         principal: Principal,
-        record: WorkflowRecord,
+        record: WorkflowColumns,
         to: str,
         comment: str | None = None,
     ) -> None:
@@ -204,7 +193,7 @@ class Workflow:
         self,
         session: AsyncSession,
         principal: Principal,
-        record: WorkflowRecord,
+        record: WorkflowColumns,
         fields: list[str],
         detail: dict[str, Any] | None = None,
     ) -> None:
@@ -215,7 +204,7 @@ class Workflow:
         self,
         session: AsyncSession,
         principal: Principal,
-        record: WorkflowRecord,
+        record: WorkflowColumns,
         changed: list[str],
         reason: str | None,
     ) -> bool:
@@ -244,7 +233,7 @@ class Workflow:
         self,
         session: AsyncSession,
         principal: Principal,
-        record: WorkflowRecord,
+        record: WorkflowColumns,
         action: str,
         fields: list[str],
         detail: dict[str, Any] | None,
