@@ -52,6 +52,15 @@ def is_nominal(column: Any) -> bool:
     return bool(column.info.get("nominal"))
 
 
+# Column info tag for values the module computes from others (search keys, references): they
+# are not entered, so they are never named as changed fields of a record.
+DERIVED: dict[str, bool] = {"derived": True}
+
+
+def is_derived(column: Any) -> bool:
+    return bool(column.info.get("derived"))
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from core.instance import Instance
     from core.links.declarations import LinkType
     from core.outbox import OutboxHandler
+    from core.records.declaration import RecordType
     from core.search.documents import SearchType
 
 hookspec = pluggy.HookspecMarker("ncen")
@@ -29,6 +30,12 @@ hookimpl = pluggy.HookimplMarker("ncen")
 @hookspec
 def register_models() -> list[type]:
     """SQLAlchemy model classes of the module; each table name must start with `<module>_`."""
+
+
+@hookspec
+def register_record_types() -> list[RecordType]:
+    """Record types of the module; core supplies their mutations, workflow, history, events and
+    search (see core/records)."""
 
 
 @hookspec

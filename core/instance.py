@@ -65,6 +65,8 @@ class Instance:
         self.migrator = Migrator(
             self.db, self._migration_branches(), [m.name for m in self.modules]
         )
+        # Per-instance state that plugins keep between hooks (never module-level globals).
+        self.state: dict[str, Any] = {}
         self.search = attach_search(self)
         self.attachments = attach_attachments(self)
         handlers = [
@@ -74,8 +76,6 @@ class Instance:
         ]
         self.outbox = OutboxRelay(self.db, handler_table(handlers), config.outbox)
         self.started = False
-        # Per-instance state that plugins keep between hooks (never module-level globals).
-        self.state: dict[str, Any] = {}
 
     def _migration_branches(self) -> list[MigrationBranch]:
         branches = []

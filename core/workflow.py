@@ -3,11 +3,12 @@
 draft -> submitted -> validated, or submitted -> returned (with a comment) -> submitted. Only the
 author edits, submits and deletes a draft or returned record; a validator never validates what they
 entered; editing a validated record needs a reason and sends it back to submitted. Every change
-bumps the record's `version` (optimistic concurrency) and writes its audit event and search outbox
-row in the caller's transaction, so they commit or vanish together.
+bumps the record's `version` (optimistic concurrency). Four eyes: nobody validates a record they
+entered or whose last change is theirs.
 
-A module describes its records with a `Workflow` and keeps only its own rules (what a record must
-hold before submission, how it is loaded) in its services.
+This module is the policy (who may do what, and the state each step leaves); the one write path
+that audits each step, queues it for the index and emits its record event is
+`core.records.lifecycle`.
 """
 
 from __future__ import annotations
@@ -17,14 +18,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, Integer, String, or_, true
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.audit import writer as audit
 from core.db import UTCDateTime, utcnow
 from core.gql.context import Principal
 from core.gql.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
-from core.search.events import enqueue_index
 
 EDITABLE_BY_AUTHOR = frozenset({"draft", "returned"})
 
@@ -41,6 +39,8 @@ class WorkflowColumns:
     submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     validated_by: Mapped[int | None] = mapped_column(Integer)
     validated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Who made the last change to the content (four-eyes: they may not validate it).
+    last_changed_by: Mapped[int | None] = mapped_column(Integer)
 
 
 def user_id(principal: Principal) -> int | None:
@@ -142,9 +142,17 @@ class Workflow:
     def check_validatable(self, principal: Principal, record: WorkflowColumns) -> None:
         if record.status != "submitted":
             raise ConflictError(f"a {record.status} {self.noun} cannot be validated", field="id")
-        if record.created_by is not None and record.created_by == user_id(principal):
+        me = user_id(principal)
+        if record.created_by is not None and record.created_by == me:
             raise PermissionDeniedError(
                 f"a validator cannot validate a {self.noun} they entered", field="id"
+            )
+        if record.last_changed_by is not None and record.last_changed_by == me:
+            raise PermissionDeniedError(
+                f"a validator cannot validate a {self.noun} whose last change is theirs: "
+                "another validator checks it",
+                field="id",
+                code="FOUR_EYES",
             )
 
     def check_returnable(self, record: WorkflowColumns, comment: str | None) -> str:
@@ -163,16 +171,12 @@ class Workflow:
         if record.created_by != user_id(principal) and not principal.can(self.validate):
             raise PermissionDeniedError("only its author deletes a draft", field="id")
 
-    # --- changes, each audited and queued for the index --------------------------------------
+    # --- state changes (core.records.lifecycle audits them and writes their events) ---------
 
-    async def transition(
-        self,
-        session: AsyncSession,
-        principal: Principal,
-        record: WorkflowColumns,
-        to: str,
-        comment: str | None = None,
-    ) -> None:
+    def transition(
+        self, principal: Principal, record: WorkflowColumns, to: str, comment: str | None = None
+    ) -> dict[str, Any]:
+        """Move the record to `to` and bump its version; return the audit detail of the step."""
         previous = record.status
         record.status = to
         record.version += 1
@@ -186,33 +190,13 @@ class Workflow:
             record.workflow_comment = comment  # type: ignore[attr-defined]
         else:
             detail["comment"] = comment
-        await session.flush()
-        await self._audited(session, principal, record, "record.status", ["status"], detail)
+        return detail
 
-    async def created(
-        self,
-        session: AsyncSession,
-        principal: Principal,
-        record: WorkflowColumns,
-        fields: list[str],
-        detail: dict[str, Any] | None = None,
-    ) -> None:
-        """Audit and index a record just added and flushed."""
-        await self._audited(session, principal, record, "record.create", fields, detail)
-
-    async def updated(
-        self,
-        session: AsyncSession,
-        principal: Principal,
-        record: WorkflowColumns,
-        changed: list[str],
-        reason: str | None,
-    ) -> bool:
-        """Record an edit that changed `changed`: a validated record goes back to submitted.
-
-        Returns False, touching nothing, when nothing changed."""
-        if not changed:
-            return False
+    def edited(
+        self, principal: Principal, record: WorkflowColumns, reason: str | None
+    ) -> dict[str, Any]:
+        """An edit that changed something: a validated record goes back to submitted, and the
+        editor becomes the one who may not validate it. Returns the audit detail."""
         previous = record.status
         if record.status == "validated":
             record.status, record.validated_by, record.validated_at = "submitted", None, None
@@ -220,32 +204,33 @@ class Workflow:
             if self.comment_on_record:
                 record.workflow_comment = reason.strip() if reason else None  # type: ignore[attr-defined]
         record.version += 1
-        await session.flush()
+        record.last_changed_by = user_id(principal)
         detail: dict[str, Any] = {"version": record.version}
         if previous != record.status:
             detail.update({"from": previous, "to": record.status})
             if not self.comment_on_record:
                 detail["reason"] = reason
-        await self._audited(session, principal, record, "record.update", changed, detail)
-        return True
+        return detail
 
-    async def _audited(
-        self,
-        session: AsyncSession,
-        principal: Principal,
-        record: WorkflowColumns,
-        action: str,
-        fields: list[str],
-        detail: dict[str, Any] | None,
-    ) -> None:
-        """The audit event and the search outbox row of a change, in its transaction."""
-        await audit.record(
-            session,
-            actor=principal,
-            action=action,
-            entity_type=self.entity,
-            entity_id=record.id,
-            fields=sorted(fields),
-            detail=detail,
+
+def add_last_changed_by(table: str, entity_type: str) -> None:
+    """Migration step of a module whose records follow the workflow: add `last_changed_by` and
+    fill it from the audit log (the user of the record's last create or update event, else its
+    author), so four-eyes holds for records written before the column existed."""
+    import sqlalchemy as sa
+    from alembic import op
+
+    op.add_column(table, sa.Column("last_changed_by", sa.Integer(), nullable=True))
+    op.execute(
+        f"""
+        UPDATE {table} SET last_changed_by = (
+            SELECT CAST(e.actor_id AS INTEGER) FROM core_audit_event e
+            WHERE e.entity_type = '{entity_type}'
+              AND e.entity_id = CAST({table}.id AS VARCHAR(200))
+              AND e.action IN ('record.create', 'record.update')
+              AND e.actor_type IN ('user', 'token')
+            ORDER BY e.seq DESC LIMIT 1
         )
-        enqueue_index(session, self.entity, record.id)
+        """
+    )
+    op.execute(f"UPDATE {table} SET last_changed_by = created_by WHERE last_changed_by IS NULL")

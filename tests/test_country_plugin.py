@@ -93,4 +93,25 @@ async def test_seizures_work_without_the_plugin_and_keep_its_values(make_app):
     kept = await plain.gql(
         "query($id: ID!) { seizure(id: $id) { extra } }", {"id": created["id"]}, token=validator
     )
-    assert kept["data"]["seizure"]["extra"] == {"nationalRegion": "NORTH"}
+    # A disabled plugin's values are not served, and an edit keeps them stored...
+    assert kept["data"]["seizure"]["extra"] == {}
+    update = """mutation($id: ID!, $v: Int!, $input: SeizureInput!) {
+      updateSeizure(id: $id, version: $v, input: $input) { version } }"""
+    await plain.gql(
+        update,
+        {"id": created["id"], "v": 1, "input": {"narrative": "seen without the plugin"}},
+        token=who["officer"],  # the author's session outlives the app it was opened on
+    )
+    await plain.close()
+
+    # ...and they come back when the plugin is enabled again.
+    again = await seizures_app(make_app, MODULES)
+    back = await again.gql(
+        "query($id: ID!) { seizure(id: $id) { extra narrative } }",
+        {"id": created["id"]},
+        token=await login_as(again, "validator10", "validator"),
+    )
+    assert back["data"]["seizure"] == {
+        "extra": {"nationalRegion": "NORTH"},
+        "narrative": "seen without the plugin",
+    }

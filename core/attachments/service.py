@@ -185,6 +185,30 @@ class AttachmentService:
         await session.flush()
         return AttachmentInfo.of(row)
 
+    async def replace(
+        self,
+        session: AsyncSession,
+        entity_type: str,
+        entity_id: str | int,
+        wanted: Sequence[str],
+        actor: Any,
+        *,
+        field: str,
+    ) -> bool:
+        """Make a record's photos exactly `wanted`: attach the actor's new uploads, erase the
+        ones left out. True if anything changed."""
+        if len(set(wanted)) != len(wanted):
+            raise InputError("a photo is listed twice", field=field)
+        current = {item.id for item in (await self.list_for(session, entity_type, [entity_id]))[0]}
+        for index, photo_id in enumerate(wanted):
+            if photo_id not in current:
+                await self.attach(
+                    session, photo_id, entity_type, entity_id, actor, field=f"{field}[{index}]"
+                )
+        removed = sorted(current - set(wanted))
+        await self.remove(session, removed)
+        return bool(removed) or any(photo_id not in current for photo_id in wanted)
+
     async def list_for(
         self, session: AsyncSession, entity_type: str, ids: Sequence[str | int]
     ) -> list[list[AttachmentInfo]]:

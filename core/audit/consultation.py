@@ -8,7 +8,7 @@ an error: nothing nominal leaves without its audit event.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from strawberry.extensions import SchemaExtension
@@ -20,8 +20,13 @@ _KEY = "core.audit.consulted"
 
 def note_consultation(info: Any, entity_type: str, entity_id: object) -> None:
     """Remember that this request served nominal data of the record (written after execution)."""
-    consulted: dict[str, set[str]] = info.context.loaders.setdefault(_KEY, {})
-    consulted.setdefault(entity_type, set()).add(str(entity_id))
+    note_consultations(info.context, entity_type, [entity_id])
+
+
+def note_consultations(context: Any, entity_type: str, entity_ids: Iterable[object]) -> None:
+    """The same for several records, from code that holds the request context."""
+    consulted: dict[str, set[str]] = context.loaders.setdefault(_KEY, {})
+    consulted.setdefault(entity_type, set()).update(str(i) for i in entity_ids)
 
 
 class ConsultationAudit(SchemaExtension):

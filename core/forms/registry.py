@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -68,7 +69,7 @@ def _build(instance: Instance) -> FormRegistry:
             names = [f.name for f in form.fields]
             if len(set(names)) != len(names):
                 raise ModuleLoadError(f"{plugin!r}: form {form.entity_type} repeats a field name")
-            registry.forms[form.entity_type] = (plugin, form)
+            registry.forms[form.entity_type] = (plugin, _with_rules(instance, form))
     for plugin, extensions in collect(instance.pm, "register_extension_fields"):
         for extension in extensions:
             if not isinstance(extension, ExtensionField):
@@ -89,6 +90,33 @@ def _build(instance: Instance) -> FormRegistry:
                 (plugin, extension.field)
             )
     return registry
+
+
+def requirement_name(path: str) -> str:
+    """The form field a rule's input path names: `place.country` -> `placeCountry`."""
+    from strawberry.utils.str_converters import to_camel_case
+
+    return to_camel_case(path.replace(".", "_"))
+
+
+def _with_rules(instance: Instance, form: EntityForm) -> EntityForm:
+    """`required` and `requiredToSubmit` from the record type's rules: declared once there."""
+    from core.records.registry import record_registry
+
+    rt = record_registry(instance).get(form.entity_type)
+    if rt is None or not rt.requirements:
+        return form  # no declarative rules (conveyances check per kind): the form says it
+    on_save = {requirement_name(r.field) for r in rt.requirements if r.on_save}
+    to_submit = on_save | {requirement_name(r.field) for r in rt.requirements if not r.on_save}
+    fields = [
+        dataclasses.replace(
+            f,
+            required=f.name in on_save,
+            required_to_submit=f.name in to_submit,
+        )
+        for f in form.fields
+    ]
+    return dataclasses.replace(form, fields=fields)
 
 
 def form_registry(instance: Instance) -> FormRegistry:

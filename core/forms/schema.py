@@ -17,7 +17,10 @@ class FormFieldSchema:
     type: str = strawberry.field(
         description="string, text, integer, decimal, boolean, date or code."
     )
-    required: bool
+    required: bool = strawberry.field(description="Needed to save the record, even as a draft.")
+    required_to_submit: bool = strawberry.field(
+        description="Needed before the record is submitted to validators."
+    )
     code_list: str | None = strawberry.field(description="For `code` fields: see `codeList`.")
     label: str
     help: str | None
@@ -33,6 +36,7 @@ class FormFieldSchema:
             name=spec.name,
             type=spec.type,
             required=spec.required,
+            required_to_submit=spec.required_to_submit or spec.required,
             code_list=spec.code_list,
             label=pick_label(spec.label, language, spec.name),
             help=pick_label(spec.help, language) or None,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pluggy
 import strawberry
 from strawberry.schema.config import StrawberryConfig
@@ -15,6 +17,10 @@ from core.gql.entity import Entity
 from core.gql.resolvers import direct_attribute_resolvers
 from core.gql.security import NcenSchema, security_extensions
 from core.plugins import collect
+from core.records.declaration import RecordType
+from core.records.gql import Record
+from core.records.mutations import record_mutations
+from core.records.registry import build_registry
 
 
 def _type_name(cls: type) -> str:
@@ -47,6 +53,11 @@ def _check_unique_types(types: list[tuple[str, type]]) -> None:
         owners[name] = (plugin, cls)
 
 
+def _record_types(pm: pluggy.PluginManager) -> list[tuple[str, RecordType[Any, Any]]]:
+    registry = build_registry(pm)
+    return [(registry.plugin_of[rt.name], rt) for rt in registry]
+
+
 def build_schema(pm: pluggy.PluginManager, settings: GraphQLSettings) -> strawberry.Schema:
     queries: list[tuple[str, type]] = []
     mutations: list[tuple[str, type]] = []
@@ -59,6 +70,9 @@ def build_schema(pm: pluggy.PluginManager, settings: GraphQLSettings) -> strawbe
         queries += [(plugin, cls) for cls in contribution.queries]
         mutations += [(plugin, cls) for cls in contribution.mutations]
         types += [(plugin, cls) for cls in contribution.types]
+    for plugin, record_type in _record_types(pm):
+        mutations.append((plugin, record_mutations(record_type)))
+        types.append((plugin, record_type.output_type))
     _check_unique_fields("Query", queries)
     _check_unique_fields("Mutation", mutations)
     _check_unique_types(queries + mutations + types)
@@ -69,7 +83,7 @@ def build_schema(pm: pluggy.PluginManager, settings: GraphQLSettings) -> strawbe
         schema = NcenSchema(
             query=query,
             mutation=mutation,
-            types=[Entity, *(cls for _, cls in types)],
+            types=[Entity, Record, *(cls for _, cls in types)],
             extensions=[*security_extensions(settings), ConsultationAudit],
             config=StrawberryConfig(relay_max_results=settings.max_page_size),
             settings=settings,

@@ -64,6 +64,27 @@ async def remove_link(
     return link
 
 
+async def remove_links_of(
+    session: AsyncSession, entity_type: str, entity_id: str | int, *, principal: Any
+) -> int:
+    """Remove every link touching a record that is deleted or erased; return how many.
+
+    The one policy for links of a record that goes away, whatever its module: each link is
+    removed and audited as `link.removed` (filed under its source record, so the other record's
+    history shows it). The audit detail names the two ends and relation only, never the note,
+    so an erasure leaves nothing personal behind in the append-only log."""
+    record_id = str(entity_id)
+    touching = sa.or_(
+        sa.and_(Link.src_type == entity_type, Link.src_id == record_id),
+        sa.and_(Link.dst_type == entity_type, Link.dst_id == record_id),
+    )
+    links = list(await session.scalars(sa.select(Link).where(touching).order_by(Link.id)))
+    for link in links:
+        await audit_link_change(session, principal, LINK_REMOVED, link)
+        await session.delete(link)
+    return len(links)
+
+
 def _edge(source: EntityRef, relation: str, target: EntityRef) -> sa.Select[tuple[Link]]:
     return sa.select(Link).where(
         Link.src_type == source.type,

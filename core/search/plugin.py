@@ -9,6 +9,8 @@ from core.gql.contribution import GraphQLContribution
 from core.hookspecs import hookimpl
 from core.outbox import OutboxEvent, OutboxHandler
 from core.plugins import collect
+from core.records.registry import record_registry
+from core.records.search import search_types
 from core.search.events import TOPICS
 from core.search.gql import SearchQuery
 from core.search.service import SearchService, validate_types
@@ -42,7 +44,10 @@ class CoreSearchPlugin:
 
 def attach_search(instance: Instance) -> SearchService:
     """Build the instance's search service from the enabled modules' declarations."""
-    types = validate_types(collect(instance.pm, "register_search_types"))
+    declared = collect(instance.pm, "register_search_types")
+    registry = record_registry(instance)
+    derived = [(registry.plugin_of[rt.name], search_types(rt)) for rt in registry]
+    types = validate_types([*declared, *((p, t) for p, t in derived if t)])
     service = SearchService(WhooshBackend(instance.config.search_dir), instance.db, types)
     plugin = instance.pm.get_plugin(PLUGIN_NAME)
     if isinstance(plugin, CoreSearchPlugin):

@@ -1,180 +1,158 @@
 """The company form for frontends (`formSchema(entityType: "Company")`): fields, lists, labels.
 
 Names follow the GraphQL input; list fields (identifiers, addresses, contacts) describe one line
-of their list (`identifierScheme` is `identifiers[].scheme`). `required` is what a draft needs.
+of their list (`identifierScheme` is `identifiers[].scheme`). Whether a field is personal data and
+its length come from its column; `required` and `requiredToSubmit` from the company's rules
+(`plugins.companies.record`).
 """
 
 from __future__ import annotations
 
-from core.forms import EntityForm, FormField
+from typing import Any
 
-# name, type, code list, required, nominal, max length, (en, fr, es)
-FIELDS: list[tuple[str, str, str | None, bool, bool, int | None, tuple[str, str, str]]] = [
+from core.forms import EntityForm, column_field
+from plugins.companies.models import (
+    BusinessAddress,
+    BusinessContact,
+    Company,
+    CompanyTradeName,
+    RegistrationId,
+    TradedChapter,
+    TradeRole,
+)
+from plugins.companies.validation import MAX_TEXT
+
+# name, type, column, code list, (en, fr, es)
+FIELDS: list[tuple[str, str, Any, str | None, tuple[str, str, str]]] = [
     (
         "legalName",
         "string",
+        Company.legal_name,
         None,
-        True,
-        True,
-        300,
         ("Legal name", "Raison sociale", "Razón social"),
     ),
     (
         "tradeNames",
         "string",
+        CompanyTradeName.name,
         None,
-        False,
-        True,
-        300,
         ("Trade names", "Noms commerciaux", "Nombres comerciales"),
     ),
     (
         "country",
         "code",
+        Company.country,
         "countries",
-        True,
-        False,
-        None,
         ("Country of registration", "Pays d'immatriculation", "País de registro"),
     ),
     (
         "legalForm",
         "code",
+        Company.legal_form,
         "companies_legal_forms",
-        False,
-        False,
-        None,
         ("Legal form", "Forme juridique", "Forma jurídica"),
     ),
     (
         "legalStatus",
         "code",
+        Company.legal_status,
         "companies_legal_statuses",
-        False,
-        False,
-        None,
         ("Legal status", "Situation juridique", "Situación jurídica"),
     ),
     (
         "incorporatedOn",
         "date",
-        None,
-        False,
-        False,
+        Company.incorporated_on,
         None,
         ("Date of incorporation", "Date de constitution", "Fecha de constitución"),
     ),
     (
         "dissolvedOn",
         "date",
-        None,
-        False,
-        False,
+        Company.dissolved_on,
         None,
         ("Date of dissolution", "Date de dissolution", "Fecha de disolución"),
     ),
     (
         "identifierScheme",
         "code",
+        RegistrationId.scheme,
         "companies_identifier_schemes",
-        False,
-        False,
-        None,
         ("Identifier type", "Type d'identifiant", "Tipo de identificador"),
     ),
     (
         "identifierValue",
         "string",
+        RegistrationId.value,
         None,
-        False,
-        True,
-        40,
         ("Identifier", "Identifiant", "Identificador"),
     ),
     (
         "identifierCountry",
         "code",
+        RegistrationId.country,
         "countries",
-        False,
-        False,
-        None,
         ("Issuing country", "Pays émetteur", "País emisor"),
     ),
     (
         "addressKind",
         "code",
+        BusinessAddress.kind,
         "companies_address_types",
-        False,
-        False,
-        None,
         ("Address type", "Type d'adresse", "Tipo de dirección"),
     ),
-    ("addressStreet", "string", None, False, True, 300, ("Street", "Rue", "Calle")),
+    ("addressStreet", "string", BusinessAddress.street, None, ("Street", "Rue", "Calle")),
     (
         "addressPostcode",
         "string",
+        BusinessAddress.postcode,
         None,
-        False,
-        True,
-        20,
         ("Postcode", "Code postal", "Código postal"),
     ),
-    ("addressCity", "string", None, False, False, 120, ("City", "Ville", "Ciudad")),
-    ("addressRegion", "string", None, False, False, 120, ("Region", "Région", "Región")),
-    ("addressCountry", "code", "countries", False, False, None, ("Country", "Pays", "País")),
+    ("addressCity", "string", BusinessAddress.city, None, ("City", "Ville", "Ciudad")),
+    ("addressRegion", "string", BusinessAddress.region, None, ("Region", "Région", "Región")),
+    ("addressCountry", "code", BusinessAddress.country, "countries", ("Country", "Pays", "País")),
     (
         "contactKind",
         "code",
+        BusinessContact.kind,
         "companies_contact_types",
-        False,
-        False,
-        None,
         ("Contact type", "Type de contact", "Tipo de contacto"),
     ),
-    ("contactValue", "string", None, False, True, 300, ("Contact", "Contact", "Contacto")),
+    ("contactValue", "string", BusinessContact.value, None, ("Contact", "Contact", "Contacto")),
     (
         "roles",
         "code",
+        TradeRole.code,
         "companies_trade_roles",
-        False,
-        False,
-        None,
         ("Roles in trade", "Rôles dans le commerce", "Funciones en el comercio"),
     ),
     (
         "aeoStatus",
         "code",
+        Company.aeo_status,
         "companies_aeo_statuses",
-        False,
-        False,
-        None,
         ("AEO status", "Statut OEA", "Condición OEA"),
     ),
     (
         "aeoCertificate",
         "string",
+        Company.aeo_certificate,
         None,
-        False,
-        False,
-        40,
         ("AEO certificate number", "Numéro de certificat OEA", "Número de certificado OEA"),
     ),
     (
         "hsChapters",
         "string",
+        TradedChapter.chapter,
         None,
-        False,
-        False,
-        2,
         ("HS chapters traded", "Chapitres SH négociés", "Capítulos SA comerciados"),
     ),
     (
         "assessmentNotes",
         "text",
+        Company.assessment_notes,
         None,
-        False,
-        True,
-        20_000,
         (
             "Assessment (opinion, not fact)",
             "Évaluation (avis, non des faits)",
@@ -189,15 +167,14 @@ def company_form() -> EntityForm:
         "Company",
         table="companies_company",
         fields=[
-            FormField(
+            column_field(
                 name,
                 kind,
-                required=required,
+                column,
+                dict(zip(("en", "fr", "es"), labels, strict=True)),
                 code_list=code_list,
-                nominal=nominal,
-                max_length=max_length,
-                label=dict(zip(("en", "fr", "es"), labels, strict=True)),
+                max_length=MAX_TEXT if kind == "text" else None,
             )
-            for name, kind, code_list, required, nominal, max_length, labels in FIELDS
+            for name, kind, column, code_list, labels in FIELDS
         ],
     )

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import NOMINAL, Base, JSONType
+from core.db import DERIVED, NOMINAL, Base, JSONType
 from core.workflow import WorkflowColumns
 
 STATUSES = ("draft", "submitted", "returned", "validated")
@@ -28,7 +28,7 @@ class Company(WorkflowColumns, Base):
 
     legal_name: Mapped[str] = mapped_column(String(300), info=NOMINAL)
     # legal_name reduced for comparison (identities.name_key): the duplicate check and filters
-    name_key: Mapped[str] = mapped_column(String(300), info=NOMINAL)
+    name_key: Mapped[str] = mapped_column(String(300), info=NOMINAL | DERIVED)
     country: Mapped[str] = mapped_column(String(2), index=True)  # of registration
     legal_form: Mapped[str | None] = mapped_column(String(32))
     legal_status: Mapped[str | None] = mapped_column(String(32), index=True)
@@ -71,7 +71,7 @@ class CompanyTradeName(Base):
     )
     position: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(300), info=NOMINAL)
-    name_key: Mapped[str] = mapped_column(String(300), info=NOMINAL)
+    name_key: Mapped[str] = mapped_column(String(300), info=NOMINAL | DERIVED)
 
     company: Mapped[Company] = relationship(back_populates="trade_names")
 

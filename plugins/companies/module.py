@@ -19,7 +19,7 @@ from core.module import ModuleInfo
 
 if TYPE_CHECKING:
     from core.instance import Instance
-    from core.search import SearchType
+    from core.records import RecordType
 
 CODELISTS = Path(__file__).parent / "codelists"
 
@@ -90,20 +90,16 @@ class CompaniesModule:
         return [company_form()]
 
     @hookimpl
-    def register_graphql(self) -> GraphQLContribution:
-        from plugins.companies.mutations import CompanyMutation
-        from plugins.companies.queries import CompanyQuery
-        from plugins.companies.types import Company
+    def register_record_types(self) -> list[RecordType]:
+        from plugins.companies.record import RECORD
 
-        return GraphQLContribution(
-            queries=[CompanyQuery], mutations=[CompanyMutation], types=[Company]
-        )
+        return [RECORD]
 
     @hookimpl
-    def register_search_types(self) -> list[SearchType]:
-        from plugins.companies.search import SEARCH_TYPE
+    def register_graphql(self) -> GraphQLContribution:
+        from plugins.companies.queries import CompanyQuery
 
-        return [SEARCH_TYPE]
+        return GraphQLContribution(queries=[CompanyQuery])
 
     @hookimpl
     async def load_demo_data(self, instance: Instance, size: int) -> None:

@@ -2,26 +2,17 @@
 registration identifiers as exact keywords, classifications as codes.
 
 Drafts are indexed with their author as audience: only the author and validators find them.
+Fetching, rebuilding and extension fields are core's (`core.records.search`).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
-
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from core.forms import extension_search_parts
-from core.instance import instance_of
-from core.search import SearchDocument, SearchType
-from plugins.companies import access
-from plugins.companies.loaders import ENTITY, with_children
+from core.search import SearchDocument
+from plugins.companies.loaders import ENTITY
 from plugins.companies.models import Company
 
 
-def document(
-    company: Company, extension_text: str = "", extension_codes: Sequence[str] = ()
-) -> SearchDocument:
+def document(company: Company) -> SearchDocument:
     names = [company.legal_name, *(t.name for t in company.trade_names)]
     keys = {company.name_key, *(t.name_key for t in company.trade_names)}
     content = "\n".join(
@@ -36,7 +27,6 @@ def document(
                 ),
                 *(c.value for c in company.contacts if c.kind in {"website", "email"}),
                 *(r.code.replace("_", " ") for r in company.roles),
-                extension_text,
             ],
         )
     )
@@ -50,7 +40,6 @@ def document(
             for c in (company.legal_form, company.legal_status, company.aeo_status)
             if c and c != "none"
         ),
-        *extension_codes,
     }
     identifiers = {
         *(i.value for i in company.identifiers),
@@ -71,45 +60,3 @@ def document(
         },
         audience=[f"user:{company.created_by}"] if company.status == "draft" else None,
     )
-
-
-async def fetch(session: AsyncSession, ids: Sequence[str]) -> list[SearchDocument]:
-    wanted = [int(i) for i in ids if i.isdigit()]
-    rows = (
-        await session.scalars(with_children(select(Company).where(Company.id.in_(wanted))))
-    ).all()
-    instance = instance_of(session)
-    documents = []
-    for company in rows:
-        text, keywords = extension_search_parts(instance, ENTITY, company.extra)
-        documents.append(document(company, text, keywords.get("codes", ())))
-    return documents
-
-
-async def all_ids(session: AsyncSession, batch_size: int) -> AsyncIterator[Sequence[str]]:
-    last = 0
-    while True:
-        batch = (
-            await session.scalars(
-                select(Company.id).where(Company.id > last).order_by(Company.id).limit(batch_size)
-            )
-        ).all()
-        if not batch:
-            return
-        yield [str(i) for i in batch]
-        last = batch[-1]
-
-
-async def count(session: AsyncSession) -> int:
-    return await session.scalar(select(func.count()).select_from(Company)) or 0
-
-
-SEARCH_TYPE = SearchType(
-    entity_type=ENTITY,
-    module="companies",
-    permission=access.VIEW,
-    fetch=fetch,
-    ids=all_ids,
-    count=count,
-    audience=access.search_audience,
-)

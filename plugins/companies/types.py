@@ -16,9 +16,8 @@ from strawberry import relay
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
-from core.audit.history import HistoryEntry, record_history
 from core.gql.context import Context, Principal
-from core.gql.entity import Entity
+from core.records import EXTRA_DESCRIPTION, Record, serve_extra
 from plugins.companies import access, loaders
 from plugins.companies.duplicates import DuplicateMatch, find_duplicates
 from plugins.companies.loaders import ENTITY
@@ -77,7 +76,7 @@ class PossibleDuplicate:
 
 
 @strawberry.type(description="A business entity of interest to customs.")
-class Company(Entity):
+class Company(Record):
     owner_module: ClassVar[str] = "companies"
 
     id: relay.NodeID[int]
@@ -105,7 +104,7 @@ class Company(Entity):
     updated_at: dt.datetime
     submitted_at: dt.datetime | None
     validated_at: dt.datetime | None
-    extra: strawberry.scalars.JSON
+    extra_stored: strawberry.Private[dict]
 
     @strawberry.field(
         description="Companies the caller may see with the same registration identifier or a "
@@ -128,9 +127,9 @@ class Company(Entity):
             if (node := visible_company(row, principal)) is not None
         ]
 
-    @strawberry.field(description="Every step with who and when: creation, edits, transitions.")
-    async def history(self, info: Info[Context, None]) -> list[HistoryEntry]:
-        return await record_history(info, ENTITY, self.id)
+    @strawberry.field(description=EXTRA_DESCRIPTION)
+    def extra(self, info: Info[Context, None]) -> strawberry.scalars.JSON:
+        return serve_extra(info, ENTITY, self.id, self.extra_stored)
 
     @classmethod
     def from_row(cls, row: CompanyRow) -> Company:
@@ -171,7 +170,7 @@ class Company(Entity):
             updated_at=row.updated_at,
             submitted_at=row.submitted_at,
             validated_at=row.validated_at,
-            extra=row.extra or {},
+            extra_stored=row.extra or {},
         )
 
     @classmethod

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from sqlalchemy import ColumnElement, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import ColumnElement
 
 from core.gql.context import Principal
 from core.workflow import Workflow
@@ -24,14 +21,3 @@ can_see = WORKFLOW.can_see
 def visible_filter(principal: Principal) -> ColumnElement[bool]:
     """SQL condition on Case for the rows `principal` may see (use with `can(VIEW)` checked)."""
     return WORKFLOW.visible_filter(Case, principal)
-
-
-async def visible_case_ids(
-    session: AsyncSession, principal: Principal, ids: Sequence[str]
-) -> set[str]:
-    """Of these case ids, the ones whose photos `principal` may fetch (drafts stay private)."""
-    wanted = [int(i) for i in ids if str(i).isdigit()]
-    rows = await session.scalars(
-        select(Case.id).where(Case.id.in_(wanted), visible_filter(principal))
-    )
-    return {str(i) for i in rows}

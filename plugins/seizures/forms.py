@@ -1,17 +1,13 @@
-"""The simplified and full forms, and how complete a case is against the full one."""
+"""The simplified and full forms, and how complete a case is against the full one.
+
+The first three rules hold from the first save (the statistical header); the rest of the
+simplified form before submission, and the full form before a full record is submitted.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-
+from core.records import Requirement
 from plugins.seizures.models import Case
-
-
-@dataclass(frozen=True)
-class Requirement:
-    field: str  # the GraphQL input path a frontend highlights
-    check: Callable[[Case], bool]
 
 
 def _goods(case: Case, attribute: str) -> bool:
@@ -20,10 +16,21 @@ def _goods(case: Case, attribute: str) -> bool:
     )
 
 
+HEADER: tuple[Requirement, ...] = (
+    Requirement(
+        "seizureDate", lambda c: c.seizure_date is not None, "the seizure date is required", True
+    ),
+    Requirement(
+        "place.country",
+        lambda c: bool(c.place_country),
+        "the country of the place is required",
+        True,
+    ),
+    Requirement("area", lambda c: bool(c.area), "the enforcement area is required", True),
+)
+
 SIMPLIFIED: tuple[Requirement, ...] = (
-    Requirement("seizureDate", lambda c: c.seizure_date is not None),
-    Requirement("place.country", lambda c: bool(c.place_country)),
-    Requirement("area", lambda c: bool(c.area)),
+    *HEADER,
     Requirement("goods.commodity", lambda c: _goods(c, "commodity")),
     Requirement("goods.quantity", lambda c: _goods(c, "quantity") and _goods(c, "unit")),
     Requirement("detectionMethod", lambda c: bool(c.detection_method)),

@@ -72,7 +72,7 @@ class GalleryQuery:
             total = await session.scalar(select(func.count()).select_from(base.subquery()))
         cases = await loaders.cases(context).load_many([case_id for _, case_id in rows])
         items = [
-            GalleryItem(photo=Photo.of(AttachmentInfo.of(row)), seizure=Seizure.from_case(case))
+            GalleryItem(photo=Photo.of(AttachmentInfo.of(row)), seizure=Seizure.from_row(case))
             for (row, _), case in zip(rows, cases, strict=True)
             if case is not None
         ]

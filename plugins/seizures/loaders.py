@@ -52,7 +52,7 @@ ROW_TYPES: dict[str, type[tuple[Any, ...]]] = {
 
 class CaseRecord(SimpleNamespace):
     """A case read with Core: the columns of `seizures_case` and the child rows, under the
-    attribute names of `Case` (so forms, access checks and `Seizure.from_case` take either),
+    attribute names of `Case` (so forms, access checks and `Seizure.from_row` take either),
     plus `photos`, the attachments of the case."""
 
 

@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import NOMINAL, Base, JSONType
+from core.db import DERIVED, NOMINAL, Base, JSONType
 from core.workflow import WorkflowColumns
 
 STATUSES = ("draft", "submitted", "returned", "validated")
@@ -35,7 +35,7 @@ class Case(WorkflowColumns, Base):
     __tablename__ = "seizures_case"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    reference: Mapped[str] = mapped_column(String(32), unique=True)
+    reference: Mapped[str] = mapped_column(String(32), unique=True, info=DERIVED)
     national_case_number: Mapped[str | None] = mapped_column(String(64))
     form: Mapped[str] = mapped_column(String(16), default="simplified")
 

@@ -19,6 +19,7 @@ from core.module import ModuleInfo
 
 if TYPE_CHECKING:
     from core.instance import Instance
+    from core.records import RecordType
     from core.search import SearchType
 
 CODELISTS = Path(__file__).parent / "codelists"
@@ -95,21 +96,24 @@ class SeizuresModule:
         return [seizure_form()]
 
     @hookimpl
+    def register_record_types(self) -> list[RecordType]:
+        from plugins.seizures.record import RECORD
+
+        return [RECORD]
+
+    @hookimpl
     def register_graphql(self) -> GraphQLContribution:
         from plugins.seizures.gallery import GalleryQuery
-        from plugins.seizures.mutations import SeizureMutation
         from plugins.seizures.queries import SeizureQuery
-        from plugins.seizures.types import Seizure
 
-        return GraphQLContribution(
-            queries=[SeizureQuery, GalleryQuery], mutations=[SeizureMutation], types=[Seizure]
-        )
+        return GraphQLContribution(queries=[SeizureQuery, GalleryQuery])
 
     @hookimpl
     def register_attachment_owners(self) -> list[AttachmentOwner]:
-        from plugins.seizures.access import VIEW, visible_case_ids
+        from plugins.seizures.access import VIEW
+        from plugins.seizures.record import RECORD
 
-        return [AttachmentOwner("Seizure", "seizures", VIEW, can_read=visible_case_ids)]
+        return [AttachmentOwner("Seizure", "seizures", VIEW, can_read=RECORD.visible_ids)]
 
     @hookimpl
     def register_search_types(self) -> list[SearchType]:

@@ -118,7 +118,7 @@ class SeizureQuery:
         case_loader = loaders.cases(context)
         for case in rows:
             case_loader.prime(case.id, case)  # type: ignore[arg-type]  # reads like a Case
-        nodes = [Seizure.from_case(case) for case in rows]
+        nodes = [Seizure.from_row(case) for case in rows]
         keys = [(case.seizure_date.isoformat(), case.id) for case in rows]
         return build_connection(nodes, keys, size, total or 0)
 

@@ -1,6 +1,6 @@
 """GraphQL types of the seizures module, built from ORM cases or Core rows (`CaseRecord`).
 
-Everything a list serves is computed once per case in `Seizure.from_case`, so that most fields
+Everything a list serves is computed once per case in `Seizure.from_row`, so that most fields
 resolve as plain attributes, synchronously; what is costly and rarely selected (completeness,
 missing fields) is computed only when selected.
 """
@@ -20,9 +20,8 @@ from strawberry.types import Info
 from core.attachments.gql import Photo, load_photos
 from core.attachments.service import AttachmentInfo
 from core.audit.consultation import note_consultation
-from core.audit.history import HistoryEntry, record_history
 from core.gql.context import Context, Principal
-from core.gql.entity import Entity
+from core.records import EXTRA_DESCRIPTION, Record, serve_extra
 from plugins.seizures import access, forms, loaders
 from plugins.seizures.models import Case
 
@@ -130,7 +129,7 @@ class OffenderSummaryType:
 
 
 @strawberry.type(description="A seizure or offence case.")
-class Seizure(Entity):
+class Seizure(Record):
     owner_module: ClassVar[str] = "seizures"
 
     id: relay.NodeID[int]
@@ -167,7 +166,7 @@ class Seizure(Entity):
     updated_at: dt.datetime
     submitted_at: dt.datetime | None
     validated_at: dt.datetime | None
-    extra: strawberry.scalars.JSON
+    extra_stored: strawberry.Private[dict]
     # The ORM case or Core row the object was built from, for the fields computed on demand.
     source: strawberry.Private[Any]
 
@@ -179,12 +178,12 @@ class Seizure(Entity):
     def internal_notes(self, info: Info[Context, None]) -> str | None:
         return nominal(info, self.id, self.internal_notes_value)
 
-    @strawberry.field(description="Every step with who and when: creation, edits, transitions.")
-    async def history(self, info: Info[Context, None]) -> list[HistoryEntry]:
-        return await record_history(info, access.ENTITY, self.id)
+    @strawberry.field(description=EXTRA_DESCRIPTION)
+    def extra(self, info: Info[Context, None]) -> strawberry.scalars.JSON:
+        return serve_extra(info, access.ENTITY, self.id, self.extra_stored)
 
     @classmethod
-    def from_case(cls, case: Case | Any) -> Seizure:
+    def from_row(cls, case: Case | Any) -> Seizure:
         """From an ORM `Case` or a `loaders.CaseRecord` (the same attribute names)."""
         return cls(
             id=case.id,
@@ -230,7 +229,7 @@ class Seizure(Entity):
             updated_at=case.updated_at,
             submitted_at=case.submitted_at,
             validated_at=case.validated_at,
-            extra=case.extra or {},
+            extra_stored=case.extra or {},
             source=case,
         )
 
@@ -247,4 +246,4 @@ class Seizure(Entity):
 
 def visible_seizure(case: Case | None, principal: Principal) -> Seizure | None:
     """The GraphQL object, or None when there is no such case or the caller may not see it."""
-    return Seizure.from_case(case) if case is not None and access.can_see(principal, case) else None
+    return Seizure.from_row(case) if case is not None and access.can_see(principal, case) else None

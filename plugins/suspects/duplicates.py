@@ -9,15 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.gql.context import Principal
+from core.records import given
 from plugins.suspects import access
+from plugins.suspects.inputs import PersonInput
 from plugins.suspects.loaders import with_children
 from plugins.suspects.models import Person, PersonDocument, PersonNameKey
 from plugins.suspects.names import BirthDate, NameVariant, name_keys, person_score
+from plugins.suspects.validation import parse_birth
 
 MAX_CANDIDATES = 200
 MAX_RESULTS = 10
@@ -49,6 +53,27 @@ def variants_of(
     found = [NameVariant.of(family, given)]
     found += [NameVariant.free(n) for n in (transliteration, original_script, *aliases) if n]
     return tuple(v for v in found if not v.empty)
+
+
+def profile_of_input(data: PersonInput) -> Profile:
+    """The profile of an input not saved yet (`possiblePersonDuplicates`)."""
+    parts = parse_birth(data.date_of_birth if given(data.date_of_birth) else None)
+
+    def value(name: str) -> Any:
+        item = getattr(data, name)
+        return None if not given(item) else item
+
+    return Profile(
+        variants=variants_of(
+            value("family_name"),
+            value("given_names"),
+            value("transliteration"),
+            value("aliases") or [],
+            value("original_script_name"),
+        ),
+        birth=BirthDate(parts.year, parts.month, parts.day),
+        documents=tuple((d.number, d.issuing_country) for d in value("documents") or []),
+    )
 
 
 def profile_of(person: Person) -> Profile:

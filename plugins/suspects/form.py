@@ -3,7 +3,7 @@ means of conveyance (`Vehicle`, `Vessel`, `Aircraft`, `Container`).
 
 Names follow the GraphQL inputs; list fields describe one line of their list (`documentNumber` is
 `documents[].number`, `addressCity` is `addresses[].city`). `required` is what creating the record
-needs. `nominal` is read from the model column the field is stored in (its `NOMINAL` tag), so the
+needs (a person's from `PersonRecord.requirements`). `nominal` is read from the model column the field is stored in (its `NOMINAL` tag), so the
 form cannot disagree with what core filters out of exports. `maxLength` is what validation and
 the column accept for text kept as typed; identifiers that are normalised (document numbers,
 phones, plates, VINs, IMO, MMSI, registrations, container numbers) have none: they may be typed
@@ -16,12 +16,12 @@ kind). Persons and conveyances take no extension fields: their tables have no `e
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from sqlalchemy.orm import QueryableAttribute
 
-from core.db import is_nominal
-from core.forms import EntityForm, FormField
+from core.forms import EntityForm, FormField, column_field
 from plugins.suspects.models import (
     CONVEYANCE_KINDS,
     Conveyance,
@@ -64,17 +64,18 @@ def _field(
     max_length: int | None = None,
     help: Labels | None = None,
 ) -> FormField:
-    """A form field whose `nominal` flag is its column's `NOMINAL` tag."""
-    return FormField(
+    """A form field whose `nominal` flag is its column's `NOMINAL` tag. `required` is for the
+    conveyance forms, whose rules depend on the kind; a person's come from its record type."""
+    spec = column_field(
         name,
         kind,
-        required=required,
+        column,
+        dict(zip(("en", "fr", "es"), labels, strict=True)),
         code_list=code_list,
-        nominal=is_nominal(column),
+        help=dict(zip(("en", "fr", "es"), help, strict=True)) if help else None,
         max_length=max_length,
-        label=dict(zip(("en", "fr", "es"), labels, strict=True)),
-        help=dict(zip(("en", "fr", "es"), help, strict=True)) if help else {},
     )
+    return dataclasses.replace(spec, required=required)
 
 
 def person_form() -> EntityForm:
@@ -86,7 +87,6 @@ def person_form() -> EntityForm:
                 "string",  # the GraphQL enum PersonCategory: core has no enum field type
                 Person.category,
                 ("Category", "Catégorie", "Categoría"),
-                required=True,
                 help=(
                     "SUSPECT, OFFENDER, CONVICTED, WITNESS or VICTIM",
                     "SUSPECT (suspect), OFFENDER (auteur), CONVICTED (condamné), WITNESS "
@@ -100,7 +100,6 @@ def person_form() -> EntityForm:
                 "string",
                 Person.family_name,
                 ("Family name", "Nom de famille", "Apellidos"),
-                required=True,
                 max_length=MAX_NAME,
             ),
             _field(

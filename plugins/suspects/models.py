@@ -12,7 +12,7 @@ import datetime as dt
 from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import NOMINAL, Base, UTCDateTime, utcnow
+from core.db import DERIVED, NOMINAL, Base, UTCDateTime, utcnow
 from core.workflow import WorkflowColumns
 
 STATUSES = ("draft", "submitted", "returned", "validated")
@@ -155,7 +155,7 @@ class PersonNameKey(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("suspects_person.id", ondelete="CASCADE"))
-    key: Mapped[str] = mapped_column(String(64), info=NOMINAL)
+    key: Mapped[str] = mapped_column(String(64), info=NOMINAL | DERIVED)
 
     person: Mapped[Person] = relationship(back_populates="name_keys")
 
@@ -174,7 +174,7 @@ class Conveyance(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(16), index=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
-    key: Mapped[str | None] = mapped_column(String(80), info=NOMINAL)
+    key: Mapped[str | None] = mapped_column(String(80), info=NOMINAL | DERIVED)
     # vehicle
     plate: Mapped[str | None] = mapped_column(String(16), info=NOMINAL)
     make: Mapped[str | None] = mapped_column(String(80))

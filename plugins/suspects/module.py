@@ -20,7 +20,7 @@ from core.module import ModuleInfo
 
 if TYPE_CHECKING:
     from core.instance import Instance
-    from core.search import SearchType
+    from core.records import RecordType
 
 CODELISTS = Path(__file__).parent / "codelists"
 
@@ -138,30 +138,30 @@ class SuspectsModule:
         return [person_form(), *conveyance_forms()]
 
     @hookimpl
+    def register_record_types(self) -> list[RecordType]:
+        from plugins.suspects.record import CONVEYANCE, PERSON
+
+        return [PERSON, CONVEYANCE]
+
+    @hookimpl
     def register_graphql(self) -> GraphQLContribution:
-        from plugins.suspects.mutations import SuspectsMutation
         from plugins.suspects.queries import SuspectsQuery
-        from plugins.suspects.types import Aircraft, Container, Person, Vehicle, Vessel
+        from plugins.suspects.types import Aircraft, Container, Vehicle, Vessel
 
         return GraphQLContribution(
-            queries=[SuspectsQuery],
-            mutations=[SuspectsMutation],
-            types=[Person, Vehicle, Vessel, Aircraft, Container],
+            queries=[SuspectsQuery], types=[Vehicle, Vessel, Aircraft, Container]
         )
 
     @hookimpl
     def register_attachment_owners(self) -> list[AttachmentOwner]:
-        from plugins.suspects.access import PERSON, VIEW, visible_person_ids
+        from plugins.suspects.access import VIEW
+        from plugins.suspects.record import PERSON
 
         return [
-            AttachmentOwner(PERSON, "suspects", VIEW, can_read=visible_person_ids, audit_reads=True)
+            AttachmentOwner(
+                "Person", "suspects", VIEW, can_read=PERSON.visible_ids, audit_reads=True
+            )
         ]
-
-    @hookimpl
-    def register_search_types(self) -> list[SearchType]:
-        from plugins.suspects.search import SEARCH_TYPES
-
-        return list(SEARCH_TYPES)
 
     @hookimpl
     async def load_demo_data(self, instance: Instance, size: int) -> None:

@@ -18,7 +18,7 @@ from core.gql.connection import Connection, build_connection, decode_cursor
 from core.gql.context import Context
 from core.gql.errors import InputError, PermissionDeniedError
 from core.gql.pagination import clamp_first
-from plugins.suspects import access, loaders, services
+from plugins.suspects import access, duplicates, loaders
 from plugins.suspects.identifiers import normalise_document_number
 from plugins.suspects.inputs import PersonInput
 from plugins.suspects.models import (
@@ -35,11 +35,13 @@ from plugins.suspects.types import (
     PersonStatus,
     PossiblePersonDuplicate,
     conveyance_object,
+    serve_duplicates,
     serve_persons,
 )
 from plugins.suspects.types import (
     Person as PersonType,
 )
+from plugins.suspects.validation import validate_person
 
 
 @strawberry.input(description="All given conditions must hold.")
@@ -230,14 +232,8 @@ class SuspectsQuery:
     ) -> list[PossiblePersonDuplicate]:
         context = info.context
         async with context.instance.db.session() as session:
-            found = await services.check_duplicates(session, context.principal, input)
+            await validate_person(session, input)
+            found = await duplicates.find(
+                session, context.principal, duplicates.profile_of_input(input)
+            )
         return await serve_duplicates(context, found)
-
-
-async def serve_duplicates(context: Context, found: list) -> list[PossiblePersonDuplicate]:
-    served = await serve_persons(context, [d.person for d in found])
-    return [
-        PossiblePersonDuplicate(person=person, score=d.score, reasons=list(d.reasons))
-        for d, person in zip(found, served, strict=True)
-        if person is not None
-    ]

@@ -4,19 +4,14 @@ Persons: names with aliases, transliterations and the ASCII folding of every nam
 queries such as `alhasan~` reach `Аль-Хасан`) in title and content; document numbers as exact
 `identifiers`; nationalities as `countries`; category and status as `codes`. Drafts carry the
 audience of their author. Hits are visible only with `suspects.view` (the type's permission),
-and each person served as a hit is audited by `Person.resolve_nodes`.
+and each person served as a hit is audited by `Person.resolve_nodes`. Fetching and rebuilding
+are core's (`core.records.search`).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
-
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from core.search import SearchDocument, SearchType
+from core.search import SearchDocument
 from plugins.suspects import access
-from plugins.suspects.loaders import with_children
 from plugins.suspects.models import Conveyance, Person
 from plugins.suspects.names import fold
 from plugins.suspects.types import format_birth
@@ -55,36 +50,6 @@ def person_document(person: Person) -> SearchDocument:
     )
 
 
-async def fetch_persons(session: AsyncSession, ids: Sequence[str]) -> list[SearchDocument]:
-    wanted = [int(i) for i in ids if i.isdigit()]
-    rows = (await session.scalars(with_children(select(Person).where(Person.id.in_(wanted))))).all()
-    return [person_document(p) for p in rows]
-
-
-async def _ids(
-    session: AsyncSession, batch_size: int, model: type, *where: object
-) -> AsyncIterator[Sequence[str]]:
-    last = 0
-    while True:
-        batch = (
-            await session.scalars(
-                select(model.id).where(model.id > last, *where).order_by(model.id).limit(batch_size)  # type: ignore[attr-defined]
-            )
-        ).all()
-        if not batch:
-            return
-        yield [str(i) for i in batch]
-        last = batch[-1]
-
-
-def person_ids(session: AsyncSession, batch_size: int) -> AsyncIterator[Sequence[str]]:
-    return _ids(session, batch_size, Person)
-
-
-async def count_persons(session: AsyncSession) -> int:
-    return await session.scalar(select(func.count()).select_from(Person)) or 0
-
-
 def conveyance_document(row: Conveyance) -> SearchDocument:
     label = {
         "vehicle": " ".join(filter(None, (row.plate, row.make, row.model))),
@@ -111,48 +76,3 @@ def conveyance_document(row: Conveyance) -> SearchDocument:
             "identifiers": sorted(identifiers),
         },
     )
-
-
-def conveyance_type(kind: str) -> SearchType:
-    async def fetch(session: AsyncSession, ids: Sequence[str]) -> list[SearchDocument]:
-        wanted = [int(i) for i in ids if i.isdigit()]
-        rows = (
-            await session.scalars(
-                select(Conveyance).where(Conveyance.id.in_(wanted), Conveyance.kind == kind)
-            )
-        ).all()
-        return [conveyance_document(r) for r in rows]
-
-    def ids(session: AsyncSession, batch_size: int) -> AsyncIterator[Sequence[str]]:
-        return _ids(session, batch_size, Conveyance, Conveyance.kind == kind)
-
-    async def count(session: AsyncSession) -> int:
-        return (
-            await session.scalar(
-                select(func.count()).select_from(Conveyance).where(Conveyance.kind == kind)
-            )
-            or 0
-        )
-
-    return SearchType(
-        entity_type=kind.title(),
-        module=MODULE,
-        permission=access.VIEW,
-        fetch=fetch,
-        ids=ids,
-        count=count,
-    )
-
-
-SEARCH_TYPES = [
-    SearchType(
-        entity_type=access.PERSON,
-        module=MODULE,
-        permission=access.VIEW,
-        fetch=fetch_persons,
-        ids=person_ids,
-        count=count_persons,
-        audience=access.audience,
-    ),
-    *(conveyance_type(kind) for kind in ("vehicle", "vessel", "aircraft", "container")),
-]

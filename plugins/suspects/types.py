@@ -10,16 +10,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from enum import Enum
-from typing import ClassVar
+from typing import Annotated, ClassVar
 
 import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
 from core.attachments.gql import Photo, load_photos
-from core.audit.history import HistoryEntry, record_history
+from core.audit.consultation import note_consultations
 from core.gql.context import Context
-from core.gql.entity import Entity
+from core.records import Record
 from plugins.suspects import access, loaders
 from plugins.suspects.models import Conveyance
 from plugins.suspects.models import Person as PersonRow
@@ -88,7 +88,7 @@ def format_birth(year: int | None, month: int | None, day: int | None) -> str | 
 
 
 @strawberry.type(description="A person of interest. Every read is audited per record.")
-class Person(Entity):
+class Person(Record):
     owner_module: ClassVar[str] = "suspects"
 
     id: relay.NodeID[int]
@@ -132,11 +132,22 @@ class Person(Entity):
         return await load_photos(info, access.PERSON, self.id)
 
     @strawberry.field(
-        description="Every step with who and when: creation, edits, transitions. Comments are "
-        "kept on the record, not in the log (see `workflowComment`)."
+        description="Persons the caller may see who may be the same (same identity document, or "
+        "a similar name with a compatible date of birth), most likely first: link to one of "
+        "them rather than keeping a twin."
     )
-    async def history(self, info: Info[Context, None]) -> list[HistoryEntry]:
-        return await record_history(info, access.PERSON, self.id)
+    async def possible_duplicates(
+        self, info: Info[Context, None]
+    ) -> list[Annotated[PossiblePersonDuplicate, strawberry.lazy("plugins.suspects.types")]]:
+        from plugins.suspects.duplicates import find, profile_of
+
+        context = info.context
+        row = await loaders.persons(context).load(self.id)
+        if row is None:
+            return []
+        async with context.instance.db.session() as session:
+            found = await find(session, context.principal, profile_of(row), exclude=row.id)
+        return await serve_duplicates(context, found)
 
     @classmethod
     def from_row(cls, row: PersonRow) -> Person:
@@ -197,12 +208,21 @@ class Person(Entity):
 
 
 async def serve_persons(context: Context, rows: Sequence[PersonRow | None]) -> list[Person | None]:
-    """The GraphQL objects of the rows the caller may see (None for others), after writing one
-    consultation event per person served."""
+    """The GraphQL objects of the rows the caller may see (None for others); each one served is
+    a consultation, written by core's consultation audit before the answer leaves."""
     principal = context.principal
     visible = [row if row is not None and access.can_see(principal, row) else None for row in rows]
-    await access.record_consultation(context, [row.id for row in visible if row is not None])
+    note_consultations(context, access.PERSON, [row.id for row in visible if row is not None])
     return [Person.from_row(row) if row is not None else None for row in visible]
+
+
+async def serve_duplicates(context: Context, found: list) -> list[PossiblePersonDuplicate]:
+    served = await serve_persons(context, [d.person for d in found])
+    return [
+        PossiblePersonDuplicate(person=person, score=d.score, reasons=list(d.reasons))
+        for d, person in zip(found, served, strict=True)
+        if person is not None
+    ]
 
 
 @strawberry.type(description="An existing person who may be the same as the one entered.")
@@ -210,12 +230,6 @@ class PossiblePersonDuplicate:
     person: Person
     score: float = strawberry.field(description="0-100; 100 for the same identity document.")
     reasons: list[str] = strawberry.field(description="`document`, `name`.")
-
-
-@strawberry.type(description="A person as saved, with existing persons that may be the same.")
-class PersonPayload:
-    person: Person
-    possible_duplicates: list[PossiblePersonDuplicate]
 
 
 @strawberry.interface(description="What every means of conveyance has.")
@@ -233,7 +247,7 @@ class MeansOfConveyance(relay.Node):
 
 class _ConveyanceNodes:
     """Shared node resolution of the four conveyance types (one query per type and request);
-    a plain mixin listed before `Entity`, so its `resolve_nodes` wins."""
+    a plain mixin listed before `Record`, so its `resolve_nodes` wins."""
 
     owner_module: ClassVar[str] = "suspects"
     kind_value: ClassVar[str] = ""
@@ -270,7 +284,7 @@ def _common(row: Conveyance) -> dict[str, object]:
 
 
 @strawberry.type(description="A road vehicle.")
-class Vehicle(_ConveyanceNodes, Entity, MeansOfConveyance):
+class Vehicle(_ConveyanceNodes, Record, MeansOfConveyance):
     kind_value: ClassVar[str] = "vehicle"
 
     id: relay.NodeID[int]
@@ -285,7 +299,7 @@ class Vehicle(_ConveyanceNodes, Entity, MeansOfConveyance):
 
 
 @strawberry.type(description="A vessel; `country` is its flag.")
-class Vessel(_ConveyanceNodes, Entity, MeansOfConveyance):
+class Vessel(_ConveyanceNodes, Record, MeansOfConveyance):
     kind_value: ClassVar[str] = "vessel"
 
     id: relay.NodeID[int]
@@ -299,7 +313,7 @@ class Vessel(_ConveyanceNodes, Entity, MeansOfConveyance):
 
 
 @strawberry.type(description="An aircraft.")
-class Aircraft(_ConveyanceNodes, Entity, MeansOfConveyance):
+class Aircraft(_ConveyanceNodes, Record, MeansOfConveyance):
     kind_value: ClassVar[str] = "aircraft"
 
     id: relay.NodeID[int]
@@ -311,7 +325,7 @@ class Aircraft(_ConveyanceNodes, Entity, MeansOfConveyance):
 
 
 @strawberry.type(description="A freight container (ISO 6346).")
-class Container(_ConveyanceNodes, Entity, MeansOfConveyance):
+class Container(_ConveyanceNodes, Record, MeansOfConveyance):
     kind_value: ClassVar[str] = "container"
 
     id: relay.NodeID[int]

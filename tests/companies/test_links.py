@@ -77,9 +77,7 @@ async def _app(make_app, modules):
     return app
 
 
-CREATE_PERSON = (
-    """mutation($input: PersonInput!) { createPerson(input: $input) { person { id } } }"""
-)
+CREATE_PERSON = """mutation($input: PersonInput!) { createPerson(input: $input) { id } }"""
 
 
 def _suspects_installed() -> bool:
@@ -109,7 +107,7 @@ async def test_company_reaches_seizure_and_through_it_the_person(make_app, perso
             {"input": {"familyName": "One", "givenNames": "Courier", "category": "SUSPECT"}},
             token=officer,
         )
-        person = made["data"]["createPerson"]["person"]["id"]
+        person = made["data"]["createPerson"]["id"]
         fragment = " ... on Person { familyName }"
         expected_person = {"id": person, "familyName": "One"}
     else:

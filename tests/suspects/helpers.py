@@ -18,7 +18,7 @@ PERSON_FIELDS = """
     addresses { line city postalCode country } phones email occupation assessment
     reviewDate reviewDue workflowComment
 """
-PAYLOAD = f"""person {{ {PERSON_FIELDS} }}
+PAYLOAD = f"""{PERSON_FIELDS}
     possibleDuplicates {{ score reasons person {{ id familyName givenNames dateOfBirth }} }}"""
 
 CREATE = f"mutation($input: PersonInput!) {{ createPerson(input: $input) {{ {PAYLOAD} }} }}"
@@ -30,7 +30,9 @@ VALIDATE = (
 )
 RETURN = """mutation($id: ID!, $v: Int!, $c: String!) {
   returnPerson(id: $id, version: $v, comment: $c) { status version workflowComment } }"""
-ERASE = "mutation($id: ID!, $g: ErasureGround!) { erasePerson(id: $id, ground: $g) }"
+ERASE = (
+    "mutation($id: ID!, $g: ErasureGround!) { erasePerson(id: $id, ground: $g) { id entityType } }"
+)
 GET = f"query($id: ID!) {{ person(id: $id) {{ {PERSON_FIELDS} }} }}"
 CREATE_CONVEYANCE = """mutation($input: MeansOfConveyanceInput!) { createConveyance(input: $input) {
   __typename id kind version identifier country

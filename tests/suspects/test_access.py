@@ -37,7 +37,7 @@ async def _world(make_app):
     validator = await login_as(app, "validator1", "validator")
     person = (
         await gql(app, CREATE, {"input": person_input(familyName="Zarkovic")}, token=officer)
-    )["data"]["createPerson"]["person"]
+    )["data"]["createPerson"]
     await gql(app, SUBMIT, {"id": person["id"], "v": 1}, token=officer)
     seizure = (await gql(app, CREATE_SEIZURE, {"input": simplified_input()}, token=officer))[
         "data"
@@ -119,7 +119,7 @@ async def test_every_path_audits_each_person_served_once(make_app):
             {"input": person_input(familyName="Okonkwo", givenNames="Ada", documents=[])},
             token=officer,
         )
-    )["data"]["createPerson"]["person"]
+    )["data"]["createPerson"]
     await gql(app, SUBMIT, {"id": second["id"], "v": 1}, token=officer)
     await app.instance.outbox.settle()
 

@@ -114,11 +114,8 @@ async def test_update_link_and_delete(make_app):
 
     person = (await gql(app, CREATE, {"input": person_input()}, token=officer))["data"][
         "createPerson"
-    ]["person"]
+    ]
     await gql(app, LINK, {"s": person["id"], "r": "uses", "t": car["id"]}, token=officer)
-    delete = "mutation($id: ID!, $v: Int!) { deleteConveyance(id: $id, version: $v) }"
-    linked = await gql(app, delete, {"id": car["id"], "v": 2}, token=officer, expect_errors=True)
-    assert linked["errors"][0]["extensions"]["code"] == "CONFLICT"
     links = await gql(
         app,
         "query($id: ID!) { node(id: $id) { ... on Vehicle { links { relation entity { id } } } } }",
@@ -127,4 +124,20 @@ async def test_update_link_and_delete(make_app):
     )
     assert links["data"]["node"]["links"] == [
         {"relation": "usedBy", "entity": {"id": person["id"]}}
+    ]
+    # Deleting a record takes its links along, each audited under the link's source record.
+    delete = """mutation($id: ID!, $v: Int!) {
+      deleteConveyance(id: $id, version: $v) { id entityType } }"""
+    gone = await gql(app, delete, {"id": car["id"], "v": 2}, token=officer)
+    assert gone["data"]["deleteConveyance"] == {"id": car["id"], "entityType": "Vehicle"}
+    history = await gql(
+        app,
+        "query($id: ID!) { person(id: $id) { links { id } history { action } } }",
+        {"id": person["id"]},
+        token=officer,
+    )
+    assert history["data"]["person"]["links"] == []
+    assert [h["action"] for h in history["data"]["person"]["history"]][-2:] == [
+        "link.created",
+        "link.removed",
     ]

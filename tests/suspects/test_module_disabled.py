@@ -23,7 +23,7 @@ async def test_disabled_suspects_leave_no_trace(make_app):
     officer = await login_as(app, "officer1", "officer")
     person = (await gql(app, CREATE, {"input": person_input()}, token=officer))["data"][
         "createPerson"
-    ]["person"]
+    ]
     await gql(app, SUBMIT, {"id": person["id"], "v": 1}, token=officer)
     seizure = (await gql(app, CREATE_SEIZURE, {"input": simplified_input()}, token=officer))[
         "data"

@@ -54,7 +54,7 @@ async def test_person_photo_downloads_are_audited(make_app):
     created = await gql(
         app, CREATE, {"input": person_input(photos=[photo["id"]])}, token=who["officer"]
     )
-    pid = created["data"]["createPerson"]["person"]["id"]
+    pid = created["data"]["createPerson"]["id"]
     person_id = node_id(pid)
 
     # A draft is its author's: another officer gets "not there", and nothing is written.

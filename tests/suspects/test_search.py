@@ -34,7 +34,7 @@ async def test_person_search(make_app):
             {"input": person_input(originalScriptName="Мухаммад Аль-Хасан", aliases=["Abu Karim"])},
             token=who["officer"],
         )
-    )["data"]["createPerson"]["person"]
+    )["data"]["createPerson"]
     await gql(app, SUBMIT, {"id": first["id"], "v": 1}, token=who["officer"])
     draft = (
         await gql(
@@ -43,7 +43,7 @@ async def test_person_search(make_app):
             {"input": person_input(familyName="Oyelaran", documents=[], nationalities=["NG"])},
             token=who["officer"],
         )
-    )["data"]["createPerson"]["person"]
+    )["data"]["createPerson"]
     await gql(
         app,
         CREATE_CONVEYANCE,
@@ -75,7 +75,7 @@ async def test_review_due_flag_and_demo(make_app):
     who = await tokens(app)
     person = (await gql(app, CREATE, {"input": person_input()}, token=who["officer"]))["data"][
         "createPerson"
-    ]["person"]
+    ]
     async with app.instance.db.transaction() as session:
         await session.execute(
             update(Person)

@@ -1,0 +1,17 @@
+"""Record types: a module declares them, core supplies their whole life. See docs/records.md."""
+
+from core.records.declaration import Erasure, RecordType, Requirement, WriteContext, given
+from core.records.gql import EXTRA_DESCRIPTION, Record, serve_extra
+from core.records.mutations import DeletedRecord
+
+__all__ = [
+    "EXTRA_DESCRIPTION",
+    "DeletedRecord",
+    "Erasure",
+    "Record",
+    "RecordType",
+    "Requirement",
+    "WriteContext",
+    "given",
+    "serve_extra",
+]

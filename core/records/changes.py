@@ -1,0 +1,79 @@
+"""Which fields a write changed, read from the model itself: columns and declared child lists.
+
+Bookkeeping columns (ids, versions, workflow state) and `DERIVED` ones (search keys, references)
+are never named; a child list compares its rows by their content columns, without ids, foreign
+keys or positions. Audit events and record events carry these names, never values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cache
+from typing import Any
+
+from sqlalchemy import inspect
+
+from core.db import is_derived
+
+BOOKKEEPING = frozenset(
+    {
+        "id",
+        "version",
+        "status",
+        "created_by",
+        "created_at",
+        "updated_at",
+        "submitted_at",
+        "validated_by",
+        "validated_at",
+        "last_changed_by",
+        "workflow_comment",
+    }
+)
+
+
+@cache
+def _content_columns(model: type) -> tuple[str, ...]:
+    mapper = inspect(model)
+    return tuple(
+        attr.key
+        for attr in mapper.column_attrs
+        if attr.key not in BOOKKEEPING and not any(is_derived(c) for c in attr.columns)
+    )
+
+
+@cache
+def _child_columns(model: type, collection: str) -> tuple[str, ...]:
+    """Content columns of a child row: no primary or foreign key, no position, nothing derived."""
+    child = inspect(model).relationships[collection].mapper
+    return tuple(
+        attr.key
+        for attr in child.column_attrs
+        for column in attr.columns[:1]
+        if not column.primary_key
+        and not column.foreign_keys
+        and attr.key != "position"
+        and not is_derived(column)
+    )
+
+
+def snapshot(record: Any, collections: Mapping[str, str | None]) -> dict[str, Any]:
+    """Comparable content of a record (its declared child lists loaded)."""
+    model = type(record)
+    values = {key: getattr(record, key) for key in _content_columns(model)}
+    for name in collections:
+        columns = _child_columns(model, name)
+        if columns:
+            values[name] = [
+                tuple(getattr(child, c) for c in columns) for child in getattr(record, name)
+            ]
+    return values
+
+
+def changed_fields(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
+    return sorted(key for key in after if after[key] != before.get(key))
+
+
+def filled_fields(values: Mapping[str, Any]) -> list[str]:
+    """The fields a new record was created with."""
+    return sorted(key for key, value in values.items() if value not in (None, "", [], {}))

@@ -1,0 +1,43 @@
+"""What every record type's GraphQL type shares: the `Record` interface (with its history) and
+the `extra` field of extension values, served through the consultation audit."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from core.audit.consultation import note_consultation
+from core.audit.history import HistoryEntry, record_history
+from core.gql.context import Context
+from core.gql.entity import Entity
+
+EXTRA_DESCRIPTION = (
+    "Extension fields of enabled country plugins (`formSchema` lists them). Values of plugins "
+    "not enabled stay stored and come back when they are; reading a nominal one is audited."
+)
+
+
+@strawberry.interface(
+    description="A record of a module's database, with a version and a history of its life."
+)
+class Record(Entity):
+    @strawberry.field(description="Every step with who and when: creation, edits, transitions.")
+    async def history(self, info: Info[Context, None]) -> list[HistoryEntry]:
+        entity_type = type(self).__strawberry_definition__.name  # type: ignore[attr-defined]
+        return await record_history(info, entity_type, self.id)  # type: ignore[attr-defined]
+
+
+def serve_extra(
+    info: Info[Context, None], entity_type: str, record_id: object, stored: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    """The extension values of enabled plugins; serving a nominal one is a consultation."""
+    from core.forms.registry import form_registry
+
+    fields = form_registry(info.context.instance).extension_fields(entity_type)
+    served = {name: value for name, value in (stored or {}).items() if name in fields}
+    if any(fields[name].nominal and value not in (None, "") for name, value in served.items()):
+        note_consultation(info, entity_type, record_id)
+    return served
