@@ -22,7 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import UTCDateTime, utcnow
 from core.gql.context import Principal
-from core.gql.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
+from core.gql.errors import ConflictError, InputError, PermissionDeniedError
 
 EDITABLE_BY_AUTHOR = frozenset({"draft", "returned"})
 
@@ -108,14 +108,6 @@ class Workflow:
 
     # --- checks, each raising the error the API reports --------------------------------------
 
-    def require_visible(self, principal: Principal, record: Any) -> None:
-        """A record the caller may not see is reported as missing, never as forbidden."""
-        if not self.can_see(principal, record):
-            raise NotFoundError(f"no such {self.noun}", field="id")
-
-    def check_version(self, record: WorkflowColumns, version: int) -> None:
-        check_version(record, version, self.noun)
-
     def check_editable(
         self, principal: Principal, record: WorkflowColumns, reason: str | None
     ) -> None:
@@ -163,11 +155,9 @@ class Workflow:
             raise ConflictError(f"a {record.status} {self.noun} cannot be returned", field="id")
         return comment.strip()
 
-    def check_deletable(
-        self, principal: Principal, record: WorkflowColumns, *, hint: str = ""
-    ) -> None:
+    def check_deletable(self, principal: Principal, record: WorkflowColumns) -> None:
         if record.status != "draft":
-            raise ConflictError(f"only drafts can be deleted{hint}", field="id")
+            raise ConflictError("only drafts can be deleted", field="id")
         if record.created_by != user_id(principal) and not principal.can(self.validate):
             raise PermissionDeniedError("only its author deletes a draft", field="id")
 

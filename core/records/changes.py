@@ -7,7 +7,7 @@ keys or positions. Audit events and record events carry these names, never value
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from functools import cache
 from typing import Any
 
@@ -43,18 +43,45 @@ def _content_columns(model: type) -> tuple[str, ...]:
 
 
 @cache
-def _child_columns(model: type, collection: str) -> tuple[str, ...]:
+def _row_columns(model: type) -> tuple[str, ...]:
     """Content columns of a child row: no primary or foreign key, no position, nothing derived."""
-    child = inspect(model).relationships[collection].mapper
     return tuple(
         attr.key
-        for attr in child.column_attrs
+        for attr in inspect(model).column_attrs
         for column in attr.columns[:1]
         if not column.primary_key
         and not column.foreign_keys
         and attr.key != "position"
         and not is_derived(column)
     )
+
+
+def _child_columns(model: type, collection: str) -> tuple[str, ...]:
+    return _row_columns(inspect(model).relationships[collection].mapper.class_)
+
+
+def copy_given(record: Any, data: Any, names: Iterable[str]) -> None:
+    """Copy the input fields that were sent (left out: keep the stored value; null clears)."""
+    from core.records.declaration import given
+
+    for name in names:
+        value = getattr(data, name)
+        if given(value):
+            setattr(record, name, value)
+
+
+def child_rows(model: type, items: Iterable[Any] | None) -> list[Any]:
+    """Child rows built from input items whose attributes are named like the child's columns,
+    numbered by `position` when the child has one (lists keep the order they were typed in)."""
+    columns = _row_columns(model)
+    numbered = "position" in inspect(model).column_attrs
+    rows = []
+    for index, item in enumerate(items or []):
+        values = {name: getattr(item, name) for name in columns}
+        if numbered:
+            values["position"] = index
+        rows.append(model(**values))
+    return rows
 
 
 def snapshot(record: Any, collections: Mapping[str, str | None]) -> dict[str, Any]:

@@ -3,7 +3,7 @@ the `extra` field of extension values, served through the consultation audit."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import strawberry
@@ -28,6 +28,24 @@ class Record(Entity):
     async def history(self, info: Info[Context, None]) -> list[HistoryEntry]:
         entity_type = type(self).__strawberry_definition__.name  # type: ignore[attr-defined]
         return await record_history(info, entity_type, self.id)  # type: ignore[attr-defined]
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        """`node`, links and search hits, through the record type's visibility rules (one
+        query); modules override it to batch through their request loaders."""
+        from core.records.lifecycle import read_many
+        from core.records.registry import record_registry
+
+        entity_type = cls.__strawberry_definition__.name  # type: ignore[attr-defined]
+        rt = record_registry(info.context.instance).get(entity_type)
+        ids = [int(i) if str(i).isdigit() else 0 for i in node_ids]
+        if rt is None:
+            return [None] * len(ids)
+        async with info.context.instance.db.session() as session:
+            rows = await read_many(session, rt, ids, info.context.principal)
+            return [rt.to_graphql(row) if row is not None else None for row in rows]
 
 
 def serve_extra(

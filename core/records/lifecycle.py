@@ -343,10 +343,16 @@ async def read(
 ) -> Any:
     """The record as `principal` may see it, or None: subscribers of record events read through
     this, so visibility rules apply to them as to any request."""
-    if not principal.can(rt.view_permission):
-        return None
-    query = rt.load(select(rt.model).where(rt.model.id == record_id))  # type: ignore[attr-defined]
-    record = await session.scalar(query)
-    if record is None or not rt.can_see(principal, record):
-        return None
-    return record
+    return (await read_many(session, rt, [record_id], principal))[0]
+
+
+async def read_many(
+    session: AsyncSession, rt: RecordType[Any, Any], record_ids: list[int], principal: Any
+) -> list[Any]:
+    """Records in the order of `record_ids`, None where missing or not visible (one query)."""
+    if not principal.can(rt.view_permission) or not record_ids:
+        return [None] * len(record_ids)
+    model: Any = rt.model
+    rows = await session.scalars(rt.load(select(model).where(model.id.in_(set(record_ids)))))
+    found = {row.id: row for row in rows if rt.can_see(principal, row)}
+    return [found.get(i) for i in record_ids]

@@ -14,7 +14,6 @@ VALIDATE = "companies.validate"
 
 WORKFLOW = Workflow(entity="Company", noun="company", view=VIEW, edit=EDIT, validate=VALIDATE)
 can_see = WORKFLOW.can_see
-search_audience = WORKFLOW.search_audience
 
 
 def visible_filter(principal: Principal) -> ColumnElement[bool]:

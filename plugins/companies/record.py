@@ -14,7 +14,7 @@ from sqlalchemy import Select
 
 from core.gql.errors import InputError
 from core.instance import Instance
-from core.records import RecordType, Requirement, WriteContext, given
+from core.records import RecordType, Requirement, WriteContext, child_rows, copy_given, given
 from core.search import SearchDocument
 from plugins.companies import access
 from plugins.companies.identifiers import name_key
@@ -75,10 +75,7 @@ class CompanyRecord(RecordType[Company, CompanyInput]):
         await validate_input(ctx.session, data, record.country if record else None)
 
     def apply(self, company: Company, data: CompanyInput) -> None:
-        for name in _SCALARS:
-            value = getattr(data, name)
-            if given(value):
-                setattr(company, name, value)
+        copy_given(company, data, _SCALARS)
         if given(data.legal_name) and data.legal_name:
             company.name_key = name_key(data.legal_name)
         if given(data.trade_names):
@@ -87,28 +84,11 @@ class CompanyRecord(RecordType[Company, CompanyInput]):
                 for i, name in enumerate(data.trade_names or [])
             ]
         if given(data.identifiers):
-            company.identifiers = [
-                RegistrationId(position=i, scheme=x.scheme, country=x.country, value=x.value)
-                for i, x in enumerate(data.identifiers or [])
-            ]
+            company.identifiers = child_rows(RegistrationId, data.identifiers)
         if given(data.addresses):
-            company.addresses = [
-                BusinessAddress(
-                    position=i,
-                    kind=a.kind,
-                    street=a.street,
-                    postcode=a.postcode,
-                    city=a.city,
-                    region=a.region,
-                    country=a.country,
-                )
-                for i, a in enumerate(data.addresses or [])
-            ]
+            company.addresses = child_rows(BusinessAddress, data.addresses)
         if given(data.contacts):
-            company.contacts = [
-                BusinessContact(position=i, kind=c.kind, value=c.value, note=c.note)
-                for i, c in enumerate(data.contacts or [])
-            ]
+            company.contacts = child_rows(BusinessContact, data.contacts)
         if given(data.roles):
             company.roles = [TradeRole(code=code) for code in data.roles or []]
         if given(data.hs_chapters):

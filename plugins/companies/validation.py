@@ -6,11 +6,11 @@ from __future__ import annotations
 import re
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from strawberry import UNSET
 
 from core.codelists.validation import CodeCheck, validate_many
 from core.gql.errors import InputError
 from core.identifiers import normalise_hs_code
+from core.records import given
 from plugins.companies.identifiers import SCHEMES, compact, normalise_identifier
 from plugins.companies.inputs import CompanyInput
 
@@ -19,10 +19,6 @@ MAX_TEXT = 20_000
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 _PHONE = re.compile(r"^\+?[0-9]{5,20}$")
 _AEO = re.compile(r"^[A-Z]{2}AEO[CSF][A-Z0-9]{1,29}$")
-
-
-def given(value: object) -> bool:
-    return value is not UNSET
 
 
 def _upper(value: str | None) -> str | None:

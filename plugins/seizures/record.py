@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Select
 
 from core.gql.errors import InputError
-from core.records import RecordType, Requirement, WriteContext, given
+from core.records import RecordType, Requirement, WriteContext, child_rows, copy_given, given
 from plugins.seizures import access, forms
 from plugins.seizures.inputs import SeizureInput
 from plugins.seizures.loaders import with_children
@@ -81,10 +81,7 @@ class SeizureRecord(RecordType[Case, SeizureInput]):
         await validate_input(ctx.session, data, on=on)
 
     def apply(self, case: Case, data: SeizureInput) -> None:
-        for name in _SCALARS:
-            value = getattr(data, name)
-            if given(value):
-                setattr(case, name, value)
+        copy_given(case, data, _SCALARS)
         if given(data.form) and data.form is not None:
             case.form = data.form.value
         if given(data.place):
@@ -112,40 +109,11 @@ class SeizureRecord(RecordType[Case, SeizureInput]):
                 RiskIndicator(code=c) for c in sorted(set(data.risk_indicators or []))
             ]
         if given(data.goods):
-            case.goods = [
-                GoodsLine(
-                    position=i,
-                    commodity=g.commodity,
-                    hs_code=g.hs_code,
-                    description=g.description,
-                    brand=g.brand,
-                    quantity=g.quantity,
-                    unit=g.unit,
-                    pieces=g.pieces,
-                    value=g.value,
-                    currency=g.currency,
-                )
-                for i, g in enumerate(data.goods or [])
-            ]
+            case.goods = child_rows(GoodsLine, data.goods)
         if given(data.route):
-            case.route = [
-                RouteLeg(
-                    position=i, role=leg.role, country=leg.country, place=leg.place, date=leg.date
-                )
-                for i, leg in enumerate(data.route or [])
-            ]
+            case.route = child_rows(RouteLeg, data.route)
         if given(data.offenders):
-            case.offenders = [
-                OffenderSummary(
-                    position=i,
-                    count=o.count,
-                    nationality=o.nationality,
-                    gender=o.gender,
-                    age_band=o.age_band,
-                    role=o.role,
-                )
-                for i, o in enumerate(data.offenders or [])
-            ]
+            case.offenders = child_rows(OffenderSummary, data.offenders)
 
     def check(self, case: Case) -> None:
         if case.seizure_date > dt.date.today() + dt.timedelta(days=1):

@@ -10,19 +10,15 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from strawberry import UNSET
 from strawberry.utils.str_converters import to_camel_case
 
 from core.codelists.validation import CodeCheck, validate_many
 from core.gql.errors import InputError
 from core.identifiers import normalise_container, normalise_hs_code, normalise_imo
+from core.records import given
 from plugins.seizures.inputs import SeizureInput
 
 MAX_TEXT = 20_000
-
-
-def given(value: object) -> bool:
-    return value is not UNSET
 
 
 def normalised(value: str, normalise: Callable[[str], str], field: str) -> str:

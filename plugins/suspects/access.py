@@ -27,7 +27,6 @@ WORKFLOW = Workflow(
     comment_on_record=True,
 )
 can_see = WORKFLOW.can_see
-audience = WORKFLOW.search_audience
 
 
 def visible_filter(principal: Principal) -> ColumnElement[bool]:

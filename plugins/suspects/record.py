@@ -19,7 +19,15 @@ from strawberry.relay import to_base64
 
 from core.gql.errors import ConflictError, InputError
 from core.instance import Instance
-from core.records import Erasure, RecordType, Requirement, WriteContext, given
+from core.records import (
+    Erasure,
+    RecordType,
+    Requirement,
+    WriteContext,
+    child_rows,
+    copy_given,
+    given,
+)
 from core.search import SearchDocument
 from plugins.suspects import access, duplicates
 from plugins.suspects.identifiers import registration_key
@@ -128,29 +136,16 @@ class PersonRecord(RecordType[Person, PersonInput]):
                 for i, c in enumerate(data.nationalities or [])
             ]
         if given(data.documents):
-            person.documents = [
-                PersonDocument(
-                    position=i,
-                    type=d.type,
-                    number=d.number,
-                    issuing_country=d.issuing_country,
-                    issue_date=d.issue_date,
-                    expiry_date=d.expiry_date,
-                )
-                for i, d in enumerate(data.documents or [])
-            ]
+            person.documents = child_rows(PersonDocument, data.documents)
         if given(data.addresses):
-            person.addresses = [
-                PersonAddressRow(
-                    position=i,
-                    line=a.line,
-                    city=a.city,
-                    postal_code=a.postal_code,
-                    country=a.country,
-                )
-                for i, a in enumerate(data.addresses or [])
-                if any((a.line, a.city, a.postal_code, a.country))
-            ]
+            person.addresses = child_rows(
+                PersonAddressRow,
+                [
+                    a
+                    for a in data.addresses or []
+                    if any((a.line, a.city, a.postal_code, a.country))
+                ],
+            )
         if given(data.phones):
             person.phones = [
                 PersonPhone(position=i, number=n) for i, n in enumerate(data.phones or [])
@@ -234,10 +229,7 @@ class ConveyanceRecord(RecordType[Conveyance, MeansOfConveyanceInput]):
         await validate_conveyance(ctx.session, kind, data)
 
     def apply(self, row: Conveyance, data: MeansOfConveyanceInput) -> None:
-        for name in _CONVEYANCE_FIELDS:
-            value = getattr(data, name)
-            if given(value):
-                setattr(row, name, value)
+        copy_given(row, data, _CONVEYANCE_FIELDS)
         row.key = conveyance_key(row)
 
     def check(self, row: Conveyance) -> None:

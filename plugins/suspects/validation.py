@@ -11,12 +11,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from strawberry import UNSET
 from strawberry.utils.str_converters import to_camel_case
 
 from core.codelists.validation import CodeCheck, validate_many
 from core.gql.errors import InputError
 from core.identifiers import normalise_container, normalise_imo, normalise_plate
+from core.records import given
 from plugins.suspects.identifiers import (
     normalise_document_number,
     normalise_mmsi,
@@ -37,10 +37,6 @@ MAX_MAKE_MODEL = 80
 _BIRTH = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 _PHONE_CHARS = re.compile(r"[\s\-./()]+")
-
-
-def given(value: object) -> bool:
-    return value is not UNSET
 
 
 def normalised(value: str, normalise: Callable[[str], str], field: str) -> str:
