@@ -177,7 +177,9 @@ class Migrator:
             for label in targets:
                 command.upgrade(cfg, f"{label}@head")
 
-        async with self.db.engine.begin() as conn:
+        # A write transaction from the start (BEGIN IMMEDIATE on SQLite): a deferred one that read
+        # the version table would fail at its first DDL if another connection committed since.
+        async with self.db.engine.execution_options(ncen_write=True).begin() as conn:
             await conn.run_sync(run)
         return targets
 
