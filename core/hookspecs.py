@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from core.attachments.owners import AttachmentOwner
     from core.auth.permissions import Permission
     from core.codelists.sources import CodeListSource, CodeListUsage
+    from core.events import RecordEvent
     from core.forms.fields import EntityForm, ExtensionField
     from core.gql.contribution import GraphQLContribution
     from core.instance import Instance
@@ -94,3 +95,9 @@ def on_startup(instance: Instance) -> Any:
 @hookspec
 def on_shutdown(instance: Instance) -> Any:
     """Called once when the instance stops (may return an awaitable)."""
+
+
+@hookspec
+def on_record_changed(instance: Instance, event: RecordEvent) -> Any:
+    """A record changed (event written in its transaction, delivered after commit, at least
+    once, to each implementation on its own); may return an awaitable."""

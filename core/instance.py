@@ -20,6 +20,8 @@ from core.codelists.plugin import CodeListsPlugin
 from core.config import Config
 from core.db import Database
 from core.errors import MigrationError, ModuleLoadError
+from core.events import PLUGIN_NAME as EVENTS_PLUGIN
+from core.events import CoreEventsPlugin, attach_events
 from core.forms.plugin import FormsPlugin
 from core.gql.core_schema import CoreGraphQLPlugin
 from core.gql.schema import build_schema
@@ -50,6 +52,7 @@ def core_plugins() -> list[tuple[str, object]]:
         ("core.links", LinksPlugin()),
         ("core.forms", FormsPlugin()),
         (ATTACHMENTS_PLUGIN, CoreAttachmentsPlugin()),
+        (EVENTS_PLUGIN, CoreEventsPlugin()),
     ]
 
 
@@ -67,6 +70,7 @@ class Instance:
         )
         self.search = attach_search(self)
         self.attachments = attach_attachments(self)
+        attach_events(self)
         handlers = [
             (plugin, handler)
             for plugin, answer in collect(self.pm, "register_outbox_handlers")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from importlib.metadata import entry_points
 
 from core.plugins import ENTRY_POINT_GROUP
-from tests.conftest import login_as
+from core.testing import login_as
 from tests.seizures.helpers import CREATE, SUBMIT, VALIDATE, seizures_app, simplified_input, tokens
 
 MODULES = ["seizures", "country_example"]
