@@ -12,6 +12,9 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
+    import click
+    from starlette.routing import BaseRoute
+
     from core.attachments.owners import AttachmentOwner
     from core.auth.permissions import Permission
     from core.codelists.sources import CodeListSource, CodeListUsage
@@ -22,6 +25,7 @@ if TYPE_CHECKING:
     from core.links.declarations import LinkType
     from core.outbox import OutboxHandler
     from core.search.documents import SearchType
+    from core.settings import Setting
 
 hookspec = pluggy.HookspecMarker("ncen")
 hookimpl = pluggy.HookimplMarker("ncen")
@@ -80,6 +84,22 @@ def register_extension_fields() -> list[ExtensionField]:
 @hookspec
 def register_attachment_owners() -> list[AttachmentOwner]:
     """Entity types whose records can have photos, with who may fetch them (core/attachments)."""
+
+
+@hookspec
+def register_settings() -> list[Setting]:
+    """Settings of the module (`[ncen.module.<name>]`, `NCEN_MODULE_<NAME>_<KEY>`), checked at
+    start; read with `instance.settings("<name>")`."""
+
+
+@hookspec
+def register_cli_commands() -> list[click.Command]:
+    """Command groups (or commands) the module adds to `ncen`, e.g. `ncen update ...`."""
+
+
+@hookspec
+def register_routes() -> list[BaseRoute]:
+    """HTTP routes of the module (starlette), served under `/modules/<module name>/`."""
 
 
 @hookspec

@@ -32,6 +32,7 @@ from core.outbox import OutboxRelay, handler_table
 from core.plugins import call_event, collect, load_modules
 from core.search.plugin import PLUGIN_NAME as SEARCH_PLUGIN
 from core.search.plugin import CoreSearchPlugin, attach_search
+from core.settings import ModuleSettings, Setting, check_declarations, resolve_module_settings
 
 INSTANCE_KEY = "ncen.instance"
 
@@ -64,6 +65,7 @@ class Instance:
         self.modules: tuple[ModuleInfo, ...] = loaded.modules
         self.installed = loaded.installed
         self._check_models()
+        self._settings = self._module_settings()
         self.db = Database(config.database_url, session_info={INSTANCE_KEY: self})
         self.migrator = Migrator(
             self.db, self._migration_branches(), [m.name for m in self.modules]
@@ -80,6 +82,22 @@ class Instance:
         self.started = False
         # Per-instance state that plugins keep between hooks (never module-level globals).
         self.state: dict[str, Any] = {}
+
+    def _module_settings(self) -> dict[str, ModuleSettings]:
+        names = set(self.module_names)
+        declared: dict[str, list[Setting]] = {}
+        for plugin_name, settings in collect(self.pm, "register_settings"):
+            if plugin_name not in names:
+                raise ModuleLoadError(f"{plugin_name!r}: only modules declare settings")
+            declared[plugin_name] = check_declarations(plugin_name, settings)
+        return resolve_module_settings(self.config, self.installed, self.module_names, declared)
+
+    def settings(self, module: str) -> ModuleSettings:
+        """The checked settings of an enabled module: `instance.settings("suspects").review_years`."""
+        try:
+            return self._settings[module]
+        except KeyError:
+            raise KeyError(f"module {module!r} is not enabled") from None
 
     def _migration_branches(self) -> list[MigrationBranch]:
         branches = []

@@ -48,7 +48,6 @@ from plugins.suspects.validation import (
 
 PERSON = access.PERSON
 WORKFLOW = access.WORKFLOW
-REVIEW_YEARS = 3
 CHILD_LISTS = ("aliases", "nationalities", "documents", "addresses", "phones", "name_keys")
 
 
@@ -223,7 +222,8 @@ async def create(
         setattr(person, name, [])
     if not given(data.review_date) or data.review_date is None:
         today = dt.date.today()
-        person.review_date = today.replace(year=today.year + REVIEW_YEARS, day=min(today.day, 28))
+        years = instance_of(session).settings("suspects").review_years
+        person.review_date = today.replace(year=today.year + years, day=min(today.day, 28))
     _apply(person, data)
     person.created_by = user_id(principal)
     session.add(person)
