@@ -79,8 +79,9 @@ class NcenGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         try:
             contributed = module_commands(ctx)
-        except NcenError:
-            contributed = {}  # `ncen --help` still lists core's commands; running one says why
+        except NcenError as exc:  # `ncen --help` still lists core's commands, and says why
+            click.echo(f"ncen: commands of modules not listed: {exc}", err=True)
+            contributed = {}
         return sorted({*super().list_commands(ctx), *LAZY_GROUPS, *contributed})
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:

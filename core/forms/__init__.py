@@ -1,13 +1,20 @@
 """Form schemas for frontends, and extension fields added by country plugins. See
 docs/forms.md."""
 
-from core.forms.extra import extension_search_parts, validate_extra
+from core.forms.extra import (
+    enabled_extra,
+    extension_search_parts,
+    extension_values_field,
+    validate_extra,
+)
 from core.forms.fields import EntityForm, ExtensionField, FormField
 
 __all__ = [
     "EntityForm",
     "ExtensionField",
     "FormField",
+    "enabled_extra",
     "extension_search_parts",
+    "extension_values_field",
     "validate_extra",
 ]

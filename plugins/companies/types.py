@@ -17,6 +17,7 @@ from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
 from core.audit.history import HistoryEntry, record_history
+from core.forms import extension_values_field
 from core.gql.context import Context, Principal
 from core.gql.entity import Entity
 from plugins.companies import access, loaders
@@ -105,7 +106,7 @@ class Company(Entity):
     updated_at: dt.datetime
     submitted_at: dt.datetime | None
     validated_at: dt.datetime | None
-    extra: strawberry.scalars.JSON
+    extra: strawberry.scalars.JSON = extension_values_field(ENTITY)
 
     @strawberry.field(
         description="Companies the caller may see with the same registration identifier or a "

@@ -21,6 +21,7 @@ from core.attachments.gql import Photo, load_photos
 from core.attachments.service import AttachmentInfo
 from core.audit.consultation import note_consultation
 from core.audit.history import HistoryEntry, record_history
+from core.forms import extension_values_field
 from core.gql.context import Context, Principal
 from core.gql.entity import Entity
 from plugins.seizures import access, forms, loaders
@@ -167,7 +168,7 @@ class Seizure(Entity):
     updated_at: dt.datetime
     submitted_at: dt.datetime | None
     validated_at: dt.datetime | None
-    extra: strawberry.scalars.JSON
+    extra: strawberry.scalars.JSON = extension_values_field(access.ENTITY)
     # The ORM case or Core row the object was built from, for the fields computed on demand.
     source: strawberry.Private[Any]
 
