@@ -36,8 +36,10 @@ lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# Then the example plugin's own suite, from its directory, as a plugin author runs it.
 test: install-dev lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	cd examples/country-plugin && $(abspath $(BIN))/python -m pytest
 
 bench: install-dev
 	$(BIN)/python -m bench $(BENCH_ARGS)

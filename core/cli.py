@@ -14,7 +14,7 @@ import importlib
 import json
 import os
 import sys
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -27,6 +27,7 @@ from core.plugins import call_event, resolve
 
 if TYPE_CHECKING:
     from core.instance import Instance
+    from core.module import Module
 
 T = TypeVar("T")
 INIT_MARKER = "ncen-init.json"
@@ -38,9 +39,25 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
 
 
 def get_config(ctx: click.Context) -> Config:
-    if "config" not in ctx.obj:
-        ctx.obj["config"] = load_config(ctx.obj.get("config_path"))
-    return ctx.obj["config"]
+    """The configuration every command reads: `--config` (or NCEN_CONFIG), then NCEN_*."""
+    obj = ctx.ensure_object(dict)
+    if "config" not in obj:
+        root = ctx.find_root()
+        # Module commands are looked up before the group's callback has stored --config.
+        path = obj.get("config_path", root.params.get("config_path"))
+        obj["config"] = load_config(path)
+    return obj["config"]
+
+
+def extra_modules(ctx: click.Context) -> Sequence[Module]:
+    """Plugin objects given in-process (`cli(obj={"extra_modules": [...]})`: tests, embedding)."""
+    return ctx.ensure_object(dict).get("extra_modules", ())
+
+
+def with_instance(ctx: click.Context, action: Callable[[Instance], Coroutine[Any, Any, T]]) -> T:
+    """Run `action` on an instance built from the command's configuration, then close its
+    database connections: what core's commands do, for module commands too."""
+    return run(_with_instance(_instance(ctx), action))
 
 
 # Command groups that live next to the feature they manage, imported only when one is invoked
@@ -56,16 +73,26 @@ LAZY_GROUPS = {
 
 
 class NcenGroup(click.Group):
-    """Turns ncen's own errors, raised by any subcommand, into one line and exit status 1."""
+    """Core's commands, the command groups of the enabled modules (`register_cli_commands`),
+    and ncen's own errors, raised by any subcommand, turned into one line and exit status 1."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted({*super().list_commands(ctx), *LAZY_GROUPS})
+        try:
+            contributed = module_commands(ctx)
+        except NcenError as exc:  # `ncen --help` still lists core's commands, and says why
+            click.echo(f"ncen: commands of modules not listed: {exc}", err=True)
+            contributed = {}
+        return sorted({*super().list_commands(ctx), *LAZY_GROUPS, *contributed})
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in LAZY_GROUPS and cmd_name not in self.commands:
             module, _, attribute = LAZY_GROUPS[cmd_name].partition(":")
             self.add_command(getattr(importlib.import_module(module), attribute), cmd_name)
-        return super().get_command(ctx, cmd_name)
+        found = super().get_command(ctx, cmd_name)
+        if found is None and cmd_name not in LAZY_GROUPS:
+            # Only a name core does not know loads the configuration and the enabled modules.
+            found = module_commands(ctx).get(cmd_name)
+        return found
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -81,6 +108,36 @@ class NcenGroup(click.Group):
             raise
 
 
+def module_commands(ctx: click.Context) -> dict[str, click.Command]:
+    """The commands of the enabled modules, by name; a name core or another module already
+    uses is an error naming both. Computed once per invocation."""
+    cache = ctx.find_root().meta
+    if "ncen.module_commands" not in cache:
+        from core.plugins import collect, load_modules
+
+        loaded = load_modules(get_config(ctx).modules, extra=extra_modules(ctx))
+        found: dict[str, click.Command] = {}
+        owners: dict[str, str] = {}
+        core_names = {*cli.commands, *LAZY_GROUPS}
+        for plugin, commands in collect(loaded.pm, "register_cli_commands"):
+            for command in commands:
+                if not isinstance(command, click.Command) or not command.name:
+                    raise NcenError(
+                        f"module {plugin!r}: register_cli_commands must return named click "
+                        "commands or groups"
+                    )
+                name = command.name
+                if name in core_names:
+                    raise NcenError(f"module {plugin!r} adds command {name!r}, which core has")
+                if name in found:
+                    raise NcenError(
+                        f"command {name!r} is added by both {owners[name]!r} and {plugin!r}"
+                    )
+                found[name], owners[name] = command, plugin
+        cache["ncen.module_commands"] = found
+    return cache["ncen.module_commands"]
+
+
 @click.group(cls=NcenGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--config",
@@ -93,24 +150,23 @@ class NcenGroup(click.Group):
 @click.pass_context
 def cli(ctx: click.Context, config_path: str | None) -> None:
     """ncen: National Customs Enforcement Network platform."""
-    ctx.ensure_object(dict)
-    ctx.obj["config_path"] = config_path
+    ctx.ensure_object(dict)["config_path"] = config_path
 
 
 async def _with_instance(
-    config: Config,
-    action: Callable[[Instance], Coroutine[Any, Any, T]],
-    instance: Instance | None = None,
+    instance: Instance, action: Callable[[Instance], Coroutine[Any, Any, T]]
 ) -> T:
-    """Run `action` on `instance` (a new one by default), then close its database connections."""
-    if instance is None:
-        from core.instance import Instance
-
-        instance = Instance(config)
+    """Run `action` on `instance`, then close its database connections."""
     try:
         return await action(instance)
     finally:
         await instance.db.dispose()
+
+
+def _instance(ctx: click.Context) -> Instance:
+    from core.instance import Instance
+
+    return Instance(get_config(ctx), extra_modules=extra_modules(ctx))
 
 
 async def upgrade_instance(instance: Instance) -> list[str]:
@@ -165,7 +221,7 @@ def init(ctx: click.Context, demo: bool, demo_size: int, if_needed: bool) -> Non
         elif demo:
             click.echo(f"{config.data_dir} is already initialised; demo data left as it is")
 
-    run(_with_instance(config, action))
+    with_instance(ctx, action)
     if not already:
         marker.write_text(json.dumps({"version": __version__, "demo": demo}) + "\n")
     click.echo(f"data directory: {config.data_dir}")
@@ -191,9 +247,9 @@ def serve(ctx: click.Context, host: str | None, port: int | None, workers: int |
 
     if workers == 1:
         with _long_lived():
-            app: Any = _checked_app(config)
+            app: Any = _checked_app(ctx)
     else:
-        run(_with_instance(config, _check_ready))
+        with_instance(ctx, _check_ready)
         app = "core.web:app_from_environment"  # each worker process builds its own instance
     if ctx.obj.get("config_path"):
         os.environ[CONFIG_ENV] = str(Path(ctx.obj["config_path"]).resolve())
@@ -212,15 +268,14 @@ def serve(ctx: click.Context, host: str | None, port: int | None, workers: int |
     )
 
 
-def _checked_app(config: Config) -> Any:
+def _checked_app(ctx: click.Context) -> Any:
     """The app of the one instance that was checked: building a second one for uvicorn would
     load the modules again. Its engine is disposed after the check, whose event loop ends before
     uvicorn starts its own."""
-    from core.instance import Instance
     from core.web import create_app
 
-    instance = Instance(config)
-    run(_with_instance(config, _check_ready, instance))
+    instance = _instance(ctx)
+    run(_with_instance(instance, _check_ready))
     return create_app(instance)
 
 
@@ -276,7 +331,7 @@ def db() -> None:
 def db_upgrade(ctx: click.Context) -> None:
     """Upgrade core, then each enabled module's branch in dependency order; sync code lists."""
 
-    targets = run(_with_instance(get_config(ctx), upgrade_instance))
+    targets = with_instance(ctx, upgrade_instance)
     click.echo(f"upgraded: {', '.join(targets)}")
 
 
@@ -288,7 +343,7 @@ def db_current(ctx: click.Context) -> None:
     async def action(instance: Instance) -> dict[str, dict[str, Any]]:
         return await instance.migrator.status()
 
-    status = run(_with_instance(get_config(ctx), action))
+    status = with_instance(ctx, action)
     from rich.console import Console
     from rich.table import Table
 
@@ -314,10 +369,7 @@ def modules_command(ctx: click.Context) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from core.instance import Instance
-
-    config = get_config(ctx)
-    instance = Instance(config)
+    instance = _instance(ctx)
     table = Table("name", "version", "enabled", "distribution", "label")
     enabled = {m.name: m for m in instance.modules}
     for name, installed in sorted(instance.installed.items()):
@@ -339,9 +391,7 @@ def graphql_export(ctx: click.Context) -> None:
     """Print the SDL of the schema with the enabled modules."""
     from strawberry.printer import print_schema
 
-    from core.instance import Instance
-
-    click.echo(print_schema(Instance(get_config(ctx)).schema))
+    click.echo(print_schema(_instance(ctx).schema))
 
 
 @cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
@@ -366,7 +416,7 @@ def demo(ctx: click.Context, size: int) -> None:
             await resolve(impl.function(instance=instance, size=wanted.get(impl.plugin_name, size)))
         return sum((await instance.search.reindex()).values())
 
-    documents = run(_with_instance(get_config(ctx), action))
+    documents = with_instance(ctx, action)
     click.echo(f"demo data loaded; search index rebuilt with {documents} documents")
 
 

@@ -93,6 +93,10 @@ class Config:
     outbox: OutboxSettings = field(default_factory=OutboxSettings)
     auth: AuthSettings = field(default_factory=AuthSettings)
     attachments: AttachmentSettings = field(default_factory=AttachmentSettings)
+    # Per-module settings as given (`[ncen.module.<name>]` tables, `NCEN_MODULE_*` variables):
+    # checked against the modules' declarations when the instance is built (core/settings.py).
+    module_settings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    module_environ: Mapping[str, str] = field(default_factory=dict)
     source: str = "defaults"
 
     @property
@@ -263,6 +267,22 @@ def _env_name(section: str, key: str) -> str:
     return f"NCEN_{key.upper()}" if section == "ncen" else f"NCEN_{section.upper()}_{key.upper()}"
 
 
+MODULE_TABLE = "module"  # [ncen.module.<name>]: one table per module, see core/settings.py
+MODULE_ENV_PREFIX = "NCEN_MODULE_"
+
+
+def _module_tables(value: Any) -> dict[str, dict[str, Any]]:
+    """The `[ncen.module.<name>]` tables, checked for shape only (names, tables)."""
+    if not isinstance(value, dict):
+        raise ConfigError("ncen.module must be a table of [ncen.module.<name>] tables")
+    for name, table in value.items():
+        if not _MODULE_NAME.match(name):
+            raise ConfigError(f"[ncen.module.{name}]: {name!r} is not a valid module name")
+        if not isinstance(table, dict):
+            raise ConfigError(f"ncen.module.{name} must be a table: [ncen.module.{name}]")
+    return value
+
+
 def _read_file(path: Path) -> dict[str, dict[str, Any]]:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -279,7 +299,9 @@ def _read_file(path: Path) -> dict[str, dict[str, Any]]:
         raise ConfigError(f"config file {path} has no [ncen] table")
     sections: dict[str, dict[str, Any]] = {"ncen": {}}
     for key, value in top.items():
-        if isinstance(value, dict):
+        if key == MODULE_TABLE:
+            sections[MODULE_TABLE] = _module_tables(value)
+        elif isinstance(value, dict):
             if key not in SETTINGS or key == "ncen":
                 raise ConfigError(f"unknown config table [ncen.{key}]")
             sections[key] = value
@@ -298,6 +320,7 @@ def load_config(path: str | Path | None = None, environ: Mapping[str, str] | Non
         sections = _read_file(Path(path))
         source = str(path)
 
+    module_settings = sections.pop(MODULE_TABLE, {})
     values: dict[str, dict[str, Any]] = {name: {} for name in SETTINGS}
     for section, given in sections.items():
         for key, value in given.items():
@@ -323,6 +346,8 @@ def load_config(path: str | Path | None = None, environ: Mapping[str, str] | Non
         outbox=OutboxSettings(**values["outbox"]),
         auth=AuthSettings(**values["auth"]),
         attachments=AttachmentSettings(**values["attachments"]),
+        module_settings=module_settings,
+        module_environ={k: v for k, v in environ.items() if k.startswith(MODULE_ENV_PREFIX)},
         source=source,
         **top,
     )

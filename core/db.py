@@ -123,11 +123,11 @@ class Database:
         if self.is_sqlite:
             _configure_sqlite(self.engine)
         write_engine = self.engine.execution_options(ncen_write=True)
-        # `session_info` starts every session's `info` (the instance puts itself there, so code
-        # that only holds a session can still reach its instance's registries).
-        info = session_info or {}
-        self._reader = async_sessionmaker(self.engine, expire_on_commit=False, info=info)
-        self._writer = async_sessionmaker(write_engine, expire_on_commit=False, info=info)
+        # Copied into every session's `info` when it opens (the instance puts itself there, the
+        # outbox relay its handler table, so code that only holds a session can reach them).
+        self.session_info: dict[str, Any] = dict(session_info or {})
+        self._reader = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._writer = async_sessionmaker(write_engine, expire_on_commit=False)
         self._commit_listeners: list[Callable[[AsyncSession], None]] = []
         # SQLite: one write transaction of this process at a time (other processes: busy timeout).
         # One lock per event loop: a lock that once waited is bound to its loop.
@@ -149,13 +149,16 @@ class Database:
     async def session(self) -> AsyncIterator[AsyncSession]:
         """A read session; nothing it does is committed."""
         async with self._reader() as session:
+            session.info.update(self.session_info)
             yield session
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """One write transaction: commits on success, rolls back on any exception."""
-        async with self._write_turn(), self._writer() as session, session.begin():
-            yield session
+        async with self._write_turn(), self._writer() as session:
+            session.info.update(self.session_info)
+            async with session.begin():
+                yield session
         for listener in self._commit_listeners:
             listener(session)
 

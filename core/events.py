@@ -1,7 +1,14 @@
-"""Record events: what happened to a record, written to the outbox in the record's transaction.
+"""Record events: what happened to a record, delivered after commit to every plugin that
+implements `on_record_changed`, each subscriber on its own.
 
-(Placeholder of the lifecycle branch: delivery to `on_record_changed` subscribers lands with the
-events branch, which replaces this file.)
+The record's service calls `enqueue_record_event` in the write transaction of the change; the
+event becomes one outbox row per subscriber (topic `core.record_changed`, handler
+`<plugin>.on_record_changed`), so one subscriber that fails is retried alone and never holds
+back or repeats another. Delivery is at least once: a subscriber de-duplicates on
+`event.event_id`, for instance with `core.outbox.first_delivery` in its own transaction.
+
+An event carries names, never values: the subscriber reads the record through the owning
+module's service with a principal, so visibility rules apply to what it sees.
 """
 
 from __future__ import annotations
@@ -9,29 +16,75 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit.writer import actor_of
-from core.outbox import enqueue
+from core.db import utcnow
+from core.hookspecs import hookimpl
+from core.outbox import OutboxEvent, OutboxHandler, PartialFailure, enqueue
+from core.plugins import resolve
 
-TOPIC = "record.changed"
+if TYPE_CHECKING:
+    from pluggy import HookImpl
+
+    from core.instance import Instance
+
+RECORD_TOPIC = "core.record_changed"
+ACTIONS = ("created", "updated", "submitted", "validated", "returned", "deleted", "erased")
+PLUGIN_NAME = "core.events"
+HOOK = "on_record_changed"
 
 
 @dataclass(frozen=True)
 class RecordEvent:
-    event_id: str
+    """One change of one record, as its subscribers receive it."""
+
+    event_id: str  # uuid4 hex, for de-duplication by subscribers
     module: str
     entity_type: str
     entity_id: str
-    action: str
+    action: str  # created, updated, submitted, validated, returned, deleted, erased
     version: int | None
-    actor_type: str
+    actor_type: str  # as core.audit.writer.Actor: user, token, cli, system, anonymous
     actor_id: str | None
     actor_name: str | None
-    fields: tuple[str, ...]
+    fields: tuple[str, ...]  # changed field names, never values
     occurred_at: dt.datetime
+
+    def to_payload(self) -> dict[str, Any]:
+        """The outbox payload (JSON)."""
+        return {
+            "event_id": self.event_id,
+            "module": self.module,
+            "entity_type": self.entity_type,
+            "entity_id": self.entity_id,
+            "action": self.action,
+            "version": self.version,
+            "actor_type": self.actor_type,
+            "actor_id": self.actor_id,
+            "actor_name": self.actor_name,
+            "fields": list(self.fields),
+            "occurred_at": self.occurred_at.isoformat(),
+        }
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> RecordEvent:
+        return cls(
+            event_id=payload["event_id"],
+            module=payload["module"],
+            entity_type=payload["entity_type"],
+            entity_id=payload["entity_id"],
+            action=payload["action"],
+            version=payload["version"],
+            actor_type=payload["actor_type"],
+            actor_id=payload["actor_id"],
+            actor_name=payload["actor_name"],
+            fields=tuple(payload["fields"]),
+            occurred_at=dt.datetime.fromisoformat(payload["occurred_at"]),
+        )
 
 
 def enqueue_record_event(
@@ -45,6 +98,15 @@ def enqueue_record_event(
     actor: object,
     fields: Sequence[str] = (),
 ) -> RecordEvent:
+    """Write the event in the caller's transaction: it reaches the subscribers only if that
+    transaction commits. With no subscriber enabled, nothing is written.
+
+    `actor` is what `core.audit.writer.actor_of` accepts (a principal, an Actor, a string naming
+    a system actor); `fields` are the names of the changed fields."""
+    if action not in ACTIONS:
+        raise ValueError(f"record event action {action!r} is not one of {ACTIONS}")
+    if isinstance(fields, str) or not all(isinstance(name, str) for name in fields):
+        raise TypeError("fields must be a sequence of field names")
     who = actor_of(actor)
     event = RecordEvent(
         event_id=uuid.uuid4().hex,
@@ -56,11 +118,58 @@ def enqueue_record_event(
         actor_type=who.type,
         actor_id=who.id,
         actor_name=who.name,
-        fields=tuple(fields),
-        occurred_at=dt.datetime.now(dt.UTC),
+        fields=tuple(dict.fromkeys(fields)),
+        occurred_at=utcnow(),
     )
-    payload = asdict(event)
-    payload["fields"] = list(event.fields)
-    payload["occurred_at"] = event.occurred_at.isoformat()
-    enqueue(session, TOPIC, payload)
+    enqueue(session, RECORD_TOPIC, event.to_payload(), if_unhandled="drop")
     return event
+
+
+def subscriber_name(plugin_name: str) -> str:
+    """The outbox handler key of a plugin's subscription (`ncen outbox status` shows it)."""
+    return f"{plugin_name}.{HOOK}"
+
+
+class CoreEventsPlugin:
+    """Turns each implementation of `on_record_changed` into an outbox handler of its own."""
+
+    def __init__(self) -> None:
+        self.instance: Instance | None = None
+
+    @hookimpl
+    def register_outbox_handlers(self) -> list[OutboxHandler]:
+        if self.instance is None:
+            raise RuntimeError("the events plugin is not bound to an instance")
+        return [
+            OutboxHandler(
+                topics=(RECORD_TOPIC,),
+                handle=self._deliverer(impl),
+                name=subscriber_name(impl.plugin_name),
+            )
+            for impl in getattr(self.instance.pm.hook, HOOK).get_hookimpls()
+        ]
+
+    def _deliverer(self, impl: HookImpl) -> Any:
+        instance = self.instance
+
+        async def deliver(rows: Sequence[OutboxEvent]) -> None:
+            """Each event on its own: one that fails is retried without the others."""
+            failed: dict[int, str] = {}
+            for row in rows:
+                event = RecordEvent.from_payload(row.payload)
+                arguments = {"instance": instance, "event": event}
+                try:
+                    await resolve(impl.function(**{k: arguments[k] for k in impl.argnames}))
+                except Exception as exc:
+                    failed[row.id] = f"{type(exc).__name__}: {exc}"
+            if failed:
+                raise PartialFailure(failed)
+
+        return deliver
+
+
+def attach_events(instance: Instance) -> None:
+    """Bind the events plugin to its instance, before the outbox handlers are collected."""
+    plugin = instance.pm.get_plugin(PLUGIN_NAME)
+    if isinstance(plugin, CoreEventsPlugin):
+        plugin.instance = instance

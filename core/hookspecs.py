@@ -12,9 +12,13 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
+    import click
+    from starlette.routing import BaseRoute
+
     from core.attachments.owners import AttachmentOwner
     from core.auth.permissions import Permission
     from core.codelists.sources import CodeListSource, CodeListUsage
+    from core.events import RecordEvent
     from core.forms.fields import EntityForm, ExtensionField
     from core.gql.contribution import GraphQLContribution
     from core.instance import Instance
@@ -22,6 +26,7 @@ if TYPE_CHECKING:
     from core.outbox import OutboxHandler
     from core.records.declaration import RecordType
     from core.search.documents import SearchType
+    from core.settings import Setting
 
 hookspec = pluggy.HookspecMarker("ncen")
 hookimpl = pluggy.HookimplMarker("ncen")
@@ -89,6 +94,22 @@ def register_attachment_owners() -> list[AttachmentOwner]:
 
 
 @hookspec
+def register_settings() -> list[Setting]:
+    """Settings of the module (`[ncen.module.<name>]`, `NCEN_MODULE_<NAME>_<KEY>`), checked at
+    start; read with `instance.settings("<name>")`."""
+
+
+@hookspec
+def register_cli_commands() -> list[click.Command]:
+    """Command groups (or commands) the module adds to `ncen`, e.g. `ncen update ...`."""
+
+
+@hookspec
+def register_routes() -> list[BaseRoute]:
+    """HTTP routes of the module (starlette), served under `/modules/<module name>/`."""
+
+
+@hookspec
 def load_demo_data(instance: Instance, size: int) -> Any:
     """Insert `size` deterministic synthetic records of the module (may return an awaitable)."""
 
@@ -101,3 +122,9 @@ def on_startup(instance: Instance) -> Any:
 @hookspec
 def on_shutdown(instance: Instance) -> Any:
     """Called once when the instance stops (may return an awaitable)."""
+
+
+@hookspec
+def on_record_changed(instance: Instance, event: RecordEvent) -> Any:
+    """A record changed (event written in its transaction, delivered after commit, at least
+    once, to each implementation on its own); may return an awaitable."""

@@ -20,6 +20,8 @@ from core.codelists.plugin import CodeListsPlugin
 from core.config import Config
 from core.db import Database
 from core.errors import MigrationError, ModuleLoadError
+from core.events import PLUGIN_NAME as EVENTS_PLUGIN
+from core.events import CoreEventsPlugin, attach_events
 from core.forms.plugin import FormsPlugin
 from core.gql.core_schema import CoreGraphQLPlugin
 from core.gql.schema import build_schema
@@ -30,6 +32,7 @@ from core.outbox import OutboxRelay, handler_table
 from core.plugins import call_event, collect, load_modules
 from core.search.plugin import PLUGIN_NAME as SEARCH_PLUGIN
 from core.search.plugin import CoreSearchPlugin, attach_search
+from core.settings import ModuleSettings, Setting, check_declarations, resolve_module_settings
 
 INSTANCE_KEY = "ncen.instance"
 
@@ -50,6 +53,7 @@ def core_plugins() -> list[tuple[str, object]]:
         ("core.links", LinksPlugin()),
         ("core.forms", FormsPlugin()),
         (ATTACHMENTS_PLUGIN, CoreAttachmentsPlugin()),
+        (EVENTS_PLUGIN, CoreEventsPlugin()),
     ]
 
 
@@ -61,6 +65,7 @@ class Instance:
         self.modules: tuple[ModuleInfo, ...] = loaded.modules
         self.installed = loaded.installed
         self._check_models()
+        self._settings = self._module_settings()
         self.db = Database(config.database_url, session_info={INSTANCE_KEY: self})
         self.migrator = Migrator(
             self.db, self._migration_branches(), [m.name for m in self.modules]
@@ -69,6 +74,7 @@ class Instance:
         self.state: dict[str, Any] = {}
         self.search = attach_search(self)
         self.attachments = attach_attachments(self)
+        attach_events(self)
         handlers = [
             (plugin, handler)
             for plugin, answer in collect(self.pm, "register_outbox_handlers")
@@ -76,6 +82,22 @@ class Instance:
         ]
         self.outbox = OutboxRelay(self.db, handler_table(handlers), config.outbox)
         self.started = False
+
+    def _module_settings(self) -> dict[str, ModuleSettings]:
+        names = set(self.module_names)
+        declared: dict[str, list[Setting]] = {}
+        for plugin_name, settings in collect(self.pm, "register_settings"):
+            if plugin_name not in names:
+                raise ModuleLoadError(f"{plugin_name!r}: only modules declare settings")
+            declared[plugin_name] = check_declarations(plugin_name, settings)
+        return resolve_module_settings(self.config, self.installed, self.module_names, declared)
+
+    def settings(self, module: str) -> ModuleSettings:
+        """The checked settings of an enabled module: `instance.settings("suspects").review_years`."""
+        try:
+            return self._settings[module]
+        except KeyError:
+            raise KeyError(f"module {module!r} is not enabled") from None
 
     def _migration_branches(self) -> list[MigrationBranch]:
         branches = []

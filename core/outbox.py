@@ -1,18 +1,24 @@
 """Transactional outbox: rows written with the business data, dispatched after commit.
 
+A topic may have any number of handlers, each tracked on its own: `enqueue` writes one row per
+handler registered for the topic (its `handler` column names it), so one handler's failures,
+retries and dead rows never hold back or repeat another's. A row written while its topic has no
+handler at all (the consuming module is disabled) waits, unassigned, for the first relay that
+handles the topic, which hands it to each of its handlers.
+
 Delivery is at least once. The relay claims ready rows under a lease (`available_at` moved to the
 lease end, `attempts` + 1) in one short transaction, runs the handlers, then records the outcome
 only if it still holds that lease. A relay that dies mid-batch leaves its rows pending; they are
 claimed again when the lease ends. Handlers are therefore idempotent on `OutboxEvent.id`, which
-makes the *effect* exactly once (the search index replaces documents by id; icomm de-duplicates
-by message id).
+makes the *effect* exactly once (the search index replaces documents by id; a consumer that
+writes to the database records `first_delivery` in its own transaction).
 
 Claims use `FOR UPDATE SKIP LOCKED` on PostgreSQL, so several app processes share the work and
 never dispatch a row twice while its lease is valid; on SQLite a claim is a `BEGIN IMMEDIATE`
 write transaction and each instance runs one relay. A failed batch is retried with exponential
-backoff and ends `dead` after `max_attempts` (`ncen outbox retry` revives it). Rows whose topic
-has no handler (a disabled module's) stay pending until the module is enabled again. Done rows
-are purged after `DONE_RETENTION`.
+backoff and ends `dead` after `max_attempts` (`ncen outbox retry` revives it). Rows whose
+handler is not registered (a disabled module's) stay pending until the module is enabled again.
+Done rows are purged after `DONE_RETENTION`, delivery receipts after `RECEIPT_RETENTION`.
 """
 
 from __future__ import annotations
@@ -22,23 +28,30 @@ import contextlib
 import datetime as dt
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 from sqlalchemy import (
     BigInteger,
+    ColumnElement,
     Index,
     Integer,
     String,
     Text,
+    and_,
     delete,
     event,
+    false,
     func,
     insert,
+    or_,
     select,
+    tuple_,
     update,
 )
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, Session, SessionTransaction, mapped_column
 
@@ -50,13 +63,18 @@ log = logging.getLogger("ncen.outbox")
 
 PENDING, DONE, DEAD = "pending", "done", "dead"
 STATES = (PENDING, DONE, DEAD)
+UNASSIGNED = ""  # `handler` of a row written while its topic had no handler
 MAX_RETRY_DELAY = 3600.0  # seconds; keeps 2**attempts from overflowing a timedelta
 DONE_RETENTION = dt.timedelta(days=7)
+# A receipt only matters while its row can still be delivered again (pending or dead, until an
+# operator retries it); kept far longer than any backoff, then purged like done rows.
+RECEIPT_RETENTION = dt.timedelta(days=90)
 PURGE_EVERY = 3600.0  # seconds between two purges by a running relay
 PURGE_CHUNK = 5000  # rows deleted per transaction by a purge
 _WRITTEN = "ncen_outbox_written"
 _PENDING = "ncen_outbox_pending"  # rows enqueued, inserted at commit
-_INSERTED = ("topic", "payload", "status", "attempts", "created_at", "available_at")
+ROUTES_KEY = "ncen.outbox.routes"  # session info: the instance's HandlerTable
+_INSERTED = ("topic", "handler", "payload", "status", "attempts", "created_at", "available_at")
 
 
 class OutboxRow(Base):
@@ -66,6 +84,8 @@ class OutboxRow(Base):
         BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
     )
     topic: Mapped[str] = mapped_column(String(100))
+    # The handler this row is for (OutboxHandler key); UNASSIGNED until a handler exists.
+    handler: Mapped[str] = mapped_column(String(100), default=UNASSIGNED, server_default=UNASSIGNED)
     payload: Mapped[dict[str, Any]] = mapped_column(JSONType)
     status: Mapped[str] = mapped_column(String(10), default=PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -75,7 +95,18 @@ class OutboxRow(Base):
     done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
 
-    __table_args__ = (Index("ix_core_outbox_ready", "status", "topic", "available_at"),)
+    __table_args__ = (Index("ix_core_outbox_ready", "status", "handler", "topic", "available_at"),)
+
+
+class OutboxReceipt(Base):
+    """What a consumer has applied, written in the consumer's own transaction (see
+    `first_delivery`): a second delivery of the same key finds it and changes nothing."""
+
+    __tablename__ = "core_outbox_receipt"
+
+    consumer: Mapped[str] = mapped_column(String(100), primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
 @dataclass(frozen=True)
@@ -93,30 +124,118 @@ HandlerFn = Callable[[Sequence[OutboxEvent]], Awaitable[None]]
 
 @dataclass(frozen=True)
 class OutboxHandler:
-    """Consumes every row of `topics`, a batch at a time; must be idempotent on event id."""
+    """Consumes every row of `topics`, a batch at a time; must be idempotent on event id.
+
+    `name` is the handler's key in the outbox (its rows carry it): unique in the instance and
+    stable across versions, since pending rows wait for the handler of that name. Without one,
+    the plugin's name is used."""
 
     topics: tuple[str, ...]
     handle: HandlerFn
     name: str = ""
 
 
-def enqueue(session: AsyncSession, topic: str, payload: dict[str, Any]) -> OutboxRow:
-    """Add an outbox row to the caller's transaction; it is dispatched only if that commits.
+class PartialFailure(Exception):
+    """Raised by a handler that applied only part of its batch: the rows named in `failed`
+    (row id -> error) are retried, the others are done."""
 
-    The row is inserted when the transaction commits (its `id` is set then), with one Core
+    def __init__(self, failed: Mapping[int, str]) -> None:
+        self.failed = dict(failed)
+        super().__init__(f"{len(self.failed)} row(s) failed")
+
+
+@dataclass(frozen=True)
+class HandlerTable:
+    """The handlers of one instance: by key, and the keys of each topic's handlers."""
+
+    handlers: dict[str, OutboxHandler] = field(default_factory=dict)
+    topics: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    owners: dict[str, str] = field(default_factory=dict)  # key -> plugin name
+
+    def keys_for(self, topic: str) -> tuple[str, ...]:
+        return self.topics.get(topic, ())
+
+    def pairs(self) -> list[tuple[str, str]]:
+        """(topic, handler key) of every subscription."""
+        return [(topic, key) for topic, keys in self.topics.items() for key in keys]
+
+    def __bool__(self) -> bool:
+        return bool(self.handlers)
+
+    def claimable(self) -> ColumnElement[bool]:
+        """Rows this table's handlers take: their own, and unassigned rows of their topics."""
+        if not self.handlers:
+            return false()
+        return or_(
+            tuple_(OutboxRow.topic, OutboxRow.handler).in_(self.pairs()),
+            and_(OutboxRow.handler == UNASSIGNED, OutboxRow.topic.in_(list(self.topics))),
+        )
+
+
+def handler_table(handlers: Sequence[tuple[str, OutboxHandler]]) -> HandlerTable:
+    """Index handlers by key; two handlers with one key is a start-up error naming both plugins.
+
+    A topic may have several handlers; they are listed in registration order (core first, then
+    modules in dependency order)."""
+    table = HandlerTable()
+    for plugin_name, handler in handlers:
+        key = handler.name or plugin_name
+        if key == UNASSIGNED or len(key) > 100:
+            raise NcenError(f"{plugin_name!r}: outbox handler name {key!r} must be 1 to 100 chars")
+        if key in table.handlers:
+            raise NcenError(
+                f"outbox handler name {key!r} is used by both {table.owners[key]!r} and "
+                f"{plugin_name!r}: give each handler its own `name`"
+            )
+        table.handlers[key], table.owners[key] = handler, plugin_name
+        for topic in dict.fromkeys(handler.topics):
+            table.topics[topic] = (*table.topics.get(topic, ()), key)
+    return table
+
+
+def enqueue(
+    session: AsyncSession,
+    topic: str,
+    payload: dict[str, Any],
+    *,
+    if_unhandled: Literal["keep", "drop"] = "keep",
+) -> list[OutboxRow]:
+    """Add the rows of `topic` to the caller's transaction, one per handler of the topic; they
+    are dispatched only if the transaction commits.
+
+    With no handler registered for the topic, `keep` writes one unassigned row that waits for
+    the first handler (a module enabled later), and `drop` writes nothing (events that nobody
+    subscribes to).
+
+    The rows are inserted when the transaction commits (their `id` is set then), with one Core
     INSERT for all the rows of the transaction: the unit of work would cost more than the write
-    itself, for a row nothing changes before commit. Inside a savepoint it goes through the unit
-    of work, which withdraws it if the savepoint is rolled back."""
+    itself, for rows nothing changes before commit. Inside a savepoint they go through the unit
+    of work, which withdraws them if the savepoint is rolled back."""
+    routes: HandlerTable | None = session.info.get(ROUTES_KEY)
+    keys = routes.keys_for(topic) if routes is not None else ()
+    if not keys:
+        if if_unhandled == "drop":
+            return []
+        keys = (UNASSIGNED,)
     now = utcnow()
-    row = OutboxRow(
-        topic=topic, payload=payload, status=PENDING, attempts=0, created_at=now, available_at=now
-    )
+    rows = [
+        OutboxRow(
+            topic=topic,
+            handler=key,
+            payload=payload,
+            status=PENDING,
+            attempts=0,
+            created_at=now,
+            available_at=now,
+        )
+        for key in keys
+    ]
     if session.in_nested_transaction():
-        session.add(row)
+        session.add_all(rows)
     else:
-        session.info.setdefault(_PENDING, []).append(row)
+        session.info.setdefault(_PENDING, []).extend(rows)
     session.info[_WRITTEN] = True
-    return row
+    return rows
 
 
 @event.listens_for(Session, "before_commit")
@@ -141,18 +260,24 @@ def _forget_pending(session: Session, transaction: SessionTransaction) -> None:
         session.info.pop(_PENDING, None)
 
 
-def handler_table(handlers: Sequence[tuple[str, OutboxHandler]]) -> dict[str, OutboxHandler]:
-    """Topic -> handler; two handlers for one topic is a start-up error naming both plugins."""
-    table: dict[str, OutboxHandler] = {}
-    owners: dict[str, str] = {}
-    for plugin_name, handler in handlers:
-        for topic in handler.topics:
-            if topic in table:
-                raise NcenError(
-                    f"outbox topic {topic!r} is handled by both {owners[topic]!r} and {plugin_name!r}"
-                )
-            table[topic], owners[topic] = handler, plugin_name
-    return table
+async def first_delivery(session: AsyncSession, consumer: str, key: str | int) -> bool:
+    """Record, in the consumer's own write transaction, that `consumer` applies the delivery
+    `key` (an event id); False if it already did, in a transaction that committed.
+
+    Written in the same transaction as the consumer's effect, the receipt commits or rolls back
+    with it, which makes the effect exactly once however often the row is delivered:
+
+        async with instance.db.transaction() as session:
+            if not await first_delivery(session, "watchlist", event.event_id):
+                return
+            session.add(Hit(...))
+    """
+    values = {"consumer": consumer, "key": str(key), "received_at": utcnow()}
+    dialect_insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    result = await session.execute(
+        dialect_insert(OutboxReceipt).values(**values).on_conflict_do_nothing()
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
 
 
 def retry_delay(settings: OutboxSettings, attempts: int) -> float:
@@ -166,7 +291,7 @@ class OutboxRelay:
     def __init__(
         self,
         db: Database,
-        handlers: dict[str, OutboxHandler],
+        handlers: HandlerTable,
         settings: OutboxSettings,
         *,
         retention: dt.timedelta | None = DONE_RETENTION,
@@ -180,6 +305,8 @@ class OutboxRelay:
         self._stopping = False
         self._next_purge = 0.0
         db.add_commit_listener(self._on_commit)
+        # `enqueue` reads the instance's handlers from the session it is given.
+        db.session_info[ROUTES_KEY] = handlers
 
     def _on_commit(self, session: AsyncSession) -> None:
         """Wake at once after a commit of this process that wrote outbox rows (else: polling)."""
@@ -236,7 +363,10 @@ class OutboxRelay:
                     await self._wake.wait()
 
     async def _claim(self) -> tuple[list[OutboxRow], dt.datetime]:
-        """Take up to batch_size ready rows under a new lease; return them and the lease end."""
+        """Take up to batch_size ready rows under a new lease; return them and the lease end.
+
+        Unassigned rows of a topic this relay handles are handed to the topic's handlers on the
+        way: the row itself to the first, a copy to each other one."""
         now = utcnow()
         lease_end = now + dt.timedelta(seconds=self.settings.lease_seconds)
         async with self.db.transaction() as session:
@@ -244,7 +374,7 @@ class OutboxRelay:
                 select(OutboxRow)
                 .where(
                     OutboxRow.status == PENDING,
-                    OutboxRow.topic.in_(list(self.handlers)),
+                    self.handlers.claimable(),
                     OutboxRow.available_at <= now,
                 )
                 .order_by(OutboxRow.id)
@@ -255,55 +385,88 @@ class OutboxRelay:
             rows = list((await session.scalars(query)).all())
             claimed = []
             for row in rows:
-                if row.attempts >= self.settings.max_attempts:
+                if row.handler == UNASSIGNED:
+                    claimed += self._assign(session, row)
+                elif row.attempts >= self.settings.max_attempts:
                     # Every lease so far ended without an outcome: the relay keeps dying on it.
                     row.status = DEAD
                     row.last_error = f"no outcome after {row.attempts} attempts (relay died?)"
                     continue
+                else:
+                    claimed.append(row)
+            for row in claimed:
                 row.attempts += 1
                 row.available_at = lease_end
-                claimed.append(row)
+            await session.flush()
         return claimed, lease_end
+
+    def _assign(self, session: AsyncSession, row: OutboxRow) -> list[OutboxRow]:
+        first, *others = self.handlers.keys_for(row.topic)
+        row.handler = first
+        copies = [
+            OutboxRow(
+                topic=row.topic,
+                handler=key,
+                payload=row.payload,
+                status=PENDING,
+                attempts=row.attempts,
+                created_at=row.created_at,
+                available_at=row.available_at,
+            )
+            for key in others
+        ]
+        session.add_all(copies)
+        return [row, *copies]
 
     async def run_once(self) -> int:
         """Claim and dispatch one batch; return the number of rows taken."""
         rows, lease_end = await self._claim()
         if not rows:
             return 0
-        batches: dict[int, tuple[OutboxHandler, list[OutboxRow]]] = {}
+        batches: dict[str, list[OutboxRow]] = {}
         for row in rows:
-            handler = self.handlers[row.topic]
-            batches.setdefault(id(handler), (handler, []))[1].append(row)
+            batches.setdefault(row.handler, []).append(row)
         done: list[int] = []
         failed: list[tuple[OutboxRow, str]] = []
-        for handler, batch in batches.values():
-            error = await self._dispatch(handler, batch, lease_end)
-            if error is None:
-                done.extend(r.id for r in batch)
-            else:
+        for key, batch in batches.items():
+            errors = await self._dispatch(self.handlers.handlers[key], batch, lease_end)
+            for row in batch:
+                if row.id in errors:
+                    failed.append((row, errors[row.id]))
+                else:
+                    done.append(row.id)
+            if errors:
                 log.warning(
-                    "outbox handler %s failed on %d rows: %s", handler.name, len(batch), error
+                    "outbox handler %s failed on %d of %d rows: %s",
+                    key,
+                    len(errors),
+                    len(batch),
+                    next(iter(errors.values())),
                 )
-                failed.extend((r, error) for r in batch)
         await self._record(done, failed, lease_end)
         return len(rows)
 
     async def _dispatch(
         self, handler: OutboxHandler, batch: list[OutboxRow], lease_end: dt.datetime
-    ) -> str | None:
-        """Run one handler within the lease; return an error text, or None on success."""
+    ) -> dict[int, str]:
+        """Run one handler within the lease; return the rows that failed, with their error."""
         events = [OutboxEvent(r.id, r.topic, r.payload, r.attempts) for r in batch]
         remaining = (lease_end - utcnow()).total_seconds()
         try:
             async with asyncio.timeout(max(remaining, 0.0)) as deadline:
                 await handler.handle(events)
+        except PartialFailure as partial:
+            ours = {r.id for r in batch}
+            return {i: error[:2000] for i, error in partial.failed.items() if i in ours}
         except Exception as exc:
             if isinstance(exc, TimeoutError) and deadline.expired():
-                return (
+                error = (
                     f"handler still running when its lease ended ({self.settings.lease_seconds}s)"
                 )
-            return f"{type(exc).__name__}: {exc}"[:2000]
-        return None
+            else:
+                error = f"{type(exc).__name__}: {exc}"[:2000]
+            return {r.id: error for r in batch}
+        return {}
 
     async def _record(
         self, done: list[int], failed: list[tuple[OutboxRow, str]], lease_end: dt.datetime
@@ -348,7 +511,8 @@ class OutboxRelay:
                     await asyncio.sleep(0.02)
 
     async def _in_flight(self) -> int:
-        """Pending rows of handled topics that are claimed right now (leased, not yet recorded)."""
+        """Pending rows of this relay's handlers that are claimed right now (leased, not yet
+        recorded)."""
         if not self.handlers:
             return 0
         now = utcnow()
@@ -359,7 +523,7 @@ class OutboxRelay:
                     .select_from(OutboxRow)
                     .where(
                         OutboxRow.status == PENDING,
-                        OutboxRow.topic.in_(list(self.handlers)),
+                        self.handlers.claimable(),
                         OutboxRow.attempts > 0,
                         OutboxRow.available_at > now,
                         OutboxRow.last_error.is_(None),
@@ -369,44 +533,61 @@ class OutboxRelay:
             )
 
     async def _purge_if_due(self) -> None:
-        """Delete old done rows at most every PURGE_EVERY seconds, so the table stays small."""
+        """Delete old done rows and receipts at most every PURGE_EVERY seconds, so the tables
+        stay small."""
         if self.retention is None or time.monotonic() < self._next_purge:
             return
         self._next_purge = time.monotonic() + PURGE_EVERY
         purged = await purge_done(self.db, self.retention)
         if purged:
             log.info("outbox: purged %d done rows older than %s", purged, self.retention)
+        receipts = await purge_receipts(self.db, max(self.retention, RECEIPT_RETENTION))
+        if receipts:
+            log.info("outbox: purged %d delivery receipts", receipts)
 
 
-async def purge_done(db: Database, older_than: dt.timedelta, *, chunk: int = PURGE_CHUNK) -> int:
-    """Delete done rows finished more than `older_than` ago; pending and dead rows are kept.
-
-    In transactions of at most `chunk` rows: an hour of rows at a hundred writes a second would
-    otherwise hold the write lock (and, on SQLite, the event loop) for seconds at once."""
-    cutoff = utcnow() - older_than
+async def _purge(
+    db: Database, table: Any, key: Sequence[Any], old: ColumnElement[bool], chunk: int
+) -> int:
+    """Delete the rows matching `old`, at most `chunk` per transaction: an hour of rows at a
+    hundred writes a second would otherwise hold the write lock (and, on SQLite, the event
+    loop) for seconds at once. `key` is the table's primary key columns."""
     purged = 0
     while True:
-        old = (
-            select(OutboxRow.id)
-            .where(OutboxRow.status == DONE, OutboxRow.done_at < cutoff)
-            .order_by(OutboxRow.id)
-            .limit(chunk)
-        )
+        batch = select(*key).where(old).limit(chunk)
+        target = key[0].in_(batch.scalar_subquery()) if len(key) == 1 else tuple_(*key).in_(batch)
         async with db.transaction() as session:
-            result = await session.execute(
-                delete(OutboxRow).where(OutboxRow.id.in_(old.scalar_subquery()))
-            )
+            result = await session.execute(delete(table).where(target))
         deleted = result.rowcount or 0
         purged += deleted
         if deleted < chunk:
             return purged
 
 
-async def retry_dead(db: Database, topic: str | None = None) -> int:
-    """Move dead rows (of one topic, or all) back to pending with a fresh set of attempts."""
+async def purge_done(db: Database, older_than: dt.timedelta, *, chunk: int = PURGE_CHUNK) -> int:
+    """Delete done rows finished more than `older_than` ago; pending and dead rows are kept."""
+    cutoff = utcnow() - older_than
+    old = and_(OutboxRow.status == DONE, OutboxRow.done_at < cutoff)
+    return await _purge(db, OutboxRow, [OutboxRow.id], old, chunk)
+
+
+async def purge_receipts(
+    db: Database, older_than: dt.timedelta, *, chunk: int = PURGE_CHUNK
+) -> int:
+    """Delete delivery receipts written more than `older_than` ago."""
+    old = OutboxReceipt.received_at < utcnow() - older_than
+    key = [OutboxReceipt.consumer, OutboxReceipt.key]
+    return await _purge(db, OutboxReceipt, key, old, chunk)
+
+
+async def retry_dead(db: Database, topic: str | None = None, handler: str | None = None) -> int:
+    """Move dead rows (of one topic and/or handler, or all) back to pending with a fresh set of
+    attempts."""
     query = update(OutboxRow).where(OutboxRow.status == DEAD)
     if topic is not None:
         query = query.where(OutboxRow.topic == topic)
+    if handler is not None:
+        query = query.where(OutboxRow.handler == handler)
     async with db.transaction() as session:
         result = await session.execute(
             query.values(status=PENDING, attempts=0, available_at=utcnow())
@@ -416,20 +597,27 @@ async def retry_dead(db: Database, topic: str | None = None) -> int:
 
 @dataclass(frozen=True)
 class TopicState:
-    """One line of `ncen outbox status`: rows of a topic in a state."""
+    """One line of `ncen outbox status`: rows of a topic, for one handler, in a state."""
 
     topic: str
+    handler: str
     status: str
     count: int
     oldest: dt.datetime  # created_at of the oldest row
 
 
 async def status_counts(db: Database) -> list[TopicState]:
-    """Counts per topic and state, with each group's oldest creation time."""
+    """Counts per topic, handler and state, with each group's oldest creation time."""
     query = (
-        select(OutboxRow.topic, OutboxRow.status, func.count(), func.min(OutboxRow.created_at))
-        .group_by(OutboxRow.topic, OutboxRow.status)
-        .order_by(OutboxRow.topic, OutboxRow.status)
+        select(
+            OutboxRow.topic,
+            OutboxRow.handler,
+            OutboxRow.status,
+            func.count(),
+            func.min(OutboxRow.created_at),
+        )
+        .group_by(OutboxRow.topic, OutboxRow.handler, OutboxRow.status)
+        .order_by(OutboxRow.topic, OutboxRow.handler, OutboxRow.status)
     )
     async with db.session() as session:
         rows = (await session.execute(query)).all()

@@ -16,7 +16,15 @@ from core.config import Config
 from core.db import utcnow
 from core.errors import NcenError
 from core.instance import Instance
-from core.outbox import PENDING, OutboxRow, TopicState, retry_dead, status_counts
+from core.outbox import (
+    PENDING,
+    UNASSIGNED,
+    HandlerTable,
+    OutboxRow,
+    TopicState,
+    retry_dead,
+    status_counts,
+)
 
 T = TypeVar("T")
 SQLITE_PREFIX = "sqlite+aiosqlite:///"
@@ -74,24 +82,26 @@ def outbox() -> None:
 @outbox.command("status")
 @click.pass_context
 def status(ctx: click.Context) -> None:
-    """Rows per topic and state, and the age of the oldest pending row."""
+    """Rows per topic, handler and state, and the age of the oldest pending row."""
 
-    async def action(instance: Instance) -> tuple[list[TopicState], set[str]]:
-        return await status_counts(instance.db), set(instance.outbox.handlers)
+    async def action(instance: Instance) -> tuple[list[TopicState], HandlerTable]:
+        return await status_counts(instance.db), instance.outbox.handlers
 
-    states, handled = _run(_config(ctx), action)
+    states, handlers = _run(_config(ctx), action)
     if not states:
         click.echo("the outbox is empty")
         return
     now = utcnow()
-    table = Table("topic", "state", "rows", "oldest", "note")
+    table = Table("topic", "handler", "state", "rows", "oldest", "note")
     for s in states:
-        note = (
-            "no handler: module not enabled"
-            if s.status == PENDING and s.topic not in handled
-            else ""
+        table.add_row(
+            s.topic,
+            s.handler or "-",
+            s.status,
+            str(s.count),
+            format_age(now - s.oldest),
+            _note(s, handlers) if s.status == PENDING else "",
         )
-        table.add_row(s.topic, s.status, str(s.count), format_age(now - s.oldest), note)
     Console(width=120).print(table)
     pending = [s for s in states if s.status == PENDING]
     if pending:
@@ -103,21 +113,36 @@ def status(ctx: click.Context) -> None:
         click.echo("no pending rows")
 
 
+def _note(state: TopicState, handlers: HandlerTable) -> str:
+    """Why pending rows may not move: nobody in this instance handles them."""
+    if state.handler == UNASSIGNED:
+        if handlers.keys_for(state.topic):
+            return ""  # handed to the topic's handlers at the next claim
+        return "no handler: module not enabled"
+    if state.handler not in handlers.handlers:
+        return "handler not registered: module not enabled"
+    return ""
+
+
 @outbox.command("retry")
 @click.option("--topic", default=None, help="Only dead rows of this topic (default: all).")
+@click.option("--handler", default=None, help="Only dead rows of this handler (default: all).")
 @click.pass_context
-def retry(ctx: click.Context, topic: str | None) -> None:
+def retry(ctx: click.Context, topic: str | None, handler: str | None) -> None:
     """Move dead rows back to pending, with a fresh set of attempts."""
 
-    async def action(instance: Instance) -> tuple[int, bool]:
-        moved = await retry_dead(instance.db, topic)
-        known = moved > 0 or topic is None
-        if not known:
-            known = any(s.topic == topic for s in await status_counts(instance.db))
+    async def action(instance: Instance) -> tuple[int, list[TopicState]]:
+        moved = await retry_dead(instance.db, topic, handler)
+        known = [] if moved else await status_counts(instance.db)
         return moved, known
 
-    moved, known = _run(_config(ctx), action)
-    if not known:
-        raise NcenError(f"the outbox has no rows of topic {topic!r}")
-    scope = f" of topic {topic}" if topic else ""
+    moved, states = _run(_config(ctx), action)
+    if not moved:
+        if topic is not None and not any(s.topic == topic for s in states):
+            raise NcenError(f"the outbox has no rows of topic {topic!r}")
+        if handler is not None and not any(s.handler == handler for s in states):
+            raise NcenError(f"the outbox has no rows of handler {handler!r}")
+    scope = "".join(
+        f" of {kind} {value}" for kind, value in (("topic", topic), ("handler", handler)) if value
+    )
     click.echo(f"{moved} dead row(s){scope} moved back to pending")

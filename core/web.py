@@ -1,4 +1,5 @@
-"""The ASGI application: GraphQL at /graphql, liveness at /healthz, readiness at /readyz."""
+"""The ASGI application: GraphQL at /graphql, liveness at /healthz, readiness at /readyz,
+photos at /attachments, and each enabled module's own routes under /modules/<module name>/."""
 
 from __future__ import annotations
 
@@ -11,18 +12,21 @@ from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Mount, Route
 from strawberry.asgi import GraphQL
 
 from core.attachments.http import attachment_routes
 from core.auth.sessions import authenticate
 from core.body_limit import BodyLimit
 from core.config import Config, load_config
-from core.gql.context import Context
+from core.errors import ModuleLoadError
+from core.gql.context import Context, Principal
 from core.instance import Instance
 from core.module import Module
+from core.plugins import collect
 
 log = logging.getLogger("ncen.web")
+MODULE_ROUTES = "/modules"
 
 
 class NcenGraphQL(GraphQL[Context, None]):
@@ -66,6 +70,37 @@ async def readyz(request: Request) -> Response:
     return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
 
 
+def request_instance(request: Request) -> Instance:
+    """The instance serving a request: for module routes (`register_routes`)."""
+    return request.app.state.instance
+
+
+async def request_principal(request: Request) -> Principal:
+    """Who sent the request, from its `Authorization: Bearer` header, exactly as for GraphQL
+    (anonymous without one; `RejectedCredentials` for a bad one)."""
+    instance = request_instance(request)
+    return await authenticate(
+        instance.db, instance.config.auth, request.headers.get("authorization")
+    )
+
+
+def module_prefix(module: str) -> str:
+    """Where a module's routes are mounted: no clash with core's paths or another module's."""
+    return f"{MODULE_ROUTES}/{module}"
+
+
+def module_routes(instance: Instance) -> list[BaseRoute]:
+    """The routes of the enabled modules (`register_routes`), each under its module's prefix."""
+    mounts: list[BaseRoute] = []
+    for plugin, routes in collect(instance.pm, "register_routes"):
+        if not all(isinstance(route, BaseRoute) for route in routes):
+            raise ModuleLoadError(
+                f"module {plugin!r}: register_routes must return starlette routes"
+            )
+        mounts.append(Mount(module_prefix(plugin), routes=list(routes)))
+    return mounts
+
+
 def create_app(instance: Instance) -> Starlette:
     """Wrap an instance in an ASGI app whose lifespan starts and stops it."""
 
@@ -77,12 +112,6 @@ def create_app(instance: Instance) -> Starlette:
         finally:
             await instance.stop()
 
-    async def authenticate_request(request: Request) -> Any:
-        """The same credential check as GraphQL's, for the attachment endpoints."""
-        return await authenticate(
-            instance.db, instance.config.auth, request.headers.get("authorization")
-        )
-
     graphql = NcenGraphQL(instance)
     app = Starlette(
         routes=[
@@ -93,7 +122,8 @@ def create_app(instance: Instance) -> Starlette:
             ),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
-            *attachment_routes(instance, authenticate_request),
+            *attachment_routes(instance, request_principal),
+            *module_routes(instance),
         ],
         lifespan=lifespan,
     )

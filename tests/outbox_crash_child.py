@@ -17,7 +17,7 @@ from pathlib import Path
 
 from core.config import OutboxSettings
 from core.instance import Instance
-from tests.conftest import make_config
+from core.testing import make_config
 from tests.fixture_modules.ledger.module import LedgerModule, add_entry
 
 LEASE_SECONDS = 0.5

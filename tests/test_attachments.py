@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from core.attachments.models import Attachment
 from core.config import AttachmentSettings
 from core.gql.errors import InputError
+from core.testing import login_as
 from tests.attachment_helpers import (
     GPS_IFD,
     PRINCIPALS,
@@ -25,7 +26,6 @@ from tests.attachment_helpers import (
     jpeg_with_gps,
     png_bomb,
 )
-from tests.conftest import login_as
 
 
 @pytest.fixture

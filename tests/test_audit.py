@@ -20,7 +20,7 @@ from core.gql.context import Context
 from core.gql.contribution import GraphQLContribution
 from core.hookspecs import hookimpl
 from core.module import ModuleInfo
-from tests.conftest import login_as
+from core.testing import login_as
 
 LOGIN = "mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token } }"
 EVENTS = "{ auditEvents(first: 200) { edges { node { seq action entityType entityId fields purpose actorName } } } }"
@@ -100,7 +100,7 @@ async def run_cli(app, *args: str, stdin: str | None = None):
         "NCEN_DATA_DIR": str(config.data_dir),
         "NCEN_MODULES": "",
         "NCEN_CONFIG": "",
-        # Fast hashing in tests only (the same values as conftest.TEST_AUTH).
+        # Fast hashing in tests only (the same values as core.testing.TEST_AUTH).
         "NCEN_AUTH_ARGON2_TIME_COST": "1",
         "NCEN_AUTH_ARGON2_MEMORY_COST": "8",
         "NCEN_AUTH_ARGON2_PARALLELISM": "1",

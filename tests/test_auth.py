@@ -13,7 +13,7 @@ from core.auth.plugin import sync_instance_permissions
 from core.config import AuthSettings
 from core.db import utcnow
 from core.gql.errors import InputError
-from tests.conftest import create_user, login_as
+from core.testing import create_user, login_as
 
 LOGIN = "mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token user { username roles } } }"
 AUDIT = "{ auditEvents(first: 1) { edges { cursor } } }"

@@ -33,7 +33,7 @@ from core.auth.models import Session, User
 from core.auth.permissions import BUILTIN_ROLES, collect_permissions
 from core.config import BUILTIN_MODULES
 from core.db import utcnow
-from tests.conftest import login_as
+from core.testing import login_as
 from tests.fixture_modules.alpha.module import AlphaModule
 from tests.test_audit import DossierModule
 

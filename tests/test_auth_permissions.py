@@ -11,7 +11,7 @@ from core.errors import ModuleLoadError
 from core.gql.contribution import GraphQLContribution
 from core.hookspecs import hookimpl
 from core.module import ModuleInfo
-from tests.conftest import login_as
+from core.testing import login_as
 
 
 @strawberry.type

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from core.auth.models import LoginThrottle
 from core.auth.throttle import NEXT_SWEEP_KEY
 from core.config import AuthSettings
-from tests.conftest import TEST_AUTH, create_user
+from core.testing import TEST_AUTH, create_user
 
 LOGIN = "mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token } }"
 # Fast hashing, 3 free attempts, then a delay long enough to outlast the test, lockout at 5.

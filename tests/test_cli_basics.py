@@ -204,8 +204,8 @@ def test_serve_hands_uvicorn_the_instance_it_checked(
     ok(env, "init")
     built: list[Instance] = []
 
-    def counted(config: Config) -> Instance:
-        built.append(Instance(config))
+    def counted(config: Config, **kwargs: object) -> Instance:
+        built.append(Instance(config, **kwargs))  # type: ignore[arg-type]
         return built[-1]
 
     monkeypatch.setattr(core.instance, "Instance", counted)

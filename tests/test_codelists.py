@@ -14,7 +14,7 @@ from core.codelists.registry import code_list_registry
 from core.codelists.sources import CodeListSource, EntryData, ListData
 from core.codelists.sync import sync_code_lists
 from core.gql.errors import InputError
-from tests.conftest import create_user, login_as
+from core.testing import create_user, login_as
 from tests.fixture_modules.ruritania.module import RuritaniaModule
 from tests.fixture_modules.wares.module import WaresModule
 

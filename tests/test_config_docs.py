@@ -1,5 +1,6 @@
-"""docs/configuration.md lists every key of `core.config.SETTINGS`, with the right environment
-variable, range and default, so operators can trust it."""
+"""docs/configuration.md lists every key of `core.config.SETTINGS`, and every setting the
+built-in modules declare (`register_settings`), with the right environment variable, range and
+default, so operators can trust it."""
 
 from __future__ import annotations
 
@@ -11,21 +12,26 @@ from typing import Any
 
 import pytest
 
-from core.config import SETTINGS, Config, _env_name
+from core.config import BUILTIN_MODULES, SETTINGS, Config, _env_name
+from core.plugins import installed_modules
+from core.settings import Setting
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "configuration.md"
 # Top-level keys whose default is computed by load_config, not a dataclass field.
 COMPUTED_DEFAULTS = {("ncen", "data_dir"): "data", ("ncen", "database_url"): None}
 
 
-def _documented() -> dict[tuple[str, str], dict[str, str]]:
-    """(section, key) -> cells of its table row, read from the `## [ncen...]` tables."""
+def _documented(
+    heading_pattern: str = r"^## `\[ncen(?:\.(\w+))?\]`", default: str = "ncen"
+) -> dict[tuple[str, str], dict[str, str]]:
+    """(section, key) -> cells of its table row, read from the tables under the headings that
+    match `heading_pattern` (its group names the section)."""
     rows: dict[tuple[str, str], dict[str, str]] = {}
     section = None
     for line in DOC.read_text(encoding="utf-8").splitlines():
-        heading = re.match(r"^## `\[ncen(?:\.(\w+))?\]`", line)
+        heading = re.match(heading_pattern, line)
         if heading:
-            section = heading.group(1) or "ncen"
+            section = heading.group(1) or default
         elif line.startswith("## "):
             section = None
         elif section and line.startswith("| `"):
@@ -92,3 +98,43 @@ def test_key_is_documented(key: tuple[str, str]) -> None:
 def test_no_stale_keys_in_docs() -> None:
     stale = sorted(".".join(k) for k in set(DOCUMENTED) - set(KEYS))
     assert not stale, f"docs/configuration.md documents keys that SETTINGS lacks: {stale}"
+
+
+# --- module settings ---------------------------------------------------------------------------
+
+
+def _declared_module_settings() -> dict[tuple[str, str], Setting]:
+    """(module, key) -> Setting, for every built-in module that declares settings."""
+    installed = installed_modules()
+    declared = {}
+    for name in BUILTIN_MODULES:
+        plugin = installed[name].load()
+        hook = getattr(plugin, "register_settings", None)
+        for setting in hook() if hook else []:
+            declared[(name, setting.name)] = setting
+    return declared
+
+
+MODULE_SETTINGS = _declared_module_settings()
+MODULE_DOCUMENTED = _documented(r"^## `\[ncen\.module\.(\w+)\]`")
+
+
+def test_the_suspects_review_period_is_declared() -> None:
+    assert ("suspects", "review_years") in MODULE_SETTINGS
+
+
+@pytest.mark.parametrize("key", sorted(MODULE_SETTINGS), ids=lambda k: ".".join(k))
+def test_module_setting_is_documented(key: tuple[str, str]) -> None:
+    module, name = key
+    setting = MODULE_SETTINGS[key]
+    row = MODULE_DOCUMENTED.get(key)
+    assert row is not None, f"[ncen.module.{module}] {name} is missing from docs/configuration.md"
+    assert row["env"] == setting.env_name(module)
+    assert row["type"] == setting.kind()
+    assert row["default"] == f"`{_toml(setting.default)}`"
+    assert row["meaning"] == setting.description
+
+
+def test_no_stale_module_settings_in_docs() -> None:
+    stale = sorted(".".join(k) for k in set(MODULE_DOCUMENTED) - set(MODULE_SETTINGS))
+    assert not stale, f"docs/configuration.md documents module settings nobody declares: {stale}"

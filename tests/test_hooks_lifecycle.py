@@ -3,7 +3,6 @@ load_demo_data from `ncen init --demo` and `ncen demo`, always in dependency ord
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,7 +10,6 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import text
 
-import core.instance
 from core import cli
 from core.config import SETTINGS, _env_name
 from core.hookspecs import hookimpl
@@ -100,30 +98,28 @@ def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Recorde
     monkeypatch.delenv("NCEN_CONFIG", raising=False)
     monkeypatch.setenv("NCEN_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("NCEN_MODULES", ",".join(ENABLED))
-    recorder = Recorder()
+    yield Recorder()
+
+
+def _invoke(recorder: Recorder, *args: str) -> str:
+    """Run `ncen ARGS` with the two test modules given in-process (as an embedding would)."""
     plugins = [Downstream(recorder), Upstream(recorder)]
-    # The commands import the class when they run (core.cli stays light to import).
-    monkeypatch.setattr(
-        core.instance, "Instance", functools.partial(Instance, extra_modules=plugins)
+    result = CliRunner().invoke(
+        cli.cli, list(args), obj={"extra_modules": plugins}, catch_exceptions=False
     )
-    yield recorder
-
-
-def _invoke(*args: str) -> str:
-    result = CliRunner().invoke(cli.cli, list(args), obj={}, catch_exceptions=False)
     assert result.exit_code == 0, result.output
     return result.output
 
 
 def test_load_demo_data_from_init_and_demo_commands(cli_env: Recorder) -> None:
-    output = _invoke("init", "--demo", "--demo-size", "3")
+    output = _invoke(cli_env, "init", "--demo", "--demo-size", "3")
     assert "demo data loaded (3 records per module that has demo data)" in output
     assert cli_env.demo_sizes == [("lc_upstream", 3), ("lc_downstream", 3)]
 
-    _invoke("init", "--demo", "--if-needed")  # `make run` on an initialised dir adds nothing
+    _invoke(cli_env, "init", "--demo", "--if-needed")  # on an initialised dir: adds nothing
     assert len(cli_env.demo_sizes) == 2
 
-    _invoke("demo", "--size", "2")
+    _invoke(cli_env, "demo", "--size", "2")
     assert cli_env.demo_sizes[2:] == [("lc_upstream", 2), ("lc_downstream", 2)]
     # Neither command serves, so neither starts the instance.
     assert cli_env.events == []

@@ -7,7 +7,7 @@ from strawberry.relay import to_base64
 
 from core.audit.models import AuditEvent
 from core.links.models import Link
-from tests.conftest import login_as
+from core.testing import login_as
 from tests.fixture_modules import traders
 from tests.fixture_modules.traders.module import TradersModule
 from tests.fixture_modules.wares.module import WaresModule

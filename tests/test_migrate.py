@@ -10,7 +10,7 @@ from pathlib import Path
 
 from core.instance import Instance
 from core.migrate import Migrator, ScriptHeader, read_header, read_headers, up_to_date
-from tests.conftest import make_config
+from core.testing import make_config
 from tests.fixture_modules.alpha.module import AlphaModule
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -13,7 +13,7 @@ from core.config import BUILTIN_MODULES
 from core.db import Base
 from core.instance import Instance
 from core.migrate import VERSION_TABLE
-from tests.conftest import make_config
+from core.testing import make_config
 
 
 async def test_no_drift_between_models_and_migrations(database_url, tmp_path):

@@ -17,7 +17,7 @@ from core.hookspecs import hookimpl
 from core.instance import Instance
 from core.module import ModuleInfo
 from core.plugins import InstalledModule, dependency_order, load_modules
-from tests.conftest import make_config
+from core.testing import make_config
 from tests.fixture_modules.alpha.module import AlphaItem, AlphaModule
 from tests.fixture_modules.beta.module import BetaModule
 

@@ -69,7 +69,7 @@ async def test_migrations_follow_the_subset_and_disabled_data_survives(make_app)
 async def test_instance_refuses_to_start_on_a_schema_behind_the_code(database_url, tmp_path):
     from core.errors import MigrationError
     from core.instance import Instance
-    from tests.conftest import make_config
+    from core.testing import make_config
 
     instance = Instance(
         make_config(database_url, tmp_path, ["alpha"]), extra_modules=[AlphaModule()]

@@ -35,7 +35,7 @@ from core.outbox import (
     retry_dead,
     retry_delay,
 )
-from tests.conftest import make_config
+from core.testing import make_config
 
 WAIT = 10.0  # upper bound for background work; a failing test waits this long, a passing one not
 
@@ -94,8 +94,9 @@ async def instance_of(
 
 
 async def write(instance: Instance, *topics: str) -> list[int]:
+    """One row per topic (each topic here has at most one handler); their ids."""
     async with instance.db.transaction() as session:
-        rows = [enqueue(session, topic, {"n": n}) for n, topic in enumerate(topics)]
+        rows = [row for n, topic in enumerate(topics) for row in enqueue(session, topic, {"n": n})]
     return [row.id for row in rows]
 
 
@@ -325,12 +326,12 @@ async def test_rows_exist_only_if_their_transaction_or_savepoint_commits(
     probe = Probe("probe", ["p.ok"])
     async with instance_of(database_url, tmp_path, probe) as instance:
         async with instance.db.transaction() as session:
-            kept = enqueue(session, "p.ok", {"n": "kept"})
+            [kept] = enqueue(session, "p.ok", {"n": "kept"})
             savepoint = await session.begin_nested()
             enqueue(session, "p.ok", {"n": "withdrawn"})
             await savepoint.rollback()
             async with session.begin_nested():
-                inner = enqueue(session, "p.ok", {"n": "inner"})
+                [inner] = enqueue(session, "p.ok", {"n": "inner"})
         with pytest.raises(RuntimeError):
             async with instance.db.transaction() as session:
                 enqueue(session, "p.ok", {"n": "rolled back"})

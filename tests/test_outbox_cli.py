@@ -16,7 +16,7 @@ from core.db import utcnow
 from core.instance import Instance
 from core.outbox import DEAD, DONE, PENDING, OutboxRow, enqueue
 from core.outbox_cli import format_age
-from tests.conftest import make_config
+from core.testing import make_config
 
 
 def database_url(data_dir: Path) -> str:
@@ -41,8 +41,9 @@ async def _seed(data_dir: Path) -> None:
     try:
         async with instance.db.transaction() as session:
             rows = [
-                enqueue(session, topic, {})
+                row
                 for topic in ["a.sent", "a.sent", "b.sync", "b.sync", "b.sync", "c.index"]
+                for row in enqueue(session, topic, {})
             ]
         a1, _a2, b1, b2, _b3, c1 = (row.id for row in rows)
         async with instance.db.transaction() as session:
@@ -88,14 +89,14 @@ def test_status_counts_per_topic_and_state(data_dir: Path) -> None:
     assert result.exit_code == 0, result.output
     lines = [line.split("│") for line in result.output.splitlines() if "│" in line]
     cells = [[c.strip() for c in line[1:-1]] for line in lines]
-    assert [c[:3] for c in cells] == [
-        ["a.sent", "pending", "2"],
-        ["b.sync", "dead", "2"],
-        ["b.sync", "pending", "1"],
-        ["c.index", "done", "1"],
+    assert [c[:4] for c in cells] == [
+        ["a.sent", "-", "pending", "2"],
+        ["b.sync", "-", "dead", "2"],
+        ["b.sync", "-", "pending", "1"],
+        ["c.index", "-", "done", "1"],
     ]
-    assert cells[0][4] == "no handler: module not enabled"
-    assert cells[0][3].startswith("2h ")
+    assert cells[0][5] == "no handler: module not enabled"
+    assert cells[0][4].startswith("2h ")
     assert "oldest pending row: 2h " in result.output
     assert "(topic a.sent)" in result.output
 

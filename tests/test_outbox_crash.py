@@ -15,7 +15,7 @@ from sqlalchemy import select
 from core.db import utcnow
 from core.instance import Instance
 from core.outbox import DONE, PENDING, OutboxRow
-from tests.conftest import make_config
+from core.testing import make_config
 from tests.fixture_modules.ledger.module import LedgerModule, effects
 
 ROOT = Path(__file__).resolve().parent.parent

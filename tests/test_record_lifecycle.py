@@ -13,10 +13,11 @@ from sqlalchemy import select
 
 from core.audit.models import AuditEvent
 from core.codelists.sync import sync_code_lists
-from core.events import TOPIC as RECORD_EVENTS
-from core.outbox import OutboxRow
+from core.events import RecordEvent
+from core.hookspecs import hookimpl
+from core.module import ModuleInfo
+from core.testing import TestApp, login_as
 from tests.companies.helpers import company_input
-from tests.conftest import TestApp, login_as
 from tests.fixture_modules.permits.module import PermitsModule
 from tests.seizures.helpers import simplified_input
 from tests.suspects.helpers import person_input
@@ -136,32 +137,50 @@ async def test_a_declared_record_type_gets_the_whole_workflow(make_app):
     assert steps[6]["actor"] == "validator2"
 
 
-async def test_record_events_are_written_with_names_never_values(make_app):
-    app, who = await _app(make_app)
+class Listener:
+    """A subscriber module that keeps every record event it is given."""
+
+    info = ModuleInfo(name="listener", version="1.0.0", label="Listener (test)")
+
+    def __init__(self) -> None:
+        self.events: list[RecordEvent] = []
+
+    @hookimpl
+    def on_record_changed(self, instance: Any, event: RecordEvent) -> None:
+        self.events.append(event)
+
+
+async def test_every_step_is_a_record_event_with_names_never_values(make_app):
+    listener = Listener()
+    app = await make_app(
+        modules=["seizures", "permits", "listener"], extra_modules=[PermitsModule(), listener]
+    )
+    officer = await login_as(app, "officer1", "officer")
+    validator = await login_as(app, "validator1", "validator")
     created = await app.gql(
-        CREATE, {"input": {"number": "P-2", "holder": "Canary Holdername"}}, token=who["officer"]
+        CREATE, {"input": {"number": "P-2", "holder": "Canary Holdername"}}, token=officer
     )
     pid = created["data"]["createPermit"]["id"]
-    await app.gql(
-        UPDATE, {"id": pid, "v": 1, "input": {"holder": "Canary Other"}}, token=who["officer"]
-    )
-    await app.gql(DELETE, {"id": pid, "v": 2}, token=who["officer"])
-    async with app.instance.db.session() as session:
-        rows = (
-            await session.scalars(
-                select(OutboxRow).where(OutboxRow.topic == RECORD_EVENTS).order_by(OutboxRow.id)
-            )
-        ).all()
-    payloads = [r.payload for r in rows if r.payload["entity_type"] == "Permit"]
-    assert [(p["action"], p["version"], p["fields"]) for p in payloads] == [
-        ("created", 1, ["holder", "number"]),
-        ("updated", 2, ["holder"]),
-        ("deleted", 2, []),
+    await app.gql(UPDATE, {"id": pid, "v": 1, "input": {"validUntil": "2027-02-01"}}, token=officer)
+    await app.gql(SUBMIT, {"id": pid, "v": 2}, token=officer)
+    await app.gql(RETURN, {"id": pid, "v": 3, "c": "Canary comment"}, token=validator)
+    other = await app.gql(CREATE, {"input": {"number": "P-9"}}, token=officer)
+    await app.gql(DELETE, {"id": other["data"]["createPermit"]["id"], "v": 1}, token=officer)
+    await app.instance.outbox.settle()
+
+    events = [e for e in listener.events if e.entity_type == "Permit"]
+    assert [(e.action, e.version, e.fields) for e in events] == [
+        ("created", 1, ("holder", "number")),
+        ("updated", 2, ("valid_until",)),
+        ("submitted", 3, ("status",)),
+        ("returned", 4, ("status",)),
+        ("created", 1, ("number",)),
+        ("deleted", 1, ()),
     ]
-    assert {p["module"] for p in payloads} == {"permits"}
-    assert {p["actor_name"] for p in payloads} == {"officer1"}
-    assert len({p["event_id"] for p in payloads}) == 3
-    assert "Canary" not in repr(payloads)
+    assert {e.module for e in events} == {"permits"}
+    assert [e.actor_name for e in events] == ["officer1"] * 3 + ["validator1"] + ["officer1"] * 2
+    assert len({e.event_id for e in events}) == len(events)
+    assert "Canary" not in repr(events)
 
 
 async def test_form_search_node_and_links_come_from_the_declaration(make_app):

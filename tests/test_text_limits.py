@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from core.testing import login_as
 from plugins.companies.models import Company
 from plugins.seizures.models import Case
 from tests.companies.helpers import CREATE as CREATE_COMPANY
 from tests.companies.helpers import companies_app, company_input
-from tests.conftest import login_as
 from tests.seizures.helpers import CREATE as CREATE_SEIZURE
 from tests.seizures.helpers import simplified_input
 

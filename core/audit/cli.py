@@ -15,12 +15,12 @@ def audit_group() -> None:
 def audit_verify(ctx: click.Context) -> None:
     """Check every event's hash and link; exit 1 naming the first broken event."""
     from core.audit.verify import verify_chain
-    from core.cli import _with_instance, get_config, run
+    from core.cli import with_instance
 
     async def action(instance):  # type: ignore[no-untyped-def]
         return await verify_chain(instance.db)
 
-    report = run(_with_instance(get_config(ctx), action))
+    report = with_instance(ctx, action)
     if not report.ok:
         raise click.ClickException(
             f"audit chain broken at event #{report.broken_at}: {report.reason} "

@@ -19,7 +19,7 @@ from core.audit.writer import record
 from core.auth import throttle
 from core.auth.models import PermissionRow, Role, RolePermission, User, UserRole
 from core.auth.passwords import generate_password
-from core.auth.permissions import ADMIN_ESSENTIAL
+from core.auth.permissions import ADMIN_ESSENTIAL, enabled_permissions
 from core.auth.runtime import passwords
 from core.auth.sessions import revoke_user_credentials
 from core.db import utcnow
@@ -286,7 +286,10 @@ async def set_role_permissions(
         if await session.get(Role, role) is None:
             raise NotFoundError(f"no role {role!r}", field="role")
         wanted = sorted(set(permissions))
-        known = set((await session.scalars(select(PermissionRow.name))).all())
+        # Only the permissions of core and the enabled modules are seen and replaced: a
+        # disabled module's grants stay as they are, for the day it is enabled again.
+        stored = set((await session.scalars(select(PermissionRow.name))).all())
+        known = sorted(stored & enabled_permissions(instance))
         unknown = [p for p in wanted if p not in known]
         if unknown:
             raise InputError(f"unknown permissions {unknown}", field="permissions")
@@ -294,14 +297,11 @@ async def set_role_permissions(
             raise ConflictError(
                 f"the admin role must keep {sorted(ADMIN_ESSENTIAL)}", field="permissions"
             )
+        mine = (RolePermission.role == role, RolePermission.permission.in_(known))
         before = sorted(
-            (
-                await session.scalars(
-                    select(RolePermission.permission).where(RolePermission.role == role)
-                )
-            ).all()
+            (await session.scalars(select(RolePermission.permission).where(*mine))).all()
         )
-        await session.execute(delete(RolePermission).where(RolePermission.role == role))
+        await session.execute(delete(RolePermission).where(*mine))
         session.add_all(RolePermission(role=role, permission=p) for p in wanted)
         await record(
             session,

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from core.audit.writer import record
 from core.auth.accounts import get_user
 from core.auth.models import ApiToken, PermissionRow
+from core.auth.permissions import enabled_permissions
 from core.auth.tokens import API_TOKEN_PREFIX, digest, new_secret
 from core.db import utcnow
 from core.gql.errors import InputError, NotFoundError
@@ -50,7 +51,8 @@ async def create_token(
         if not user.active:
             raise InputError(f"{user.username!r} is deactivated", field="username")
         wanted = sorted(set(scopes))
-        known = set((await session.scalars(select(PermissionRow.name))).all())
+        stored = set((await session.scalars(select(PermissionRow.name))).all())
+        known = stored & enabled_permissions(instance)
         unknown = [s for s in wanted if s not in known]
         if unknown:
             raise InputError(f"unknown permissions {unknown}", field="scopes")

@@ -36,14 +36,14 @@ def run_with_instance(
     """Run `action` on an instance of the configured database, after syncing permissions;
     service errors become one-line operator errors."""
     from core.auth.plugin import sync_instance_permissions
-    from core.cli import _with_instance, get_config, run
+    from core.cli import with_instance
 
     async def wrapped(instance: Instance) -> T:
         await sync_instance_permissions(instance)
         return await action(instance)
 
     try:
-        return run(_with_instance(get_config(ctx), wrapped))
+        return with_instance(ctx, wrapped)
     except ApiError as exc:
         raise click.ClickException(str(exc)) from None
 

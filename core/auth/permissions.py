@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pluggy
 from sqlalchemy import select, text
@@ -17,6 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.auth.models import PermissionRow, Role, RolePermission
 from core.errors import ModuleLoadError
 from core.plugins import collect
+
+if TYPE_CHECKING:
+    from core.instance import Instance
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 
@@ -31,6 +35,7 @@ BUILTIN_ROLES: dict[str, str] = {
 # Permissions the admin role keeps whatever an administrator does to the mapping, so that
 # nobody can remove the last way of managing accounts.
 ADMIN_ESSENTIAL = frozenset({"core.users.manage", "core.roles.manage"})
+_ENABLED_KEY = "core.auth.enabled_permissions"
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,17 @@ def collect_permissions(pm: pluggy.PluginManager, modules: list[str]) -> list[De
                 raise ModuleLoadError(f"permission {perm.name!r} is declared twice")
             declared[perm.name] = DeclaredPermission(perm, module)
     return list(declared.values())
+
+
+def enabled_permissions(instance: Instance) -> frozenset[str]:
+    """The permissions core and the enabled modules declare: the only ones the API lists,
+    grants or accepts. A disabled module's permissions and grants stay in the database,
+    untouched, for the day it is enabled again."""
+    found = instance.state.get(_ENABLED_KEY)
+    if found is None:
+        declared = collect_permissions(instance.pm, instance.module_names)
+        found = instance.state[_ENABLED_KEY] = frozenset(d.permission.name for d in declared)
+    return found
 
 
 async def sync_permissions(session: AsyncSession, declared: list[DeclaredPermission]) -> list[str]:

@@ -13,6 +13,7 @@ from core.auth import accounts, api_tokens
 from core.auth import login as login_service
 from core.auth.guard import authenticated, public, requires
 from core.auth.models import ApiToken, PermissionRow, Role, RolePermission, User, UserRole
+from core.auth.permissions import enabled_permissions
 from core.auth.principal import UserPrincipal
 from core.auth.sessions import joined, split
 from core.gql.context import Context
@@ -189,7 +190,8 @@ class AuthQuery:
         if found is None:
             return None
         user, roles = found
-        visible = sorted(p for p in principal.permissions if principal.can(p))
+        enabled = enabled_permissions(info.context.instance)
+        visible = sorted(p for p in principal.permissions if p in enabled and principal.can(p))
         return Me(
             user=UserType.of(user, sorted(split(roles))),
             permissions=visible,
@@ -219,6 +221,7 @@ class AuthQuery:
 
     @strawberry.field(extensions=[requires("core.users.manage")])
     async def roles(self, info: Info[Context, None]) -> list[RoleType]:
+        enabled = enabled_permissions(info.context.instance)
         async with info.context.instance.db.session() as session:
             roles = (await session.scalars(select(Role).order_by(Role.name))).all()
             grants: dict[str, list[str]] = {}
@@ -227,7 +230,8 @@ class AuthQuery:
                     RolePermission.permission
                 )
             ):
-                grants.setdefault(role, []).append(perm)
+                if perm in enabled:
+                    grants.setdefault(role, []).append(perm)
         return [
             RoleType(
                 name=r.name, label=r.label, builtin=r.builtin, permissions=grants.get(r.name, [])
@@ -237,10 +241,14 @@ class AuthQuery:
 
     @strawberry.field(extensions=[requires("core.users.manage")])
     async def permissions(self, info: Info[Context, None]) -> list[PermissionType]:
+        """The permissions of core and of the enabled modules."""
+        enabled = enabled_permissions(info.context.instance)
         async with info.context.instance.db.session() as session:
             rows = (await session.scalars(select(PermissionRow).order_by(PermissionRow.name))).all()
         return [
-            PermissionType(name=r.name, module=r.module, description=r.description) for r in rows
+            PermissionType(name=r.name, module=r.module, description=r.description)
+            for r in rows
+            if r.name in enabled
         ]
 
     @strawberry.field(extensions=[requires("core.tokens.manage")])

@@ -21,9 +21,9 @@ def codelists_group() -> None:
 
 
 def _run(ctx: click.Context, action):  # type: ignore[no-untyped-def]
-    from core.cli import _with_instance, get_config, run
+    from core.cli import with_instance
 
-    return run(_with_instance(get_config(ctx), action))
+    return with_instance(ctx, action)
 
 
 @codelists_group.command("sync")

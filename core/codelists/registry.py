@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from core.codelists.models import NATIONAL
 from core.codelists.sources import CodeListSource, CodeListUsage
 from core.errors import ModuleLoadError
 from core.plugins import collect
@@ -59,3 +60,10 @@ def code_list_registry(instance: Instance) -> CodeListRegistry:
     if _STATE_KEY not in instance.state:
         instance.state[_STATE_KEY] = _build(instance)
     return instance.state[_STATE_KEY]
+
+
+def is_served(instance: Instance, source: str) -> bool:
+    """Whether a list or entry from `source` is served: one of core's, an enabled module's, or
+    national. A disabled module's lists, and the entries it adds to other lists, stay stored
+    but are not served until it is enabled again."""
+    return source == NATIONAL or instance.pm.get_plugin(source) is not None

@@ -16,9 +16,10 @@ from core.auth.guard import public, requires
 from core.codelists.edit import get_list, upsert_entry
 from core.codelists.language import pick_label, request_language
 from core.codelists.models import CodeList, CodeListEntry
+from core.codelists.registry import is_served
 from core.codelists.sources import EntryData
 from core.gql.context import Context
-from core.gql.errors import InputError
+from core.gql.errors import InputError, NotFoundError
 
 MANAGE = "core.codelists.manage"
 
@@ -90,10 +91,11 @@ class CodeListType:
     ) -> list[CodeListEntryType]:
         rows = await info.context.loader("codelists.entries", _entries_loader).load(self.id)
         today = dt.date.today()
+        instance = info.context.instance
         entries = [
             CodeListEntryType.build(row, self.language)
             for row in rows
-            if include_expired or row.valid_on(today)
+            if (include_expired or row.valid_on(today)) and is_served(instance, row.source)
         ]
         return sorted(entries, key=lambda e: (e.sort_order, e.label.casefold(), e.code))
 
@@ -118,18 +120,27 @@ class CodeListQuery:
         self, info: Info[Context, None], name: str, language: str | None = None
     ) -> CodeListType | None:
         language = await request_language(info.context, language)
-        async with info.context.instance.db.session() as session:
+        instance = info.context.instance
+        async with instance.db.session() as session:
             row = await session.scalar(sa.select(CodeList).where(CodeList.name == name))
-        return CodeListType.build(row, language) if row else None
+        if row is None or not is_served(instance, row.source):
+            return None
+        return CodeListType.build(row, language)
 
-    @strawberry.field(description="Every code list, by name.", extensions=[public()])
+    @strawberry.field(
+        description="Every code list of core, of the enabled modules, and national ones, by name.",
+        extensions=[public()],
+    )
     async def code_lists(
         self, info: Info[Context, None], language: str | None = None
     ) -> list[CodeListType]:
         language = await request_language(info.context, language)
-        async with info.context.instance.db.session() as session:
+        instance = info.context.instance
+        async with instance.db.session() as session:
             rows = await session.scalars(sa.select(CodeList).order_by(CodeList.name))
-            return [CodeListType.build(row, language) for row in rows]
+            return [
+                CodeListType.build(row, language) for row in rows if is_served(instance, row.source)
+            ]
 
 
 @strawberry.input(description="A label in one language.")
@@ -193,7 +204,10 @@ class CodeListMutation:
         self, info: Info[Context, None], input: CodeListEntryInput
     ) -> CodeListEntryType:
         entry = _entry_data(input)
-        async with info.context.instance.db.transaction() as session:
+        instance = info.context.instance
+        async with instance.db.transaction() as session:
             code_list = await get_list(session, input.list)
+            if not is_served(instance, code_list.source):  # a disabled module's list
+                raise NotFoundError(f"there is no code list {input.list!r}", field="list")
             row, _created = await upsert_entry(session, code_list, entry)
         return CodeListEntryType.build(row, await request_language(info.context))

@@ -1,18 +1,25 @@
-"""Extension field values (the record's `extra` JSON): validation for services, and the
-searchable parts for the module's search documents.
+"""Extension field values (the record's `extra` JSON): validation for services, the searchable
+parts for the module's search documents, and what the API serves of them.
 
     extra = await validate_extra(instance, session, "Seizure", data.extra)
     record.extra = extra
+
+A record keeps the values of every plugin that ever extended it, but serves only those of the
+plugins enabled now (`enabled_extra`, and the GraphQL field `extension_values_field`): a
+disabled plugin leaves no trace in the API, and its values come back when it is enabled again.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
+import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.extensions import FieldExtension
+from strawberry.types import Info
 
 from core.codelists.validation import CodeCheck, validate_many
 from core.forms.fields import FormField
@@ -108,3 +115,62 @@ def extension_search_parts(
         else:
             words.append(str(value))
     return " ".join(words), ({"codes": codes} if codes else {})
+
+
+def enabled_extra(
+    instance: Instance, entity_type: str, extra: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    """The stored `extra` of a record, reduced to the extension fields of enabled plugins."""
+    if not extra:
+        return {}
+    fields = form_registry(instance).extension_fields(entity_type)
+    return {name: value for name, value in extra.items() if name in fields}
+
+
+def served_extra(
+    info: Info, entity_type: str, record_id: object, extra: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    """What the API serves of a record's `extra`: the values of enabled plugins. Serving a value
+    of a *nominal* extension field is a consultation of personal data, audited like any other
+    (core's consultation audit)."""
+    from core.audit.consultation import note_consultation
+
+    instance = info.context.instance
+    served = enabled_extra(instance, entity_type, extra)
+    fields = form_registry(instance).extension_fields(entity_type)
+    if any(fields[name].nominal and value not in (None, "") for name, value in served.items()):
+        note_consultation(info, entity_type, record_id)
+    return served
+
+
+class _EnabledExtensionValues(FieldExtension):
+    """Serves what the field resolves to (the stored `extra`) through `served_extra`."""
+
+    def __init__(self, entity_type: str) -> None:
+        super().__init__()
+        self.entity_type = entity_type
+
+    def resolve(
+        self, next_: Callable[..., Any], source: Any, info: Info, **kwargs: Any
+    ) -> dict[str, Any]:
+        value = next_(source, info, **kwargs)
+        return served_extra(info, self.entity_type, source.id, value)
+
+    async def resolve_async(
+        self, next_: Callable[..., Awaitable[Any]], source: Any, info: Info, **kwargs: Any
+    ) -> dict[str, Any]:
+        value = await next_(source, info, **kwargs)
+        return served_extra(info, self.entity_type, source.id, value)
+
+
+def extension_values_field(entity_type: str) -> Any:
+    """The `extra` field of a record type: `extra: JSON = extension_values_field("Seizure")`.
+
+    The object is still built with the stored value (`extra=row.extra`); the API serves only
+    the values of enabled plugins."""
+    return strawberry.field(
+        description="Values of the extension fields of enabled plugins (see formSchema); values "
+        "of plugins not enabled stay stored and come back when they are. Reading a nominal one "
+        "is audited.",
+        extensions=[_EnabledExtensionValues(entity_type)],
+    )

@@ -2,11 +2,10 @@
 
 from core.records.changes import child_rows, copy_given
 from core.records.declaration import Erasure, RecordType, Requirement, WriteContext, given
-from core.records.gql import EXTRA_DESCRIPTION, Record, serve_extra
+from core.records.gql import Record
 from core.records.mutations import DeletedRecord
 
 __all__ = [
-    "EXTRA_DESCRIPTION",
     "DeletedRecord",
     "Erasure",
     "Record",
@@ -16,5 +15,4 @@ __all__ = [
     "child_rows",
     "copy_given",
     "given",
-    "serve_extra",
 ]

@@ -1,23 +1,18 @@
-"""What every record type's GraphQL type shares: the `Record` interface (with its history) and
-the `extra` field of extension values, served through the consultation audit."""
+"""What every record type's GraphQL type shares: the `Record` interface, with its history and
+node resolution through the record type's visibility rules. (The `extra` field of extension
+values is `core.forms.extension_values_field`.)"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
 import strawberry
 from strawberry.types import Info
 
-from core.audit.consultation import note_consultation
 from core.audit.history import HistoryEntry, record_history
 from core.gql.context import Context
 from core.gql.entity import Entity
-
-EXTRA_DESCRIPTION = (
-    "Extension fields of enabled country plugins (`formSchema` lists them). Values of plugins "
-    "not enabled stay stored and come back when they are; reading a nominal one is audited."
-)
 
 
 @strawberry.interface(
@@ -46,16 +41,3 @@ class Record(Entity):
         async with info.context.instance.db.session() as session:
             rows = await read_many(session, rt, ids, info.context.principal)
             return [rt.to_graphql(row) if row is not None else None for row in rows]
-
-
-def serve_extra(
-    info: Info[Context, None], entity_type: str, record_id: object, stored: Mapping[str, Any] | None
-) -> dict[str, Any]:
-    """The extension values of enabled plugins; serving a nominal one is a consultation."""
-    from core.forms.registry import form_registry
-
-    fields = form_registry(info.context.instance).extension_fields(entity_type)
-    served = {name: value for name, value in (stored or {}).items() if name in fields}
-    if any(fields[name].nominal and value not in (None, "") for name, value in served.items()):
-        note_consultation(info, entity_type, record_id)
-    return served

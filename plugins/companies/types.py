@@ -16,8 +16,9 @@ from strawberry import relay
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
+from core.forms import extension_values_field
 from core.gql.context import Context, Principal
-from core.records import EXTRA_DESCRIPTION, Record, serve_extra
+from core.records import Record
 from plugins.companies import access, loaders
 from plugins.companies.duplicates import DuplicateMatch, find_duplicates
 from plugins.companies.loaders import ENTITY
@@ -104,7 +105,7 @@ class Company(Record):
     updated_at: dt.datetime
     submitted_at: dt.datetime | None
     validated_at: dt.datetime | None
-    extra_stored: strawberry.Private[dict]
+    extra: strawberry.scalars.JSON = extension_values_field(ENTITY)
 
     @strawberry.field(
         description="Companies the caller may see with the same registration identifier or a "
@@ -126,10 +127,6 @@ class Company(Record):
             for match, row in zip(matches, others, strict=True)
             if (node := visible_company(row, principal)) is not None
         ]
-
-    @strawberry.field(description=EXTRA_DESCRIPTION)
-    def extra(self, info: Info[Context, None]) -> strawberry.scalars.JSON:
-        return serve_extra(info, ENTITY, self.id, self.extra_stored)
 
     @classmethod
     def from_row(cls, row: CompanyRow) -> Company:
@@ -170,7 +167,7 @@ class Company(Record):
             updated_at=row.updated_at,
             submitted_at=row.submitted_at,
             validated_at=row.validated_at,
-            extra_stored=row.extra or {},
+            extra=row.extra or {},
         )
 
     @classmethod

@@ -20,8 +20,9 @@ from strawberry.types import Info
 from core.attachments.gql import Photo, load_photos
 from core.attachments.service import AttachmentInfo
 from core.audit.consultation import note_consultation
+from core.forms import extension_values_field
 from core.gql.context import Context, Principal
-from core.records import EXTRA_DESCRIPTION, Record, serve_extra
+from core.records import Record
 from plugins.seizures import access, forms, loaders
 from plugins.seizures.models import Case
 
@@ -166,7 +167,7 @@ class Seizure(Record):
     updated_at: dt.datetime
     submitted_at: dt.datetime | None
     validated_at: dt.datetime | None
-    extra_stored: strawberry.Private[dict]
+    extra: strawberry.scalars.JSON = extension_values_field(access.ENTITY)
     # The ORM case or Core row the object was built from, for the fields computed on demand.
     source: strawberry.Private[Any]
 
@@ -177,10 +178,6 @@ class Seizure(Record):
     @strawberry.field(description="Free text, possibly nominal: reading it is audited.")
     def internal_notes(self, info: Info[Context, None]) -> str | None:
         return nominal(info, self.id, self.internal_notes_value)
-
-    @strawberry.field(description=EXTRA_DESCRIPTION)
-    def extra(self, info: Info[Context, None]) -> strawberry.scalars.JSON:
-        return serve_extra(info, access.ENTITY, self.id, self.extra_stored)
 
     @classmethod
     def from_row(cls, case: Case | Any) -> Seizure:
@@ -229,7 +226,7 @@ class Seizure(Record):
             updated_at=case.updated_at,
             submitted_at=case.submitted_at,
             validated_at=case.validated_at,
-            extra_stored=case.extra or {},
+            extra=case.extra or {},
             source=case,
         )
 

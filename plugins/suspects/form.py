@@ -271,7 +271,7 @@ def person_form() -> EntityForm:
                 Person.review_date,
                 ("Review date", "Date de réexamen", "Fecha de revisión"),
                 help=(
-                    "When the record must be reviewed or erased; three years ahead if empty",
+                    "When the record must be reviewed or erased; if empty, the `review_years` setting ahead (3 by default)",
                     "Date à laquelle réexaminer ou effacer la fiche ; dans trois ans si vide",
                     "Cuándo revisar o suprimir el registro; dentro de tres años si está vacío",
                 ),

@@ -66,7 +66,7 @@ class PersonInput:
     )
     review_date: dt.date | None = strawberry.field(
         default=UNSET,
-        description="When the record must be reviewed or erased; default three years ahead.",
+        description="When the record must be reviewed or erased; default: `review_years` (a module setting, 3 unless configured) ahead.",
     )
 
 

@@ -17,6 +17,7 @@ from core.gql.contribution import GraphQLContribution
 from core.hookspecs import hookimpl
 from core.links import LinkType
 from core.module import ModuleInfo
+from core.settings import Setting
 
 if TYPE_CHECKING:
     from core.instance import Instance
@@ -94,6 +95,20 @@ class SuspectsModule:
         label="Suspects",
         description="Suspect persons, their identity documents and means of conveyance.",
     )
+
+    @hookimpl
+    def register_settings(self) -> list[Setting]:
+        return [
+            Setting(
+                "review_years",
+                int,
+                3,
+                minimum=1,
+                maximum=30,
+                description="Years after creation when a person's record is due for review or "
+                "erasure, when no review date is given.",
+            )
+        ]
 
     @hookimpl
     def register_models(self) -> list[type]:

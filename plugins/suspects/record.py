@@ -47,7 +47,6 @@ from plugins.suspects.names import name_keys
 from plugins.suspects.types import ErasureGround
 from plugins.suspects.validation import parse_birth, validate_conveyance, validate_person
 
-REVIEW_YEARS = 3
 _PERSON_SCALARS = (
     "family_name",
     "given_names",
@@ -105,9 +104,10 @@ class PersonRecord(RecordType[Person, PersonInput]):
         return with_children(query).options(selectinload(Person.name_keys))
 
     def new(self, ctx: WriteContext, data: PersonInput) -> Person:
+        """A review date `review_years` (a module setting) from today unless one is given."""
+        years = ctx.instance.settings("suspects").review_years
         today = dt.date.today()
-        review = today.replace(year=today.year + REVIEW_YEARS, day=min(today.day, 28))
-        return Person(review_date=review)
+        return Person(review_date=today.replace(year=today.year + years, day=min(today.day, 28)))
 
     async def validate(self, ctx: WriteContext, data: PersonInput, record: Person | None) -> None:
         await validate_person(ctx.session, data)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from core.codelists.sync import sync_code_lists
-from tests.conftest import TestApp, login_as
+from core.testing import TestApp, login_as
 
 COMPANY_FIELDS = """
     id status version legalName tradeNames country legalForm legalStatus

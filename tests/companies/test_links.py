@@ -21,9 +21,9 @@ from core.gql.entity import Entity
 from core.hookspecs import hookimpl
 from core.links import LinkType
 from core.module import ModuleInfo
+from core.testing import login_as
 from tests.companies.helpers import CREATE as CREATE_COMPANY
 from tests.companies.helpers import company_input
-from tests.conftest import login_as
 from tests.seizures.helpers import CREATE as CREATE_SEIZURE
 from tests.seizures.helpers import simplified_input
 

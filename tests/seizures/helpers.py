@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from core.codelists.sync import sync_code_lists
-from tests.conftest import TestApp, login_as
+from core.testing import TestApp, login_as
 
 SEIZURE_FIELDS = """
     id reference status form version completeness missingFields

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from core.testing import login_as
 from plugins.seizures.models import Case
-from tests.conftest import login_as
 from tests.seizures.helpers import CREATE, SUBMIT, seizures_app, simplified_input, tokens
 
 

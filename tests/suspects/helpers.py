@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from core.audit.models import AuditEvent
 from core.codelists.sync import sync_code_lists
-from tests.conftest import TestApp, login_as
+from core.testing import TestApp, login_as
 
 PERSON_FIELDS = """
     id status version category familyName givenNames originalScriptName transliteration aliases

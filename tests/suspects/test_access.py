@@ -4,7 +4,7 @@ person served leaves exactly one `record.view` audit event with the client's pur
 from __future__ import annotations
 
 from core.codelists.sync import sync_code_lists
-from tests.conftest import login_as
+from core.testing import login_as
 from tests.seizures.helpers import CREATE as CREATE_SEIZURE
 from tests.seizures.helpers import SUBMIT as SUBMIT_SEIZURE
 from tests.seizures.helpers import simplified_input

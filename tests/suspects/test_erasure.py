@@ -12,7 +12,7 @@ from sqlalchemy import inspect, select, text
 from core.audit.models import AuditEvent
 from core.audit.verify import verify_chain
 from core.codelists.sync import sync_code_lists
-from tests.conftest import login_as
+from core.testing import login_as
 from tests.seizures.helpers import CREATE as CREATE_SEIZURE
 from tests.seizures.helpers import simplified_input
 from tests.suspects.helpers import (

@@ -7,10 +7,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from core.testing import TestApp, login_as
 from plugins.suspects.form import LEFT_OUT
 from plugins.suspects.inputs import IdentityDocumentInput, PersonAddressInput, PersonInput
 from plugins.suspects.validation import person_code_checks
-from tests.conftest import TestApp, login_as
 from tests.suspects.helpers import CREATE, CREATE_CONVEYANCE, gql, person_input, suspects_app
 
 FORM = """query($type: String!, $language: String) { formSchema(entityType: $type,

@@ -6,8 +6,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from core.codelists.sync import sync_code_lists
+from core.testing import login_as
 from plugins.suspects.models import Person
-from tests.conftest import login_as
 from tests.seizures.helpers import CREATE as CREATE_SEIZURE
 from tests.seizures.helpers import SUBMIT as SUBMIT_SEIZURE
 from tests.seizures.helpers import simplified_input

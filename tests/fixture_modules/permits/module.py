@@ -15,16 +15,20 @@ import strawberry
 from sqlalchemy import Date, String
 from sqlalchemy.orm import Mapped, mapped_column
 from strawberry import UNSET, relay
-from strawberry.types import Info
 
 from core.auth.permissions import Permission
 from core.db import NOMINAL, Base, JSONType
-from core.forms import EntityForm, ExtensionField, FormField, column_field
-from core.gql.context import Context
+from core.forms import (
+    EntityForm,
+    ExtensionField,
+    FormField,
+    column_field,
+    extension_values_field,
+)
 from core.hookspecs import hookimpl
 from core.links.declarations import LinkType
 from core.module import ModuleInfo
-from core.records import EXTRA_DESCRIPTION, Record, RecordType, Requirement, given, serve_extra
+from core.records import Record, RecordType, Requirement, given
 from core.search import SearchDocument
 from core.workflow import Workflow, WorkflowColumns
 
@@ -51,11 +55,7 @@ class Permit(Record):
     holder: str | None
     commodity: str | None
     valid_until: dt.date | None
-    extra_stored: strawberry.Private[dict]
-
-    @strawberry.field(description=EXTRA_DESCRIPTION)
-    def extra(self, info: Info[Context, None]) -> strawberry.scalars.JSON:
-        return serve_extra(info, "Permit", self.id, self.extra_stored)
+    extra: strawberry.scalars.JSON = extension_values_field("Permit")
 
     @classmethod
     def from_row(cls, row: PermitRow) -> Permit:
@@ -67,7 +67,7 @@ class Permit(Record):
             holder=row.holder,
             commodity=row.commodity,
             valid_until=row.valid_until,
-            extra_stored=row.extra or {},
+            extra=row.extra or {},
         )
 
 

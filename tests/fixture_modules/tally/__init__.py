@@ -1,0 +1,1 @@
+"""Test module `tally`: records whose changes are record events, and subscribers of them."""

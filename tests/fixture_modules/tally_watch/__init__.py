@@ -1,0 +1,1 @@
+"""Test subscribers of record events (no tables of their own)."""
