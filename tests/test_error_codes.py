@@ -1,0 +1,60 @@
+"""Every error a client can get carries `extensions.code`, graphql-core's own included."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import login_as
+from tests.fixture_modules.alpha.module import AlphaModule
+
+ALPHA = {"modules": ["alpha"], "extra_modules": [AlphaModule()]}
+
+
+@pytest.mark.parametrize(
+    ("document", "variables", "code"),
+    [
+        ("{ alphaItems { name }", {}, "GRAPHQL_PARSE_FAILED"),
+        ("query {", {}, "GRAPHQL_PARSE_FAILED"),
+        ("{ alphaItemz { name } }", {}, "GRAPHQL_VALIDATION_FAILED"),
+        ("{ alphaItems }", {}, "GRAPHQL_VALIDATION_FAILED"),
+        ("{ codeList(name: 3) { name } }", {}, "GRAPHQL_VALIDATION_FAILED"),
+        ("{ codeList { name } }", {}, "GRAPHQL_VALIDATION_FAILED"),
+        ("{ codeList(name: $n) { name } }", {}, "GRAPHQL_VALIDATION_FAILED"),
+        ('{ search(dateFrom: "someday") { totalCount } }', {}, "GRAPHQL_VALIDATION_FAILED"),
+        ("query($n: String!) { codeList(name: $n) { name } }", {}, "BAD_USER_INPUT"),
+        ("query($n: String!) { codeList(name: $n) { name } }", {"n": 3}, "BAD_USER_INPUT"),
+        ("query($d: Date) { search(dateFrom: $d) { totalCount } }", {"d": "x"}, "BAD_USER_INPUT"),
+        ("{ alphaNothing }", {}, "INTERNAL_SERVER_ERROR"),
+        ("{ alphaBoom }", {}, "INTERNAL_SERVER_ERROR"),
+        ('{ search(query: "x") { totalCount } }', {}, "UNAUTHENTICATED"),
+        ('{ node(id: "U2VpenVyZTox") { id } }', {}, "UNAUTHENTICATED"),
+    ],
+)
+async def test_every_error_has_a_code(make_app, document, variables, code) -> None:
+    app = await make_app(**ALPHA)
+    body = await app.gql(document, variables, expect_errors=True)
+    assert body["errors"], body
+    assert [error["extensions"]["code"] for error in body["errors"]] == [code] * len(body["errors"])
+
+
+async def test_codes_survive_the_validation_cache(make_app) -> None:
+    """Parse and validation results are cached per document: the second answer is the same."""
+    app = await make_app(**ALPHA)
+    for document, code in (
+        ("{ nope }", "GRAPHQL_VALIDATION_FAILED"),
+        ("{", "GRAPHQL_PARSE_FAILED"),
+    ):
+        first = await app.gql(document, expect_errors=True)
+        second = await app.gql(document, expect_errors=True)
+        assert first["errors"] == second["errors"]
+        assert first["errors"][0]["extensions"] == {"code": code}
+
+
+async def test_a_signed_in_caller_gets_answers_where_anonymous_ones_are_refused(make_app) -> None:
+    app = await make_app(**ALPHA)
+    token = await login_as(app, "reader", "analyst")
+    body = await app.gql('{ search(query: "x") { totalCount } }', token=token)
+    assert body["data"]["search"]["totalCount"] == 0
+    assert (await app.gql('{ node(id: "U2VpenVyZTox") { id } }', token=token))["data"] == {
+        "node": None
+    }
