@@ -18,6 +18,7 @@ from core.attachments.http import attachment_routes
 from core.auth.sessions import authenticate
 from core.body_limit import BodyLimit
 from core.config import Config, load_config
+from core.cors import cors_middleware
 from core.gql.context import Context
 from core.instance import Instance
 from core.module import Module
@@ -95,6 +96,7 @@ def create_app(instance: Instance) -> Starlette:
             Route("/readyz", readyz, methods=["GET"]),
             *attachment_routes(instance, authenticate_request),
         ],
+        middleware=cors_middleware(instance.config.server.cors_origins),
         lifespan=lifespan,
     )
     app.state.instance = instance
