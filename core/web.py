@@ -1,4 +1,5 @@
-"""The ASGI application: GraphQL at /graphql, liveness at /healthz, readiness at /readyz."""
+"""The ASGI application: GraphQL at /graphql, liveness at /healthz, readiness at /readyz,
+GraphiQL's files at /graphiql/ and a landing page at /."""
 
 from __future__ import annotations
 
@@ -20,7 +21,9 @@ from core.body_limit import BodyLimit
 from core.config import Config, load_config
 from core.cors import cors_middleware
 from core.gql.context import Context
+from core.ide import graphiql_page, ide_routes
 from core.instance import Instance
+from core.landing import landing
 from core.module import Module
 
 log = logging.getLogger("ncen.web")
@@ -37,6 +40,11 @@ class NcenGraphQL(GraphQL[Context, None]):
             allow_queries_via_get=False,
         )
         self.instance = instance
+
+    @property
+    def graphql_ide_html(self) -> str:
+        """GraphiQL from files this instance serves, not strawberry's page that loads a CDN."""
+        return graphiql_page()
 
     async def get_context(self, request: Request, response: Any) -> Context:  # type: ignore[override]
         instance = self.instance
@@ -92,9 +100,11 @@ def create_app(instance: Instance) -> Starlette:
                 BodyLimit(graphql, instance.config.graphql.max_body_bytes),
                 methods=["GET", "POST"],
             ),
+            Route("/", landing, methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             *attachment_routes(instance, authenticate_request),
+            *ide_routes(instance.config.graphql.ide),
         ],
         middleware=cors_middleware(instance.config.server.cors_origins),
         lifespan=lifespan,

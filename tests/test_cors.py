@@ -96,5 +96,5 @@ def test_origins_from_the_file_and_the_environment(tmp_path) -> None:
     ],
 )
 def test_a_value_that_is_not_an_origin_is_refused(value: str) -> None:
-    with pytest.raises(ConfigError, match="NCEN_SERVER_CORS_ORIGINS: .* is not an origin"):
+    with pytest.raises(ConfigError, match=r"NCEN_SERVER_CORS_ORIGINS: .* is not an origin"):
         load_config(environ={"NCEN_SERVER_CORS_ORIGINS": value})
