@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from tests.conftest import login_as
@@ -58,3 +61,26 @@ async def test_a_signed_in_caller_gets_answers_where_anonymous_ones_are_refused(
     assert (await app.gql('{ node(id: "U2VpenVyZTox") { id } }', token=token))["data"] == {
         "node": None
     }
+
+
+# `code="X"` passed to an error, `code = "X"` on an error class (or as a default argument),
+# `"code": "X"` in a response,
+# and the constants naming codes in core/gql/ (`QUERY_TOO_DEEP = "QUERY_TOO_DEEP"`).
+_RAISED = re.compile(
+    r"""code(?::\s*\w+)?\s*=\s*"([A-Z][A-Z_]{3,})"|"code":\s*"([A-Z][A-Z_]{3,})"|"""
+    r"""^[A-Z_]+ = "([A-Z][A-Z_]{3,})"$""",
+    re.MULTILINE,
+)
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_docs_list_every_error_code() -> None:
+    raised: set[str] = set()
+    for folder in ("core", "plugins"):
+        for path in (REPO / folder).rglob("*.py"):
+            for match in _RAISED.finditer(path.read_text(encoding="utf-8")):
+                raised.add(next(group for group in match.groups() if group))
+    raised -= {"NCEN_CONFIG", "NCEN_ADMIN_PASSWORD"}  # environment variable names
+    assert {"UNAUTHENTICATED", "QUERY_SYNTAX", "GRAPHQL_VALIDATION_FAILED"} <= raised
+    documented = set(re.findall(r"`([A-Z][A-Z_]{3,})`", (REPO / "docs/graphql.md").read_text()))
+    assert sorted(raised - documented) == [], "add these codes to the table in docs/graphql.md"

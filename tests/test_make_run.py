@@ -6,6 +6,7 @@ recipe's own process (`exec`), so that the signal make passes on reaches it.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -125,7 +126,5 @@ def test_stopping_make_run_stops_the_server(tmp_path: Path, stop) -> None:
         assert left == [], f"processes left after make stopped: {left}"
         assert not serving(port)
     finally:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(make.pid, signal.SIGKILL)  # only this test's own process group
-        except ProcessLookupError:
-            pass

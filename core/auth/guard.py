@@ -39,7 +39,8 @@ class Rule(BasePermission):
             return True
         if not principal.is_authenticated:
             reason = principal.reason if isinstance(principal, RejectedCredentials) else None
-            raise UnauthenticatedError(reason or "sign in first", reason=reason)
+            details = {"reason": reason} if reason else {}
+            raise UnauthenticatedError(reason or "sign in first", **details)
         if isinstance(principal, UserPrincipal) and principal.must_change_password:
             raise PermissionDeniedError(
                 "change your temporary password first", code="PASSWORD_CHANGE_REQUIRED"
