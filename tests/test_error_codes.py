@@ -6,11 +6,33 @@ import re
 from pathlib import Path
 
 import pytest
+import strawberry
 
+from core.gql.contribution import GraphQLContribution
+from core.hookspecs import hookimpl
+from core.module import ModuleInfo
 from tests.conftest import login_as
 from tests.fixture_modules.alpha.module import AlphaModule
 
-ALPHA = {"modules": ["alpha"], "extra_modules": [AlphaModule()]}
+
+@strawberry.type
+class FaultyQuery:
+    @strawberry.field
+    def alpha_nothing(self) -> str:
+        return None  # type: ignore[return-value]  # a bug: null for a non-null field
+
+
+class FaultyModule:
+    """Requires alpha, so that alpha's fields are in the schema too."""
+
+    info = ModuleInfo(name="faulty", version="0.0.1", label="Faulty (test)", requires=("alpha",))
+
+    @hookimpl
+    def register_graphql(self) -> GraphQLContribution:
+        return GraphQLContribution(queries=[FaultyQuery])
+
+
+ALPHA = {"modules": ["alpha", "faulty"], "extra_modules": [AlphaModule(), FaultyModule()]}
 
 
 @pytest.mark.parametrize(
