@@ -141,7 +141,9 @@ class SearchQuery:
         description=(
             'Full-text search over the records the caller may see. Syntax: words, "phrases", '
             "AND/OR/NOT, field:value (title, content, countries, codes, identifiers, tags, date, "
-            "month, year, module, entity_type), wildcards (seiz*), fuzzy terms (cocain~)."
+            "month, year, module, entity_type), wildcards (seiz*), fuzzy terms (cocain~). "
+            "Malformed text is a QUERY_SYNTAX error whose `position` is the 0-based offset of "
+            "the character at fault."
         ),
     )
     async def search(
