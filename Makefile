@@ -28,9 +28,11 @@ install: $(VENV)/.installed
 
 install-dev: $(VENV)/.installed-dev
 
+# `exec`: the server replaces the recipe's shell, so the signal that stops make reaches it (make
+# passes SIGTERM on to its child; Ctrl-C reaches the whole process group) and none is orphaned.
 run: install
 	NCEN_DATA_DIR=$(DATA_DIR) $(NCEN) init --demo --if-needed
-	NCEN_DATA_DIR=$(DATA_DIR) $(NCEN) serve --host $(HOST) --port $(PORT)
+	NCEN_DATA_DIR=$(DATA_DIR) exec $(NCEN) serve --host $(HOST) --port $(PORT)
 
 lint: install-dev
 	$(BIN)/ruff check .

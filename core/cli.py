@@ -315,10 +315,20 @@ async def _check_ready(instance: Instance) -> None:
 
 
 def _login_hints(config: Config) -> list[str]:
+    """The demo logins with what each role may do, the roles that see data first (`admin`
+    manages accounts and sees no records, which surprises whoever signs in with it first)."""
+    from core.auth.permissions import BUILTIN_ROLES
+
     path = config.data_dir / "demo-logins.txt"
-    if path.exists():
-        return ["demo logins:", *("  " + line for line in path.read_text().splitlines())]
-    return []
+    if not path.exists():
+        return []
+    order = ["officer", "validator", "analyst", "auditor", "admin"]
+    logins = [line for line in path.read_text().splitlines() if line.strip()]
+    logins.sort(key=lambda line: order.index(name) if (name := line.split()[0]) in order else 99)
+    return [
+        "demo logins (README.md, First queries, says how to use them):",
+        *(f"  {line}  {BUILTIN_ROLES.get(line.split()[0], '')}".rstrip() for line in logins),
+    ]
 
 
 @cli.group()

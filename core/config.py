@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from core.errors import ConfigError
 
@@ -38,6 +39,8 @@ class ServerSettings:
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1
+    # Browser origins (scheme://host[:port]) allowed to call the API from their own pages.
+    cors_origins: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -200,6 +203,32 @@ def _country(value: Any, key: str) -> str:
     raise ConfigError(f"{key}: {value!r} is not an ISO 3166 alpha-2 country code")
 
 
+def _origin(value: Any, key: str) -> str:
+    """A browser origin, `scheme://host[:port]` as browsers send it in `Origin`, or `*`."""
+    text = _as_str(value, key)
+    if text == "*":
+        return text
+    parts = urlsplit(text)
+    try:
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError:  # not a number, or out of range
+        port_ok = False
+    if (
+        not port_ok
+        or parts.scheme.lower() not in ("http", "https")
+        or not parts.hostname
+        or parts.username is not None
+        or parts.path not in ("", "/")
+        or parts.query
+        or parts.fragment
+    ):
+        raise ConfigError(
+            f"{key}: {text!r} is not an origin; write scheme://host[:port], "
+            "e.g. http://localhost:5173, or * for any origin"
+        )
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
+
+
 def _database_url(value: Any, key: str) -> str:
     url = _as_str(value, key)
     if not url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
@@ -229,7 +258,12 @@ SETTINGS: dict[str, dict[str, Callable[[Any, str], Any]]] = {
         "introspection": _as_bool,
         "ide": _as_bool,
     },
-    "server": {"host": _as_str, "port": _as_int(1, 65535), "workers": _as_int(1, 64)},
+    "server": {
+        "host": _as_str,
+        "port": _as_int(1, 65535),
+        "workers": _as_int(1, 64),
+        "cors_origins": _as_list(_origin),
+    },
     "outbox": {
         "batch_size": _as_int(1, 100_000),
         "poll_interval": _as_float(0.01, 60.0),

@@ -1,5 +1,6 @@
 """The ASGI application: GraphQL at /graphql, liveness at /healthz, readiness at /readyz,
-photos at /attachments, and each enabled module's own routes under /modules/<module name>/."""
+photos at /attachments, each enabled module's own routes under /modules/<module name>/, GraphiQL's
+files at /graphiql/ and a landing page at /."""
 
 from __future__ import annotations
 
@@ -19,9 +20,12 @@ from core.attachments.http import attachment_routes
 from core.auth.sessions import authenticate
 from core.body_limit import BodyLimit
 from core.config import Config, load_config
+from core.cors import cors_middleware
 from core.errors import ModuleLoadError
 from core.gql.context import Context, Principal
+from core.ide import graphiql_page, ide_routes
 from core.instance import Instance
+from core.landing import landing
 from core.module import Module
 from core.plugins import collect
 
@@ -40,6 +44,11 @@ class NcenGraphQL(GraphQL[Context, None]):
             allow_queries_via_get=False,
         )
         self.instance = instance
+
+    @property
+    def graphql_ide_html(self) -> str:
+        """GraphiQL from files this instance serves, not strawberry's page that loads a CDN."""
+        return graphiql_page()
 
     async def get_context(self, request: Request, response: Any) -> Context:  # type: ignore[override]
         instance = self.instance
@@ -120,11 +129,14 @@ def create_app(instance: Instance) -> Starlette:
                 BodyLimit(graphql, instance.config.graphql.max_body_bytes),
                 methods=["GET", "POST"],
             ),
+            Route("/", landing, methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             *attachment_routes(instance, request_principal),
+            *ide_routes(instance.config.graphql.ide),
             *module_routes(instance),
         ],
+        middleware=cors_middleware(instance.config.server.cors_origins),
         lifespan=lifespan,
     )
     app.state.instance = instance

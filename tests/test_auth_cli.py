@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from core.cli import _login_hints
 from tests.test_audit import LOGIN, run_cli
 
 
@@ -31,6 +32,17 @@ async def test_init_creates_admin_and_demo_users(make_app):
         await app.gql(LOGIN, {"u": username, "p": password})
     again = await run_cli(app, "init")
     assert again.exit_code == 0 and "created" not in again.output
+    # What `ncen serve` prints: the roles that see data first, each with what it may do.
+    hints = _login_hints(app.instance.config)
+    assert [line.split()[0] for line in hints[1:]] == [
+        "officer",
+        "validator",
+        "analyst",
+        "auditor",
+        "admin",
+    ]
+    assert hints[1].endswith("Officer: enters and edits records")
+    assert hints[-1].endswith("no data access by default")
 
 
 async def test_user_and_token_commands(make_app):

@@ -98,8 +98,19 @@ async def test_language_argument_then_user_then_accept_language_then_default(mak
         '{ codeList(name: "countries", language: "ru") { entries { code label } } }'
     )
     assert {e["code"]: e["label"] for e in body["data"]["codeList"]["entries"]}["DE"] == "Германия"
-    # A language the instance does not load falls back to English.
+    # A language the instance does not load falls back to English, and the answer says so.
     assert (await entries(app, "countries", "de"))["DE"]["label"] == "Germany"
+    fallback = await app.gql(
+        """{ codeList(name: "countries", language: "xx") {
+             language requestedLanguage label entries { code label labelLanguage } } }"""
+    )
+    data = fallback["data"]["codeList"]
+    assert (data["language"], data["requestedLanguage"]) == ("en", "xx")
+    assert {"code": "DE", "label": "Germany", "labelLanguage": "en"} in data["entries"]
+    french = await app.gql(
+        '{ codeList(name: "countries", language: "fr") { language requestedLanguage } }'
+    )
+    assert french["data"]["codeList"] == {"language": "fr", "requestedLanguage": "fr"}
     body = await app.gql(
         '{ codeList(name: "countries", language: "x1") { name } }', expect_errors=True
     )
@@ -246,6 +257,12 @@ async def test_admin_adds_national_entries_and_translations(make_app):
 
     await sync_code_lists(app.instance)  # neither the national entry nor the translation is lost
     assert (await entries(app, "countries", "fr"))["XK"]["label"] == "Kosovo"
+    french = await app.gql(
+        '{ codeList(name: "countries", language: "fr") { language entries { code labelLanguage } } }'
+    )
+    languages = {e["code"]: e["labelLanguage"] for e in french["data"]["codeList"]["entries"]}
+    assert french["data"]["codeList"]["language"] == "fr"
+    assert (languages["XK"], languages["DE"]) == ("en", "fr")  # entry by entry
     assert (await entries(app, "units", "ar"))["KGM"]["label"] == "كيلوغرام"
     async with app.instance.db.session() as session:
         assert await validate(session, "countries", "XK", field="country") == "XK"

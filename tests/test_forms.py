@@ -51,6 +51,12 @@ async def test_form_schema_lists_own_and_extension_fields_translated(make_app):
     }
     assert fields["country"]["codeList"] == "countries"
     assert fields["country"]["help"] == "Where the goods come from"  # English fallback
+    untranslated = await app.gql(
+        'query($type: String!) { formSchema(entityType: $type, language: "xx") '
+        "{ language requestedLanguage } }",
+        {"type": "Consignment"},
+    )
+    assert untranslated["data"]["formSchema"] == {"language": "en", "requestedLanguage": "xx"}
     assert fields["permitRegion"]["label"] == "Région du permis"
     assert fields["permitRegion"]["extension"] is True
     assert fields["permitNumber"]["nominal"] is True

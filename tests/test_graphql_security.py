@@ -17,6 +17,7 @@ from core.config import GraphQLSettings
 from core.gql.errors import InputError
 from core.gql.pagination import clamp_first
 from core.gql.security import document_costs, security_extensions
+from core.testing import login_as
 from tests.fixture_modules.alpha.module import AlphaModule
 
 ALPHA = {"modules": ["alpha"], "extra_modules": [AlphaModule()]}
@@ -137,7 +138,8 @@ async def test_internal_errors_are_masked_and_logged(make_app, caplog) -> None:
 
 async def test_api_errors_keep_message_code_and_field(make_app) -> None:
     app = await make_app(**ALPHA)
-    body = await app.gql('{ node(id: "not a global id") { id } }', expect_errors=True)
+    token = await login_as(app, "reader", "officer")
+    body = await app.gql('{ node(id: "not a global id") { id } }', token=token, expect_errors=True)
     [error] = body["errors"]
     assert error["message"] == "not a valid global id"
     assert error["extensions"] == {"code": "INVALID_INPUT", "field": "id"}
@@ -158,9 +160,12 @@ async def test_node_with_a_well_formed_id_of_no_record_is_null(make_app) -> None
     from strawberry import relay
 
     app = await make_app(**ALPHA)
+    token = await login_as(app, "reader", "officer")
     for type_name in ("Unknown", "Health", "Node", "Entity", "Query"):
         body = await app.gql(
-            "query ($id: ID!) { node(id: $id) { id } }", {"id": str(relay.GlobalID(type_name, "1"))}
+            "query ($id: ID!) { node(id: $id) { id } }",
+            {"id": str(relay.GlobalID(type_name, "1"))},
+            token=token,
         )
         assert body["data"] == {"node": None}, type_name
 

@@ -39,8 +39,8 @@ async def add(app, kind: str, name: str) -> str:
     return body["data"]["addConsignment"]["id"]
 
 
-async def links_of(app, node_id: str, **variables) -> list[dict]:
-    body = await app.gql(CONSIGNMENT_LINKS, {"id": node_id, **variables})
+async def links_of(app, node_id: str, token: str, **variables) -> list[dict]:
+    body = await app.gql(CONSIGNMENT_LINKS, {"id": node_id, **variables}, token=token)
     return body["data"]["node"]["links"]
 
 
@@ -56,17 +56,17 @@ async def test_link_is_read_from_both_sides(make_app):
     assert created["createdBy"] == "officer1"
     assert created["entity"] == {"id": trader, "entityType": "Trader", "module": "traders"}
 
-    [seen] = await links_of(app, consignment)
+    [seen] = await links_of(app, consignment, token)
     assert seen["entity"]["name"] == "Acme"
-    [back] = await links_of(app, trader)
+    [back] = await links_of(app, trader, token)
     assert (back["relation"], back["entityType"], back["entity"]["ref"]) == (
         "importerOf",
         "Consignment",
         "C1",
     )
-    assert await links_of(app, trader, relation="importer") == []
-    assert await links_of(app, trader, type="Trader") == []
-    assert len(await links_of(app, trader, relation="importerOf", type="Consignment")) == 1
+    assert await links_of(app, trader, token, relation="importer") == []
+    assert await links_of(app, trader, token, type="Trader") == []
+    assert len(await links_of(app, trader, token, relation="importerOf", type="Consignment")) == 1
 
 
 async def test_link_refuses_what_is_not_declared_or_not_there(make_app):
@@ -102,7 +102,7 @@ async def test_link_refuses_what_is_not_declared_or_not_there(make_app):
     inverse = {"source": trader, "relation": "importerOf", "target": consignment}
     assert (await error(LINK, inverse))["code"] == "CONFLICT"
     assert (await app.gql(UNLINK, {"input": inverse}, token=token))["data"]["unlink"] is True
-    assert await links_of(app, consignment) == []
+    assert await links_of(app, consignment, token) == []
     assert (await error(UNLINK, edge))["code"] == "NOT_FOUND"
 
 
@@ -117,6 +117,7 @@ async def test_links_to_a_disabled_module_are_hidden_then_back(make_app):
     body = await without.gql(
         "query($id: ID!) { node(id: $id) { ... on Entity { links { relation } } } }",
         {"id": consignment},
+        token=token,
     )
     assert body["data"]["node"]["links"] == []
     body = await without.gql(LINK, {"input": edge}, token=token, expect_errors=True)
@@ -125,7 +126,7 @@ async def test_links_to_a_disabled_module_are_hidden_then_back(make_app):
         assert await session.scalar(sa.select(sa.func.count()).select_from(Link)) == 1
 
     again = await both_apps(make_app)
-    [link] = await links_of(again, consignment)
+    [link] = await links_of(again, consignment, token)
     assert link["entity"]["name"] == "Acme"
 
 
@@ -162,7 +163,10 @@ async def test_links_of_many_records_cost_a_constant_number_of_queries(make_app)
 async def test_first_is_bounded_by_the_page_size(make_app):
     app = await both_apps(make_app)
     consignment = await add(app, "Consignment", "C1")
-    body = await app.gql(CONSIGNMENT_LINKS, {"id": consignment, "first": 0}, expect_errors=True)
+    token = await login_as(app, "officer1", "officer")
+    body = await app.gql(
+        CONSIGNMENT_LINKS, {"id": consignment, "first": 0}, token=token, expect_errors=True
+    )
     assert body["errors"][0]["extensions"] == {"code": "INVALID_INPUT", "field": "first"}
 
 

@@ -1,4 +1,5 @@
-"""The GraphQL schema is a contract: its SDL is committed, and its example operations run.
+"""The GraphQL schema is a contract: its SDL is committed (its example operations run in
+test_operations.py).
 
 `graphql/schema.graphql` is what `ncen graphql export` prints with every built-in module, so a
 change to the API shows up in review as a diff of that file (`make schema` rewrites it).
@@ -7,11 +8,8 @@ change to the API shows up in review as a diff of that file (`make schema` rewri
 from __future__ import annotations
 
 import importlib.util
-import json
 from pathlib import Path
-from typing import Any
 
-import pytest
 from click.testing import CliRunner
 from strawberry.printer import print_schema
 
@@ -22,7 +20,6 @@ from core.instance import Instance
 REPO = Path(__file__).resolve().parent.parent
 GRAPHQL_DIR = REPO / "graphql"
 SDL = GRAPHQL_DIR / "schema.graphql"
-OPERATIONS = sorted((GRAPHQL_DIR / "operations").glob("*.graphql"))
 
 
 def exported_sdl(tmp_path: Path) -> str:
@@ -59,25 +56,3 @@ def test_graphql_folder_does_not_shadow_graphql_core() -> None:
     assert spec is not None and spec.origin is not None
     assert "site-packages" in Path(spec.origin).parts
     assert GRAPHQL_DIR not in Path(spec.origin).parents
-
-
-def test_there_are_example_operations() -> None:
-    names = {path.stem for path in OPERATIONS}
-    assert {"modules", "health", "node"} <= names
-    for path in OPERATIONS:
-        assert path.read_text(encoding="utf-8").startswith("#"), f"{path.name}: document it"
-
-
-def load_operation(path: Path) -> tuple[str, dict[str, Any]]:
-    """The document and its variables, from the `.json` of the same name when there is one."""
-    variables_file = path.with_suffix(".json")
-    variables = json.loads(variables_file.read_text()) if variables_file.exists() else {}
-    return path.read_text(encoding="utf-8"), variables
-
-
-@pytest.mark.parametrize("path", OPERATIONS, ids=[path.name for path in OPERATIONS])
-async def test_example_operation_runs_without_errors(make_app, path: Path) -> None:
-    document, variables = load_operation(path)
-    app = await make_app()  # every built-in module
-    body = await app.gql(document, variables)
-    assert body["data"], f"{path.name} returned no data"

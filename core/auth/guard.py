@@ -4,6 +4,7 @@ Every root field carries exactly one rule, as a strawberry field extension:
 
     @strawberry.field(extensions=[requires("seizures.view")])
     @strawberry.field(extensions=[authenticated()])   # any signed-in user session
+    @strawberry.field(extensions=[signed_in()])       # a session or an API token
     @strawberry.field(extensions=[public()])          # anonymous callers too
 
 `classify(field)` reads the rule back from a built schema; the authorisation matrix test fails
@@ -38,7 +39,8 @@ class Rule(BasePermission):
             return True
         if not principal.is_authenticated:
             reason = principal.reason if isinstance(principal, RejectedCredentials) else None
-            raise UnauthenticatedError(reason or "sign in first", reason=reason)
+            details = {"reason": reason} if reason else {}
+            raise UnauthenticatedError(reason or "sign in first", **details)
         if isinstance(principal, UserPrincipal) and principal.must_change_password:
             raise PermissionDeniedError(
                 "change your temporary password first", code="PASSWORD_CHANGE_REQUIRED"
@@ -67,6 +69,20 @@ class Authenticated(Rule):
         return isinstance(principal, UserPrincipal) and principal.via == "session"
 
 
+class SignedIn(Rule):
+    """Any valid credential, a user session or an API token, whose account may act.
+
+    For fields that answer each caller with what its permissions let it see (`search`,
+    `node`): without a credential they say UNAUTHENTICATED rather than an empty answer that a
+    client cannot tell from "nothing matches".
+    """
+
+    kind = "signed in"
+
+    def allows(self, principal: Any) -> bool:
+        return principal.is_authenticated and not getattr(principal, "must_change_password", False)
+
+
 class Requires(Rule):
     kind = "permission"
 
@@ -92,6 +108,12 @@ def requires(permission: str) -> FieldExtension:
 def authenticated() -> FieldExtension:
     """The field needs a signed-in user session; no particular permission."""
     return _extension(Authenticated())
+
+
+def signed_in() -> FieldExtension:
+    """The field needs a credential (session or API token); what it shows depends on the
+    caller's permissions."""
+    return _extension(SignedIn())
 
 
 def public() -> FieldExtension:

@@ -70,5 +70,16 @@ async def request_language(context: Context, explicit: str | None = None) -> str
     return config.default_language
 
 
+def label_language(labels: Mapping[str, str], language: str) -> str | None:
+    """The language `pick_label` answers in: `language` if there is a label in it, else the
+    fallback (English) if there is one in it, else None (the default is shown)."""
+    if labels.get(language):
+        return language
+    if labels.get(FALLBACK):
+        return FALLBACK
+    return None
+
+
 def pick_label(labels: Mapping[str, str], language: str, default: str = "") -> str:
-    return labels.get(language) or labels.get(FALLBACK) or default
+    chosen = label_language(labels, language)
+    return labels[chosen] if chosen else default

@@ -14,7 +14,7 @@ from strawberry.types import Info
 
 from core.auth.guard import public, requires
 from core.codelists.edit import get_list, upsert_entry
-from core.codelists.language import pick_label, request_language
+from core.codelists.language import FALLBACK, label_language, pick_label, request_language
 from core.codelists.models import CodeList, CodeListEntry
 from core.codelists.registry import is_served
 from core.codelists.sources import EntryData
@@ -36,6 +36,9 @@ class CodeListEntryType:
     label: str = strawberry.field(
         description="In the requested language, else English, else the code itself."
     )
+    label_language: str | None = strawberry.field(
+        description="The language `label` is in; null when it is the code itself."
+    )
     parent: str | None
     sort_order: int
     valid_from: dt.date | None
@@ -50,6 +53,7 @@ class CodeListEntryType:
         return cls(
             code=row.code,
             label=pick_label(row.labels, language, row.code),
+            label_language=label_language(row.labels, language),
             parent=row.parent_code,
             sort_order=row.sort_order,
             valid_from=row.valid_from,
@@ -78,8 +82,28 @@ class CodeListType:
     id: strawberry.Private[int]
     name: str
     label: str
-    language: str = strawberry.field(description="The language labels are given in.")
+    requested_language: str = strawberry.field(
+        description=(
+            "The language asked for: the `language` argument, else the account's language, "
+            "else the best Accept-Language match, else the instance default."
+        )
+    )
+    title_labels: strawberry.Private[dict[str, str]]
     source: str
+
+    @strawberry.field(
+        description=(
+            "The language labels are given in: `requestedLanguage` when the list is translated "
+            "into it, else the fallback, English. Each entry's `labelLanguage` tells entry by "
+            "entry (a national entry may lack a translation the shipped ones have)."
+        )
+    )
+    async def language(self, info: Info[Context, None]) -> str:
+        if self.requested_language in self.title_labels:
+            return self.requested_language
+        rows = await info.context.loader("codelists.entries", _entries_loader).load(self.id)
+        translated = any(row.labels.get(self.requested_language) for row in rows)
+        return self.requested_language if translated else FALLBACK
 
     @strawberry.field(description="Ordered by sort order, then label.")
     async def entries(
@@ -93,7 +117,7 @@ class CodeListType:
         today = dt.date.today()
         instance = info.context.instance
         entries = [
-            CodeListEntryType.build(row, self.language)
+            CodeListEntryType.build(row, self.requested_language)
             for row in rows
             if (include_expired or row.valid_on(today)) and is_served(instance, row.source)
         ]
@@ -105,7 +129,8 @@ class CodeListType:
             id=row.id,
             name=row.name,
             label=pick_label(row.labels, language, row.name),
-            language=language,
+            requested_language=language,
+            title_labels=dict(row.labels),
             source=row.source,
         )
 

@@ -6,7 +6,7 @@ import strawberry
 from strawberry.types import Info
 
 from core.auth.guard import public
-from core.codelists.language import pick_label, request_language
+from core.codelists.language import FALLBACK, pick_label, request_language
 from core.forms.registry import ResolvedField, form_registry
 from core.gql.context import Context
 
@@ -50,7 +50,15 @@ class FormFieldSchema:
 @strawberry.type(description="How to edit records of one entity type.")
 class FormSchema:
     entity_type: str
-    language: str
+    language: str = strawberry.field(
+        description=(
+            "The language labels are given in: `requestedLanguage` when the form is translated "
+            "into it, else the fallback, English."
+        )
+    )
+    requested_language: str = strawberry.field(
+        description="The language asked for (argument, account, Accept-Language, default)."
+    )
     fields: list[FormFieldSchema]
 
 
@@ -68,8 +76,10 @@ class FormQuery:
         if fields is None:
             return None
         language = await request_language(info.context, language)
+        translated = any(resolved.field.label.get(language) for resolved in fields)
         return FormSchema(
             entity_type=entity_type,
-            language=language,
+            language=language if translated else FALLBACK,
+            requested_language=language,
             fields=[FormFieldSchema.build(f, language) for f in fields],
         )

@@ -8,7 +8,7 @@ from strawberry.types import Info
 from strawberry.types.base import StrawberryObjectDefinition
 
 import core
-from core.auth.guard import public
+from core.auth.guard import public, signed_in
 from core.gql.context import Context
 from core.gql.contribution import GraphQLContribution
 from core.gql.errors import InputError
@@ -40,9 +40,12 @@ class CoreQuery:
     @strawberry.field(
         description=(
             "Any record by its global id; null when it does not exist, is not visible, or names "
-            "a type that is not a record type. A malformed id is an INVALID_INPUT error."
+            "a type that is not a record type. A malformed id is an INVALID_INPUT error; "
+            "without a credential, UNAUTHENTICATED."
         ),
-        extensions=[public()],  # each type's resolve_nodes returns null for what is not visible
+        # Every record is protected: each type's resolve_nodes returns null for what the caller
+        # may not see, and an anonymous caller is told to sign in rather than given null.
+        extensions=[signed_in()],
     )
     async def node(self, info: Info[Context, None], id: strawberry.ID) -> relay.Node | None:
         try:

@@ -14,6 +14,7 @@ from core.config import GraphQLSettings
 from core.errors import SchemaCompositionError
 from core.gql.contribution import GraphQLContribution
 from core.gql.entity import Entity
+from core.gql.error_codes import ValidationErrorCodes
 from core.gql.resolvers import direct_attribute_resolvers
 from core.gql.security import NcenSchema, security_extensions
 from core.plugins import collect
@@ -84,7 +85,7 @@ def build_schema(pm: pluggy.PluginManager, settings: GraphQLSettings) -> strawbe
             query=query,
             mutation=mutation,
             types=[Entity, Record, *(cls for _, cls in types)],
-            extensions=[*security_extensions(settings), ConsultationAudit],
+            extensions=[*security_extensions(settings), ValidationErrorCodes, ConsultationAudit],
             config=StrawberryConfig(relay_max_results=settings.max_page_size),
             settings=settings,
         )

@@ -49,6 +49,7 @@ from strawberry.extensions import (
 from strawberry.types import ExecutionContext, ExecutionResult
 
 from core.config import GraphQLSettings
+from core.gql.error_codes import INTERNAL_SERVER_ERROR, with_code
 from core.gql.errors import ApiError
 
 log = logging.getLogger("ncen.graphql")
@@ -63,7 +64,7 @@ QUERY_TOO_DEEP = "QUERY_TOO_DEEP"
 TOO_MANY_ALIASES = "TOO_MANY_ALIASES"
 TOO_MANY_TOKENS = "TOO_MANY_TOKENS"
 INTROSPECTION_DISABLED = "INTROSPECTION_DISABLED"
-INTERNAL_ERROR = "INTERNAL_SERVER_ERROR"
+INTERNAL_ERROR = INTERNAL_SERVER_ERROR
 
 
 def should_mask(error: GraphQLError) -> bool:
@@ -320,4 +321,4 @@ class NcenSchema(strawberry.Schema):
                 positions=error.positions,
                 extensions={"code": TOO_MANY_TOKENS},
             )
-        return error
+        return with_code(error)

@@ -34,11 +34,15 @@ class IndexStatus:
 
 
 class QuerySyntaxError(ValueError):
-    """The query text cannot be run; `code` is machine-readable (UNKNOWN_FIELD, SYNTAX...)."""
+    """The query text cannot be run; `code` is machine-readable (QUERY_SYNTAX, UNKNOWN_FIELD,
+    FUZZY), `position` the 0-based offset of the character at fault when it is known."""
 
-    def __init__(self, message: str, code: str = "QUERY_SYNTAX") -> None:
+    def __init__(
+        self, message: str, code: str = "QUERY_SYNTAX", position: int | None = None
+    ) -> None:
         super().__init__(message)
         self.code = code
+        self.position = position
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from core.auth import public
+from core.auth import signed_in
 from core.gql.context import Context
 from core.gql.entity import Entity
 from core.gql.errors import InputError
@@ -133,14 +133,17 @@ async def resolve_hits(info: Info[Context, None], hits: Sequence[SearchHit]) -> 
 
 @strawberry.type
 class SearchQuery:
-    # Public on purpose: visibility is decided per entity type and record inside the index
-    # query, so an anonymous caller (or one without any view permission) gets an empty result.
+    # Visibility is decided per entity type and record inside the index query, so a caller
+    # without any view permission gets an empty result; one without a credential is told to
+    # sign in (an empty answer would look like "nothing matches").
     @strawberry.field(
-        extensions=[public()],
+        extensions=[signed_in()],
         description=(
             'Full-text search over the records the caller may see. Syntax: words, "phrases", '
             "AND/OR/NOT, field:value (title, content, countries, codes, identifiers, tags, date, "
-            "month, year, module, entity_type), wildcards (seiz*), fuzzy terms (cocain~)."
+            "month, year, module, entity_type), wildcards (seiz*), fuzzy terms (cocain~). "
+            "Malformed text is a QUERY_SYNTAX error whose `position` is the 0-based offset of "
+            "the character at fault."
         ),
     )
     async def search(
@@ -181,7 +184,8 @@ class SearchQuery:
                 limit=first,
             )
         except QuerySyntaxError as exc:
-            raise InputError(str(exc), code=exc.code, field="query") from None
+            details = {} if exc.position is None else {"position": exc.position}
+            raise InputError(str(exc), code=exc.code, field="query", **details) from None
         nodes = await resolve_hits(info, result.hits)
         edges = [
             SearchEdge(

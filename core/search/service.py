@@ -28,6 +28,7 @@ from core.search.backend import (
 )
 from core.search.documents import SearchDocument, SearchType, doc_id
 from core.search.events import DELETE_TOPIC, INDEX_TOPIC
+from core.search.syntax import check_syntax
 
 log = logging.getLogger("ncen.search")
 
@@ -312,6 +313,7 @@ class SearchService:
         offset: int = 0,
         limit: int = 20,
     ) -> SearchResult:
+        check_syntax(text)
         allowed = self.visible_types(principal, modules, entity_types)
         request = SearchRequest(
             text=text,

@@ -449,14 +449,20 @@ class WhooshBackend(SearchBackend):
             raise QuerySyntaxError(f"cannot parse the query: {exc}") from None
         for leaf in parsed.leaves():
             name = getattr(leaf, "fieldname", None)
+            start = getattr(leaf, "startchar", None)
             if name is not None and name not in QUERY_FIELDS:
+                # The parser marks the value; the field's name is written just before it.
+                prefix = text.rfind(f"{name}:", 0, start) if start is not None else -1
                 raise QuerySyntaxError(
                     f"unknown field {name!r}; fields: {', '.join(sorted(QUERY_FIELDS))}",
                     code="UNKNOWN_FIELD",
+                    position=prefix if prefix >= 0 else start,
                 )
             if isinstance(leaf, query.FuzzyTerm) and leaf.maxdist > MAX_FUZZY_DISTANCE:
                 raise QuerySyntaxError(
-                    f"fuzzy distance {leaf.maxdist} is above {MAX_FUZZY_DISTANCE}", code="FUZZY"
+                    f"fuzzy distance {leaf.maxdist} is above {MAX_FUZZY_DISTANCE}",
+                    code="FUZZY",
+                    position=start,
                 )
         return parsed
 
