@@ -10,7 +10,9 @@ Fixtures (core/testing/plugin.py):
 
 Helpers: `login_as(app, username, *roles)` creates an account with those roles and signs in,
 returning the session token; `app.gql(query, variables, token=...)` runs GraphQL;
-`make_config(...)` is the configuration those apps use. See docs/writing-plugins.md.
+`make_config(...)` is the configuration those apps use. `core.testing.servers.served_instance`
+runs a real `ncen serve` on a loopback port, for browsers and instances talking to each other.
+See docs/writing-plugins.md.
 """
 
 from core.testing.apps import TEST_AUTH, TestApp, create_user, login_as, make_config, start_app
