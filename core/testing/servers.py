@@ -73,10 +73,12 @@ class ServedInstance:
             assert self.process is not None
             if self.process.poll() is not None:
                 raise RuntimeError(f"ncen serve exited: {self.log_tail()}")
-            with contextlib.suppress(OSError, urllib.error.URLError):
-                with urllib.request.urlopen(self.url + "/readyz", timeout=2) as response:
-                    if response.status == 200:
-                        return
+            with (
+                contextlib.suppress(OSError, urllib.error.URLError),
+                urllib.request.urlopen(self.url + "/readyz", timeout=2) as response,
+            ):
+                if response.status == 200:
+                    return
             time.sleep(0.1)
         raise RuntimeError(f"ncen serve not ready in {STARTUP_SECONDS:g} s: {self.log_tail()}")
 
