@@ -1,123 +1,124 @@
 """The seizure form for frontends (`formSchema(entityType: "Seizure")`): fields, lists, labels.
 
 Names follow the GraphQL input (`place.country` is `placeCountry`; goods and route fields
-describe one line of their list). `required` is the simplified form, the statistical minimum.
+describe one line of their list). Whether a field is personal data and its length come from its
+column; `required` (the statistical header) and `requiredToSubmit` (the simplified form) from the
+seizure's rules (`plugins.seizures.forms`).
 """
 
 from __future__ import annotations
 
-from core.forms import EntityForm, FormField
+from typing import Any
 
-# name, type, code list, required, nominal, (en, fr, es)
-FIELDS: list[tuple[str, str, str | None, bool, bool, tuple[str, str, str]]] = [
+from core.forms import EntityForm, column_field
+from core.forms.fields import FROM_COLUMN
+from plugins.seizures.models import (
+    Case,
+    Container,
+    GoodsLine,
+    OffenderSummary,
+    RiskIndicator,
+    RouteLeg,
+)
+from plugins.seizures.validation import MAX_TEXT
+
+# name, type, column, code list, (en, fr, es)
+FIELDS: list[tuple[str, str, Any, str | None, tuple[str, str, str]]] = [
     (
         "nationalCaseNumber",
         "string",
+        Case.national_case_number,
         None,
-        False,
-        False,
         ("National case number", "Numéro national du dossier", "Número nacional del caso"),
     ),
     (
         "seizureDate",
         "date",
+        Case.seizure_date,
         None,
-        True,
-        False,
         ("Seizure date", "Date de la saisie", "Fecha de la incautación"),
     ),
     (
         "seizureTime",
         "string",
+        Case.seizure_time,
         None,
-        False,
-        False,
         ("Seizure time", "Heure de la saisie", "Hora de la incautación"),
     ),
     (
         "reportingOffice",
         "string",
+        Case.reporting_office,
         None,
-        False,
-        False,
         ("Reporting office", "Bureau déclarant", "Oficina declarante"),
     ),
     (
         "placeCountry",
         "code",
+        Case.place_country,
         "countries",
-        True,
-        False,
         ("Country of seizure", "Pays de la saisie", "País de la incautación"),
     ),
     (
         "placeCode",
         "string",
+        Case.place_code,
         None,
-        False,
-        False,
         (
             "UN/LOCODE or office code",
             "UN/LOCODE ou code du bureau",
             "UN/LOCODE o código de oficina",
         ),
     ),
-    ("placeName", "string", None, False, False, ("Place", "Lieu", "Lugar")),
+    ("placeName", "string", Case.place_name, None, ("Place", "Lieu", "Lugar")),
     (
         "placeLocationType",
         "code",
+        Case.location_type,
         "seizures_location_types",
-        False,
-        False,
         ("Type of location", "Type de lieu", "Tipo de lugar"),
     ),
-    ("direction", "code", "seizures_directions", False, False, ("Direction", "Sens", "Sentido")),
+    ("direction", "code", Case.direction, "seizures_directions", ("Direction", "Sens", "Sentido")),
     (
         "area",
         "code",
+        Case.area,
         "seizures_areas",
-        True,
-        False,
         ("Enforcement area", "Domaine de contrôle", "Ámbito de control"),
     ),
     (
         "offenceType",
         "code",
+        Case.offence_type,
         "seizures_offence_types",
-        False,
-        False,
         ("Offence type", "Type d'infraction", "Tipo de infracción"),
     ),
     (
         "detectionMethod",
         "code",
+        Case.detection_method,
         "seizures_detection_methods",
-        True,
-        False,
         ("Detection method", "Méthode de détection", "Método de detección"),
     ),
     (
         "riskIndicators",
         "code",
+        RiskIndicator.code,
         "seizures_risk_indicators",
-        False,
-        False,
         ("Risk indicators", "Indicateurs de risque", "Indicadores de riesgo"),
     ),
     (
         "concealmentMethod",
         "code",
+        Case.concealment_method,
         "seizures_concealment_methods",
-        False,
-        False,
         ("Concealment method", "Méthode de dissimulation", "Método de ocultación"),
     ),
     (
         "concealmentDescription",
         "text",
+        Case.concealment_description,
         None,
-        False,
-        True,
         (
             "Concealment description",
             "Description de la dissimulation",
@@ -127,34 +128,30 @@ FIELDS: list[tuple[str, str, str | None, bool, bool, tuple[str, str, str]]] = [
     (
         "transportMode",
         "code",
+        Case.transport_mode,
         "transport_modes",
-        False,
-        False,
         ("Mode of transport", "Mode de transport", "Modo de transporte"),
     ),
     (
         "conveyanceType",
         "code",
+        Case.conveyance_type,
         "seizures_conveyance_types",
-        False,
-        False,
         ("Means of transport", "Moyen de transport", "Medio de transporte"),
     ),
     (
         "conveyanceIdentifier",
         "string",
+        Case.conveyance_identifier,
         None,
-        False,
-        False,
         ("Flight, vessel or plate", "Vol, navire ou immatriculation", "Vuelo, buque o matrícula"),
     ),
-    ("vesselImo", "string", None, False, False, ("IMO number", "Numéro OMI", "Número OMI")),
+    ("vesselImo", "string", Case.vessel_imo, None, ("IMO number", "Numéro OMI", "Número OMI")),
     (
         "conveyanceCountry",
         "code",
+        Case.conveyance_country,
         "countries",
-        False,
-        False,
         (
             "Flag or registration country",
             "Pavillon ou pays d'immatriculation",
@@ -164,9 +161,8 @@ FIELDS: list[tuple[str, str, str | None, bool, bool, tuple[str, str, str]]] = [
     (
         "containers",
         "string",
+        Container.number,
         None,
-        False,
-        False,
         (
             "Container numbers (ISO 6346)",
             "Numéros de conteneur (ISO 6346)",
@@ -176,64 +172,57 @@ FIELDS: list[tuple[str, str, str | None, bool, bool, tuple[str, str, str]]] = [
     (
         "goodsCommodity",
         "code",
+        GoodsLine.commodity,
         "seizures_commodities",
-        True,
-        False,
         ("Commodity", "Marchandise", "Mercancía"),
     ),
-    ("goodsHsCode", "string", None, False, False, ("HS code", "Code SH", "Código SA")),
+    ("goodsHsCode", "string", GoodsLine.hs_code, None, ("HS code", "Code SH", "Código SA")),
     (
         "goodsDescription",
         "text",
+        GoodsLine.description,
         None,
-        False,
-        True,
         ("Description of goods", "Description des marchandises", "Descripción de las mercancías"),
     ),
-    ("goodsBrand", "string", None, False, False, ("Brand", "Marque", "Marca")),
-    ("goodsQuantity", "decimal", None, True, False, ("Quantity", "Quantité", "Cantidad")),
-    ("goodsUnit", "code", "units", True, False, ("Unit", "Unité", "Unidad")),
-    ("goodsPieces", "integer", None, False, False, ("Pieces", "Pièces", "Piezas")),
+    ("goodsBrand", "string", GoodsLine.brand, None, ("Brand", "Marque", "Marca")),
+    ("goodsQuantity", "decimal", GoodsLine.quantity, None, ("Quantity", "Quantité", "Cantidad")),
+    ("goodsUnit", "code", GoodsLine.unit, "units", ("Unit", "Unité", "Unidad")),
+    ("goodsPieces", "integer", GoodsLine.pieces, None, ("Pieces", "Pièces", "Piezas")),
     (
         "goodsValue",
         "decimal",
+        GoodsLine.value,
         None,
-        False,
-        False,
         ("Estimated value", "Valeur estimée", "Valor estimado"),
     ),
-    ("goodsCurrency", "code", "currencies", False, False, ("Currency", "Monnaie", "Moneda")),
-    ("routeRole", "code", "seizures_route_roles", False, False, ("Route leg", "Étape", "Tramo")),
+    ("goodsCurrency", "code", GoodsLine.currency, "currencies", ("Currency", "Monnaie", "Moneda")),
+    ("routeRole", "code", RouteLeg.role, "seizures_route_roles", ("Route leg", "Étape", "Tramo")),
     (
         "routeCountry",
         "code",
+        RouteLeg.country,
         "countries",
-        False,
-        False,
         ("Country of the leg", "Pays de l'étape", "País del tramo"),
     ),
     (
         "routePlace",
         "string",
+        RouteLeg.place,
         None,
-        False,
-        False,
         ("Place of the leg", "Lieu de l'étape", "Lugar del tramo"),
     ),
     (
         "routeDate",
         "date",
+        RouteLeg.date,
         None,
-        False,
-        False,
         ("Date of the leg", "Date de l'étape", "Fecha del tramo"),
     ),
     (
         "offenderNationality",
         "code",
+        OffenderSummary.nationality,
         "countries",
-        False,
-        False,
         (
             "Offenders' nationality",
             "Nationalité des contrevenants",
@@ -243,17 +232,15 @@ FIELDS: list[tuple[str, str, str | None, bool, bool, tuple[str, str, str]]] = [
     (
         "offenderGender",
         "code",
+        OffenderSummary.gender,
         "seizures_genders",
-        False,
-        False,
         ("Offenders' gender", "Sexe des contrevenants", "Sexo de los infractores"),
     ),
     (
         "offenderAgeBand",
         "code",
+        OffenderSummary.age_band,
         "seizures_age_bands",
-        False,
-        False,
         (
             "Offenders' age band",
             "Tranche d'âge des contrevenants",
@@ -263,21 +250,30 @@ FIELDS: list[tuple[str, str, str | None, bool, bool, tuple[str, str, str]]] = [
     (
         "offenderRole",
         "code",
+        OffenderSummary.role,
         "seizures_offender_roles",
-        False,
-        False,
         ("Offenders' role", "Rôle des contrevenants", "Función de los infractores"),
     ),
-    ("narrative", "text", None, False, True, ("Narrative", "Récit", "Relato")),
+    ("narrative", "text", Case.narrative, None, ("Narrative", "Récit", "Relato")),
     (
         "internalNotes",
         "text",
+        Case.internal_notes,
         None,
-        False,
-        True,
         ("Internal notes", "Notes internes", "Notas internas"),
     ),
 ]
+
+
+# Identifiers normalised before they are stored (typed with spaces and separators): their format
+# check is their limit, not the length of the stored form.
+NORMALISED = frozenset({"vesselImo", "containers", "goodsHsCode"})
+
+
+def _max_length(name: str, kind: str) -> int | object | None:
+    if kind == "text":
+        return MAX_TEXT
+    return None if name in NORMALISED else FROM_COLUMN
 
 
 def seizure_form() -> EntityForm:
@@ -285,15 +281,14 @@ def seizure_form() -> EntityForm:
         "Seizure",
         table="seizures_case",
         fields=[
-            FormField(
+            column_field(
                 name,
                 kind,
-                required=required,
+                column,
+                dict(zip(("en", "fr", "es"), labels, strict=True)),
                 code_list=code_list,
-                nominal=nominal,
-                label=dict(zip(("en", "fr", "es"), labels, strict=True)),
-                max_length=20_000 if kind == "text" else None,
+                max_length=_max_length(name, kind),
             )
-            for name, kind, code_list, required, nominal, labels in FIELDS
+            for name, kind, column, code_list, labels in FIELDS
         ],
     )
