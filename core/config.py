@@ -29,8 +29,13 @@ class GraphQLSettings:
     max_tokens: int = 4000
     max_page_size: int = 200
     max_body_bytes: int = 1_048_576
+    max_cost: int = 50_000
+    max_result_items: int = 20_000
+    max_request_seconds: float = 5.0
+    max_list_items: int = 500
     introspection: bool = True
-    ide: bool = True
+    anonymous_introspection: bool = False
+    ide: bool = False
 
 
 @dataclass(frozen=True)
@@ -70,6 +75,17 @@ class AuthSettings:
 
 
 @dataclass(frozen=True)
+class SearchSettings:
+    """What one search may cost (`[ncen.search]`); see docs/security.md."""
+
+    max_terms: int = 32
+    max_expanding_terms: int = 4
+    max_expansions: int = 1000
+    timeout_seconds: float = 2.0
+    max_concurrent: int = 4
+
+
+@dataclass(frozen=True)
 class AttachmentSettings:
     """Uploaded photos (`[ncen.attachments]`); see docs/attachments.md."""
 
@@ -93,6 +109,7 @@ class Config:
     outbox: OutboxSettings = field(default_factory=OutboxSettings)
     auth: AuthSettings = field(default_factory=AuthSettings)
     attachments: AttachmentSettings = field(default_factory=AttachmentSettings)
+    search: SearchSettings = field(default_factory=SearchSettings)
     source: str = "defaults"
 
     @property
@@ -222,7 +239,12 @@ SETTINGS: dict[str, dict[str, Callable[[Any, str], Any]]] = {
         "max_tokens": _as_int(100, 100_000),
         "max_page_size": _as_int(1, 10_000),
         "max_body_bytes": _as_int(1_024, 100_000_000),
+        "max_cost": _as_int(100, 100_000_000),
+        "max_result_items": _as_int(100, 100_000_000),
+        "max_request_seconds": _as_float(0.1, 3600.0),
+        "max_list_items": _as_int(1, 1_000_000),
         "introspection": _as_bool,
+        "anonymous_introspection": _as_bool,
         "ide": _as_bool,
     },
     "server": {"host": _as_str, "port": _as_int(1, 65535), "workers": _as_int(1, 64)},
@@ -248,6 +270,13 @@ SETTINGS: dict[str, dict[str, Callable[[Any, str], Any]]] = {
         "login_lockout_threshold": _as_int(1, 1000),
         "login_lockout_minutes": _as_int(1, 7 * 24 * 60),
         "api_token_max_days": _as_int(1, 3650),
+    },
+    "search": {
+        "max_terms": _as_int(1, 1000),
+        "max_expanding_terms": _as_int(0, 100),
+        "max_expansions": _as_int(1, 1_000_000),
+        "timeout_seconds": _as_float(0.05, 600.0),
+        "max_concurrent": _as_int(1, 256),
     },
     "attachments": {
         "max_upload_bytes": _as_int(1024, 1024**3),
@@ -323,6 +352,7 @@ def load_config(path: str | Path | None = None, environ: Mapping[str, str] | Non
         outbox=OutboxSettings(**values["outbox"]),
         auth=AuthSettings(**values["auth"]),
         attachments=AttachmentSettings(**values["attachments"]),
+        search=SearchSettings(**values["search"]),
         source=source,
         **top,
     )

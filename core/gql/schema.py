@@ -10,6 +10,7 @@ from strawberry.tools import merge_types
 from core.audit.consultation import ConsultationAudit
 from core.config import GraphQLSettings
 from core.errors import SchemaCompositionError
+from core.gql.budget import count_list_items
 from core.gql.contribution import GraphQLContribution
 from core.gql.entity import Entity
 from core.gql.resolvers import direct_attribute_resolvers
@@ -77,4 +78,5 @@ def build_schema(pm: pluggy.PluginManager, settings: GraphQLSettings) -> strawbe
     except Exception as exc:  # strawberry reports clashes of nested types here
         raise SchemaCompositionError(f"the combined schema cannot be built: {exc}") from exc
     direct_attribute_resolvers(schema)
+    count_list_items(schema)  # after: it wraps the resolvers the line above installs
     return schema

@@ -16,6 +16,7 @@ from strawberry.types import Info
 
 from core.auth import public
 from core.gql.context import Context
+from core.gql.cost import cost
 from core.gql.entity import Entity
 from core.gql.errors import InputError
 from core.gql.pagination import clamp_first
@@ -23,6 +24,9 @@ from core.search.backend import QuerySyntaxError, SearchHit
 from core.search.documents import KEYWORD_FIELDS
 
 MAX_QUERY_LENGTH = 1000
+# What one search counts in a request's cost estimate (core/gql/cost.py), on top of its hits:
+# its CPU time (parsing, expansion, matching, facets) is that of ~1,000 response values.
+SEARCH_COST = 1000
 # Ranking needs every hit up to the page: deep pages cost more, so the window is bounded.
 MAX_WINDOW = 10_000
 _CURSOR_PREFIX = "search:"
@@ -137,6 +141,7 @@ class SearchQuery:
     # query, so an anonymous caller (or one without any view permission) gets an empty result.
     @strawberry.field(
         extensions=[public()],
+        metadata=cost(SEARCH_COST),
         description=(
             'Full-text search over the records the caller may see. Syntax: words, "phrases", '
             "AND/OR/NOT, field:value (title, content, countries, codes, identifiers, tags, date, "

@@ -43,7 +43,9 @@ class CoreSearchPlugin:
 def attach_search(instance: Instance) -> SearchService:
     """Build the instance's search service from the enabled modules' declarations."""
     types = validate_types(collect(instance.pm, "register_search_types"))
-    service = SearchService(WhooshBackend(instance.config.search_dir), instance.db, types)
+    service = SearchService(
+        WhooshBackend(instance.config.search_dir), instance.db, types, instance.config.search
+    )
     plugin = instance.pm.get_plugin(PLUGIN_NAME)
     if isinstance(plugin, CoreSearchPlugin):
         plugin.service = service
