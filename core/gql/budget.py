@@ -89,31 +89,46 @@ CURRENT: contextvars.ContextVar[RequestBudget | None] = contextvars.ContextVar(
 )
 
 
-def _counted(resolve: Any) -> Any:
+def _counted(resolve: Any, depth: int) -> Any:
     def resolve_counted(source: Any, info: Any, **args: Any) -> Any:
         result = resolve(source, info, **args)
         budget = CURRENT.get()
         if budget is None:
             return result
         if inspect.isawaitable(result):
-            return _count_when_done(result, budget)
-        return _count(result, budget)
+            return _count_when_done(result, budget, depth)
+        return _count(result, budget, depth)
 
     resolve_counted.__wrapped__ = resolve  # type: ignore[attr-defined]
     return resolve_counted
 
 
-def _count(result: Any, budget: RequestBudget) -> Any:
+def _count(result: Any, budget: RequestBudget, depth: int) -> Any:
     if result is None or isinstance(result, (str, bytes)):
         return result
     if not isinstance(result, Sized):
         result = list(result)  # a generator: made a list once, to be counted
-    budget.count(len(result))
+    budget.count(_items(result, depth))
     return result
 
 
-async def _count_when_done(result: Awaitable[Any], budget: RequestBudget) -> Any:
-    return _count(await result, budget)
+def _items(result: Any, depth: int) -> int:
+    """Items of a list, and of the lists in it for a list of lists."""
+    if depth <= 1 or not isinstance(result, Sized):
+        return len(result) if isinstance(result, Sized) else 0
+    return len(result) + sum(_items(item, depth - 1) for item in result if item is not None)
+
+
+async def _count_when_done(result: Awaitable[Any], budget: RequestBudget, depth: int) -> Any:
+    return _count(await result, budget, depth)
+
+
+def _list_depth(field_type: Any) -> int:
+    depth = 0
+    while isinstance(field_type, (GraphQLNonNull, GraphQLList)):
+        depth += isinstance(field_type, GraphQLList)
+        field_type = field_type.of_type
+    return depth
 
 
 def count_list_items(schema: strawberry.Schema) -> int:
@@ -124,10 +139,8 @@ def count_list_items(schema: strawberry.Schema) -> int:
         if not isinstance(graphql_type, GraphQLObjectType) or graphql_type.name.startswith("__"):
             continue
         for field in graphql_type.fields.values():
-            field_type = field.type
-            if isinstance(field_type, GraphQLNonNull):
-                field_type = field_type.of_type
-            if isinstance(field_type, GraphQLList) and field.resolve is not None:
-                field.resolve = _counted(field.resolve)
+            depth = _list_depth(field.type)
+            if depth and field.resolve is not None:
+                field.resolve = _counted(field.resolve, depth)
                 wrapped += 1
     return wrapped

@@ -92,6 +92,12 @@ class CostModel:
         fragments = {
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
         }
+        given = dict(variables or {})
+        for definition in operation.variable_definitions or ():
+            name = definition.variable.name.value
+            if name not in given and isinstance(definition.default_value, IntValueNode):
+                given[name] = int(definition.default_value.value)
+        variables = given
         own: dict[str, int] = {}
         closure: dict[str, frozenset[str]] = {}
         for name in _dependency_order(fragments):
@@ -162,7 +168,8 @@ class CostModel:
             if isinstance(argument.value, IntValueNode):
                 value = int(argument.value.value)
             elif isinstance(argument.value, VariableNode):
-                value = (variables or {}).get(argument.value.name.value)
+                # An absent variable leaves the argument's default, as in execution.
+                value = (variables or {}).get(argument.value.name.value, value)
             else:
                 value = None
         if isinstance(value, bool) or not isinstance(value, int):

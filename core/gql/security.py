@@ -425,6 +425,8 @@ class NcenSchema(strawberry.Schema):
         finally:
             CURRENT_BUDGET.reset(current)
             _OPERATION_NAMED.reset(named)
+        if budget.exceeded is not None:  # passed while no await was left to cancel
+            return ExecutionResult(data=None, errors=[budget.error()])
         if result.errors:
             result.errors = [self._finish(error) for error in result.errors]
         return result

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 
 import strawberry
@@ -42,6 +43,15 @@ class AlphaQuery:
     @strawberry.field
     def alpha_boom(self) -> str:
         raise RuntimeError("secret internal detail: /etc/passwd")
+
+    @strawberry.field(description="Answers after `seconds` (request time limits).")
+    async def alpha_wait(self, seconds: float) -> bool:
+        await asyncio.sleep(seconds)
+        return True
+
+    @strawberry.field(description="0..count-1, in lists of `size` (list-item limits).")
+    def alpha_numbers(self, count: int, size: int = 1000) -> list[list[int]]:
+        return [list(range(start, min(start + size, count))) for start in range(0, count, size)]
 
 
 @strawberry.type
