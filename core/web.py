@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
+from strawberry.types.unset import UNSET
 
 from core.attachments.http import attachment_routes
 from core.auth.sessions import authenticate
@@ -21,12 +22,14 @@ from core.config import Config, load_config
 from core.gql.context import Context
 from core.instance import Instance
 from core.module import Module
+from core.request_body import BadRequestBody, decode
 
 log = logging.getLogger("ncen.web")
 
 
 class NcenGraphQL(GraphQL[Context, None]):
-    """Strawberry's ASGI view with ncen's context and no operations over GET."""
+    """Strawberry's ASGI view with ncen's context, no operations over GET, and bodies decoded
+    strictly (core/request_body.py)."""
 
     def __init__(self, instance: Instance) -> None:
         settings = instance.config.graphql
@@ -43,6 +46,15 @@ class NcenGraphQL(GraphQL[Context, None]):
             instance.db, instance.config.auth, request.headers.get("authorization")
         )
         return Context(request=request, instance=instance, principal=principal)
+
+    def decode_json(self, data: str | bytes) -> object:
+        return decode(data)
+
+    async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
+        try:
+            return await super().run(request, context, root_value)
+        except BadRequestBody as exc:
+            return exc.response()
 
 
 async def healthz(_request: Request) -> Response:

@@ -63,6 +63,7 @@ from core.gql.budget import CURRENT as CURRENT_BUDGET
 from core.gql.budget import RequestBudget
 from core.gql.cost import CostModel
 from core.gql.errors import ApiError
+from core.gql.inputs import TextLiteralRule
 
 log = logging.getLogger("ncen.graphql")
 
@@ -361,7 +362,10 @@ class RequestCost(SchemaExtension):
 
 def security_extensions(settings: GraphQLSettings) -> list[Callable[[], SchemaExtension]]:
     """Factories, so that each request gets fresh extension objects (rules built once)."""
-    rules: list[type[ASTValidationRule]] = [cost_rule(settings.max_depth, settings.max_aliases)]
+    rules: list[type[ASTValidationRule]] = [
+        cost_rule(settings.max_depth, settings.max_aliases),
+        TextLiteralRule,
+    ]
     if not settings.introspection:
         rules.append(NoIntrospectionRule)
     return [
