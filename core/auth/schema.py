@@ -17,6 +17,7 @@ from core.auth.principal import UserPrincipal
 from core.auth.sessions import joined, split
 from core.gql.context import Context
 from core.gql.errors import ApiError, UnauthenticatedError
+from core.record_ids import record_id
 
 LOGIN_FLAG = "ncen_login_attempted"
 
@@ -387,10 +388,9 @@ class AuthMutation:
 
     @strawberry.mutation(extensions=[requires("core.tokens.manage")])
     async def revoke_api_token(self, info: Info[Context, None], id: strawberry.ID) -> ApiTokenType:
-        try:
-            token_id = int(id)
-        except ValueError:
-            raise ApiError("not an API token id", code="INVALID_INPUT", field="id") from None
+        token_id = record_id(id)
+        if token_id is None:
+            raise ApiError("not an API token id", code="INVALID_INPUT", field="id")
         instance = info.context.instance
         token = await api_tokens.revoke_token(instance, _principal(info), token_id)
         async with instance.db.session() as session:

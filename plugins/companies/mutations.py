@@ -16,6 +16,7 @@ from strawberry.types import Info
 from core.auth.guard import requires
 from core.gql.context import Context
 from core.gql.errors import InputError
+from core.record_ids import record_id
 from plugins.companies import access, services
 from plugins.companies.inputs import CompanyInput
 from plugins.companies.models import Company as CompanyRow
@@ -28,9 +29,10 @@ class DeletedCompany:
 
 
 def company_id(id: relay.GlobalID) -> int:
-    if id.type_name != "Company" or not id.node_id.isdigit():
+    number = record_id(id.node_id) if id.type_name == "Company" else None
+    if number is None:
         raise InputError("not the id of a company", field="id")
-    return int(id.node_id)
+    return number
 
 
 async def _write(

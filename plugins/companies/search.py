@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.forms import extension_search_parts
 from core.instance import instance_of
+from core.record_ids import record_ids
 from core.search import SearchDocument, SearchType
 from plugins.companies import access
 from plugins.companies.loaders import ENTITY, with_children
@@ -74,7 +75,7 @@ def document(
 
 
 async def fetch(session: AsyncSession, ids: Sequence[str]) -> list[SearchDocument]:
-    wanted = [int(i) for i in ids if i.isdigit()]
+    wanted = record_ids(ids)
     rows = (
         await session.scalars(with_children(select(Company).where(Company.id.in_(wanted))))
     ).all()

@@ -19,6 +19,7 @@ from strawberry.types import Info
 from core.audit.history import HistoryEntry, record_history
 from core.gql.context import Context, Principal
 from core.gql.entity import Entity
+from core.record_ids import record_id
 from plugins.companies import access, loaders
 from plugins.companies.duplicates import DuplicateMatch, find_duplicates
 from plugins.companies.loaders import ENTITY
@@ -180,7 +181,7 @@ class Company(Entity):
     ) -> list[Company | None]:
         """Batched through the request's loader; invisible companies come back as null."""
         principal = info.context.principal
-        ids = [int(i) if str(i).isdigit() else 0 for i in node_ids]
+        ids = [record_id(i) or 0 for i in node_ids]
         found = await loaders.companies(info.context).load_many(ids)
         return [visible_company(row, principal) for row in found]
 

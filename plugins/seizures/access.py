@@ -8,6 +8,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.gql.context import Principal
+from core.record_ids import record_ids
 from core.workflow import Workflow
 from plugins.seizures.models import Case
 
@@ -30,7 +31,7 @@ async def visible_case_ids(
     session: AsyncSession, principal: Principal, ids: Sequence[str]
 ) -> set[str]:
     """Of these case ids, the ones whose photos `principal` may fetch (drafts stay private)."""
-    wanted = [int(i) for i in ids if str(i).isdigit()]
+    wanted = record_ids(ids)
     rows = await session.scalars(
         select(Case.id).where(Case.id.in_(wanted), visible_filter(principal))
     )

@@ -12,6 +12,7 @@ from strawberry.types import Info
 from core.auth.guard import requires
 from core.gql.context import Context
 from core.gql.errors import InputError
+from core.record_ids import record_id
 from plugins.seizures import access, services
 from plugins.seizures.inputs import SeizureInput
 from plugins.seizures.models import Case
@@ -24,9 +25,10 @@ class DeletedSeizure:
 
 
 def case_id(id: relay.GlobalID) -> int:
-    if id.type_name != "Seizure" or not id.node_id.isdigit():
+    number = record_id(id.node_id) if id.type_name == "Seizure" else None
+    if number is None:
         raise InputError("not the id of a seizure", field="id")
-    return int(id.node_id)
+    return number
 
 
 async def _write(

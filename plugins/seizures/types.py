@@ -23,6 +23,7 @@ from core.audit.consultation import note_consultation
 from core.audit.history import HistoryEntry, record_history
 from core.gql.context import Context, Principal
 from core.gql.entity import Entity
+from core.record_ids import record_id
 from plugins.seizures import access, forms, loaders
 from plugins.seizures.models import Case
 
@@ -240,7 +241,7 @@ class Seizure(Entity):
     ) -> list[Seizure | None]:
         """Batched through the request's loader; invisible seizures come back as null."""
         principal = info.context.principal
-        ids = [int(i) if str(i).isdigit() else 0 for i in node_ids]
+        ids = [record_id(i) or 0 for i in node_ids]
         found = await loaders.cases(info.context).load_many(ids)
         return [visible_seizure(case, principal) for case in found]
 

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit import writer as audit
 from core.gql.context import Context, Principal
+from core.record_ids import record_ids
 from core.workflow import Workflow
 from plugins.suspects.models import Person
 
@@ -45,7 +46,7 @@ async def visible_person_ids(
     """Of these person ids, the ones whose photos `principal` may fetch (drafts stay private)."""
     if not principal.can(VIEW):
         return set()
-    wanted = [int(i) for i in ids if str(i).isdigit()]
+    wanted = record_ids(ids)
     rows = await session.scalars(
         select(Person.id).where(Person.id.in_(wanted), visible_filter(principal))
     )

@@ -9,6 +9,7 @@ from strawberry.types import Info
 from core.auth.guard import requires
 from core.gql.context import Context
 from core.gql.errors import InputError
+from core.record_ids import record_id
 from plugins.suspects import access, services
 from plugins.suspects.inputs import MeansOfConveyanceInput, PersonInput
 from plugins.suspects.queries import serve_duplicates
@@ -23,16 +24,18 @@ from plugins.suspects.types import (
 
 
 def person_id(id: relay.GlobalID) -> int:
-    if id.type_name != "Person" or not id.node_id.isdigit():
+    number = record_id(id.node_id) if id.type_name == "Person" else None
+    if number is None:
         raise InputError("not the id of a person", field="id")
-    return int(id.node_id)
+    return number
 
 
 def conveyance_ref(id: relay.GlobalID) -> tuple[str, int]:
     kind = id.type_name.lower()
-    if kind not in CONVEYANCE_TYPES or not id.node_id.isdigit():
+    number = record_id(id.node_id) if kind in CONVEYANCE_TYPES else None
+    if number is None:
         raise InputError("not the id of a vehicle, vessel, aircraft or container", field="id")
-    return kind, int(id.node_id)
+    return kind, number
 
 
 @strawberry.type

@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Sequence
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.record_ids import record_ids
 from core.search import SearchDocument, SearchType
 from plugins.suspects import access
 from plugins.suspects.loaders import with_children
@@ -56,7 +57,7 @@ def person_document(person: Person) -> SearchDocument:
 
 
 async def fetch_persons(session: AsyncSession, ids: Sequence[str]) -> list[SearchDocument]:
-    wanted = [int(i) for i in ids if i.isdigit()]
+    wanted = record_ids(ids)
     rows = (await session.scalars(with_children(select(Person).where(Person.id.in_(wanted))))).all()
     return [person_document(p) for p in rows]
 
@@ -115,7 +116,7 @@ def conveyance_document(row: Conveyance) -> SearchDocument:
 
 def conveyance_type(kind: str) -> SearchType:
     async def fetch(session: AsyncSession, ids: Sequence[str]) -> list[SearchDocument]:
-        wanted = [int(i) for i in ids if i.isdigit()]
+        wanted = record_ids(ids)
         rows = (
             await session.scalars(
                 select(Conveyance).where(Conveyance.id.in_(wanted), Conveyance.kind == kind)

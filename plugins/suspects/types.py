@@ -20,6 +20,7 @@ from core.attachments.gql import Photo, load_photos
 from core.audit.history import HistoryEntry, record_history
 from core.gql.context import Context
 from core.gql.entity import Entity
+from core.record_ids import record_id
 from plugins.suspects import access, loaders
 from plugins.suspects.models import Conveyance
 from plugins.suspects.models import Person as PersonRow
@@ -189,7 +190,7 @@ class Person(Entity):
         cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
     ) -> list[Person | None]:
         """`node`, links and search hits: invisible persons are null; served ones audited."""
-        ids = [int(i) if str(i).isdigit() else 0 for i in node_ids]
+        ids = [record_id(i) or 0 for i in node_ids]
         if not info.context.can(access.VIEW):
             return [None] * len(ids)
         rows = await loaders.persons(info.context).load_many(ids)
@@ -246,7 +247,7 @@ class _ConveyanceNodes:
     async def resolve_nodes(
         cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
     ) -> list[MeansOfConveyance | None]:
-        ids = [int(i) if str(i).isdigit() else 0 for i in node_ids]
+        ids = [record_id(i) or 0 for i in node_ids]
         if not info.context.can(access.VIEW):
             return [None] * len(ids)
         rows = await loaders.conveyances(info.context).load_many(ids)
