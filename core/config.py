@@ -75,6 +75,13 @@ class AuthSettings:
 
 
 @dataclass(frozen=True)
+class AuditSettings:
+    """The audit log's signed checkpoints (`[ncen.audit]`); see docs/security.md."""
+
+    checkpoint_minutes: float = 10.0
+
+
+@dataclass(frozen=True)
 class SearchSettings:
     """What one search may cost (`[ncen.search]`); see docs/security.md."""
 
@@ -110,6 +117,7 @@ class Config:
     auth: AuthSettings = field(default_factory=AuthSettings)
     attachments: AttachmentSettings = field(default_factory=AttachmentSettings)
     search: SearchSettings = field(default_factory=SearchSettings)
+    audit: AuditSettings = field(default_factory=AuditSettings)
     source: str = "defaults"
 
     @property
@@ -271,6 +279,7 @@ SETTINGS: dict[str, dict[str, Callable[[Any, str], Any]]] = {
         "login_lockout_minutes": _as_int(1, 7 * 24 * 60),
         "api_token_max_days": _as_int(1, 3650),
     },
+    "audit": {"checkpoint_minutes": _as_float(0.0, 7 * 24 * 60.0)},
     "search": {
         "max_terms": _as_int(1, 1000),
         "max_expanding_terms": _as_int(0, 100),
@@ -353,6 +362,7 @@ def load_config(path: str | Path | None = None, environ: Mapping[str, str] | Non
         auth=AuthSettings(**values["auth"]),
         attachments=AttachmentSettings(**values["attachments"]),
         search=SearchSettings(**values["search"]),
+        audit=AuditSettings(**values["audit"]),
         source=source,
         **top,
     )

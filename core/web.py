@@ -16,6 +16,8 @@ from strawberry.asgi import GraphQL
 from strawberry.types.unset import UNSET
 
 from core.attachments.http import attachment_routes
+from core.audit.monitor import STATE_KEY as AUDIT_STATE
+from core.audit.monitor import UNCHECKED
 from core.auth.sessions import authenticate
 from core.body_limit import BodyLimit
 from core.config import Config, load_config
@@ -74,7 +76,9 @@ async def readyz(request: Request) -> Response:
         log.warning("readiness check failed: %r", exc)
         checks["database"] = "unavailable"
     checks["started"] = "ok" if instance.started else "starting"
-    ready = all(value == "ok" for value in checks.values())
+    # The audit chain's last check (core/audit/monitor.py): broken means tampered with.
+    checks["audit"] = str(instance.state.get(AUDIT_STATE, UNCHECKED))
+    ready = all(value in ("ok", UNCHECKED) for value in checks.values())
     return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
 
 

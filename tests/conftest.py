@@ -19,6 +19,7 @@ import pytest
 
 from core.config import (
     BUILTIN_MODULES,
+    AuditSettings,
     AuthSettings,
     Config,
     GraphQLSettings,
@@ -84,8 +85,10 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
 def make_config(
     database_url: str, data_dir: Path, modules: Sequence[str] = BUILTIN_MODULES, **overrides: Any
 ) -> Config:
-    """A test config: fast outbox polling, everything else at its defaults unless overridden."""
+    """A test config: fast outbox polling, no periodic audit checkpoints (a test makes them
+    when it wants them), everything else at its defaults unless overridden."""
     outbox = overrides.pop("outbox", OutboxSettings(poll_interval=0.05, retry_base_delay=0.0))
+    overrides.setdefault("audit", AuditSettings(checkpoint_minutes=0))
     graphql = overrides.pop("graphql", GraphQLSettings())
     overrides.setdefault("auth", TEST_AUTH)
     return Config(
