@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 
 from core.audit.writer import Actor, record
 from core.auth import throttle
+from core.auth.accounts import PERSON
 from core.auth.models import Session, User
 from core.auth.principal import UserPrincipal
 from core.auth.runtime import passwords
@@ -65,7 +66,7 @@ async def login(instance: Instance, username: str, password: str) -> LoginResult
     async with instance.db.session() as session:
         user = (await session.scalars(select(User).where(User.username == key))).one_or_none()
     ok = await hasher.verify(user.password_hash if user else None, password)
-    ok = ok and user is not None and user.active
+    ok = ok and user is not None and user.active and user.kind == PERSON
     if not ok or user is None:
         async with instance.db.transaction() as session:
             await record(

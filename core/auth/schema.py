@@ -32,6 +32,9 @@ class UserType:
     unit: str
     active: bool
     must_change_password: bool
+    service_account: bool = strawberry.field(
+        description="A machine's account: no password, acts only through API tokens."
+    )
     roles: list[str]
     created_at: dt.datetime
     last_login_at: dt.datetime | None
@@ -40,6 +43,7 @@ class UserType:
     def of(cls, user: User, roles: list[str]) -> UserType:
         return cls(
             id=strawberry.ID(str(user.id)),
+            service_account=user.kind == accounts.SERVICE,
             username=user.username,
             display_name=user.display_name,
             email=user.email,
@@ -121,6 +125,11 @@ class CreateUserInput:
     password: str | None = strawberry.field(
         default=None, description="Omit to generate a temporary password, returned once."
     )
+    service_account: bool = strawberry.field(
+        default=False,
+        description="A machine's account: no password, cannot sign in, acts only through API "
+        "tokens (the only accounts tokens are made for).",
+    )
 
 
 @strawberry.input
@@ -141,7 +150,10 @@ class UserWithPasswordPayload:
 
 @strawberry.input
 class CreateApiTokenInput:
-    username: str = strawberry.field(description="The account the token acts as.")
+    username: str = strawberry.field(
+        description="The service account the token acts as; scopes must be within its "
+        "permissions, and within the caller's."
+    )
     name: str
     scopes: list[str]
     expires_in_days: int = 90
@@ -306,6 +318,7 @@ class AuthMutation:
             profile=_profile(input),
             password=input.password,
             must_change_password=True,
+            kind=accounts.SERVICE if input.service_account else accounts.PERSON,
         )
         return UserWithPasswordPayload(
             user=await _user_type(info, user), temporary_password=generated
@@ -381,6 +394,7 @@ class AuthMutation:
             scopes=input.scopes,
             expires_in_days=input.expires_in_days,
             created_by_id=principal.user_id,
+            grantor_permissions=principal.permissions,
         )
         return CreateApiTokenPayload(
             token=ApiTokenType.of(token, input.username.lower()), secret=secret
