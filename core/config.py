@@ -71,6 +71,8 @@ class AuthSettings:
     login_max_delay: float = 300.0
     login_lockout_threshold: int = 10
     login_lockout_minutes: int = 30
+    login_source_free_attempts: int = 30
+    login_account_lockout_threshold: int = 100
     api_token_max_days: int = 365
 
 
@@ -277,6 +279,8 @@ SETTINGS: dict[str, dict[str, Callable[[Any, str], Any]]] = {
         "login_max_delay": _as_float(0.0, 86_400.0),
         "login_lockout_threshold": _as_int(1, 1000),
         "login_lockout_minutes": _as_int(1, 7 * 24 * 60),
+        "login_source_free_attempts": _as_int(0, 100_000),
+        "login_account_lockout_threshold": _as_int(1, 100_000),
         "api_token_max_days": _as_int(1, 3650),
     },
     "audit": {"checkpoint_minutes": _as_float(0.0, 7 * 24 * 60.0)},

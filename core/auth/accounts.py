@@ -297,7 +297,7 @@ async def reset_password(instance: Instance, actor: object, username: str) -> st
         user.must_change_password = True
         user.updated_at = utcnow()
         await revoke_user_credentials(session, user.id)
-        await throttle.clear(session, user.username)
+        await throttle.unlock(session, user.username)
         await record(
             session,
             actor=actor,
@@ -308,6 +308,22 @@ async def reset_password(instance: Instance, actor: object, username: str) -> st
             detail={"username": user.username},
         )
     return temporary
+
+
+async def unlock_user(instance: Instance, actor: object, username: str) -> User:
+    """Lift the login throttle of an account, from every source (its password unchanged)."""
+    async with instance.db.transaction() as session:
+        user = await get_user(session, username)
+        cleared = await throttle.unlock(session, user.username)
+        await record(
+            session,
+            actor=actor,
+            action="user.unlock",
+            entity_type="User",
+            entity_id=user.id,
+            detail={"username": user.username, "counters": cleared},
+        )
+    return user
 
 
 async def set_role_permissions(

@@ -170,6 +170,17 @@ def user_reset_password(ctx: click.Context, username: str) -> None:
     click.echo(f"temporary password (shown once, to be changed at next sign-in): {temporary}")
 
 
+@user_group.command("unlock")
+@click.argument("username")
+@click.pass_context
+def user_unlock(ctx: click.Context, username: str) -> None:
+    """Lift the login throttle of USERNAME, from every address (its password unchanged)."""
+    from core.auth.accounts import unlock_user
+
+    run_with_instance(ctx, lambda instance: unlock_user(instance, cli_actor(), username))
+    click.echo(f"{username}: login throttle lifted")
+
+
 @user_group.command("set-roles")
 @click.argument("username")
 @click.option("--role", "roles", multiple=True, help="Role (repeatable); none removes all.")

@@ -15,6 +15,7 @@ from core.auth.guard import authenticated, public, requires
 from core.auth.models import ApiToken, PermissionRow, Role, RolePermission, User, UserRole
 from core.auth.principal import UserPrincipal
 from core.auth.sessions import joined, split
+from core.auth.throttle import UNKNOWN_SOURCE
 from core.gql.context import Context
 from core.gql.errors import ApiError, UnauthenticatedError
 from core.record_ids import record_id
@@ -172,6 +173,13 @@ def _principal(info: Info[Context, None]) -> UserPrincipal:
     return principal
 
 
+def _source(info: Info[Context, None]) -> str:
+    """The client's address, as the login throttle counts it (behind a reverse proxy, the
+    server must be told to trust its forwarding headers: docs/security.md)."""
+    client = info.context.request.client
+    return client.host if client and client.host else UNKNOWN_SOURCE
+
+
 async def _user_type(info: Info[Context, None], user: User) -> UserType:
     async with info.context.instance.db.session() as session:
         return UserType.of(user, await accounts.roles_of(session, user.id))
@@ -281,7 +289,7 @@ class AuthMutation:
             raise ApiError("only one login is evaluated per request", code="LOGIN_LIMIT")
         setattr(state, LOGIN_FLAG, True)
         instance = info.context.instance
-        result = await login_service.login(instance, username, password)
+        result = await login_service.login(instance, username, password, _source(info))
         return LoginPayload(
             token=result.token,
             expires_at=result.session.expires_at,
@@ -302,7 +310,7 @@ class AuthMutation:
         self, info: Info[Context, None], current_password: str, new_password: str
     ) -> bool:
         await login_service.change_password(
-            info.context.instance, _principal(info), current_password, new_password
+            info.context.instance, _principal(info), current_password, new_password, _source(info)
         )
         return True
 
@@ -370,6 +378,14 @@ class AuthMutation:
         return UserWithPasswordPayload(
             user=await _user_type(info, user), temporary_password=temporary
         )
+
+    @strawberry.mutation(
+        extensions=[requires("core.users.manage")],
+        description="Lift the login throttle of an account, from every address; audited.",
+    )
+    async def unlock_user(self, info: Info[Context, None], username: str) -> UserType:
+        user = await accounts.unlock_user(info.context.instance, _principal(info), username)
+        return await _user_type(info, user)
 
     @strawberry.mutation(extensions=[requires("core.roles.manage")])
     async def set_role_permissions(
