@@ -93,6 +93,9 @@ class NcenGroup(click.Group):
 @click.pass_context
 def cli(ctx: click.Context, config_path: str | None) -> None:
     """ncen: National Customs Enforcement Network platform."""
+    from core.private_files import restrict_umask
+
+    restrict_umask()  # the data directory's files are the server's alone
     ctx.ensure_object(dict)
     ctx.obj["config_path"] = config_path
 
@@ -138,9 +141,12 @@ def init(ctx: click.Context, demo: bool, demo_size: int, if_needed: bool) -> Non
     """Create the data directory and database schema, optionally with demo data."""
     config = get_config(ctx)
     marker = config.data_dir / INIT_MARKER
-    config.data_dir.mkdir(parents=True, exist_ok=True)
-    config.search_dir.mkdir(parents=True, exist_ok=True)
+    config.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    config.search_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     already = marker.exists()
+    from core.private_files import secure_data_dir
+
+    secure_data_dir(config)
 
     async def action(instance: Instance) -> None:
         targets = await upgrade_instance(instance)
@@ -260,9 +266,11 @@ async def _check_ready(instance: Instance) -> None:
 
 
 def _login_hints(config: Config) -> list[str]:
+    """Where the demo logins are, never the passwords: those were shown once by `ncen init`
+    and are in a file only the server's user can read."""
     path = config.data_dir / "demo-logins.txt"
     if path.exists():
-        return ["demo logins:", *("  " + line for line in path.read_text().splitlines())]
+        return [f"demo logins (shown once by `ncen init`): {path}"]
     return []
 
 
