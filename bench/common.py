@@ -89,12 +89,8 @@ def bench_env(data_dir: Path, **extra: str) -> dict[str, str]:
         for key, value in os.environ.items()
         if not key.startswith("NCEN_") or key == "NCEN_BENCH"
     }
-    env.update(
-        NCEN_DATA_DIR=str(data_dir),
-        NCEN_GRAPHQL_MAX_PAGE_SIZE="1000",
-        NCEN_COUNTRY="XX",
-        **extra,
-    )
+    env.update(NCEN_DATA_DIR=str(data_dir), NCEN_GRAPHQL_MAX_PAGE_SIZE="1000", NCEN_COUNTRY="XX")
+    env.update(extra)
     return env
 
 
@@ -182,16 +178,25 @@ def wait_ready(url: str, path: str, deadline: float, process: subprocess.Popen[b
 
 @contextlib.contextmanager
 def serve(
-    data_dir: Path, *, command: Sequence[str] | None = None, ready_path: str = "/readyz"
+    data_dir: Path,
+    *,
+    command: Sequence[str] | None = None,
+    ready_path: str = "/readyz",
+    env: Mapping[str, str] | None = None,
 ) -> Iterator[Server]:
-    """`ncen serve` (or `command`) on a free loopback port, stopped on leaving."""
+    """`ncen serve` (or `command`) on a free loopback port, stopped on leaving; `env` overrides
+    NCEN_* settings of the benchmark instance."""
     port = free_port()
     argv = list(command or _ncen_serve())
     argv += ["--host", "127.0.0.1", "--port", str(port)]
     log = data_dir / f"server-{port}.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            argv, env=bench_env(data_dir), cwd=ROOT, stdout=out, stderr=subprocess.STDOUT
+            argv,
+            env=bench_env(data_dir, **(env or {})),
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
     server = Server(process, f"http://127.0.0.1:{port}", log)
     try:

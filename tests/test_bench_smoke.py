@@ -36,6 +36,13 @@ EXPECTED = {
     "write": {"write.create_seizure", "write.commit_to_searchable"},
     "http": {"http.graphql_me", "http.bare_starlette"},
     "startup": {"startup.serve_to_ready"},
+    "limits": {
+        "limits.nested_links_refused",
+        "limits.nested_links_burst",
+        "limits.fuzzy_aliases",
+        "limits.fuzzy_search",
+        "limits.largest_accepted",
+    },
 }
 
 

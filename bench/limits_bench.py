@@ -1,0 +1,240 @@
+"""Limits: what hostile requests cost a real `ncen serve` with the production GraphQL defaults,
+and what the largest accepted request costs (the figures of docs/security.md).
+
+- `limits.nested_links_refused`: the issue's attack, `company { links(first: 50) { entity {
+  ... on Company { links(first: 50) ... } } } }` seven hops deep, over `companies` companies
+  all linked to each other; each must be refused with QUERY_TOO_COSTLY (target: < 50 ms).
+- `limits.nested_links_burst`: 8 such attempts at once, `rounds` times, while another client
+  polls `/healthz`: the server's resident memory after (target: < 1 GB) and the `/healthz`
+  latencies meanwhile (target: p95 < 100 ms).
+- `limits.fuzzy_aliases`: 30 aliased searches of 1,000 characters of fuzzy terms in one
+  request (refused or answered; target: < 2 s), and `limits.fuzzy_search`: one search with
+  as many fuzzy terms as allowed, over the demo index.
+- `limits.largest_accepted`: a request just under `max_cost` that real data fills (aliased
+  full pages of seizures): its time, response size and the server's peak memory after.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench.common import Results, login, prepare_instance, serve, stats, target
+from core.config import GraphQLSettings, SearchSettings
+
+PRODUCTION = GraphQLSettings()
+NESTED_HOPS = 7
+LINK = "mutation($input: LinkInput!) { link(input: $input) { id } }"
+CREATE_COMPANY = "mutation($input: CompanyInput!) { createCompany(input: $input) { id } }"
+PAGE = """{ totalCount edges { cursor node {
+  id reference status form version seizureDate seizureTime reportingOffice area
+  detectionMethod direction offenceType riskIndicators
+  place { country code name locationType }
+  conveyance { transportMode type identifier country containers }
+  goods { position commodity hsCode brand quantity unit pieces value currency }
+  route { position role country place date } } } }"""
+
+
+def nested_links(hops: int, first: int = 50) -> str:
+    inner = "id"
+    for _ in range(hops):
+        inner = f"links(first: {first}) {{ relation entity {{ ... on Company {{ id {inner} }} }} }}"
+    return f"query($id: ID!) {{ company(id: $id) {{ {inner} }} }}"
+
+
+def fuzzy_aliases(count: int = 30, length: int = 1000) -> str:
+    text = " ".join(f"c{i}o~2" for i in range(length))[:length]
+    searches = " ".join(f's{i}: search(query: "{text}") {{ totalCount }}' for i in range(count))
+    return f"{{ {searches} }}"
+
+
+def memory_kb(pid: int) -> dict[str, int]:
+    """VmRSS (resident now) and VmHWM (peak resident) of a process, in kB, from /proc."""
+    found: dict[str, int] = {}
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                found[key] = int(value.split()[0])
+    except OSError:
+        pass
+    return found
+
+
+def codes(body: dict[str, Any]) -> list[str]:
+    return [str(e.get("extensions", {}).get("code")) for e in body.get("errors", [])]
+
+
+async def _link_companies(url: str, token: str, count: int) -> str:
+    headers = {"authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=url, headers=headers, timeout=60) as http:
+        ids = []
+        for i in range(count):
+            data = {
+                "legalName": f"Ring {i} Trading Ltd.",
+                "country": "GB",
+                "roles": ["importer"],
+            }
+            body = (
+                await http.post(
+                    "/graphql", json={"query": CREATE_COMPANY, "variables": {"input": data}}
+                )
+            ).json()
+            ids.append(body["data"]["createCompany"]["id"])
+        for i, source in enumerate(ids):
+            for other in ids[i + 1 :]:
+                link = {"source": source, "relation": "parentCompany", "target": other}
+                await http.post("/graphql", json={"query": LINK, "variables": {"input": link}})
+    return ids[0]
+
+
+async def _refusals(url: str, token: str, company: str, repeat: int) -> list[float]:
+    query = {"query": nested_links(NESTED_HOPS), "variables": {"id": company}}
+    headers = {"authorization": f"Bearer {token}"}
+    samples = []
+    async with httpx.AsyncClient(base_url=url, headers=headers, timeout=60) as http:
+        await http.post("/graphql", json=query)  # connect outside the timing
+        for _ in range(repeat):
+            begin = time.perf_counter()
+            body = (await http.post("/graphql", json=query)).json()
+            samples.append(time.perf_counter() - begin)
+            if codes(body) != ["QUERY_TOO_COSTLY"]:
+                raise RuntimeError(f"the nested links were not refused: {str(body)[:300]}")
+    return samples
+
+
+async def _burst(url: str, token: str, company: str, rounds: int, attempts: int) -> list[float]:
+    """`attempts` concurrent refusals, `rounds` times, while /healthz is polled; returns the
+    /healthz latencies."""
+    query = {"query": nested_links(NESTED_HOPS), "variables": {"id": company}}
+    headers = {"authorization": f"Bearer {token}"}
+    health: list[float] = []
+    done = asyncio.Event()
+
+    async def poll() -> None:
+        async with httpx.AsyncClient(base_url=url, timeout=60) as http:
+            while not done.is_set():
+                begin = time.perf_counter()
+                await http.get("/healthz")
+                health.append(time.perf_counter() - begin)
+                await asyncio.sleep(0.005)
+
+    async def attacker() -> None:
+        async with httpx.AsyncClient(base_url=url, headers=headers, timeout=60) as http:
+            for _ in range(rounds):
+                await http.post("/graphql", json=query)
+
+    poller = asyncio.create_task(poll())
+    await asyncio.gather(*(attacker() for _ in range(attempts)))
+    done.set()
+    await poller
+    return health
+
+
+def _timed_post(
+    url: str, token: str | None, query: str, repeat: int
+) -> tuple[list[float], dict[str, Any], int]:
+    headers = {"authorization": f"Bearer {token}"} if token else {}
+    samples, body, size = [], {}, 0
+    with httpx.Client(base_url=url, headers=headers, timeout=120) as http:
+        http.post("/graphql", json={"query": "{ health { ok } }"})
+        for _ in range(repeat):
+            begin = time.perf_counter()
+            response = http.post("/graphql", json={"query": query})
+            samples.append(time.perf_counter() - begin)
+            body, size = response.json(), len(response.content)
+    return samples, body, size
+
+
+def run(
+    results: Results, work: Path, *, seizures: int, companies: int, repeat: int, rounds: int
+) -> None:
+    data_dir = work / "limits"
+    asyncio.run(prepare_instance(data_dir, seizures))
+    production = {"NCEN_GRAPHQL_MAX_PAGE_SIZE": str(PRODUCTION.max_page_size)}
+    with serve(data_dir, env=production) as server:
+        officer = login(server.url, "officer")
+        analyst = login(server.url, "analyst")
+        company = asyncio.run(_link_companies(server.url, officer, companies))
+
+        refusals = asyncio.run(_refusals(server.url, officer, company, repeat))
+        summary = stats(refusals)
+        results.add(
+            "limits.nested_links_refused",
+            companies,
+            hops=NESTED_HOPS,
+            **summary,
+            **target(summary["p95_ms"], 50.0),
+        )
+
+        health = asyncio.run(_burst(server.url, officer, company, rounds, 8))
+        memory = memory_kb(server.process.pid)
+        health_stats = stats(health) if health else {}
+        results.add(
+            "limits.nested_links_burst",
+            8,
+            rounds=rounds,
+            rss_mb=round(memory.get("VmRSS", 0) / 1024, 1),
+            peak_rss_mb=round(memory.get("VmHWM", 0) / 1024, 1),
+            healthz=health_stats,
+            **target(health_stats.get("p95_ms", 0.0), 100.0),
+        )
+
+        samples, body, _size = _timed_post(
+            server.url, analyst, fuzzy_aliases(), max(1, repeat // 4)
+        )
+        fuzzy = stats(samples)
+        results.add(
+            "limits.fuzzy_aliases",
+            30,
+            outcome=sorted(set(codes(body))) or "answered",
+            **fuzzy,
+            **target(fuzzy["p95_ms"], 2000.0),
+        )
+        allowed = SearchSettings().max_expanding_terms
+        terms = " ".join(f"c{i}o~2" for i in range(allowed))
+        samples, body, _size = _timed_post(
+            server.url,
+            analyst,
+            f'{{ search(query: "{terms}", first: 20) {{ totalCount }} }}',
+            max(1, repeat // 4),
+        )
+        results.add(
+            "limits.fuzzy_search",
+            allowed,
+            outcome=sorted(set(codes(body))) or "answered",
+            **stats(samples),
+        )
+
+        # As many full pages of seizures as fit under max_cost: the largest request real data
+        # fills. One page's estimate is read from the server first.
+        one = f"{{ p0: seizures(first: {PRODUCTION.max_page_size}) {PAGE} }}"
+        _, body, _size = _timed_post(server.url, analyst, one, 1)
+        page_cost = int(body["extensions"]["cost"]["estimated"])
+        pages = max(1, PRODUCTION.max_cost // page_cost)
+        aliases = " ".join(
+            f"p{i}: seizures(first: {PRODUCTION.max_page_size}) {PAGE}" for i in range(pages)
+        )
+        before = memory_kb(server.process.pid)
+        samples, body, size = _timed_post(
+            server.url, analyst, f"{{ {aliases} }}", max(1, repeat // 4)
+        )
+        after = memory_kb(server.process.pid)
+        if codes(body):
+            raise RuntimeError(f"the largest request was refused: {codes(body)}")
+        largest = stats(samples)
+        results.add(
+            "limits.largest_accepted",
+            pages * PRODUCTION.max_page_size,
+            estimated_cost=body["extensions"]["cost"]["estimated"],
+            max_cost=PRODUCTION.max_cost,
+            response_mb=round(size / 1_000_000, 2),
+            rss_mb_before=round(before.get("VmRSS", 0) / 1024, 1),
+            peak_rss_mb_after=round(after.get("VmHWM", 0) / 1024, 1),
+            **largest,
+            **target(largest["p95_ms"], 2000.0),
+        )
