@@ -49,7 +49,7 @@ async def test_nested_links_are_refused_before_they_run_on_any_data(make_app) ->
     assert error["extensions"]["maxCost"] == GraphQLSettings().max_cost
     # 50^7 links, each with its relation, entity and id: far over, named in the error.
     assert error["extensions"]["cost"] > 50**7
-    assert "50,000" in error["message"]
+    assert f"{GraphQLSettings().max_cost:,}" in error["message"]
 
     # One hop is within the limit: it runs, and reports its estimate.
     body = await app.gql(nested_links(1), {"id": ids[0]}, token=officer)
