@@ -10,6 +10,10 @@ and what the largest accepted request costs (the figures of docs/security.md).
 - `limits.fuzzy_aliases`: 30 aliased searches of 1,000 characters of fuzzy terms in one
   request (refused or answered; target: < 2 s), and `limits.fuzzy_search`: one search with
   as many fuzzy terms as allowed, over the demo index.
+- `limits.refused.<case>`: how long each other limit takes to refuse what it exists for (an
+  oversized or undecodable body, a document over the token, depth or alias limits, a lone
+  surrogate, a decimal NaN, a list over its maximum, an unnamed operation among several, search
+  text over the term caps, a pattern over the expansion cap); each answer's code is checked.
 - `limits.largest_accepted`: a request just under `max_cost` that real data fills (aliased
   full pages of seizures): its time (target: < 2 s), response size, and the server's resident
   and peak memory before and after (a peak that does not move means the request needed less
@@ -19,6 +23,7 @@ and what the largest accepted request costs (the figures of docs/security.md).
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from pathlib import Path
 from typing import Any
@@ -52,6 +57,93 @@ def fuzzy_aliases(count: int = 30, length: int = 1000) -> str:
     text = " ".join(f"c{i}o~2" for i in range(length))[:length]
     searches = " ".join(f's{i}: search(query: "{text}") {{ totalCount }}' for i in range(count))
     return f"{{ {searches} }}"
+
+
+def _fanout(fragments: int) -> str:
+    chain = " ".join(
+        f"fragment F{i} on Query {{ ...F{i + 1} ...F{i + 1} }}" for i in range(fragments)
+    )
+    return f"query {{ ...F0 }} {chain} fragment F{fragments} on Query {{ x: __typename }}"
+
+
+def _deep_introspection(levels: int) -> str:
+    return (
+        "{ __schema { types { fields { type { "
+        + "ofType { " * levels
+        + "name"
+        + " }" * (levels + 4)
+        + " }"
+    )
+
+
+CREATE_SEIZURE = "mutation($input: SeizureInput!) { createSeizure(input: $input) { id } }"
+SEARCH = "query($q: String!) { search(query: $q, first: 5) { totalCount } }"
+
+
+def _seizure(**goods: Any) -> dict[str, Any]:
+    line = {"commodity": "cocaine", "quantity": "1", "unit": "KGM", **goods}
+    return {
+        "seizureDate": "2026-03-05",
+        "place": {"country": "NL"},
+        "area": "drugs",
+        "goods": [line],
+    }
+
+
+def refusal_cases() -> dict[str, tuple[str, bytes, str]]:
+    """Case -> (who sends it, raw JSON body, the code expected)."""
+
+    def body(query: str, variables: dict[str, Any] | None = None, **extra: Any) -> bytes:
+        return json.dumps({"query": query, "variables": variables or {}, **extra}).encode()
+
+    many_goods = _seizure()
+    many_goods["goods"] = many_goods["goods"] * 5000
+    return {
+        "body_over_max_body_bytes": (
+            "analyst",
+            body("{ health { ok } }", {"pad": "x" * (PRODUCTION.max_body_bytes + 1)}),
+            "PAYLOAD_TOO_LARGE",
+        ),
+        "body_not_utf8": (
+            "analyst",
+            b'{"query": "{ health { ok } }", "x": "\xff"}',
+            "INVALID_ENCODING",
+        ),
+        "variables_5000_deep": (
+            "analyst",
+            b'{"query": "{ health { ok } }", "variables": {"a": '
+            + b"[" * 5000
+            + b"]" * 5000
+            + b"}}",
+            "JSON_TOO_DEEP",
+        ),
+        "lone_surrogate": ("analyst", body("{ health { ok } }", {"u": "\ud800"}), "INVALID_TEXT"),
+        "tokens_10000": ("analyst", body("{ " + "__typename " * 10_000 + "}"), "TOO_MANY_TOKENS"),
+        "depth_50": ("analyst", body(_deep_introspection(46)), "QUERY_TOO_DEEP"),
+        "aliases_2_pow_60": ("analyst", body(_fanout(60)), "TOO_MANY_ALIASES"),
+        "operations_unnamed": (
+            "analyst",
+            body("query A { health { ok } } query B { modules { name } }"),
+            "OPERATION_NAME_REQUIRED",
+        ),
+        "decimal_nan": (
+            "officer",
+            body(CREATE_SEIZURE, {"input": _seizure(quantity="NaN")}),
+            "INVALID_DECIMAL",
+        ),
+        "goods_5000_lines": (
+            "officer",
+            body(CREATE_SEIZURE, {"input": many_goods}),
+            "TOO_MANY_ITEMS",
+        ),
+        "search_1000_chars_fuzzy": (
+            "analyst",
+            body(SEARCH, {"q": " ".join(f"c{i}o~2" for i in range(200))[:1000]}),
+            "QUERY_TOO_COMPLEX",
+        ),
+        # Every word of the index: over the cap on any index of more than `max_expansions` words.
+        "search_pattern_too_broad": ("analyst", body(SEARCH, {"q": "?*"}), "QUERY_TOO_BROAD"),
+    }
 
 
 def memory_kb(pid: int) -> dict[str, int]:
@@ -211,6 +303,27 @@ def run(
             outcome=sorted(set(codes(body))) or "answered",
             **stats(samples),
         )
+
+        tokens = {"analyst": analyst, "officer": officer}
+        with httpx.Client(base_url=server.url, timeout=60) as http:
+            for case, (who, raw, expected) in refusal_cases().items():
+                headers = {
+                    "authorization": f"Bearer {tokens[who]}",
+                    "content-type": "application/json",
+                }
+                samples, found = [], []
+                for _ in range(max(1, repeat // 4)):
+                    begin = time.perf_counter()
+                    response = http.post("/graphql", content=raw, headers=headers)
+                    samples.append(time.perf_counter() - begin)
+                    found = codes(response.json())
+                results.add(
+                    f"limits.refused.{case}",
+                    None,
+                    code=found[0] if found else "answered",
+                    expected=expected,
+                    **stats(samples),
+                )
 
         # As many full pages of seizures as fit under max_cost: the largest request real data
         # fills. One page's estimate is read from the server first.

@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from bench.__main__ import BENCHMARKS, main
 from bench.common import bench_config, make_dirs
+from bench.limits_bench import refusal_cases
 from core.cli import upgrade_instance
 from core.instance import Instance
 from plugins.seizures import demo
@@ -42,6 +43,7 @@ EXPECTED = {
         "limits.fuzzy_aliases",
         "limits.fuzzy_search",
         "limits.largest_accepted",
+        *(f"limits.refused.{case}" for case in refusal_cases()),
     },
 }
 
