@@ -249,7 +249,10 @@ def run(
 ) -> None:
     data_dir = work / "limits"
     asyncio.run(prepare_instance(data_dir, seizures))
-    production = {"NCEN_GRAPHQL_MAX_PAGE_SIZE": str(PRODUCTION.max_page_size)}
+    production = {
+        "NCEN_GRAPHQL_MAX_PAGE_SIZE": str(PRODUCTION.max_page_size),
+        "NCEN_GRAPHQL_MAX_COST": str(PRODUCTION.max_cost),
+    }
     with serve(data_dir, env=production) as server:
         officer = login(server.url, "officer")
         analyst = login(server.url, "analyst")

@@ -29,8 +29,8 @@ class GraphQLSettings:
     max_tokens: int = 4000
     max_page_size: int = 200
     max_body_bytes: int = 1_048_576
-    max_cost: int = 100_000
-    max_result_items: int = 50_000
+    max_cost: int = 50_000
+    max_result_items: int = 20_000
     max_request_seconds: float = 5.0
     max_list_items: int = 500
     introspection: bool = True

@@ -27,7 +27,7 @@ MAX_QUERY_LENGTH = 1000
 # What one search counts in a request's cost estimate (core/gql/cost.py), on top of its hits.
 # A search may use up to `[ncen.search] timeout_seconds` of CPU: at this weight the default
 # `max_cost` admits at most nine searches in one request (aliases each count).
-SEARCH_COST = 10_000
+SEARCH_COST = 5_000
 # Ranking needs every hit up to the page: deep pages cost more, so the window is bounded.
 MAX_WINDOW = 10_000
 _CURSOR_PREFIX = "search:"
