@@ -159,6 +159,19 @@ def memory_kb(pid: int) -> dict[str, int]:
     return found
 
 
+def list_items(value: Any) -> int:
+    """List items in a response, nested lists included (what max_result_items counts)."""
+    stack, count = [value], 0
+    while stack:
+        current = stack.pop()
+        if isinstance(current, list):
+            count += len(current)
+            stack.extend(current)
+        elif isinstance(current, dict):
+            stack.extend(current.values())
+    return count
+
+
 def codes(body: dict[str, Any]) -> list[str]:
     return [str(e.get("extensions", {}).get("code")) for e in body.get("errors", [])]
 
@@ -351,6 +364,8 @@ def run(
             estimated_cost=body["extensions"]["cost"]["estimated"],
             max_cost=PRODUCTION.max_cost,
             response_mb=round(size / 1_000_000, 2),
+            list_items=list_items(body.get("data")),
+            max_result_items=PRODUCTION.max_result_items,
             rss_mb_before=round(before.get("VmRSS", 0) / 1024, 1),
             peak_rss_mb_before=round(before.get("VmHWM", 0) / 1024, 1),
             rss_mb_after=round(after.get("VmRSS", 0) / 1024, 1),
