@@ -38,8 +38,11 @@ async def test_empty_module_set_serves_only_core(make_app):
     ("modules", "added_fields"),
     [
         ([], set()),
-        (["alpha"], {"alphaItems", "alphaBoom", "alphaWait", "alphaNumbers"}),
-        (["alpha", "beta"], {"alphaItems", "alphaBoom", "alphaWait", "alphaNumbers", "betaPing"}),
+        (["alpha"], {"alphaItems", "alphaBoom", "alphaWait", "alphaNumbers", "alphaCount"}),
+        (
+            ["alpha", "beta"],
+            {"alphaItems", "alphaBoom", "alphaWait", "alphaNumbers", "alphaCount", "betaPing"},
+        ),
     ],
 )
 async def test_schema_follows_the_subset(make_app, modules, added_fields):

@@ -135,3 +135,21 @@ async def test_a_response_over_its_list_item_budget_ends_cleanly(make_app) -> No
     assert error["extensions"] == {"code": RESULT_TOO_LARGE, "maxItems": 5000}
     within = await app.gql("{ alphaNumbers(count: 3000) }")
     assert sum(len(chunk) for chunk in within["data"]["alphaNumbers"]) == 3000
+
+
+async def test_declared_list_maximums_hold_for_arguments_and_input_fields(make_app) -> None:
+    app = await make_app(**ALPHA)
+    query = "query($b: AlphaBatchInput!, $t: [String!]!) { alphaCount(batch: $b, tags: $t) }"
+    ok = await app.gql(query, {"b": {"names": ["a", "b"]}, "t": ["x", "y", "z"]})
+    assert ok["data"] == {"alphaCount": 5}
+    for variables, field, maximum in (
+        ({"b": {"names": ["a", "b", "c"]}, "t": []}, "batch.names", 2),
+        ({"b": {"names": []}, "t": ["x"] * 4}, "tags", 3),
+    ):
+        body = await app.gql(query, variables, expect_errors=True)
+        [error] = body["errors"]
+        assert error["extensions"] == {
+            "code": "TOO_MANY_ITEMS",
+            "field": field,
+            "maxItems": maximum,
+        }

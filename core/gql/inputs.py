@@ -157,9 +157,10 @@ def _checked(resolve: Any, arguments: dict[str, tuple[Any, int]], default: int) 
     def resolve_checked(source: Any, info: Any, **args: Any) -> Any:
         for name, (graphql_type, limit) in arguments.items():
             if name in args:
-                # Paths as module errors name fields: `goods[3]`, not `input.goods[3]`.
-                inner = isinstance(_unwrap(graphql_type), GraphQLInputObjectType)
-                check_list_lengths(args[name], graphql_type, limit, "" if inner else name, default)
+                # Paths as module errors name fields: `goods[3]` within the `input` argument,
+                # `filter.area` within any other.
+                path = "" if name == "input" else name
+                check_list_lengths(args[name], graphql_type, limit, path, default)
         return resolve(source, info, **args)
 
     resolve_checked.__wrapped__ = resolve  # type: ignore[attr-defined]
