@@ -153,3 +153,32 @@ async def test_declared_list_maximums_hold_for_arguments_and_input_fields(make_a
             "field": field,
             "maxItems": maximum,
         }
+
+
+async def test_queries_cut_short_leave_the_database_usable(make_app) -> None:
+    """Cancelled at any await — in the middle of a database read included — a query leaves no
+    connection or transaction behind: the next requests, reads and writes, are served."""
+    from core.codelists.sync import sync_code_lists
+    from plugins.seizures import demo
+    from tests.seizures.helpers import CREATE, simplified_input
+
+    app = await make_app(
+        modules=["seizures"],
+        graphql=GraphQLSettings(max_request_seconds=0.1, max_result_items=10**6),
+    )
+    await sync_code_lists(app.instance)
+    officer = await login_as(app, "officer1", "officer", "validator")
+    async with app.instance.db.transaction() as session:
+        await demo.load_bulk(session, "XX", 600)
+    heavy = """{ a: seizures(first: 200) { edges { node { id reference goods { commodity }
+      route { country } place { country } } } } b: seizures(first: 200) { totalCount } }"""
+    outcomes = set()
+    for _ in range(12):
+        body = await app.gql(heavy, token=officer, expect_errors=True)
+        outcomes.add("cut" if codes(body) == ["REQUEST_TIMEOUT"] else "served")
+        assert codes(body) in ([], ["REQUEST_TIMEOUT"]), body.get("errors")
+    assert "cut" in outcomes
+    created = await app.gql(CREATE, {"input": simplified_input()}, token=officer)
+    assert created["data"]["createSeizure"]["status"] == "DRAFT"
+    count = await app.gql("{ seizures(first: 0) { totalCount } }", token=officer)
+    assert count["data"]["seizures"]["totalCount"] == 601
