@@ -81,6 +81,14 @@ async def test_the_estimate_follows_variables_defaults_and_the_page_cap(make_app
     aliased = "{ a: companies(first: 10) { totalCount } b: companies(first: 10) { totalCount } }"
     assert estimate(aliased) == 2 * (1 + 10)
 
+    # The cached estimate of a document is the walked one, for each value of its page variables.
+    parsed = parse(by_variable)
+    [operation] = parsed.definitions
+    for variables in ({"n": 3}, {}, {"n": None}, {"n": 10**9}, {"n": "x"}, {"n": 3, "other": [1]}):
+        assert model.estimate_cached(by_variable, parsed, operation, variables) == estimate(
+            by_variable, variables
+        )
+
 
 FUZZY_1000 = " ".join(f"c{i}o~2" for i in range(200))[:1000]
 

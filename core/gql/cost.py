@@ -20,6 +20,7 @@ fragment chain within the token limit is estimated in milliseconds.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -74,13 +75,49 @@ def declared_weights(schema: GraphQLSchema) -> dict[tuple[str, str], int]:
     return weights
 
 
+CACHED_DOCUMENTS = 1024
+CACHED_VARIANTS = 64  # estimates kept per document, one per set of page-size variables
+
+
 class CostModel:
-    """The estimate for one schema: declared weights are read once, when the schema is built."""
+    """The estimate for one schema: declared weights are read once, when the schema is built.
+
+    `estimate_cached` remembers the estimate of a document text for each value of the variables
+    its page arguments use (most requests repeat a few documents), so a request pays a dict
+    lookup instead of a walk of its document."""
 
     def __init__(self, schema: GraphQLSchema, max_page_size: int) -> None:
         self.schema = schema
         self.max_page_size = max_page_size
         self.weights = declared_weights(schema)
+        self._cache: OrderedDict[tuple[str, str | None], tuple[tuple[str, ...], dict[Any, int]]]
+        self._cache = OrderedDict()
+
+    def estimate_cached(
+        self,
+        text: str,
+        document: DocumentNode,
+        operation: OperationDefinitionNode,
+        variables: Mapping[str, Any] | None = None,
+    ) -> int:
+        key = (text, operation.name.value if operation.name else None)
+        entry = self._cache.get(key)
+        if entry is None:
+            entry = (tuple(sorted(page_variables(document))), {})
+            self._cache[key] = entry
+            if len(self._cache) > CACHED_DOCUMENTS:
+                self._cache.popitem(last=False)
+        else:
+            self._cache.move_to_end(key)
+        names, estimates = entry
+        given = variables or {}
+        variant = tuple(_page_value(given, name) for name in names)
+        found = estimates.get(variant)
+        if found is None:
+            found = self.estimate(document, operation, variables)
+            if len(estimates) < CACHED_VARIANTS:
+                estimates[variant] = found
+        return found
 
     def estimate(
         self,
@@ -199,6 +236,38 @@ def _spread_cost(
         return 0
     names = frozenset().union(*(closure.get(s, {s}) for s in spreads))
     return sum(own.get(name, 0) for name in names)
+
+
+_ABSENT = object()
+
+
+def _page_value(variables: Mapping[str, Any], name: str) -> Any:
+    """What of a variable's value the estimate depends on: an integer, or its absence."""
+    value = variables.get(name, _ABSENT)
+    if value is _ABSENT:
+        return "absent"
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def page_variables(document: DocumentNode) -> set[str]:
+    """Names of the variables given to a page argument anywhere in the document."""
+    found: set[str] = set()
+    stack = [
+        d.selection_set
+        for d in document.definitions
+        if isinstance(d, (OperationDefinitionNode, FragmentDefinitionNode))
+    ]
+    while stack:
+        for selection in stack.pop().selections:
+            if isinstance(selection, FieldNode):
+                for argument in selection.arguments or ():
+                    if argument.name.value in PAGE_ARGUMENTS and isinstance(
+                        argument.value, VariableNode
+                    ):
+                        found.add(argument.value.name.value)
+            if getattr(selection, "selection_set", None) is not None:
+                stack.append(selection.selection_set)  # type: ignore[union-attr]
+    return found
 
 
 def _field(parent: GraphQLNamedType | None, name: str) -> GraphQLField | None:

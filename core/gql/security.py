@@ -341,7 +341,11 @@ class RequestCost(SchemaExtension):
         )
         if operation is None:  # an unknown operationName: graphql-core reports it
             return None
-        self.cost = model.estimate(document, operation, context.variables)
+        self.cost = (
+            model.estimate_cached(context.query, document, operation, context.variables)
+            if context.query
+            else model.estimate(document, operation, context.variables)
+        )
         if self.cost > self.max_cost:
             shown = f"{self.cost:,}" if self.cost < 10**15 else "over 10^15"
             return _refusal(

@@ -1,9 +1,9 @@
 """What one search may cost, checked on the query text before any backend runs.
 
 A full-text query costs roughly its terms times what each matches, and a fuzzy, wildcard,
-prefix or range term must first be expanded against the index's whole vocabulary: measured,
-a thousand-character query of fuzzy terms took three seconds of CPU on its own, and thirty of
-them in one request took ninety. These caps hold for every backend; a backend adds its own net
+prefix or range term must first be expanded against the index's whole vocabulary: thirty
+aliased searches of a thousand characters of fuzzy terms once cost ninety seconds of CPU in one
+request (issue 13). These caps hold for every backend; a backend adds its own net
 for what only it can see (how many index words one pattern expands to), and the search service
 bounds the time of each search and how many run at once.
 """
