@@ -283,15 +283,16 @@ def run(
 
         health = asyncio.run(_burst(server.url, officer, company, rounds, 8))
         memory = memory_kb(server.process.pid)
-        health_stats = stats(health) if health else {}
+        health_stats = stats(health)
         results.add(
             "limits.nested_links_burst",
             8,
             rounds=rounds,
+            latency_of="/healthz during the burst",
             rss_mb=round(memory.get("VmRSS", 0) / 1024, 1),
             peak_rss_mb=round(memory.get("VmHWM", 0) / 1024, 1),
-            healthz=health_stats,
-            **target(health_stats.get("p95_ms", 0.0), 100.0),
+            **health_stats,
+            **target(health_stats["p95_ms"], 100.0),
         )
 
         samples, body, _size = _timed_post(
