@@ -6,6 +6,9 @@ NCEN := $(BIN)/ncen
 DATA_DIR ?= data
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The demo instance opens GraphiQL and introspection to anonymous browsers; production
+# defaults keep both for signed-in callers only (docs/security.md).
+DEMO_GRAPHQL := NCEN_GRAPHQL_IDE=true NCEN_GRAPHQL_ANONYMOUS_INTROSPECTION=true
 
 .PHONY: run test lint install install-dev bench clean schema
 
@@ -32,7 +35,7 @@ install-dev: $(VENV)/.installed-dev
 # passes SIGTERM on to its child; Ctrl-C reaches the whole process group) and none is orphaned.
 run: install
 	NCEN_DATA_DIR=$(DATA_DIR) $(NCEN) init --demo --if-needed
-	NCEN_DATA_DIR=$(DATA_DIR) exec $(NCEN) serve --host $(HOST) --port $(PORT)
+	NCEN_DATA_DIR=$(DATA_DIR) $(DEMO_GRAPHQL) exec $(NCEN) serve --host $(HOST) --port $(PORT)
 
 lint: install-dev
 	$(BIN)/ruff check .

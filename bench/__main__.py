@@ -17,7 +17,14 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from bench import http_bench, list_bench, search_bench, startup_bench, write_bench
+from bench import (
+    http_bench,
+    limits_bench,
+    list_bench,
+    search_bench,
+    startup_bench,
+    write_bench,
+)
 from bench.common import RESULTS_DIR, Results
 
 # Per profile: the keyword arguments of each benchmark's run().
@@ -28,6 +35,7 @@ SIZES: dict[str, dict[str, dict[str, int]]] = {
         "write": {"creates": 24, "clients": 8},
         "http": {"requests": 80, "clients": 8},
         "startup": {"db_size": 20, "runs": 1},
+        "limits": {"seizures": 40, "companies": 4, "repeat": 4, "rounds": 1},
     },
     "quick": {
         "list": {"first": 1000, "db_size": 2000, "repeat": 15},
@@ -35,6 +43,7 @@ SIZES: dict[str, dict[str, dict[str, int]]] = {
         "write": {"creates": 600, "clients": 8},
         "http": {"requests": 3000, "clients": 8},
         "startup": {"db_size": 2000, "runs": 3},
+        "limits": {"seizures": 2000, "companies": 12, "repeat": 40, "rounds": 10},
     },
     "full": {
         "list": {"first": 1000, "db_size": 10_000, "repeat": 20},
@@ -42,6 +51,7 @@ SIZES: dict[str, dict[str, dict[str, int]]] = {
         "write": {"creates": 2000, "clients": 8},
         "http": {"requests": 5000, "clients": 8},
         "startup": {"db_size": 10_000, "runs": 5},
+        "limits": {"seizures": 10_000, "companies": 12, "repeat": 100, "rounds": 25},
     },
 }
 
@@ -54,6 +64,7 @@ BENCHMARKS: dict[str, Callable[..., None]] = {
     "write": write_bench.run,
     "http": http_bench.run,
     "startup": startup_bench.run,
+    "limits": limits_bench.run,
 }
 
 

@@ -10,19 +10,14 @@ from __future__ import annotations
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from core.request_body import error_response
+
 
 def too_large_response(max_bytes: int) -> JSONResponse:
-    """The GraphQL error shape, so clients handle it like any other error."""
-    return JSONResponse(
-        {
-            "errors": [
-                {
-                    "message": f"the request body is larger than {max_bytes} bytes",
-                    "extensions": {"code": "PAYLOAD_TOO_LARGE"},
-                }
-            ]
-        },
-        status_code=413,
+    return error_response(
+        413,
+        f"the request body is larger than {max_bytes} bytes",
+        {"code": "PAYLOAD_TOO_LARGE"},
         headers={"Connection": "close"},
     )
 

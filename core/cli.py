@@ -150,7 +150,11 @@ def module_commands(ctx: click.Context) -> dict[str, click.Command]:
 @click.pass_context
 def cli(ctx: click.Context, config_path: str | None) -> None:
     """ncen: National Customs Enforcement Network platform."""
-    ctx.ensure_object(dict)["config_path"] = config_path
+    from core.private_files import restrict_umask
+
+    restrict_umask()  # the data directory's files are the server's alone
+    ctx.ensure_object(dict)
+    ctx.obj["config_path"] = config_path
 
 
 async def _with_instance(
@@ -194,9 +198,12 @@ def init(ctx: click.Context, demo: bool, demo_size: int, if_needed: bool) -> Non
     """Create the data directory and database schema, optionally with demo data."""
     config = get_config(ctx)
     marker = config.data_dir / INIT_MARKER
-    config.data_dir.mkdir(parents=True, exist_ok=True)
-    config.search_dir.mkdir(parents=True, exist_ok=True)
+    config.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    config.search_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     already = marker.exists()
+    from core.private_files import secure_data_dir
+
+    secure_data_dir(config)
 
     async def action(instance: Instance) -> None:
         targets = await upgrade_instance(instance)
@@ -315,19 +322,21 @@ async def _check_ready(instance: Instance) -> None:
 
 
 def _login_hints(config: Config) -> list[str]:
-    """The demo logins with what each role may do, the roles that see data first (`admin`
-    manages accounts and sees no records, which surprises whoever signs in with it first)."""
+    """The demo accounts with what each role may do, the roles that see data first (`admin`
+    manages accounts and sees no records, which surprises whoever signs in with it first), and
+    where their passwords are: never the passwords themselves, which `ncen init` showed once and
+    keeps in a file only the server's user can read."""
     from core.auth.permissions import BUILTIN_ROLES
 
     path = config.data_dir / "demo-logins.txt"
     if not path.exists():
         return []
     order = ["officer", "validator", "analyst", "auditor", "admin"]
-    logins = [line for line in path.read_text().splitlines() if line.strip()]
-    logins.sort(key=lambda line: order.index(name) if (name := line.split()[0]) in order else 99)
+    users = [line.split()[0] for line in path.read_text().splitlines() if line.strip()]
+    users.sort(key=lambda name: order.index(name) if name in order else len(order))
     return [
-        "demo logins (README.md, First queries, says how to use them):",
-        *(f"  {line}  {BUILTIN_ROLES.get(line.split()[0], '')}".rstrip() for line in logins),
+        f"demo logins (passwords in {path}; README.md, First queries, says how to use them):",
+        *(f"  {name}  {BUILTIN_ROLES.get(name, '')}".rstrip() for name in users),
     ]
 
 

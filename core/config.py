@@ -30,8 +30,13 @@ class GraphQLSettings:
     max_tokens: int = 4000
     max_page_size: int = 200
     max_body_bytes: int = 1_048_576
+    max_cost: int = 50_000
+    max_result_items: int = 20_000
+    max_request_seconds: float = 5.0
+    max_list_items: int = 500
     introspection: bool = True
-    ide: bool = True
+    anonymous_introspection: bool = False
+    ide: bool = False
 
 
 @dataclass(frozen=True)
@@ -69,7 +74,27 @@ class AuthSettings:
     login_max_delay: float = 300.0
     login_lockout_threshold: int = 10
     login_lockout_minutes: int = 30
+    login_source_free_attempts: int = 30
+    login_account_lockout_threshold: int = 100
     api_token_max_days: int = 365
+
+
+@dataclass(frozen=True)
+class AuditSettings:
+    """The audit log's signed checkpoints (`[ncen.audit]`); see docs/security.md."""
+
+    checkpoint_minutes: float = 10.0
+
+
+@dataclass(frozen=True)
+class SearchSettings:
+    """What one search may cost (`[ncen.search]`); see docs/security.md."""
+
+    max_terms: int = 32
+    max_expanding_terms: int = 4
+    max_expansions: int = 1000
+    timeout_seconds: float = 2.0
+    max_concurrent: int = 4
 
 
 @dataclass(frozen=True)
@@ -100,6 +125,8 @@ class Config:
     # checked against the modules' declarations when the instance is built (core/settings.py).
     module_settings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     module_environ: Mapping[str, str] = field(default_factory=dict)
+    search: SearchSettings = field(default_factory=SearchSettings)
+    audit: AuditSettings = field(default_factory=AuditSettings)
     source: str = "defaults"
 
     @property
@@ -255,7 +282,12 @@ SETTINGS: dict[str, dict[str, Callable[[Any, str], Any]]] = {
         "max_tokens": _as_int(100, 100_000),
         "max_page_size": _as_int(1, 10_000),
         "max_body_bytes": _as_int(1_024, 100_000_000),
+        "max_cost": _as_int(100, 100_000_000),
+        "max_result_items": _as_int(100, 100_000_000),
+        "max_request_seconds": _as_float(0.1, 3600.0),
+        "max_list_items": _as_int(1, 1_000_000),
         "introspection": _as_bool,
+        "anonymous_introspection": _as_bool,
         "ide": _as_bool,
     },
     "server": {
@@ -285,7 +317,17 @@ SETTINGS: dict[str, dict[str, Callable[[Any, str], Any]]] = {
         "login_max_delay": _as_float(0.0, 86_400.0),
         "login_lockout_threshold": _as_int(1, 1000),
         "login_lockout_minutes": _as_int(1, 7 * 24 * 60),
+        "login_source_free_attempts": _as_int(0, 100_000),
+        "login_account_lockout_threshold": _as_int(1, 100_000),
         "api_token_max_days": _as_int(1, 3650),
+    },
+    "audit": {"checkpoint_minutes": _as_float(0.0, 7 * 24 * 60.0)},
+    "search": {
+        "max_terms": _as_int(1, 1000),
+        "max_expanding_terms": _as_int(0, 100),
+        "max_expansions": _as_int(1, 1_000_000),
+        "timeout_seconds": _as_float(0.05, 600.0),
+        "max_concurrent": _as_int(1, 256),
     },
     "attachments": {
         "max_upload_bytes": _as_int(1024, 1024**3),
@@ -382,6 +424,8 @@ def load_config(path: str | Path | None = None, environ: Mapping[str, str] | Non
         attachments=AttachmentSettings(**values["attachments"]),
         module_settings=module_settings,
         module_environ={k: v for k, v in environ.items() if k.startswith(MODULE_ENV_PREFIX)},
+        search=SearchSettings(**values["search"]),
+        audit=AuditSettings(**values["audit"]),
         source=source,
         **top,
     )

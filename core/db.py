@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
-from core import sqlite_connection, text_limits  # noqa: F401  (registers its flush check)
+from core import column_limits, sqlite_connection  # noqa: F401  (registers its flush check)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

@@ -30,6 +30,7 @@ from core.migrate import MigrationBranch, Migrator
 from core.module import Module, ModuleInfo
 from core.outbox import OutboxRelay, handler_table
 from core.plugins import call_event, collect, load_modules
+from core.private_files import secure_data_dir
 from core.search.plugin import PLUGIN_NAME as SEARCH_PLUGIN
 from core.search.plugin import CoreSearchPlugin, attach_search
 from core.settings import ModuleSettings, Setting, check_declarations, resolve_module_settings
@@ -138,6 +139,7 @@ class Instance:
                 f"database schema is behind for {pending}: run `ncen db upgrade` first"
             )
         _ = self.schema
+        secure_data_dir(self.config)
         await call_event(self.pm, "on_startup", instance=self)
         # Before the relay starts: the relay is the index's writer once serving.
         await self.search.ensure_ready()

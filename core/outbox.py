@@ -318,8 +318,34 @@ class OutboxRelay:
 
     async def start(self) -> None:
         if self._task is None and self.handlers:
+            if self.db.is_sqlite:
+                await self.take_back_leases()
             self._stopping = False
             self._task = asyncio.create_task(self._run(), name="ncen-outbox-relay")
+
+    async def take_back_leases(self) -> int:
+        """Make rows waiting for a time to come ready now; returns how many.
+
+        On SQLite an instance runs one relay, so a row still leased when it starts was leased
+        by a process that is gone (a crash): without this, its records would wait out the
+        lease (`lease_seconds`) before being indexed. Rows backing off after a failure are
+        retried at once too: a restart is a fair moment to try again. Delivery stays at least
+        once, as always."""
+        now = utcnow()
+        async with self.db.transaction() as session:
+            result = await session.execute(
+                update(OutboxRow)
+                .where(
+                    OutboxRow.status == PENDING,
+                    OutboxRow.attempts > 0,
+                    OutboxRow.available_at > now,
+                )
+                .values(available_at=now)
+            )
+        taken = result.rowcount or 0
+        if taken:
+            log.info("outbox: %d rows leased by a relay that is gone are ready again", taken)
+        return taken
 
     async def stop(self) -> None:
         """Let the batch in flight finish (bounded by the lease), then end the loop."""

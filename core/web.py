@@ -15,8 +15,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from strawberry.asgi import GraphQL
+from strawberry.types.unset import UNSET
 
 from core.attachments.http import attachment_routes
+from core.audit.monitor import STATE_KEY as AUDIT_STATE
+from core.audit.monitor import UNCHECKED
 from core.auth.sessions import authenticate
 from core.body_limit import BodyLimit
 from core.config import Config, load_config
@@ -28,13 +31,15 @@ from core.instance import Instance
 from core.landing import landing
 from core.module import Module
 from core.plugins import collect
+from core.request_body import BadRequestBody, decode
 
 log = logging.getLogger("ncen.web")
 MODULE_ROUTES = "/modules"
 
 
 class NcenGraphQL(GraphQL[Context, None]):
-    """Strawberry's ASGI view with ncen's context and no operations over GET."""
+    """Strawberry's ASGI view with ncen's context, no operations over GET, and bodies decoded
+    strictly (core/request_body.py)."""
 
     def __init__(self, instance: Instance) -> None:
         settings = instance.config.graphql
@@ -57,6 +62,15 @@ class NcenGraphQL(GraphQL[Context, None]):
         )
         return Context(request=request, instance=instance, principal=principal)
 
+    def decode_json(self, data: str | bytes) -> object:
+        return decode(data)
+
+    async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
+        try:
+            return await super().run(request, context, root_value)
+        except BadRequestBody as exc:
+            return exc.response()
+
 
 async def healthz(_request: Request) -> Response:
     return JSONResponse({"status": "ok"})
@@ -75,7 +89,9 @@ async def readyz(request: Request) -> Response:
         log.warning("readiness check failed: %r", exc)
         checks["database"] = "unavailable"
     checks["started"] = "ok" if instance.started else "starting"
-    ready = all(value == "ok" for value in checks.values())
+    # The audit chain's last check (core/audit/monitor.py): broken means tampered with.
+    checks["audit"] = str(instance.state.get(AUDIT_STATE, UNCHECKED))
+    ready = all(value in ("ok", UNCHECKED) for value in checks.values())
     return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
 
 

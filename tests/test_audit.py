@@ -132,7 +132,10 @@ async def test_every_operation_class_is_audited_and_the_chain_verifies(make_app)
         'updateUser(username: "temp", input: {unit: "Port"}) { id }',
         'setUserRoles(username: "temp", roles: ["auditor"]) { id }',
         'setRolePermissions(role: "analyst", permissions: ["dossier.view"]) { name }',
-        'createApiToken(input: {username: "olga", name: "sync", scopes: ["dossier.view"]}) { secret }',
+        'createUser(input: {username: "svc-sync", roles: ["admin"], serviceAccount: true}) '
+        "{ user { id } }",
+        'createApiToken(input: {username: "svc-sync", name: "sync", '
+        'scopes: ["core.users.manage"]}) { secret }',
         'revokeApiToken(id: "1") { id }',
         'resetPassword(username: "temp") { temporaryPassword }',
         'deactivateUser(username: "temp") { id }',

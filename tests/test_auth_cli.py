@@ -69,9 +69,14 @@ async def test_user_and_token_commands(make_app):
         app, "user", "set-roles", "zoe", "--role", "auditor", "--role", "analyst"
     )
     assert "analyst, auditor" in result.output
-    result = await run_cli(
-        app, "token", "create", "--user", "zoe", "--name", "sync", "--scope", "core.audit.read"
-    )
+    token = ["token", "create", "--name", "sync", "--scope", "core.audit.read"]
+    result = await run_cli(app, *token, "--user", "zoe")
+    assert result.exit_code == 1 and "person's account" in result.output  # tokens: machines'
+    result = await run_cli(app, "user", "create", "svc-sync", "--role", "auditor", "--service")
+    assert result.exit_code == 0 and "password" not in result.output, result.output
+    result = await run_cli(app, *token, "--user", "svc-sync", "--scope", "core.users.manage")
+    assert result.exit_code == 1 and "does not hold" in result.output  # beyond its roles
+    result = await run_cli(app, *token, "--user", "svc-sync")
     secret = re.search(r"secret \(shown once\): (nct_\S+)", result.output).group(1)
     query = "{ auditEvents(first: 1) { edges { cursor } } }"
     await app.gql(query, token=secret)

@@ -19,7 +19,7 @@ from graphql import (
 from sqlalchemy import update
 from strawberry.relay import to_base64
 
-from core.auth.accounts import set_active
+from core.auth.accounts import SERVICE, create_user, set_active
 from core.auth.api_tokens import create_token
 from core.auth.guard import (
     Authenticated,
@@ -113,9 +113,10 @@ async def test_authorisation_matrix(make_app):
     principals: dict[str, tuple[str | None, Any]] = {"anonymous": (None, None)}
     for role in BUILTIN_ROLES:
         principals[role] = (await login_as(app, f"m-{role}", role), role)
-    principals["deactivated"] = (await login_as(app, "m-gone", *BUILTIN_ROLES), "deactivated")
+    data_roles = [role for role in BUILTIN_ROLES if role != "admin"]
+    principals["deactivated"] = (await login_as(app, "m-gone", *data_roles), "deactivated")
     await set_active(instance, "tests", "m-gone", False)
-    principals["expired"] = (await login_as(app, "m-late", *BUILTIN_ROLES), "expired")
+    principals["expired"] = (await login_as(app, "m-late", *data_roles), "expired")
     async with instance.db.transaction() as session:
         late = (
             await session.execute(User.__table__.select().where(User.username == "m-late"))
@@ -125,7 +126,9 @@ async def test_authorisation_matrix(make_app):
             .where(Session.user_id == late.id)
             .values(expires_at=utcnow() - dt.timedelta(seconds=1))
         )
-    await login_as(app, "m-robot", "officer", "analyst", "auditor")
+    await create_user(
+        instance, "tests", "m-robot", roles=["officer", "analyst", "auditor"], kind=SERVICE
+    )
     scopes = ["core.audit.read", "dossier.view"]
     secret, _ = await create_token(
         instance, "tests", username="m-robot", name="matrix", scopes=scopes, expires_in_days=1

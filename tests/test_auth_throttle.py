@@ -1,15 +1,18 @@
-"""Brute force is throttled per account: through aliases, through parallel requests, and
-without locking other users out."""
+"""Brute force is throttled per account and per source: through aliases, through parallel
+requests, without locking other users out, and without letting an attacker elsewhere lock the
+owner out."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
 
+import httpx
 from sqlalchemy import select
 
+from core.audit.models import AuditEvent
 from core.auth.models import LoginThrottle
-from core.auth.throttle import NEXT_SWEEP_KEY
+from core.auth.throttle import NEXT_SWEEP_KEY, account_key, counters
 from core.config import AuthSettings
 from core.testing import TEST_AUTH, create_user
 
@@ -30,9 +33,10 @@ def codes(body: dict) -> list[str]:
 
 
 async def failures(app, username: str) -> int:
+    """Failures counted against the account, from all sources."""
     async with app.instance.db.session() as session:
         row = await session.scalar(
-            select(LoginThrottle.failures).where(LoginThrottle.username == username)
+            select(LoginThrottle.failures).where(LoginThrottle.username == account_key(username))
         )
     return row or 0
 
@@ -159,10 +163,80 @@ async def test_login_sweeps_stale_rows_at_most_once_an_interval(make_app):
     old = utcnow() - dt.timedelta(days=30)
     await _throttle_rows(app, first=dict(updated_at=old))
     await app.gql(LOGIN, {"u": "someone", "p": "wrong guess 0001"}, expect_errors=True)
-    assert await _names(app) == {"someone"}
+    someone = {c.key for c in counters(AUTH, "someone", "127.0.0.1")}
+    assert await _names(app) == someone
     await _throttle_rows(app, second=dict(updated_at=old))
     await app.gql(LOGIN, {"u": "someone", "p": "wrong guess 0002"}, expect_errors=True)
-    assert await _names(app) == {"someone", "second"}  # not due again yet
+    assert await _names(app) == {*someone, "second"}  # not due again yet
     app.instance.state.pop(NEXT_SWEEP_KEY)
     await app.gql(LOGIN, {"u": "someone", "p": "wrong guess 0003"}, expect_errors=True)
-    assert await _names(app) == {"someone"}
+    assert await _names(app) == someone
+
+
+def client_from(app, host: str) -> httpx.AsyncClient:
+    """Another client of the same server, from another address."""
+    asgi = app.client._transport.app
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=asgi, client=(host, 40000)), base_url="http://ncen.test"
+    )
+
+
+async def login_from(client: httpx.AsyncClient, username: str, password: str) -> list[str]:
+    body = (
+        await client.post(
+            "/graphql", json={"query": LOGIN, "variables": {"u": username, "p": password}}
+        )
+    ).json()
+    return codes(body) or ["OK"]
+
+
+async def test_an_attacker_elsewhere_cannot_lock_the_owner_out(make_app):
+    app = await make_app(
+        modules=[], auth=AuthSettings(**{**AUTH.__dict__, "login_base_delay": 0.0})
+    )
+    password = await create_user(app, "victim", "officer")
+    async with client_from(app, "203.0.113.9") as attacker, client_from(app, "10.1.2.3") as owner:
+        outcomes = [await login_from(attacker, "victim", f"guess {i:04d}") for i in range(12)]
+        assert outcomes.count(["LOGIN_FAILED"]) == AUTH.login_lockout_threshold
+        assert outcomes[-1] == ["LOGIN_THROTTLED"]
+        # Locked out is the attacker's address, with the right password too...
+        assert await login_from(attacker, "victim", password) == ["LOGIN_THROTTLED"]
+        # ...not the owner, from theirs.
+        assert await login_from(owner, "victim", password) == ["OK"]
+
+
+async def test_spraying_from_one_address_is_slowed_down(make_app):
+    settings = AuthSettings(**{**AUTH.__dict__, "login_source_free_attempts": 6})
+    app = await make_app(modules=[], auth=settings)
+    password = await create_user(app, "colleague", "officer")
+    async with client_from(app, "198.51.100.7") as sprayer, client_from(app, "10.1.2.3") as office:
+        outcomes = [await login_from(sprayer, f"user{i}", "Winter2026!") for i in range(8)]
+        assert outcomes[:6] == [["LOGIN_FAILED"]] * 6
+        assert outcomes[6:] == [["LOGIN_THROTTLED"]] * 2  # a new account each time: no matter
+        assert await login_from(office, "colleague", password) == ["OK"]
+
+
+async def test_a_distributed_attack_locks_the_account_until_an_admin_unlocks_it(make_app):
+    settings = AuthSettings(
+        **{**AUTH.__dict__, "login_base_delay": 0.0, "login_account_lockout_threshold": 6}
+    )
+    app = await make_app(modules=[], auth=settings)
+    password = await create_user(app, "victim", "officer")
+    admin = await create_user(app, "root", "admin")
+    for host in ("192.0.2.1", "192.0.2.2", "192.0.2.3"):
+        async with client_from(app, host) as bot:
+            for i in range(2):
+                assert await login_from(bot, "victim", f"guess {i:04d}") == ["LOGIN_FAILED"]
+    async with client_from(app, "10.1.2.3") as owner:
+        assert await login_from(owner, "victim", password) == ["LOGIN_THROTTLED"]
+        token = (await app.gql(LOGIN, {"u": "root", "p": admin}))["data"]["login"]["token"]
+        body = await app.gql(
+            'mutation { unlockUser(username: "victim") { username } }', token=token
+        )
+        assert body["data"]["unlockUser"] == {"username": "victim"}
+        assert await login_from(owner, "victim", password) == ["OK"]
+    async with app.instance.db.session() as session:
+        action = await session.scalar(
+            select(AuditEvent.action).where(AuditEvent.action == "user.unlock")
+        )
+    assert action == "user.unlock"

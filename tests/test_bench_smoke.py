@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from bench.__main__ import BENCHMARKS, main
 from bench.common import bench_config, make_dirs
+from bench.limits_bench import refusal_cases
 from core.cli import upgrade_instance
 from core.instance import Instance
 from plugins.seizures import demo
@@ -36,6 +37,14 @@ EXPECTED = {
     "write": {"write.create_seizure", "write.commit_to_searchable"},
     "http": {"http.graphql_me", "http.bare_starlette"},
     "startup": {"startup.serve_to_ready"},
+    "limits": {
+        "limits.nested_links_refused",
+        "limits.nested_links_burst",
+        "limits.fuzzy_aliases",
+        "limits.fuzzy_search",
+        "limits.largest_accepted",
+        *(f"limits.refused.{case}" for case in refusal_cases()),
+    },
 }
 
 

@@ -95,9 +95,10 @@ async def test_fragment_fanout_without_aliases_is_validated_quickly(make_app) ->
 
 
 async def test_the_ide_introspection_query_is_within_the_default_limits(make_app) -> None:
-    app = await make_app(**ALPHA)
+    app = await make_app(**ALPHA, graphql=GraphQLSettings(anonymous_introspection=True))
     body = await app.gql(get_introspection_query(descriptions=True, input_value_deprecation=True))
     assert body["data"]["__schema"]["queryType"]["name"] == "Query"
+    assert body["extensions"]["cost"]["estimated"] < GraphQLSettings().max_cost
 
 
 async def test_operations_over_get_are_refused(make_app) -> None:
@@ -170,23 +171,45 @@ async def test_node_with_a_well_formed_id_of_no_record_is_null(make_app) -> None
         assert body["data"] == {"node": None}, type_name
 
 
+INTROSPECTION = ("{ __schema { queryType { name } } }", '{ __type(name: "Query") { name } }')
+
+
 async def test_introspection_can_be_switched_off(make_app) -> None:
     app = await make_app(**ALPHA, graphql=GraphQLSettings(introspection=False))
-    for document in ("{ __schema { queryType { name } } }", '{ __type(name: "Query") { name } }'):
-        body = await app.gql(document, expect_errors=True)
-        assert body.get("data") is None
-        assert codes(body) == ["INTROSPECTION_DISABLED"]
+    token = await login_as(app, "reader", "analyst")
+    for document in INTROSPECTION:
+        for caller in (None, token):
+            body = await app.gql(document, token=caller, expect_errors=True)
+            assert body.get("data") is None
+            assert codes(body) == ["INTROSPECTION_DISABLED"]
     assert (await app.gql("{ __typename }"))["data"] == {"__typename": "Query"}
+
+
+async def test_introspection_is_for_signed_in_callers_by_default(make_app) -> None:
+    app = await make_app(**ALPHA)
+    token = await login_as(app, "reader", "analyst")
+    for document in INTROSPECTION:
+        anonymous = await app.gql(document, expect_errors=True)
+        assert anonymous.get("data") is None
+        assert codes(anonymous) == ["INTROSPECTION_DISABLED"]
+        signed_in = await app.gql(document, token=token)
+        assert signed_in["data"]
+    # The same document, cached after validation for one kind of caller, stays refused for
+    # the other.
+    assert codes(await app.gql(INTROSPECTION[0], expect_errors=True)) == ["INTROSPECTION_DISABLED"]
+
+    open_to_all = await make_app(**ALPHA, graphql=GraphQLSettings(anonymous_introspection=True))
+    assert (await open_to_all.gql(INTROSPECTION[0]))["data"]
 
 
 async def test_ide_is_served_only_when_switched_on(make_app) -> None:
     html = {"accept": "text/html"}
-    on = await make_app(**ALPHA)
+    on = await make_app(**ALPHA, graphql=GraphQLSettings(ide=True))
     response = await on.client.get("/graphql", headers=html)
     assert response.status_code == 200
     assert "graphiql" in response.text.lower()
 
-    off = await make_app(**ALPHA, graphql=GraphQLSettings(ide=False))
+    off = await make_app(**ALPHA)  # the default
     response = await off.client.get("/graphql", headers=html)
     assert response.status_code == 404
     assert "graphiql" not in response.text.lower()

@@ -13,6 +13,7 @@ from core.config import GraphQLSettings
 
 HTML = {"accept": "text/html"}
 STATIC = files("core.ide").joinpath("static")
+IDE_ON = GraphQLSettings(ide=True)  # off by default: production instances leave it off
 
 
 class _References(HTMLParser):
@@ -33,7 +34,7 @@ def references(page: str) -> list[str]:
 
 
 async def test_the_page_references_no_external_host(make_app) -> None:
-    app = await make_app(modules=[])
+    app = await make_app(modules=[], graphql=IDE_ON)
     response = await app.client.get("/graphql", headers=HTML)
     assert response.status_code == 200
     page = response.text
@@ -55,7 +56,7 @@ async def test_the_page_references_no_external_host(make_app) -> None:
 
 
 async def test_assets_are_compressed_and_revalidated(make_app) -> None:
-    app = await make_app(modules=[])
+    app = await make_app(modules=[], graphql=IDE_ON)
     url = "/graphiql/graphiql.min.js"
     first = await app.client.get(url, headers={"accept-encoding": "gzip"})
     assert first.headers["content-encoding"] == "gzip"

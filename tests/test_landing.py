@@ -10,7 +10,7 @@ from tests.test_ide import HTML, references
 
 
 async def test_landing_page_names_version_modules_and_links(make_app) -> None:
-    app = await make_app(modules=["seizures", "companies"])
+    app = await make_app(modules=["seizures", "companies"], graphql=GraphQLSettings(ide=True))
     response = await app.client.get("/")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")

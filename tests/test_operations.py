@@ -301,9 +301,12 @@ async def test_every_operation_runs_on_demo_data(make_app) -> None:
     assert set(ROLES) <= {u["username"] for u in users}
     user = (await s.run("core/CreateUser", "admin"))["createUser"]
     assert user["temporaryPassword"] and user["user"]["mustChangePassword"]
+    bot = {"username": "modules-bot", "displayName": "Module inventory", "roles": ["admin"]}
+    await s.run("core/CreateUser", "admin", input={**bot, "serviceAccount": True})
     token = (await s.run("core/CreateApiToken", "admin"))["createApiToken"]
-    robot = await s.app.gql("{ seizures(first: 1) { totalCount } }", token=token["secret"])
-    assert robot["data"]["seizures"]["totalCount"] > 0
+    robot = await s.app.gql(document_of("core/Me"), token=token["secret"])
+    assert robot["data"]["me"]["via"] == "token"
+    assert robot["data"]["me"]["permissions"] == ["core.modules.manage"]
 
     assert (await s.run("core/Logout", "officer"))["logout"] is True
     gone = await s.app.gql(document_of("core/Me"), token=s.tokens["officer"])

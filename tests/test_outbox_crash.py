@@ -5,13 +5,15 @@ with exactly one effect (acceptance test of issue 2, item 6)."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import signal
 import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from core.config import OutboxSettings
 from core.db import utcnow
 from core.instance import Instance
 from core.outbox import DONE, PENDING, OutboxRow
@@ -93,5 +95,40 @@ async def test_killed_after_effect_before_done_is_redelivered_with_one_effect(
         assert await effects(instance.db) == {entry_id: 1}  # ... with still one effect
         [row] = await outbox_rows(instance)
         assert (row.status, row.attempts) == (DONE, 2)
+    finally:
+        await instance.stop()
+
+
+async def test_on_sqlite_a_restarted_relay_takes_back_the_dead_process_lease(
+    database_url: str, tmp_path: Path
+) -> None:
+    """Issue 13, item 8: one relay per instance on SQLite, so a lease found at start-up belongs
+    to a process that is gone; the row is delivered at once, not after the lease."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("several relays share a PostgreSQL database: a lease there may be alive")
+    data_dir = tmp_path / "data"
+    await run_child(database_url, data_dir, "after-effect")
+    module = LedgerModule()
+    settings = OutboxSettings(lease_seconds=3600.0, retry_base_delay=0.0, poll_interval=0.05)
+    instance = Instance(
+        make_config(database_url, data_dir, ["ledger"], outbox=settings), extra_modules=[module]
+    )
+    module.bind(instance.db)
+    try:
+        # The child's lease is short so that the other tests need not wait; make it an hour,
+        # as a production lease would hold the row for a minute.
+        async with instance.db.transaction() as session:
+            await session.execute(
+                update(OutboxRow).values(available_at=utcnow() + dt.timedelta(hours=1))
+            )
+        [row] = await outbox_rows(instance)
+        assert (row.status, row.attempts) == (PENDING, 1)  # claimed by the dead process
+        await instance.outbox.start()
+        for _ in range(200):  # 10 s at most: far less than the hour of a lease
+            if (await outbox_rows(instance))[0].status == DONE:
+                break
+            await asyncio.sleep(0.05)
+        assert module.deliveries == [row.id]
+        assert await effects(instance.db) == {row.payload["entry_id"]: 1}
     finally:
         await instance.stop()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,8 @@ FORMATS: dict[str, tuple[str, dict[str, object]]] = {
 }
 THUMBNAIL_MEDIA_TYPE = "image/jpeg"
 _SRGB = ImageCms.createProfile("sRGB")
+
+log = logging.getLogger("ncen.attachments")
 
 
 class ImageRejected(Exception):
@@ -72,11 +75,12 @@ def process_image(path: Path, *, max_pixels: int, thumbnail_size: int) -> Proces
             code="UNSUPPORTED_MEDIA_TYPE",
             status=415,
         ) from None
-    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+    except (OSError, SyntaxError, ValueError, EOFError):
+        # The decoder's own words (an exception class, a file offset) are no help to the
+        # client and tell about the server's libraries: logged, not sent.
+        log.info("image refused as damaged", exc_info=True)
         raise ImageRejected(
-            f"the image is damaged and cannot be read ({type(exc).__name__})",
-            code="INVALID_IMAGE",
-            status=400,
+            "the image is damaged and cannot be read", code="INVALID_IMAGE", status=400
         ) from None
     media_type, options = FORMATS[fmt]
     data = _encode(cleaned, fmt, options)

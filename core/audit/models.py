@@ -37,4 +37,22 @@ class AuditEvent(Base):
     hash: Mapped[str] = mapped_column(String(64), unique=True)
 
 
-MODELS: list[type[Base]] = [AuditEvent]
+class AuditCheckpoint(Base):
+    """A signed statement "the log had `seq` events, the last one hashing to `head_hash`".
+
+    Signed with the instance key, which lives outside the database: whoever can rewrite the
+    log (drop its newest rows, or change a row and recompute every hash after it) cannot make
+    a checkpoint that agrees with the result. A copy of each goes to a file of the data
+    directory too, so deleting rows of this table does not hide a truncation either."""
+
+    __tablename__ = "core_audit_checkpoint"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"))
+    head_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[str] = mapped_column(String(32))  # canonical UTC time, as signed
+    key_id: Mapped[str] = mapped_column(String(16))
+    signature: Mapped[str] = mapped_column(String(128))
+
+
+MODELS: list[type[Base]] = [AuditEvent, AuditCheckpoint]

@@ -19,7 +19,7 @@ from core.audit.writer import record
 from core.auth import throttle
 from core.auth.models import PermissionRow, Role, RolePermission, User, UserRole
 from core.auth.passwords import generate_password
-from core.auth.permissions import ADMIN_ESSENTIAL, enabled_permissions
+from core.auth.permissions import ADMIN_ESSENTIAL, enabled_permissions, mixed
 from core.auth.runtime import passwords
 from core.auth.sessions import revoke_user_credentials
 from core.db import utcnow
@@ -32,6 +32,8 @@ USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 ACCOUNTS_LOCK_KEY = 7301003
 ADMIN_ROLE = "admin"
+PERSON, SERVICE = "person", "service"  # core_user.kind
+SEPARATION = "SEPARATION_OF_DUTIES"
 PROFILE_FIELDS = ("display_name", "email", "language", "unit")
 
 
@@ -107,6 +109,21 @@ async def _check_roles(session: AsyncSession, roles: list[str]) -> list[str]:
     unknown = [r for r in wanted if r not in known]
     if unknown:
         raise InputError(f"unknown roles {unknown}", field="roles")
+    granted = set(
+        (
+            await session.scalars(
+                select(RolePermission.permission).where(RolePermission.role.in_(wanted))
+            )
+        ).all()
+    )
+    data = mixed(granted)
+    if data:
+        raise ConflictError(
+            f"roles {wanted} would give one account both administration and data access "
+            f"({', '.join(data)}): administrators see no records (separation of duties)",
+            field="roles",
+            code=SEPARATION,
+        )
     return wanted
 
 
@@ -139,20 +156,31 @@ async def create_user(
     profile: Profile | None = None,
     password: str | None = None,
     must_change_password: bool | None = None,
+    kind: str = PERSON,
 ) -> tuple[User, str | None]:
     """Create an account. Without `password` a temporary one is generated, returned once, and
-    must be changed at first sign-in. Returns (user, generated password or None)."""
+    must be changed at first sign-in. A service account (`kind="service"`, for machines) has
+    no password at all: it cannot sign in and acts only through API tokens. Returns (user,
+    generated password or None)."""
     name = check_username(username)
     values = _check_profile(instance, profile or Profile())
     hasher = passwords(instance)
     generated = None
-    if password is None:
+    password_hash: str | None = None
+    must_change = False
+    if kind == SERVICE:
+        if password is not None:
+            raise InputError("a service account has no password", field="password")
+    elif kind != PERSON:
+        raise InputError(f"an account is a {PERSON} or a {SERVICE}", field="kind")
+    elif password is None:
         generated = password = generate_password()
         must_change = True if must_change_password is None else must_change_password
     else:
         hasher.check_policy(password, context=(name, "ncen"))
         must_change = bool(must_change_password)
-    password_hash = await hasher.hash(password)
+    if password is not None:
+        password_hash = await hasher.hash(password)
     async with instance.db.transaction() as session:
         await lock_accounts(session)
         if await session.scalar(select(User.id).where(User.username == name)) is not None:
@@ -161,6 +189,7 @@ async def create_user(
         now = utcnow()
         user = User(
             username=name,
+            kind=kind,
             display_name=values.get("display_name", ""),
             email=values.get("email"),
             language=values.get("language", instance.config.default_language),
@@ -180,8 +209,8 @@ async def create_user(
             action="user.create",
             entity_type="User",
             entity_id=user.id,
-            fields=["username", "roles", "password", *values],
-            detail={"username": name, "roles": wanted},
+            fields=["username", "roles", *(["password"] if password_hash else []), *values],
+            detail={"username": name, "roles": wanted, "kind": kind},
         )
     return user, generated
 
@@ -260,11 +289,15 @@ async def reset_password(instance: Instance, actor: object, username: str) -> st
     password_hash = await passwords(instance).hash(temporary)
     async with instance.db.transaction() as session:
         user = await get_user(session, username)
+        if user.kind != PERSON:
+            raise InputError(
+                f"{user.username!r} is a service account: it has no password", field="username"
+            )
         user.password_hash = password_hash
         user.must_change_password = True
         user.updated_at = utcnow()
         await revoke_user_credentials(session, user.id)
-        await throttle.clear(session, user.username)
+        await throttle.unlock(session, user.username)
         await record(
             session,
             actor=actor,
@@ -275,6 +308,22 @@ async def reset_password(instance: Instance, actor: object, username: str) -> st
             detail={"username": user.username},
         )
     return temporary
+
+
+async def unlock_user(instance: Instance, actor: object, username: str) -> User:
+    """Lift the login throttle of an account, from every source (its password unchanged)."""
+    async with instance.db.transaction() as session:
+        user = await get_user(session, username)
+        cleared = await throttle.unlock(session, user.username)
+        await record(
+            session,
+            actor=actor,
+            action="user.unlock",
+            entity_type="User",
+            entity_id=user.id,
+            detail={"username": user.username, "counters": cleared},
+        )
+    return user
 
 
 async def set_role_permissions(
@@ -296,6 +345,14 @@ async def set_role_permissions(
         if role == ADMIN_ROLE and not set(wanted) >= ADMIN_ESSENTIAL:
             raise ConflictError(
                 f"the admin role must keep {sorted(ADMIN_ESSENTIAL)}", field="permissions"
+            )
+        data = mixed(set(wanted))
+        if data:
+            raise ConflictError(
+                f"a role with administration permissions cannot also grant data access "
+                f"({', '.join(data)}): administrators see no records (separation of duties)",
+                field="permissions",
+                code=SEPARATION,
             )
         mine = (RolePermission.role == role, RolePermission.permission.in_(known))
         before = sorted(

@@ -57,6 +57,11 @@ def user_group() -> None:
 @click.argument("username")
 @click.option("--role", "roles", multiple=True, required=True, help="Role (repeatable).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.option(
+    "--service",
+    is_flag=True,
+    help="A service account (a machine): no password, acts only through API tokens.",
+)
 @click.option("--display-name", default=None)
 @click.option("--email", default=None)
 @click.option("--unit", default=None, help="Unit or office.")
@@ -67,20 +72,28 @@ def user_create(
     username: str,
     roles: tuple[str, ...],
     password_stdin: bool,
+    service: bool,
     display_name: str | None,
     email: str | None,
     unit: str | None,
     language: str | None,
 ) -> None:
-    """Create USERNAME; without --password-stdin a temporary password is printed once."""
-    from core.auth.accounts import Profile, create_user
+    """Create USERNAME; without --password-stdin (or --service) a temporary password is
+    printed once."""
+    from core.auth.accounts import PERSON, SERVICE, Profile, create_user
 
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
     profile = Profile(display_name=display_name, email=email, unit=unit, language=language)
 
     async def action(instance: Instance) -> str | None:
         _, generated = await create_user(
-            instance, cli_actor(), username, roles=list(roles), profile=profile, password=password
+            instance,
+            cli_actor(),
+            username,
+            roles=list(roles),
+            profile=profile,
+            password=password,
+            kind=SERVICE if service else PERSON,
         )
         return generated
 
@@ -157,6 +170,17 @@ def user_reset_password(ctx: click.Context, username: str) -> None:
     click.echo(f"temporary password (shown once, to be changed at next sign-in): {temporary}")
 
 
+@user_group.command("unlock")
+@click.argument("username")
+@click.pass_context
+def user_unlock(ctx: click.Context, username: str) -> None:
+    """Lift the login throttle of USERNAME, from every address (its password unchanged)."""
+    from core.auth.accounts import unlock_user
+
+    run_with_instance(ctx, lambda instance: unlock_user(instance, cli_actor(), username))
+    click.echo(f"{username}: login throttle lifted")
+
+
 @user_group.command("set-roles")
 @click.argument("username")
 @click.option("--role", "roles", multiple=True, help="Role (repeatable); none removes all.")
@@ -177,7 +201,7 @@ def token_group() -> None:
 
 
 @token_group.command("create")
-@click.option("--user", "username", required=True, help="The account the token acts as.")
+@click.option("--user", "username", required=True, help="The service account the token acts as.")
 @click.option("--name", required=True, help="What the token is for.")
 @click.option("--scope", "scopes", multiple=True, required=True, help="Permission (repeatable).")
 @click.option("--expires-days", default=90, show_default=True, type=int)
@@ -185,7 +209,8 @@ def token_group() -> None:
 def token_create(
     ctx: click.Context, username: str, name: str, scopes: tuple[str, ...], expires_days: int
 ) -> None:
-    """Create an API token; its secret is printed once."""
+    """Create an API token for a service account; its secret is printed once. Its scopes must
+    be within the account's permissions."""
     from core.auth.api_tokens import create_token
 
     async def action(instance: Instance) -> tuple[str, Any]:

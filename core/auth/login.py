@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 
 from core.audit.writer import Actor, record
 from core.auth import throttle
+from core.auth.accounts import PERSON
 from core.auth.models import Session, User
 from core.auth.principal import UserPrincipal
 from core.auth.runtime import passwords
@@ -53,19 +54,22 @@ async def _throttled(instance: Instance, key: str, wait: float, action: str) -> 
     return LoginThrottled("too many failed attempts: try again later", retryAfter=math.ceil(wait))
 
 
-async def login(instance: Instance, username: str, password: str) -> LoginResult:
-    """Check the password (once the throttle allows it) and open a session."""
+async def login(
+    instance: Instance, username: str, password: str, source: str = throttle.UNKNOWN_SOURCE
+) -> LoginResult:
+    """Check the password (once the throttle allows it, for this account from this `source`,
+    the client's address) and open a session."""
     settings = instance.config.auth
     hasher = passwords(instance)
     key = throttle.throttle_key(username)
     await throttle.forget_stale_if_due(instance)
-    wait = await throttle.reserve_attempt(instance.db, settings, key)
+    wait = await throttle.reserve_attempt(instance.db, settings, key, source)
     if wait is not None:
         raise await _throttled(instance, key, wait, "auth.login.failure")
     async with instance.db.session() as session:
         user = (await session.scalars(select(User).where(User.username == key))).one_or_none()
     ok = await hasher.verify(user.password_hash if user else None, password)
-    ok = ok and user is not None and user.active
+    ok = ok and user is not None and user.active and user.kind == PERSON
     if not ok or user is None:
         async with instance.db.transaction() as session:
             await record(
@@ -79,7 +83,7 @@ async def login(instance: Instance, username: str, password: str) -> LoginResult
     if user.password_hash and hasher.needs_rehash(user.password_hash):
         new_hash = await hasher.hash(password)
     async with instance.db.transaction() as session:
-        await throttle.clear(session, key)
+        await throttle.clear(session, key, source)
         values: dict[str, object] = {"last_login_at": utcnow()}
         if new_hash:
             values["password_hash"] = new_hash
@@ -113,12 +117,18 @@ async def logout(instance: Instance, principal: UserPrincipal) -> None:
 
 
 async def change_password(
-    instance: Instance, principal: UserPrincipal, current: str, new: str
+    instance: Instance,
+    principal: UserPrincipal,
+    current: str,
+    new: str,
+    source: str = throttle.UNKNOWN_SOURCE,
 ) -> None:
     """Verify the current password (throttled like a login), apply the policy, and end every
     other session of the account."""
     hasher = passwords(instance)
-    wait = await throttle.reserve_attempt(instance.db, instance.config.auth, principal.username)
+    wait = await throttle.reserve_attempt(
+        instance.db, instance.config.auth, principal.username, source
+    )
     if wait is not None:
         raise await _throttled(instance, principal.username, wait, "user.password.change")
     async with instance.db.session() as session:
@@ -143,7 +153,7 @@ async def change_password(
         raise
     new_hash = await hasher.hash(new)
     async with instance.db.transaction() as session:
-        await throttle.clear(session, user.username)
+        await throttle.clear(session, user.username, source)
         await session.execute(
             update(User)
             .where(User.id == user.id)

@@ -19,6 +19,8 @@ class User(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
+    # "person" signs in with a password; "service" (a machine) only acts through API tokens.
+    kind: Mapped[str] = mapped_column(String(16), default="person", server_default="person")
     display_name: Mapped[str] = mapped_column(String(200), default="")
     email: Mapped[str | None] = mapped_column(String(320), nullable=True)
     language: Mapped[str] = mapped_column(String(3), default="en")

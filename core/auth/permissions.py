@@ -36,6 +36,28 @@ BUILTIN_ROLES: dict[str, str] = {
 # nobody can remove the last way of managing accounts.
 ADMIN_ESSENTIAL = frozenset({"core.users.manage", "core.roles.manage"})
 _ENABLED_KEY = "core.auth.enabled_permissions"
+# Separation of duties: whoever manages accounts, roles, tokens or modules sees no records.
+# With any of these, an account keeps only ADMIN_COMPATIBLE (reference data, the audit log).
+ADMINISTRATIVE = frozenset(
+    {"core.users.manage", "core.roles.manage", "core.tokens.manage", "core.modules.manage"}
+)
+ADMIN_COMPATIBLE = ADMINISTRATIVE | {"core.codelists.manage", "core.audit.read"}
+
+
+def effective(permissions: frozenset[str]) -> frozenset[str]:
+    """What an account may do with these granted permissions: an administrator's data
+    permissions are dropped, whatever roles or grants gave them (the one place this is
+    decided; every credential check goes through it)."""
+    if permissions & ADMINISTRATIVE:
+        return permissions & ADMIN_COMPATIBLE
+    return permissions
+
+
+def mixed(permissions: frozenset[str] | set[str]) -> list[str]:
+    """The data permissions that cannot go with the administrative ones among `permissions`."""
+    if set(permissions) & ADMINISTRATIVE:
+        return sorted(set(permissions) - ADMIN_COMPATIBLE)
+    return []
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,10 @@ from core.auth.models import ApiToken, PermissionRow, Role, RolePermission, User
 from core.auth.permissions import enabled_permissions
 from core.auth.principal import UserPrincipal
 from core.auth.sessions import joined, split
+from core.auth.throttle import UNKNOWN_SOURCE
 from core.gql.context import Context
 from core.gql.errors import ApiError, UnauthenticatedError
+from core.record_ids import record_id
 
 LOGIN_FLAG = "ncen_login_attempted"
 
@@ -32,6 +34,9 @@ class UserType:
     unit: str
     active: bool
     must_change_password: bool
+    service_account: bool = strawberry.field(
+        description="A machine's account: no password, acts only through API tokens."
+    )
     roles: list[str]
     created_at: dt.datetime
     last_login_at: dt.datetime | None
@@ -40,6 +45,7 @@ class UserType:
     def of(cls, user: User, roles: list[str]) -> UserType:
         return cls(
             id=strawberry.ID(str(user.id)),
+            service_account=user.kind == accounts.SERVICE,
             username=user.username,
             display_name=user.display_name,
             email=user.email,
@@ -121,6 +127,11 @@ class CreateUserInput:
     password: str | None = strawberry.field(
         default=None, description="Omit to generate a temporary password, returned once."
     )
+    service_account: bool = strawberry.field(
+        default=False,
+        description="A machine's account: no password, cannot sign in, acts only through API "
+        "tokens (the only accounts tokens are made for).",
+    )
 
 
 @strawberry.input
@@ -141,7 +152,10 @@ class UserWithPasswordPayload:
 
 @strawberry.input
 class CreateApiTokenInput:
-    username: str = strawberry.field(description="The account the token acts as.")
+    username: str = strawberry.field(
+        description="The service account the token acts as; scopes must be within its "
+        "permissions, and within the caller's."
+    )
     name: str
     scopes: list[str]
     expires_in_days: int = 90
@@ -158,6 +172,13 @@ def _principal(info: Info[Context, None]) -> UserPrincipal:
     if not isinstance(principal, UserPrincipal):  # the field rule already refused it
         raise UnauthenticatedError("sign in first")
     return principal
+
+
+def _source(info: Info[Context, None]) -> str:
+    """The client's address, as the login throttle counts it (behind a reverse proxy, the
+    server must be told to trust its forwarding headers: docs/security.md)."""
+    client = info.context.request.client
+    return client.host if client and client.host else UNKNOWN_SOURCE
 
 
 async def _user_type(info: Info[Context, None], user: User) -> UserType:
@@ -276,7 +297,7 @@ class AuthMutation:
             raise ApiError("only one login is evaluated per request", code="LOGIN_LIMIT")
         setattr(state, LOGIN_FLAG, True)
         instance = info.context.instance
-        result = await login_service.login(instance, username, password)
+        result = await login_service.login(instance, username, password, _source(info))
         return LoginPayload(
             token=result.token,
             expires_at=result.session.expires_at,
@@ -297,7 +318,7 @@ class AuthMutation:
         self, info: Info[Context, None], current_password: str, new_password: str
     ) -> bool:
         await login_service.change_password(
-            info.context.instance, _principal(info), current_password, new_password
+            info.context.instance, _principal(info), current_password, new_password, _source(info)
         )
         return True
 
@@ -313,6 +334,7 @@ class AuthMutation:
             profile=_profile(input),
             password=input.password,
             must_change_password=True,
+            kind=accounts.SERVICE if input.service_account else accounts.PERSON,
         )
         return UserWithPasswordPayload(
             user=await _user_type(info, user), temporary_password=generated
@@ -365,6 +387,14 @@ class AuthMutation:
             user=await _user_type(info, user), temporary_password=temporary
         )
 
+    @strawberry.mutation(
+        extensions=[requires("core.users.manage")],
+        description="Lift the login throttle of an account, from every address; audited.",
+    )
+    async def unlock_user(self, info: Info[Context, None], username: str) -> UserType:
+        user = await accounts.unlock_user(info.context.instance, _principal(info), username)
+        return await _user_type(info, user)
+
     @strawberry.mutation(extensions=[requires("core.roles.manage")])
     async def set_role_permissions(
         self, info: Info[Context, None], role: str, permissions: list[str]
@@ -388,6 +418,7 @@ class AuthMutation:
             scopes=input.scopes,
             expires_in_days=input.expires_in_days,
             created_by_id=principal.user_id,
+            grantor_permissions=principal.permissions,
         )
         return CreateApiTokenPayload(
             token=ApiTokenType.of(token, input.username.lower()), secret=secret
@@ -395,10 +426,9 @@ class AuthMutation:
 
     @strawberry.mutation(extensions=[requires("core.tokens.manage")])
     async def revoke_api_token(self, info: Info[Context, None], id: strawberry.ID) -> ApiTokenType:
-        try:
-            token_id = int(id)
-        except ValueError:
-            raise ApiError("not an API token id", code="INVALID_INPUT", field="id") from None
+        token_id = record_id(id)
+        if token_id is None:
+            raise ApiError("not an API token id", code="INVALID_INPUT", field="id")
         instance = info.context.instance
         token = await api_tokens.revoke_token(instance, _principal(info), token_id)
         async with instance.db.session() as session:

@@ -8,6 +8,7 @@ from sqlalchemy import ColumnElement, ScalarSelect, bindparam, func, select, upd
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.auth.models import ApiToken, RolePermission, Session, User, UserRole
+from core.auth.permissions import effective
 from core.auth.principal import RejectedCredentials, UserPrincipal
 from core.auth.tokens import API_TOKEN_PREFIX, SESSION_PREFIX, digest, new_secret
 from core.config import AuthSettings
@@ -136,7 +137,7 @@ async def _from_session(db: Database, settings: AuthSettings, secret: str) -> Pr
     return UserPrincipal(
         user_id=user.id,
         username=user.username,
-        permissions=frozenset(split(permissions)),
+        permissions=effective(frozenset(split(permissions))),
         via="session",
         credential_id=row.id,
         must_change_password=user.must_change_password,
@@ -164,7 +165,7 @@ async def _from_api_token(db: Database, secret: str) -> Principal:
     return UserPrincipal(
         user_id=user.id,
         username=user.username,
-        permissions=frozenset(split(permissions)) & frozenset(token.scopes),
+        permissions=effective(frozenset(split(permissions))) & frozenset(token.scopes),
         via="token",
         credential_id=token.id,
     )

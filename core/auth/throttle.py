@@ -1,22 +1,34 @@
-"""Per-account login throttling whose state lives in the database (shared by all processes).
+"""Login throttling whose state lives in the database (shared by all processes), counted per
+account *and source*, so that a remote attacker cannot lock a colleague out.
 
-An attempt is *counted before the password is checked*: a reservation increments the failure
-counter in its own short write transaction (row-locked on PostgreSQL, BEGIN IMMEDIATE on
-SQLite) and a success resets it. So parallel requests cannot all slip in before the first
-failure is written: a burst gets exactly `login_free_attempts` evaluations, then each further
-attempt must wait a doubling delay, and after `login_lockout_threshold` failures the account
-is locked for `login_lockout_minutes`. Unknown usernames are throttled the same way, so the
-answers never tell whether an account exists.
+Three counters are kept for each attempt, one row each in `core_login_throttle`:
 
-Rows are forgotten once idle for `forget_after` (at least a day), so names tried once, by
-mistake or by a password sprayer, do not pile up for ever; `login` sweeps them at most hourly.
+- **account at source** (`p:`): `login_free_attempts` evaluations, then a doubling delay
+  (`login_base_delay` … `login_max_delay`), locked for `login_lockout_minutes` after
+  `login_lockout_threshold` failures. Guessing one password from one place stops here, and
+  only that place is locked out: the account's owner, elsewhere, still signs in.
+- **source** (`s:`, the client's address): `login_source_free_attempts` failures across all
+  accounts, then a doubling delay (never a lock, so a shared office address is not shut out):
+  spraying one password over many accounts stops here.
+- **account** (`u:`): locked only after `login_account_lockout_threshold` failures from all
+  sources together, which takes that many sources' worth of locks: a distributed attack.
+
+An attempt is *counted before the password is checked*: a reservation increments all three in
+one short write transaction (rows locked on PostgreSQL, BEGIN IMMEDIATE on SQLite), or refuses
+it if any is delayed or locked. So parallel requests cannot all slip in before the first failure
+is written. A success clears the three; an administrator can unlock an account (`unlock`).
+Unknown usernames are throttled the same way, so the answers never tell whether an account
+exists. Rows are forgotten once idle for `forget_after` (at least a day), so names tried once do
+not pile up; `login` sweeps them at most hourly.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import time
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, or_, select
@@ -34,52 +46,125 @@ if TYPE_CHECKING:
 log = logging.getLogger("ncen.auth")
 SWEEP_INTERVAL = 3600.0  # seconds between two sweeps of one instance
 NEXT_SWEEP_KEY = "core.auth.throttle.next_sweep"  # key in instance.state
+UNKNOWN_SOURCE = "unknown"
 
 
 def throttle_key(username: str) -> str:
-    return username.strip().casefold()[:64]
+    """The account as counted: normalised as usernames are (unknown names alike)."""
+    return username.strip().casefold()[:62]
 
 
-def _delay(settings: AuthSettings, failures: int) -> float:
-    if failures < settings.login_free_attempts:
+def account_key(username: str) -> str:
+    return "u:" + throttle_key(username)
+
+
+def source_key(source: str) -> str:
+    return "s:" + source[:62]
+
+
+def _pair_prefix(username: str) -> str:
+    # A digest keeps the key within its column whatever the name and address lengths.
+    return "p:" + hashlib.sha256(throttle_key(username).encode()).hexdigest()[:16] + ":"
+
+
+def pair_key(username: str, source: str) -> str:
+    return _pair_prefix(username) + source[:45]
+
+
+@dataclass(frozen=True)
+class Counter:
+    """One of an attempt's counters: `free` failures before delays, locked at `lock_after`."""
+
+    key: str
+    free: int
+    lock_after: int | None
+
+
+def counters(settings: AuthSettings, username: str, source: str) -> list[Counter]:
+    return [
+        Counter(
+            pair_key(username, source),
+            settings.login_free_attempts,
+            settings.login_lockout_threshold,
+        ),
+        Counter(source_key(source), settings.login_source_free_attempts, None),
+        Counter(
+            account_key(username),
+            settings.login_account_lockout_threshold,
+            settings.login_account_lockout_threshold,
+        ),
+    ]
+
+
+def _delay(settings: AuthSettings, failures: int, free: int) -> float:
+    if failures < free:
         return 0.0
-    exponent = min(failures - settings.login_free_attempts, 30)
+    exponent = min(failures - free, 30)
     return min(settings.login_base_delay * (2**exponent), settings.login_max_delay)
 
 
-async def reserve_attempt(db: Database, settings: AuthSettings, username: str) -> float | None:
+async def reserve_attempt(
+    db: Database, settings: AuthSettings, username: str, source: str = UNKNOWN_SOURCE
+) -> float | None:
     """None when this attempt may check the password; else the seconds the caller must wait."""
-    key = throttle_key(username)
+    wanted = sorted(counters(settings, username, source), key=lambda c: c.key)
     now = utcnow()
     async with db.transaction() as session:
         insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
-        await session.execute(
-            insert(LoginThrottle)
-            .values(username=key, failures=0, updated_at=now)
-            .on_conflict_do_nothing(index_elements=["username"])
-        )
-        row = (
-            await session.scalars(
-                select(LoginThrottle).where(LoginThrottle.username == key).with_for_update()
+        for counter in wanted:  # in key order, so that two attempts never deadlock
+            await session.execute(
+                insert(LoginThrottle)
+                .values(username=counter.key, failures=0, updated_at=now)
+                .on_conflict_do_nothing(index_elements=["username"])
             )
-        ).one()
-        for until in (row.locked_until, row.next_attempt_at):
-            if until is not None and until > now:
-                return max((until - now).total_seconds(), 0.001)
-        row.failures += 1
-        delay = _delay(settings, row.failures)
-        row.next_attempt_at = now + dt.timedelta(seconds=delay) if delay else None
-        if row.failures >= settings.login_lockout_threshold:
-            row.locked_until = now + dt.timedelta(minutes=settings.login_lockout_minutes)
-        row.updated_at = now
+        rows = {
+            row.username: row
+            for row in (
+                await session.scalars(
+                    select(LoginThrottle)
+                    .where(LoginThrottle.username.in_([c.key for c in wanted]))
+                    .order_by(LoginThrottle.username)
+                    .with_for_update()
+                )
+            ).all()
+        }
+        waits = [
+            max((until - now).total_seconds(), 0.001)
+            for row in rows.values()
+            for until in (row.locked_until, row.next_attempt_at)
+            if until is not None and until > now
+        ]
+        if waits:
+            return max(waits)
+        for counter in wanted:
+            row = rows[counter.key]
+            row.failures += 1
+            delay = _delay(settings, row.failures, counter.free)
+            row.next_attempt_at = now + dt.timedelta(seconds=delay) if delay else None
+            if counter.lock_after is not None and row.failures >= counter.lock_after:
+                row.locked_until = now + dt.timedelta(minutes=settings.login_lockout_minutes)
+            row.updated_at = now
     return None
 
 
-async def clear(session: AsyncSession, username: str) -> None:
-    """Forget failures after a successful login or an administrator's password reset."""
-    await session.execute(
-        delete(LoginThrottle).where(LoginThrottle.username == throttle_key(username))
+async def clear(session: AsyncSession, username: str, source: str = UNKNOWN_SOURCE) -> None:
+    """Forget the failures of a successful login (of this account, from this source)."""
+    keys = [c.key for c in counters(AuthSettings(), username, source)]
+    await session.execute(delete(LoginThrottle).where(LoginThrottle.username.in_(keys)))
+
+
+async def unlock(session: AsyncSession, username: str) -> int:
+    """An administrator's unlock (or password reset): the account's counters, from every
+    source, are forgotten. Returns how many rows went."""
+    result = await session.execute(
+        delete(LoginThrottle).where(
+            or_(
+                LoginThrottle.username == account_key(username),
+                LoginThrottle.username.startswith(_pair_prefix(username), autoescape=True),
+            )
+        )
     )
+    return result.rowcount or 0
 
 
 def forget_after(settings: AuthSettings) -> dt.timedelta:

@@ -8,7 +8,7 @@ ones Apollo Server and most GraphQL clients know):
 - `GRAPHQL_VALIDATION_FAILED`: the document does not fit the schema (an unknown field, a
   missing argument, a literal of the wrong type);
 - `BAD_USER_INPUT`: the variables do not fit the operation (missing, of the wrong type) or a
-  value the client sent could not be read;
+  value the client sent could not be read (a malformed global id, even inside a field);
 - `INTERNAL_SERVER_ERROR`: anything else that went wrong while executing, e.g. a resolver that
   returned null for a non-null field (masked errors already have this code).
 
@@ -37,8 +37,12 @@ def with_code(error: GraphQLError) -> GraphQLError:
     if not (error.extensions or {}).get("code"):
         if isinstance(error, GraphQLSyntaxError):
             code = PARSE_FAILED
+        elif error.path is None or isinstance(error.original_error, GraphQLError):
+            # About the request, or a value the client sent that a field could not read (a
+            # malformed global id): graphql-core and strawberry raise GraphQLError for those.
+            code = BAD_USER_INPUT
         else:
-            code = BAD_USER_INPUT if error.path is None else INTERNAL_SERVER_ERROR
+            code = INTERNAL_SERVER_ERROR
         error.extensions = {**(error.extensions or {}), "code": code}
     return error
 

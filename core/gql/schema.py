@@ -12,9 +12,11 @@ from strawberry.tools import merge_types
 from core.audit.consultation import ConsultationAudit
 from core.config import GraphQLSettings
 from core.errors import SchemaCompositionError
+from core.gql.budget import count_list_items
 from core.gql.contribution import GraphQLContribution
 from core.gql.entity import Entity
 from core.gql.error_codes import ValidationErrorCodes
+from core.gql.inputs import SCALAR_OVERRIDES, limit_list_inputs
 from core.gql.resolvers import direct_attribute_resolvers
 from core.gql.security import NcenSchema, security_extensions
 from core.plugins import collect
@@ -87,9 +89,12 @@ def build_schema(pm: pluggy.PluginManager, settings: GraphQLSettings) -> strawbe
             types=[Entity, Record, *(cls for _, cls in types)],
             extensions=[*security_extensions(settings), ValidationErrorCodes, ConsultationAudit],
             config=StrawberryConfig(relay_max_results=settings.max_page_size),
+            scalar_overrides=SCALAR_OVERRIDES,
             settings=settings,
         )
     except Exception as exc:  # strawberry reports clashes of nested types here
         raise SchemaCompositionError(f"the combined schema cannot be built: {exc}") from exc
     direct_attribute_resolvers(schema)
+    count_list_items(schema)  # after: it wraps the resolvers the line above installs
+    limit_list_inputs(schema, settings.max_list_items)
     return schema

@@ -10,16 +10,25 @@ What each request goes through, in order:
    20 s for 22 fragments); ours summarise each fragment once, count a fragment's aliases every
    time it is spread, survive cycles and unknown fragments (graphql-core's own rules report
    those), and count introspection fields like any other.
-3. Introspection refused when switched off (`INTROSPECTION_DISABLED`).
-4. Masking: an error whose cause is not an `ApiError` reaches the client as
+3. Introspection refused when switched off, or for anonymous callers unless switched on for
+   them (`INTROSPECTION_DISABLED`).
+4. Before execution: a document of several operations must name the one to run
+   (`OPERATION_NAME_REQUIRED`), and the estimated size of the result must be within `max_cost`
+   (`QUERY_TOO_COSTLY`, core/gql/cost.py); the estimate of an accepted request is reported in
+   the response's `extensions.cost`.
+5. During execution: the time and list-item budget of core/gql/budget.py.
+6. Masking: an error whose cause is not an `ApiError` reaches the client as
    "Internal server error", and is logged here with its traceback.
 
 The rule classes are built once per schema, not per request: strawberry's validation cache is
-keyed on the rule classes, so per-request classes would make every lookup a miss.
+keyed on the rule classes, so per-request classes would make every lookup a miss (anonymous
+callers add one more rule class, so a document has at most two cache entries).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -47,10 +56,15 @@ from strawberry.extensions import (
     ValidationCache,
 )
 from strawberry.types import ExecutionContext, ExecutionResult
+from strawberry.types.graphql import OperationType
 
 from core.config import GraphQLSettings
+from core.gql.budget import CURRENT as CURRENT_BUDGET
+from core.gql.budget import RequestBudget
+from core.gql.cost import CostModel
 from core.gql.error_codes import INTERNAL_SERVER_ERROR, with_code
 from core.gql.errors import ApiError
+from core.gql.inputs import TextLiteralRule
 
 log = logging.getLogger("ncen.graphql")
 
@@ -65,6 +79,14 @@ TOO_MANY_ALIASES = "TOO_MANY_ALIASES"
 TOO_MANY_TOKENS = "TOO_MANY_TOKENS"
 INTROSPECTION_DISABLED = "INTROSPECTION_DISABLED"
 INTERNAL_ERROR = INTERNAL_SERVER_ERROR
+QUERY_TOO_COSTLY = "QUERY_TOO_COSTLY"
+OPERATION_NAME_REQUIRED = "OPERATION_NAME_REQUIRED"
+
+# Whether the client named the operation to run: strawberry's execution context reports the
+# first operation's name when none was given, so the schema's `execute` notes it here.
+_OPERATION_NAMED: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "ncen_operation_named", default=False
+)
 
 
 def should_mask(error: GraphQLError) -> bool:
@@ -259,16 +281,105 @@ class ParseLimits(SchemaExtension):
         yield
 
 
+class IntrospectionFor(SchemaExtension):
+    """Introspection for signed-in callers only, unless switched on for anonymous ones too.
+
+    Added to the validation rules of anonymous requests only, so the validation cache keeps
+    one entry per document and kind of caller."""
+
+    def __init__(self, settings: GraphQLSettings) -> None:
+        self.refuse_anonymous = settings.introspection and not settings.anonymous_introspection
+
+    def on_operation(self) -> Iterator[None]:
+        context = self.execution_context.context
+        principal = getattr(context, "principal", None)
+        if self.refuse_anonymous and not getattr(principal, "is_authenticated", False):
+            self.execution_context.validation_rules = (
+                *self.execution_context.validation_rules,
+                NoIntrospectionRule,
+            )
+        yield
+
+
+def _refusal(message: str, node: Any, **extensions: Any) -> GraphQLError:
+    return GraphQLError(message, node, extensions=extensions)
+
+
+class RequestCost(SchemaExtension):
+    """Before execution: the operation to run must be named when the document has several,
+    and its estimated cost must be within `max_cost`; a query's time budget starts here."""
+
+    def __init__(self, settings: GraphQLSettings) -> None:
+        self.max_cost = settings.max_cost
+        self.cost: int | None = None
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        refusal = self._refusal(context)
+        if refusal is not None:
+            context.result = ExecutionResult(data=None, errors=[refusal])
+        else:
+            budget = CURRENT_BUDGET.get()
+            if budget is not None and context.operation_type == OperationType.QUERY:
+                budget.start_clock()
+        yield
+
+    def _refusal(self, context: ExecutionContext) -> GraphQLError | None:
+        document = context.graphql_document
+        model = getattr(context.schema, "cost_model", None)
+        if document is None or model is None:
+            return None
+        operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+        if len(operations) > 1 and not _OPERATION_NAMED.get():
+            return _refusal(
+                "the document holds several operations: name the one to run in operationName",
+                operations[1],
+                code=OPERATION_NAME_REQUIRED,
+            )
+        name = context.operation_name
+        operation = next(
+            (o for o in operations if name is None or (o.name and o.name.value == name)), None
+        )
+        if operation is None:  # an unknown operationName: graphql-core reports it
+            return None
+        self.cost = (
+            model.estimate_cached(context.query, document, operation, context.variables)
+            if context.query
+            else model.estimate(document, operation, context.variables)
+        )
+        if self.cost > self.max_cost:
+            shown = f"{self.cost:,}" if self.cost < 10**15 else "over 10^15"
+            return _refusal(
+                f"this request may return about {shown} values; the limit is "
+                f"{self.max_cost:,}. Ask for smaller pages (first) or fewer nested lists.",
+                operation,
+                code=QUERY_TOO_COSTLY,
+                cost=min(self.cost, 2**53),
+                maxCost=self.max_cost,
+            )
+        return None
+
+    def get_results(self) -> dict[str, Any]:
+        if self.cost is None or self.cost > self.max_cost:
+            return {}
+        return {"cost": {"estimated": self.cost, "limit": self.max_cost}}
+
+
 def security_extensions(settings: GraphQLSettings) -> list[Callable[[], SchemaExtension]]:
     """Factories, so that each request gets fresh extension objects (rules built once)."""
-    rules: list[type[ASTValidationRule]] = [cost_rule(settings.max_depth, settings.max_aliases)]
+    rules: list[type[ASTValidationRule]] = [
+        cost_rule(settings.max_depth, settings.max_aliases),
+        TextLiteralRule,
+    ]
     if not settings.introspection:
         rules.append(NoIntrospectionRule)
     return [
         lambda: ParseLimits(settings.max_tokens),
         lambda: ParserCache(maxsize=CACHE_SIZE),
         lambda: AddValidationRules(rules),
+        lambda: IntrospectionFor(settings),
         lambda: ValidationCache(maxsize=CACHE_SIZE),
+        lambda: RequestCost(settings),
         # Masks errors on every path that runs inside the operation, streaming included.
         lambda: MaskInternalErrors(should_mask_error=should_mask, error_message=MASKED_MESSAGE),
     ]
@@ -284,6 +395,8 @@ class NcenSchema(strawberry.Schema):
 
     def __init__(self, *args: Any, settings: GraphQLSettings, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.settings = settings
+        self.cost_model = CostModel(self._schema, settings.max_page_size)
         self._too_many_tokens = (
             f"Syntax Error: Document contains more than {settings.max_tokens} tokens."
         )
@@ -304,7 +417,25 @@ class NcenSchema(strawberry.Schema):
                 log.debug("GraphQL error for the client: %s", error.message)
 
     async def execute(self, *args: Any, **kwargs: Any) -> ExecutionResult:
-        result = await super().execute(*args, **kwargs)
+        """Run the request under its budget (core/gql/budget.py): cut short, it answers one
+        error and no data."""
+        operation_name = args[4] if len(args) > 4 else kwargs.get("operation_name")
+        named = _OPERATION_NAMED.set(operation_name is not None)
+        budget = RequestBudget(self.settings.max_request_seconds, self.settings.max_result_items)
+        current = CURRENT_BUDGET.set(budget)
+        try:
+            async with asyncio.timeout(None) as budget.deadline:
+                result = await super().execute(*args, **kwargs)
+        except TimeoutError:
+            if budget.deadline is None or not budget.deadline.expired():
+                raise
+            log.warning("GraphQL request stopped: %s", budget.error().message)
+            return ExecutionResult(data=None, errors=[budget.error()])
+        finally:
+            CURRENT_BUDGET.reset(current)
+            _OPERATION_NAMED.reset(named)
+        if budget.exceeded is not None:  # passed while no await was left to cancel
+            return ExecutionResult(data=None, errors=[budget.error()])
         if result.errors:
             result.errors = [self._finish(error) for error in result.errors]
         return result

@@ -224,9 +224,11 @@ class RecordType(Generic[RowT, InputT]):
         """Of these record ids, the ones `principal` may see (photo downloads, subscribers)."""
         from sqlalchemy import select
 
+        from core.record_ids import record_ids
+
         if not principal.can(self.view_permission):
             return set()
-        wanted = [int(i) for i in ids if str(i).isdigit()]
+        wanted = record_ids(ids)
         query = select(self.model.id).where(self.model.id.in_(wanted))  # type: ignore[attr-defined]
         if self.workflow is not None:
             query = query.where(self.workflow.visible_filter(self.model, principal))

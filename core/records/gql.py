@@ -13,6 +13,7 @@ from strawberry.types import Info
 from core.audit.history import HistoryEntry, record_history
 from core.gql.context import Context
 from core.gql.entity import Entity
+from core.record_ids import record_id
 
 
 @strawberry.interface(
@@ -35,7 +36,7 @@ class Record(Entity):
 
         entity_type = cls.__strawberry_definition__.name  # type: ignore[attr-defined]
         rt = record_registry(info.context.instance).get(entity_type)
-        ids = [int(i) if str(i).isdigit() else 0 for i in node_ids]
+        ids = [record_id(i) or 0 for i in node_ids]
         if rt is None:
             return [None] * len(ids)
         async with info.context.instance.db.session() as session:

@@ -18,6 +18,7 @@ from strawberry.types import Info
 from core.auth.guard import requires
 from core.gql.context import Context
 from core.gql.errors import InputError
+from core.record_ids import record_id
 from core.records import lifecycle
 from core.records.declaration import RecordType, WriteContext
 
@@ -30,10 +31,11 @@ class DeletedRecord:
 
 def decode_id(rt: RecordType[Any, Any], id: relay.GlobalID) -> int:
     """The row id behind a global id of this record type; a field error otherwise."""
-    if id.type_name not in rt.accepted_id_types or not id.node_id.isdigit():
+    number = record_id(id.node_id) if id.type_name in rt.accepted_id_types else None
+    if number is None:
         names = " or ".join(t.lower() for t in rt.accepted_id_types)
         raise InputError(f"not the id of a {names}", field="id")
-    return int(id.node_id)
+    return number
 
 
 def _specific_type(rt: RecordType[Any, Any], id: relay.GlobalID) -> str | None:

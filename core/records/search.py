@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.record_ids import record_ids
 from core.records.declaration import RecordType
 from core.search.documents import SearchDocument, SearchType
 
@@ -38,7 +39,7 @@ def _search_type(rt: RecordType[Any, Any], entity_type: str) -> SearchType:
         from core.instance import instance_of
 
         instance = instance_of(session)
-        wanted = [int(i) for i in ids if i.isdigit()]
+        wanted = record_ids(ids)
         rows = (
             await session.scalars(rt.load(select(model).where(model.id.in_(wanted), *where)))
         ).all()

@@ -45,6 +45,16 @@ class QuerySyntaxError(ValueError):
         self.position = position
 
 
+SEARCH_TIMEOUT = "SEARCH_TIMEOUT"
+QUERY_TOO_BROAD = "QUERY_TOO_BROAD"
+
+
+class SearchLimitError(QuerySyntaxError):
+    """The query is well formed but over a cost limit: too many terms (`QUERY_TOO_COMPLEX`), a
+    pattern matching too many index words (`QUERY_TOO_BROAD`), out of time (`SEARCH_TIMEOUT`)
+    or too many searches running (`SEARCH_BUSY`)."""
+
+
 @dataclass(frozen=True)
 class SearchRequest:
     text: str
@@ -56,6 +66,12 @@ class SearchRequest:
     filters: Mapping[str, Sequence[str]] = field(default_factory=dict)  # keyword field -> any of
     offset: int = 0
     limit: int = 20
+    # `time.monotonic()` by which the backend gives up with SEARCH_TIMEOUT (None: no limit);
+    # checked between steps, so a backend never runs long past it.
+    deadline: float | None = None
+    # How many index words one fuzzy, wildcard, prefix or range term may expand to before the
+    # backend refuses it with QUERY_TOO_BROAD (None: no limit).
+    max_expansions: int | None = None
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from strawberry.types import Info
 
 from core.auth import signed_in
 from core.gql.context import Context
+from core.gql.cost import cost
 from core.gql.entity import Entity
 from core.gql.errors import InputError
 from core.gql.pagination import clamp_first
@@ -23,6 +24,10 @@ from core.search.backend import QuerySyntaxError, SearchHit
 from core.search.documents import KEYWORD_FIELDS
 
 MAX_QUERY_LENGTH = 1000
+# What one search counts in a request's cost estimate (core/gql/cost.py), on top of its hits.
+# A search may use up to `[ncen.search] timeout_seconds` of CPU: at this weight the default
+# `max_cost` admits at most nine searches in one request (aliases each count).
+SEARCH_COST = 5_000
 # Ranking needs every hit up to the page: deep pages cost more, so the window is bounded.
 MAX_WINDOW = 10_000
 _CURSOR_PREFIX = "search:"
@@ -138,6 +143,7 @@ class SearchQuery:
     # sign in (an empty answer would look like "nothing matches").
     @strawberry.field(
         extensions=[signed_in()],
+        metadata=cost(SEARCH_COST),
         description=(
             'Full-text search over the records the caller may see. Syntax: words, "phrases", '
             "AND/OR/NOT, field:value (title, content, countries, codes, identifiers, tags, date, "

@@ -48,7 +48,9 @@ def attach_search(instance: Instance) -> SearchService:
     registry = record_registry(instance)
     derived = [(registry.plugin_of[rt.name], search_types(rt)) for rt in registry]
     types = validate_types([*declared, *((p, t) for p, t in derived if t)])
-    service = SearchService(WhooshBackend(instance.config.search_dir), instance.db, types)
+    service = SearchService(
+        WhooshBackend(instance.config.search_dir), instance.db, types, instance.config.search
+    )
     plugin = instance.pm.get_plugin(PLUGIN_NAME)
     if isinstance(plugin, CoreSearchPlugin):
         plugin.service = service

@@ -7,32 +7,41 @@ narrowing the entity types a backend may return, before the backend runs the que
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from core.config import SearchSettings
 from core.db import Database
 from core.errors import NcenError
 from core.gql.context import Principal
 from core.outbox import OutboxEvent
 from core.search.backend import (
+    SEARCH_TIMEOUT,
     IndexState,
     IndexStatus,
     IndexWriter,
     SearchBackend,
+    SearchLimitError,
     SearchRequest,
     SearchResult,
 )
 from core.search.documents import SearchDocument, SearchType, doc_id
 from core.search.events import DELETE_TOPIC, INDEX_TOPIC
+from core.search.limits import check_query
 from core.search.syntax import check_syntax
 
 log = logging.getLogger("ncen.search")
 
 REINDEX_BATCH = 1000
+SEARCH_BUSY = "SEARCH_BUSY"
+# Past its deadline, a backend is given this long to notice before the caller stops waiting.
+OVERRUN_GRACE = 0.5
 
 
 class ReindexProgress(Protocol):
@@ -101,10 +110,20 @@ def validate_types(answers: Sequence[tuple[str, Sequence[SearchType]]]) -> dict[
 
 
 class SearchService:
-    def __init__(self, backend: SearchBackend, db: Database, types: Mapping[str, SearchType]):
+    def __init__(
+        self,
+        backend: SearchBackend,
+        db: Database,
+        types: Mapping[str, SearchType],
+        limits: SearchSettings | None = None,
+    ):
         self.backend = backend
         self.db = db
         self.types = dict(types)
+        self.limits = limits or SearchSettings()
+        # Searches run in worker threads: bounding them keeps a burst of searches from taking
+        # every thread the process has (database drivers and other work use them too).
+        self._running = asyncio.Semaphore(self.limits.max_concurrent)
         self.state = "not started"
 
     # --- writing (the outbox handler and rebuilds) --------------------------------------------
@@ -313,7 +332,12 @@ class SearchService:
         offset: int = 0,
         limit: int = 20,
     ) -> SearchResult:
+        """Hits within the search limits: the query's syntax and shape are checked first, then
+        the search waits for a free slot and runs, both within `timeout_seconds`."""
         check_syntax(text)
+        limits = self.limits
+        check_query(text, limits)
+        deadline = time.monotonic() + limits.timeout_seconds
         allowed = self.visible_types(principal, modules, entity_types)
         request = SearchRequest(
             text=text,
@@ -323,5 +347,35 @@ class SearchService:
             filters=dict(filters or {}),
             offset=offset,
             limit=limit,
+            deadline=deadline,
+            max_expansions=limits.max_expansions,
         )
-        return await self.backend.query(request)
+        try:
+            async with asyncio.timeout(limits.timeout_seconds):
+                await self._running.acquire()
+        except TimeoutError:
+            raise SearchLimitError(
+                f"{limits.max_concurrent} searches are running; try again in a moment",
+                SEARCH_BUSY,
+            ) from None
+        try:
+            # The backend stops itself at the deadline; waiting longer would only mean that it
+            # does not check it, and the caller then gets the same answer.
+            async with asyncio.timeout(deadline - time.monotonic() + OVERRUN_GRACE):
+                return await self.backend.query(request)
+        except TimeoutError:
+            raise timed_out(limits) from None
+        except SearchLimitError as exc:
+            if exc.code == SEARCH_TIMEOUT:
+                raise timed_out(limits) from None
+            raise
+        finally:
+            self._running.release()
+
+
+def timed_out(limits: SearchSettings) -> SearchLimitError:
+    return SearchLimitError(
+        f"the search took longer than {limits.timeout_seconds:g} s and was stopped; "
+        "use fewer or more specific terms",
+        SEARCH_TIMEOUT,
+    )

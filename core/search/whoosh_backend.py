@@ -14,6 +14,7 @@ import json
 import logging
 import shutil
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import (
     AsyncIterator,
@@ -33,12 +34,15 @@ from whoosh.support.charset import accent_map
 from whoosh.writing import CLEAR
 
 from core.search.backend import (
+    QUERY_TOO_BROAD,
+    SEARCH_TIMEOUT,
     IndexState,
     IndexStatus,
     IndexWriter,
     QuerySyntaxError,
     SearchBackend,
     SearchHit,
+    SearchLimitError,
     SearchRequest,
     SearchResult,
 )
@@ -116,7 +120,52 @@ def _texts(terms: Any) -> list[str]:
     return [t.decode() if isinstance(t, bytes) else str(t) for t in terms]
 
 
-def _expanded_once(q: query.Query, reader: Any) -> query.Query:
+# Index words read between two looks at the clock while a pattern is expanded.
+CLOCK_EVERY = 512
+
+
+class _Budget:
+    """The deadline and expansion cap of one request, checked between the steps of a query."""
+
+    def __init__(self, request: SearchRequest) -> None:
+        self.deadline = request.deadline
+        self.max_expansions = request.max_expansions
+
+    def check(self) -> None:
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise SearchLimitError("the search ran out of time", SEARCH_TIMEOUT)
+
+    def expand(self, q: query.MultiTerm, reader: Any) -> list[bytes]:
+        """The index words of a fuzzy, wildcard, prefix or range term, within the caps.
+
+        Expanding a fuzzy term reads every word of the field that shares its first letter and
+        measures its distance, in Python: the clock is looked at as it goes."""
+        words: list[bytes] = []
+        for count, word in enumerate(q._btexts(reader), 1):
+            words.append(word)
+            if self.max_expansions is not None and count > self.max_expansions:
+                raise SearchLimitError(
+                    f"{_shown(q)} matches more than {self.max_expansions} words of the index; "
+                    "make it more specific",
+                    QUERY_TOO_BROAD,
+                )
+            if count % CLOCK_EVERY == 0:
+                self.check()
+        self.check()
+        return words
+
+
+def _shown(q: query.Query) -> str:
+    """A pattern as the client wrote it (roughly), for an error message."""
+    text = getattr(q, "text", None)
+    if isinstance(q, query.FuzzyTerm):
+        return f"the fuzzy term {q.text}~{q.maxdist:g}"
+    if isinstance(text, str):
+        return f"the pattern {text!r}"
+    return "a range"
+
+
+def _expanded_once(q: query.Query, reader: Any, budget: _Budget) -> query.Query:
     """The query with each fuzzy, wildcard or prefix term expanded once, up front.
 
     A query is run in two passes (matched set, top N) and then highlighted; whoosh would walk
@@ -124,13 +173,13 @@ def _expanded_once(q: query.Query, reader: Any) -> query.Query:
     their scoring); they only remember the expansion.
     """
     if isinstance(q, query.MultiTerm):
-        words = list(q._btexts(reader))
+        words = budget.expand(q, reader)
         expanded = q.copy()
         expanded._btexts = lambda _reader: iter(words)
         return expanded
     if not any(isinstance(leaf, query.MultiTerm) for leaf in q.leaves()):
         return q
-    return q.apply(lambda child: _expanded_once(child, reader))
+    return q.apply(lambda child: _expanded_once(child, reader, budget))
 
 
 def _positional(q: query.Query) -> bool:
@@ -358,8 +407,14 @@ class WhooshBackend(SearchBackend):
         self._index = None
 
     @contextlib.contextmanager
-    def _reading(self) -> Iterator[_View]:
-        with self._view_lock:
+    def _reading(self, budget: _Budget | None = None) -> Iterator[_View]:
+        """The view, once the queries before have let go of it (waiting no longer than the
+        budget's deadline)."""
+        deadline = budget.deadline if budget is not None else None
+        timeout = -1.0 if deadline is None else max(deadline - time.monotonic(), 0.0)
+        if not self._view_lock.acquire(timeout=timeout):
+            raise SearchLimitError("the search ran out of time", SEARCH_TIMEOUT)
+        try:
             ix = self._open()
             view = self._view
             if view is None or view.generation != ix.latest_generation():
@@ -367,6 +422,8 @@ class WhooshBackend(SearchBackend):
                     view.close()
                 view = self._view = _View(ix.searcher())
             yield view
+        finally:
+            self._view_lock.release()
 
     def _status(self) -> IndexStatus:
         try:
@@ -445,8 +502,12 @@ class WhooshBackend(SearchBackend):
             return query.Every()
         try:
             parsed = self._parser.parse(text)
-        except Exception as exc:  # whoosh is lenient; anything it still refuses is a syntax error
-            raise QuerySyntaxError(f"cannot parse the query: {exc}") from None
+        except Exception:  # whoosh is lenient; anything it still refuses is a syntax error
+            # whoosh's own message speaks of its internals (e.g. "list index out of range").
+            log.debug("whoosh cannot parse %r", text, exc_info=True)
+            raise QuerySyntaxError(
+                "cannot parse the query: check its brackets, quotes and operators"
+            ) from None
         for leaf in parsed.leaves():
             name = getattr(leaf, "fieldname", None)
             start = getattr(leaf, "startchar", None)
@@ -517,11 +578,12 @@ class WhooshBackend(SearchBackend):
         empty = SearchResult(hits=[], total=0, modules={}, entity_types={})
         if not request.allowed_types or parsed is query.NullQuery:
             return empty
-        with self._reading() as view:
+        budget = _Budget(request)
+        with self._reading(budget) as view:
             allowed = self._restriction(view, request)
             if allowed is not None and not allowed:
                 return empty
-            parsed = _expanded_once(parsed, view.searcher.reader())
+            parsed = _expanded_once(parsed, view.searcher.reader(), budget)
             if _positional(parsed):
                 # Matching a phrase reads positions, which costs more than scoring: one scored
                 # pass over every match gives both the matched set and the ranking.
@@ -538,6 +600,7 @@ class WhooshBackend(SearchBackend):
                     matched &= allowed  # iterates the smaller of the two
                 if not matched:  # whoosh reads an empty filter set as "no filter"
                     return empty
+                budget.check()
                 results = view.searcher.search(
                     parsed,
                     limit=request.offset + max(request.limit, 1),
@@ -546,9 +609,11 @@ class WhooshBackend(SearchBackend):
                 page = results.top_n[request.offset : request.offset + request.limit]
             if not matched:
                 return empty
+            budget.check()
             snippet = self._highlighter(view, parsed)
             hits = []
             for score, docnum in page:
+                budget.check()
                 stored = view.searcher.stored_fields(docnum)
                 snippets = [
                     text

@@ -11,7 +11,14 @@ from typing import Any
 
 import httpx
 
-from core.config import BUILTIN_MODULES, AuthSettings, Config, GraphQLSettings, OutboxSettings
+from core.config import (
+    BUILTIN_MODULES,
+    AuditSettings,
+    AuthSettings,
+    Config,
+    GraphQLSettings,
+    OutboxSettings,
+)
 from core.instance import Instance
 from core.module import Module
 
@@ -22,9 +29,11 @@ TEST_AUTH = AuthSettings(argon2_time_cost=1, argon2_memory_cost=8, argon2_parall
 def make_config(
     database_url: str, data_dir: Path, modules: Sequence[str] = BUILTIN_MODULES, **overrides: Any
 ) -> Config:
-    """A test config: fast outbox polling and password hashing, everything else at its
-    defaults unless overridden (any `Config` field)."""
+    """A test config: fast outbox polling and password hashing, no periodic audit checkpoints
+    (a test makes them when it wants them), everything else at its defaults unless overridden
+    (any `Config` field)."""
     outbox = overrides.pop("outbox", OutboxSettings(poll_interval=0.05, retry_base_delay=0.0))
+    overrides.setdefault("audit", AuditSettings(checkpoint_minutes=0))
     graphql = overrides.pop("graphql", GraphQLSettings())
     overrides.setdefault("auth", TEST_AUTH)
     return Config(

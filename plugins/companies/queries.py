@@ -12,6 +12,7 @@ from core.gql.connection import Connection, build_connection, decode_cursor
 from core.gql.context import Context
 from core.gql.errors import InputError, PermissionDeniedError
 from core.gql.pagination import clamp_first
+from core.record_ids import record_id
 from plugins.companies import access, loaders
 from plugins.companies.identifiers import compact, name_key
 from plugins.companies.models import Company as CompanyRow
@@ -130,7 +131,8 @@ class CompanyQuery:
         context = info.context
         if not context.can(access.VIEW):
             raise PermissionDeniedError("companies.view is required", field="company")
-        if id.type_name != "Company" or not id.node_id.isdigit():
+        number = record_id(id.node_id) if id.type_name == "Company" else None
+        if number is None:
             return None
-        row = await loaders.companies(context).load(int(id.node_id))
+        row = await loaders.companies(context).load(number)
         return visible_company(row, context.principal)

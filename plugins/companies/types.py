@@ -18,6 +18,7 @@ from strawberry.types import Info
 
 from core.forms import extension_values_field
 from core.gql.context import Context, Principal
+from core.record_ids import record_id
 from core.records import Record
 from plugins.companies import access, loaders
 from plugins.companies.duplicates import DuplicateMatch, find_duplicates
@@ -176,7 +177,7 @@ class Company(Record):
     ) -> list[Company | None]:
         """Batched through the request's loader; invisible companies come back as null."""
         principal = info.context.principal
-        ids = [int(i) if str(i).isdigit() else 0 for i in node_ids]
+        ids = [record_id(i) or 0 for i in node_ids]
         found = await loaders.companies(info.context).load_many(ids)
         return [visible_company(row, principal) for row in found]
 

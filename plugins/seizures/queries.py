@@ -14,6 +14,7 @@ from core.gql.connection import Connection, build_connection, decode_cursor
 from core.gql.context import Context
 from core.gql.errors import InputError, PermissionDeniedError
 from core.gql.pagination import clamp_first
+from core.record_ids import record_id
 from plugins.seizures import access, loaders
 from plugins.seizures.models import Case, GoodsLine, RouteLeg
 from plugins.seizures.types import Seizure, SeizureStatus, visible_seizure
@@ -138,9 +139,10 @@ class SeizureQuery:
         if (id is None) == (reference is None):
             raise InputError("give exactly one of id and reference", field="id")
         if id is not None:
-            if id.type_name != "Seizure" or not id.node_id.isdigit():
+            number = record_id(id.node_id) if id.type_name == "Seizure" else None
+            if number is None:
                 return None
-            case = await loaders.cases(context).load(int(id.node_id))
+            case = await loaders.cases(context).load(number)
         else:
             async with context.instance.db.session() as session:
                 case_id = await session.scalar(select(Case.id).where(Case.reference == reference))

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.forms import extension_search_parts
 from core.instance import instance_of
+from core.record_ids import record_ids
 from core.search import SearchDocument, SearchType
 from plugins.seizures import access, loaders
 from plugins.seizures.models import Case
@@ -89,7 +90,7 @@ async def fetch(session: AsyncSession, ids: Sequence[str]) -> list[SearchDocumen
     author until submitted), so a case enters search when it is submitted.
 
     Six statements whatever the number of ids: the cases, then each child collection."""
-    wanted = [int(i) for i in ids if i.isdigit()]
+    wanted = record_ids(ids)
     table = loaders.CASE_TABLE
     cases = await loaders.read_cases(
         session,

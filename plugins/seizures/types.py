@@ -22,6 +22,7 @@ from core.attachments.service import AttachmentInfo
 from core.audit.consultation import note_consultation
 from core.forms import extension_values_field
 from core.gql.context import Context, Principal
+from core.record_ids import record_id
 from core.records import Record
 from plugins.seizures import access, forms, loaders
 from plugins.seizures.models import Case
@@ -236,7 +237,7 @@ class Seizure(Record):
     ) -> list[Seizure | None]:
         """Batched through the request's loader; invisible seizures come back as null."""
         principal = info.context.principal
-        ids = [int(i) if str(i).isdigit() else 0 for i in node_ids]
+        ids = [record_id(i) or 0 for i in node_ids]
         found = await loaders.cases(info.context).load_many(ids)
         return [visible_seizure(case, principal) for case in found]
 

@@ -18,6 +18,7 @@ from core.gql.connection import Connection, build_connection, decode_cursor
 from core.gql.context import Context
 from core.gql.errors import InputError, PermissionDeniedError
 from core.gql.pagination import clamp_first
+from core.record_ids import record_id
 from plugins.suspects import access, duplicates, loaders
 from plugins.suspects.identifiers import normalise_document_number
 from plugins.suspects.inputs import PersonInput
@@ -190,9 +191,10 @@ class SuspectsQuery:
     async def person(self, info: Info[Context, None], id: relay.GlobalID) -> PersonType | None:
         context = info.context
         _require_view(context, "person")
-        if id.type_name != "Person" or not id.node_id.isdigit():
+        number = record_id(id.node_id) if id.type_name == "Person" else None
+        if number is None:
             return None
-        row = await loaders.persons(context).load(int(id.node_id))
+        row = await loaders.persons(context).load(number)
         return (await serve_persons(context, [row]))[0]
 
     @strawberry.field(

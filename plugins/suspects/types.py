@@ -19,6 +19,7 @@ from strawberry.types import Info
 from core.attachments.gql import Photo, load_photos
 from core.audit.consultation import note_consultations
 from core.gql.context import Context
+from core.record_ids import record_id
 from core.records import Record
 from plugins.suspects import access, loaders
 from plugins.suspects.models import Conveyance
@@ -200,7 +201,7 @@ class Person(Record):
         cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
     ) -> list[Person | None]:
         """`node`, links and search hits: invisible persons are null; served ones audited."""
-        ids = [int(i) if str(i).isdigit() else 0 for i in node_ids]
+        ids = [record_id(i) or 0 for i in node_ids]
         if not info.context.can(access.VIEW):
             return [None] * len(ids)
         rows = await loaders.persons(info.context).load_many(ids)
@@ -260,7 +261,7 @@ class _ConveyanceNodes:
     async def resolve_nodes(
         cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
     ) -> list[MeansOfConveyance | None]:
-        ids = [int(i) if str(i).isdigit() else 0 for i in node_ids]
+        ids = [record_id(i) or 0 for i in node_ids]
         if not info.context.can(access.VIEW):
             return [None] * len(ids)
         rows = await loaders.conveyances(info.context).load_many(ids)

@@ -85,7 +85,9 @@ async def statements(app, token: str, first: int) -> int:
 
 
 async def test_statements_do_not_grow_past_500_rows(make_app):
-    app = await make_app(modules=["seizures"], graphql=GraphQLSettings(max_page_size=1000))
+    app = await make_app(
+        modules=["seizures"], graphql=GraphQLSettings(max_page_size=1000, max_cost=200_000)
+    )
     await sync_code_lists(app.instance)
     who = await tokens(app)
     async with app.instance.db.transaction() as session:

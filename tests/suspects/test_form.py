@@ -5,6 +5,7 @@ when the module is disabled."""
 from __future__ import annotations
 
 import re
+import uuid
 from typing import Any
 
 from core.testing import TestApp, login_as
@@ -33,9 +34,11 @@ async def form(app: TestApp, entity_type: str, language: str = "en") -> dict[str
     return {f["name"]: f for f in body["data"]["formSchema"]["fields"]}
 
 
-async def input_paths(app: TestApp, type_name: str) -> set[str]:
-    """The input's fields as the API exposes them, with `list[].field` for lines of lists."""
-    body = await app.gql(INPUT_FIELDS, {"name": type_name})
+async def input_paths(app: TestApp, type_name: str, token: str | None = None) -> set[str]:
+    """The input's fields as the API exposes them, with `list[].field` for lines of lists
+    (introspected as a signed-in caller: anonymous ones get no introspection by default)."""
+    token = token or await login_as(app, f"reader-{uuid.uuid4().hex[:8]}")
+    body = await app.gql(INPUT_FIELDS, {"name": type_name}, token=token)
     paths = set()
     for field in body["data"]["__type"]["inputFields"]:
         named, is_list = field["type"], False
@@ -44,7 +47,7 @@ async def input_paths(app: TestApp, type_name: str) -> set[str]:
             named = named["ofType"]
         if named["kind"] == "INPUT_OBJECT":
             suffix = "[]" if is_list else ""
-            nested = await input_paths(app, named["name"])
+            nested = await input_paths(app, named["name"], token)
             paths |= {f"{field['name']}{suffix}.{leaf}" for leaf in nested}
         else:
             paths.add(field["name"])

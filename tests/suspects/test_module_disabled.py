@@ -38,7 +38,8 @@ async def test_disabled_suspects_leave_no_trace(make_app):
     schema = (
         await seizures_only.gql(
             "{ __schema { types { name } queryType { fields { name } } "
-            "mutationType { fields { name } } } }"
+            "mutationType { fields { name } } } }",
+            token=officer,
         )
     )["data"]["__schema"]
     names = {t["name"] for t in schema["types"]}

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
+from typing import Annotated
 
 import strawberry
 from sqlalchemy import Integer, String, select
@@ -12,6 +14,7 @@ from strawberry.types import Info
 from core.db import Base
 from core.gql.context import Context
 from core.gql.contribution import GraphQLContribution
+from core.gql.inputs import max_items
 from core.hookspecs import hookimpl
 from core.instance import Instance
 from core.module import ModuleInfo
@@ -31,6 +34,11 @@ class AlphaItemType:
     name: str
 
 
+@strawberry.input
+class AlphaBatchInput:
+    names: list[str] = strawberry.field(metadata=max_items(2))
+
+
 @strawberry.type
 class AlphaQuery:
     @strawberry.field
@@ -42,6 +50,23 @@ class AlphaQuery:
     @strawberry.field
     def alpha_boom(self) -> str:
         raise RuntimeError("secret internal detail: /etc/passwd")
+
+    @strawberry.field(description="Answers after `seconds` (request time limits).")
+    async def alpha_wait(self, seconds: float) -> bool:
+        await asyncio.sleep(seconds)
+        return True
+
+    @strawberry.field(description="How many names and tags (declared list maximums).")
+    def alpha_count(
+        self,
+        batch: AlphaBatchInput,
+        tags: Annotated[list[str], strawberry.argument(metadata=max_items(3))],
+    ) -> int:
+        return len(batch.names) + len(tags)
+
+    @strawberry.field(description="0..count-1, in lists of `size` (list-item limits).")
+    def alpha_numbers(self, count: int, size: int = 1000) -> list[list[int]]:
+        return [list(range(start, min(start + size, count))) for start in range(0, count, size)]
 
 
 @strawberry.type

@@ -1,6 +1,6 @@
 """Text longer than its column: a field error on both engines, before anything is written.
 
-Modules check the lengths they know of; `core.text_limits` refuses the rest at flush, so
+Modules check the lengths they know of; `core.column_limits` refuses the rest at flush, so
 PostgreSQL never raises a DataError and SQLite (which ignores VARCHAR lengths) never stores more
 than the column declares."""
 
