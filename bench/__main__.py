@@ -23,6 +23,7 @@ from bench import (
     list_bench,
     search_bench,
     startup_bench,
+    update_bench,
     write_bench,
 )
 from bench.common import RESULTS_DIR, Results
@@ -36,6 +37,7 @@ SIZES: dict[str, dict[str, dict[str, int]]] = {
         "http": {"requests": 80, "clients": 8},
         "startup": {"db_size": 20, "runs": 1},
         "limits": {"seizures": 40, "companies": 4, "repeat": 4, "rounds": 1},
+        "update": {"seizures": 50},
     },
     "quick": {
         "list": {"first": 1000, "db_size": 2000, "repeat": 15},
@@ -44,6 +46,7 @@ SIZES: dict[str, dict[str, dict[str, int]]] = {
         "http": {"requests": 3000, "clients": 8},
         "startup": {"db_size": 2000, "runs": 3},
         "limits": {"seizures": 2000, "companies": 12, "repeat": 40, "rounds": 10},
+        "update": {"seizures": 10_000},
     },
     "full": {
         "list": {"first": 1000, "db_size": 10_000, "repeat": 20},
@@ -52,11 +55,21 @@ SIZES: dict[str, dict[str, dict[str, int]]] = {
         "http": {"requests": 5000, "clients": 8},
         "startup": {"db_size": 10_000, "runs": 5},
         "limits": {"seizures": 10_000, "companies": 12, "repeat": 100, "rounds": 25},
+        "update": {"seizures": 100_000},
     },
 }
 
 # What the one-line summary shows of a measurement with a target.
-MEASURED = ("ratio", "statements", "docs_per_s", "p95_ms", "creates_per_s", "median_ms", "target")
+MEASURED = (
+    "ratio",
+    "statements",
+    "docs_per_s",
+    "p95_ms",
+    "creates_per_s",
+    "median_ms",
+    "seconds",
+    "target",
+)
 
 BENCHMARKS: dict[str, Callable[..., None]] = {
     "list": list_bench.run,
@@ -65,6 +78,7 @@ BENCHMARKS: dict[str, Callable[..., None]] = {
     "http": http_bench.run,
     "startup": startup_bench.run,
     "limits": limits_bench.run,
+    "update": update_bench.run,
 }
 
 

@@ -11,8 +11,14 @@ import sqlalchemy as sa
 
 from core.codelists import CodeCheck, validate, validate_many
 from core.codelists.registry import code_list_registry
-from core.codelists.sources import CodeListSource, EntryData, ListData
-from core.codelists.sync import sync_code_lists
+from core.codelists.sources import (
+    CodeListFileError,
+    CodeListSource,
+    EntryData,
+    ListData,
+    read_list_file,
+)
+from core.codelists.sync import apply_list_data, sync_code_lists
 from core.gql.errors import InputError
 from core.testing import create_user, login_as
 from tests.fixture_modules.ruritania.module import RuritaniaModule
@@ -189,6 +195,7 @@ async def test_sync_end_dates_codes_in_use_and_removes_unused_ones(make_app):
         "updated": 0,
         "end_dated": 1,
         "removed": 1,
+        "kept_version": None,
     }
     again = await sync_code_lists(app.instance, today=today)
     assert not again.lists["wares_kinds"].changed
@@ -294,3 +301,49 @@ def test_data_file_errors_name_the_file_and_entry(tmp_path: Path) -> None:
     path.write_text('{"name": "x", "entries": [{"code": "A", "validTo": "soon"}]}')
     with pytest.raises(CodeListFileError, match=r"code 'A'.*ISO date"):
         read_list_file(path)
+
+
+async def test_versioned_data_is_replaced_only_by_data_at_least_as_new(make_app):
+    """A data-only update (apply_list_data) survives the next sync of older or unversioned
+    data files; a newer file replaces it."""
+    app = await wares_app(make_app, ruritania=False)
+    cigarettes, gold = EntryData("CIG", {"en": "Cigarettes"}), EntryData("GOLD", {"en": "Gold"})
+    release = ListData("wares_kinds", {}, [cigarettes, gold], "2026.2")
+    async with app.instance.db.transaction() as session:
+        reports = await apply_list_data(session, app.instance, [release])
+    assert reports["wares_kinds"].added == 1
+    assert "GOLD" in await entries(app, "wares_kinds")
+
+    report = await sync_code_lists(app.instance)  # the module's own, unversioned file
+    assert report.lists["wares_kinds"].kept_version == "2026.2"
+    assert "GOLD" in await entries(app, "wares_kinds")
+
+    older = ListData("wares_kinds", {}, [cigarettes], "2026.1")
+    async with app.instance.db.transaction() as session:
+        reports = await apply_list_data(session, app.instance, [older])
+    assert reports["wares_kinds"].kept_version == "2026.2"
+    assert "GOLD" in await entries(app, "wares_kinds")
+
+    registry = code_list_registry(app.instance)
+    registry.owners["wares_kinds"] = (
+        registry.owners["wares_kinds"][0],
+        CodeListSource(
+            "wares_kinds", entries=lambda _l: ListData("wares_kinds", {}, [cigarettes], "2027.1")
+        ),
+    )
+    report = await sync_code_lists(app.instance)  # a module release with newer data
+    assert report.lists["wares_kinds"].removed == 1
+    assert set(await entries(app, "wares_kinds")) == {"CIG"}
+
+    with pytest.raises(KeyError, match="no_such_list"):
+        async with app.instance.db.transaction() as session:
+            await apply_list_data(session, app.instance, [ListData("no_such_list", {}, [])])
+
+
+def test_a_data_file_version_must_be_a_version(tmp_path):
+    path = tmp_path / "kinds.json"
+    path.write_text('{"name": "kinds", "version": "next", "entries": []}')
+    with pytest.raises(CodeListFileError, match="`version` must be a version string"):
+        read_list_file(path)
+    path.write_text('{"name": "kinds", "version": "2026.01", "entries": []}')
+    assert read_list_file(path).version == "2026.1"

@@ -123,3 +123,21 @@ async def test_tokens_belong_to_service_accounts_within_their_permissions(make_a
         expect_errors=True,
     )
     assert codes(reset) == ["INVALID_INPUT"] and "service account" in reset["errors"][0]["message"]
+
+
+async def test_module_administrative_permissions_go_with_the_admin_role_only(make_app) -> None:
+    """A module's `administrative=True` permission (the update manager's) is granted to the
+    admin role without breaking the separation of duties, and cannot join a data role."""
+    app = await suspects_app(make_app, modules=["suspects", "update_manager"])
+    admin = await login_as(app, "root", "admin")
+    me = (await app.gql("{ me { permissions } }", token=admin))["data"]["me"]
+    assert {"update_manager.apply", "update_manager.view"} <= set(me["permissions"])
+    assert "suspects.view" not in me["permissions"]
+    body = await app.gql(
+        'mutation { setRolePermissions(role: "validator", permissions: ["suspects.view", '
+        '"update_manager.apply"]) { name } }',
+        token=admin,
+        expect_errors=True,
+    )
+    assert codes(body) == ["SEPARATION_OF_DUTIES"], body
+    assert "suspects.view" in body["errors"][0]["message"]

@@ -42,21 +42,32 @@ ADMINISTRATIVE = frozenset(
     {"core.users.manage", "core.roles.manage", "core.tokens.manage", "core.modules.manage"}
 )
 ADMIN_COMPATIBLE = ADMINISTRATIVE | {"core.codelists.manage", "core.audit.read"}
+# Module permissions declared `administrative=True` (applying updates, managing peers): they
+# join ADMINISTRATIVE. Permission names are unique and prefixed by their module, so the
+# flag belongs to the name and one process-wide set serves every instance.
+_declared_administrative: set[str] = set()
+
+
+def administrative() -> frozenset[str]:
+    """Every permission that makes its holder an administrator."""
+    return ADMINISTRATIVE | _declared_administrative
 
 
 def effective(permissions: frozenset[str]) -> frozenset[str]:
     """What an account may do with these granted permissions: an administrator's data
     permissions are dropped, whatever roles or grants gave them (the one place this is
     decided; every credential check goes through it)."""
-    if permissions & ADMINISTRATIVE:
-        return permissions & ADMIN_COMPATIBLE
+    admin = administrative()
+    if permissions & admin:
+        return permissions & (ADMIN_COMPATIBLE | admin)
     return permissions
 
 
 def mixed(permissions: frozenset[str] | set[str]) -> list[str]:
     """The data permissions that cannot go with the administrative ones among `permissions`."""
-    if set(permissions) & ADMINISTRATIVE:
-        return sorted(set(permissions) - ADMIN_COMPATIBLE)
+    admin = administrative()
+    if set(permissions) & admin:
+        return sorted(set(permissions) - ADMIN_COMPATIBLE - admin)
     return []
 
 
@@ -67,6 +78,9 @@ class Permission:
     name: str
     description: str
     default_roles: tuple[str, ...] = ()
+    # True for permissions that administer the system rather than read records: they go
+    # with the admin role's other permissions and exclude data access (separation of duties).
+    administrative: bool = False
 
 
 CORE_PERMISSIONS = [
@@ -107,6 +121,8 @@ def collect_permissions(pm: pluggy.PluginManager, modules: list[str]) -> list[De
             if perm.name in declared:
                 raise ModuleLoadError(f"permission {perm.name!r} is declared twice")
             declared[perm.name] = DeclaredPermission(perm, module)
+            if perm.administrative:
+                _declared_administrative.add(perm.name)
     return list(declared.values())
 
 

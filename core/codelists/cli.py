@@ -37,6 +37,9 @@ def sync_command(ctx: click.Context) -> None:
     Console().print(table)
     for line in report.skipped:
         click.echo(f"skipped (owner not enabled): {line}")
+    for name, row in report.lists.items():
+        if row.kept_version:
+            click.echo(f"kept {name}: the database holds its newer version {row.kept_version}")
 
 
 @codelists_group.command("import")

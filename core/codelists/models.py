@@ -23,6 +23,8 @@ class CodeList(Base):
     labels: Mapped[dict[str, str]] = mapped_column(JSONType, default=dict)
     # The plugin that ships the list (`core`, a module name) or `national`.
     source: Mapped[str] = mapped_column(String(64))
+    # The version of the shipped data last applied (`"version"` in the data file), if any.
+    version: Mapped[str | None] = mapped_column(String(64), nullable=True)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

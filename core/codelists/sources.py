@@ -2,7 +2,7 @@
 
 A data file is JSON (format in docs/codelists.md):
 
-    {"name": "units", "labels": {"en": "Units"},
+    {"name": "units", "labels": {"en": "Units"}, "version": "2026.1",
      "entries": [{"code": "KGM", "labels": {"en": "kilogram", "fr": "kilogramme"},
                   "parent": null, "sort": 10, "validFrom": "2000-01-01", "validTo": null,
                   "attributes": {"symbol": "kg"}}]}
@@ -46,6 +46,9 @@ class ListData:
     name: str
     labels: Mapping[str, str]
     entries: Sequence[EntryData]
+    # The version of this data (PEP 440, e.g. "2026.1"): once a list holds versioned data, sync
+    # only replaces it with a version at least as new (see docs/codelists.md#versions).
+    version: str | None = None
 
 
 @dataclass(frozen=True)
@@ -143,7 +146,28 @@ def parse_list(raw: Any, where: str) -> ListData:
     duplicates = sorted({c for c in codes if codes.count(c) > 1})
     if duplicates:
         raise CodeListFileError(f"{where}: code(s) {duplicates} appear twice")
-    return ListData(raw["name"], _labels(raw.get("labels", {}), where), parsed)
+    return ListData(
+        raw["name"],
+        _labels(raw.get("labels", {}), where),
+        parsed,
+        _version(raw.get("version"), where),
+    )
+
+
+def _version(value: Any, where: str) -> str | None:
+    """A list's data version, normalised (PEP 440): versions are compared, never strings."""
+    if value is None:
+        return None
+    from packaging.version import InvalidVersion, Version
+
+    if isinstance(value, str):
+        try:
+            return str(Version(value))
+        except InvalidVersion:
+            pass
+    raise CodeListFileError(
+        f'{where}: `version` must be a version string such as "2026.1", got {value!r}'
+    )
 
 
 def _read_json(path: Path) -> Any:

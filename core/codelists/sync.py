@@ -7,12 +7,16 @@ day before the sync, so new records can no longer use them). While any installed
 module that has tables in the database is disabled, its records cannot be checked, so removed
 entries are only end-dated then.
 Entries added by administrators (`source = "national"`) are never changed or removed by sync.
+
+Versions: a list whose data carries a `version` records it; from then on sync replaces it only
+with data of a version at least as new, so a data-only update (`apply_list_data`, used by the
+update manager) is not undone by the next sync of an older or unversioned data file.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -21,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.codelists.models import NATIONAL, CodeList, CodeListEntry
 from core.codelists.registry import code_list_registry
-from core.codelists.sources import CodeListUsage, EntryData
+from core.codelists.sources import CodeListUsage, EntryData, ListData
 from core.db import JSONType, utcnow
 
 if TYPE_CHECKING:
@@ -34,6 +38,8 @@ class ListReport:
     updated: int = 0
     end_dated: int = 0
     removed: int = 0
+    # Set when the database holds a newer version of the list than the data at hand: untouched.
+    kept_version: str | None = None
 
     @property
     def changed(self) -> bool:
@@ -52,11 +58,12 @@ def sync_languages(instance: Instance) -> tuple[str, ...]:
     return tuple(dict.fromkeys(("en", *instance.config.languages)))
 
 
-def _merge_shipped(instance: Instance, name: str) -> tuple[dict, dict[str, tuple[str, EntryData]]]:
+def _merge_shipped(
+    instance: Instance, name: str, data: ListData
+) -> tuple[dict, dict[str, tuple[str, EntryData]]]:
     registry = code_list_registry(instance)
     languages = sync_languages(instance)
-    owner, source = registry.owners[name]
-    data = source.load(languages)
+    owner, _source = registry.owners[name]
     labels = dict(data.labels)
     entries = {e.code: (owner, e) for e in data.entries}
     for plugin, extension in registry.extensions.get(name, []):
@@ -108,20 +115,46 @@ def _apply(row: CodeListEntry, plugin: str, entry: EntryData) -> bool:
     return bool(changed)
 
 
+def _older(version: str | None, stored: str | None) -> bool:
+    """Whether data of `version` is older than the `stored` one (unversioned data is older
+    than any version)."""
+    if stored is None:
+        return False
+    if version is None:
+        return True
+    from packaging.version import Version
+
+    return Version(version) < Version(stored)
+
+
 async def _sync_list(
-    session: AsyncSession, instance: Instance, name: str, today: dt.date, conservative: bool
+    session: AsyncSession,
+    instance: Instance,
+    name: str,
+    today: dt.date,
+    conservative: bool,
+    data: ListData | None = None,
 ) -> ListReport:
     report = ListReport()
-    owner = code_list_registry(instance).owners[name][0]
-    labels, shipped = _merge_shipped(instance, name)
+    owner, source = code_list_registry(instance).owners[name]
+    data = data or source.load(sync_languages(instance))
     code_list = await session.scalar(sa.select(CodeList).where(CodeList.name == name))
+    if code_list is not None and _older(data.version, code_list.version):
+        report.kept_version = code_list.version
+        return report
+    labels, shipped = _merge_shipped(instance, name, data)
     if code_list is None:
-        code_list = CodeList(name=name, labels=labels, source=owner)
+        code_list = CodeList(name=name, labels=labels, source=owner, version=data.version)
         session.add(code_list)
         await session.flush()
-    elif code_list.labels != {**code_list.labels, **labels} or code_list.source != owner:
+    elif (
+        code_list.labels != {**code_list.labels, **labels}
+        or code_list.source != owner
+        or code_list.version != data.version
+    ):
         code_list.labels = {**code_list.labels, **labels}
         code_list.source = owner
+        code_list.version = data.version
         code_list.updated_at = utcnow()
     rows = {
         row.code: row
@@ -164,6 +197,35 @@ async def _sync_list(
     return report
 
 
+async def _conservative(instance: Instance) -> bool:
+    """Whether some installed module with tables in the database is disabled: its records
+    cannot be checked for codes in use, so removed entries are only end-dated."""
+    status = await instance.migrator.status()
+    return any(not row["enabled"] and row["current"] for row in status.values())
+
+
+async def apply_list_data(
+    session: AsyncSession,
+    instance: Instance,
+    lists: Sequence[ListData],
+    *,
+    today: dt.date | None = None,
+) -> dict[str, ListReport]:
+    """Apply data for lists owned by core or an enabled plugin, in the caller's transaction,
+    exactly as sync applies shipped data (a data-only update). A list whose database version is
+    newer is left as it is (`kept_version`); a list nobody enabled owns is a `KeyError`."""
+    registry = code_list_registry(instance)
+    unknown = sorted(data.name for data in lists if data.name not in registry.owners)
+    if unknown:
+        raise KeyError(f"no enabled plugin ships the code list(s) {unknown}")
+    conservative = await _conservative(instance)
+    today = today or dt.date.today()
+    return {
+        data.name: await _sync_list(session, instance, data.name, today, conservative, data)
+        for data in lists
+    }
+
+
 async def sync_code_lists(instance: Instance, *, today: dt.date | None = None) -> SyncReport:
     """Apply every enabled plugin's lists in one transaction; running it twice changes nothing."""
     today = today or dt.date.today()
@@ -172,8 +234,7 @@ async def sync_code_lists(instance: Instance, *, today: dt.date | None = None) -
     for name, extensions in registry.extensions.items():
         if name not in registry.owners:
             report.skipped += [f"{plugin} extends {name}" for plugin, _ in extensions]
-    status = await instance.migrator.status()
-    conservative = any(not row["enabled"] and row["current"] for row in status.values())
+    conservative = await _conservative(instance)
     async with instance.db.transaction() as session:
         for name in registry.owners:
             report.lists[name] = await _sync_list(session, instance, name, today, conservative)
