@@ -67,6 +67,7 @@ LAZY_GROUPS = {
     "codelists": "core.codelists.cli:codelists_group",
     "outbox": "core.outbox_cli:outbox",
     "search": "core.search.cli:search_group",
+    "sharing": "core.sharing.cli:sharing_group",
     "token": "core.auth.cli:token_group",
     "user": "core.auth.cli:user_group",
 }
