@@ -199,6 +199,12 @@ async def test_every_operation_runs_on_demo_data(make_app) -> None:
         await s.run("seizures/ValidateSeizure", "validator", **ids, version=submitted["version"])
     )["validateSeizure"]
     assert validated["status"] == "VALIDATED"
+    checked = (await s.run("core/CheckFreeText", "validator", **ids))["checkFreeText"]
+    assert checked["path"] == "narrative"
+    preview = (await s.run("core/CenPreview", "validator", **ids))["cenPreview"]
+    assert preview["data"]["narrative"] == checked["text"]
+    assert "internalNotes" not in preview["data"]
+    assert (await s.run("core/GlobalExports", "validator"))["globalExports"] == []  # mode off
     other = (await s.run("seizures/CreateSeizure", "officer"))["createSeizure"]
     other = (await s.run("seizures/SubmitSeizure", "officer", id=other["id"], version=1))[
         "submitSeizure"

@@ -18,10 +18,16 @@ EXPORTS = """query($id: ID) { globalExports(recordId: $id) {
   id recordId recordVersion kind status payloadSha256 attempts error } }"""
 
 
-async def sharing_app(make_app: Any, mode: str = "automatic", **overrides: Any) -> TestApp:
+async def sharing_app(
+    make_app: Any,
+    mode: str = "automatic",
+    *,
+    global_types: tuple[str, ...] = ("Seizure",),
+    **overrides: Any,
+) -> TestApp:
     app = await make_app(
         modules=overrides.pop("modules", ["seizures"]),
-        sharing=SharingSettings(global_export=mode),
+        sharing=SharingSettings(global_export=mode, global_types=global_types),
         **overrides,
     )
     await sync_code_lists(app.instance)

@@ -151,3 +151,41 @@ async def test_off_mode_queues_nothing_and_refuses_batches(make_app):
         expect_errors=True,
     )
     assert body["errors"][0]["extensions"]["code"] == "EXPORT_OFF"
+
+
+async def test_an_erased_record_that_was_sent_is_withdrawn(make_app):
+    from tests.suspects.helpers import CREATE as CREATE_PERSON
+    from tests.suspects.helpers import ERASE, person_input
+    from tests.suspects.helpers import SUBMIT as SUBMIT_PERSON
+    from tests.suspects.helpers import VALIDATE as VALIDATE_PERSON
+
+    app = await sharing_app(
+        make_app,
+        modules=["seizures", "suspects"],
+        global_types=("Seizure", "Person"),
+    )
+    who = await tokens(app)
+    created = (await app.gql(CREATE_PERSON, {"input": person_input()}, token=who["officer"]))[
+        "data"
+    ]["createPerson"]
+    pid = created["id"]
+    submitted = await app.gql(SUBMIT_PERSON, {"id": pid, "v": 1}, token=who["officer"])
+    version = submitted["data"]["submitPerson"]["version"]
+    await app.gql(VALIDATE_PERSON, {"id": pid, "v": version}, token=who["validator"])
+    await settle(app)
+    await app.gql(ERASE, {"id": pid, "g": "DATA_SUBJECT_REQUEST"}, token=who["validator"])
+    await settle(app)
+
+    submission, withdrawal = await log(app, who, pid)
+    assert (submission["kind"], withdrawal["kind"]) == ("submission", "withdrawal")
+    async with app.instance.db.session() as session:
+        from core.sharing.models import ExportEntry
+
+        sent = await session.get(ExportEntry, int(submission["id"]))
+        gone = await session.get(ExportEntry, int(withdrawal["id"]))
+    # A person travels as its non-nominal projection only: category, review date, document types.
+    assert set(sent.payload["data"]) == {"category", "reviewDate", "documents", "photos"}
+    assert sent.payload["data"]["documents"] == [{"type": "passport"}]
+    assert "data" not in gone.payload and gone.payload["kind"] == "withdrawal"
+    check_incoming(app.instance, sent.payload)
+    check_incoming(app.instance, gone.payload)
