@@ -75,14 +75,18 @@ def write_xlsx(payloads: Iterable[Mapping[str, Any]], out: io.BufferedIOBase | A
         sheet = book.create_sheet(title=name[:31])
         sheet.append(header)
         for row in rows:
-            cells = []
-            for value in row:
-                cell = WriteOnlyCell(sheet, value=value)
-                if isinstance(value, str):
-                    cell.data_type = "s"  # never a formula, whatever the text starts with
-                cells.append(cell)
-            sheet.append(cells)
+            sheet.append([_text_cell(sheet, v, WriteOnlyCell) for v in row])
     book.save(out)
+
+
+def _text_cell(sheet: Any, value: Any, cell_class: Any) -> Any:
+    """openpyxl takes a string starting with `=` for a formula: such text gets a cell typed as
+    a string, so that it is shown, never run."""
+    if isinstance(value, str) and value.startswith("="):
+        cell = cell_class(sheet, value=value)
+        cell.data_type = "s"
+        return cell
+    return value
 
 
 def write_csv_zip(payloads: Iterable[Mapping[str, Any]], out: io.BufferedIOBase | Any) -> None:

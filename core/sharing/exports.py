@@ -342,25 +342,70 @@ async def dispatch_pending(instance: Instance) -> int:
     return len(ids)
 
 
+BATCH_CHUNK = 500
+
+
+async def last_kinds(
+    session: AsyncSession, entity_type: str, entity_ids: Sequence[str]
+) -> dict[str, str]:
+    """Entity id -> the kind of the last entry queued for it (one query)."""
+    from sqlalchemy import func
+
+    latest = (
+        select(ExportEntry.entity_id, func.max(ExportEntry.id).label("last"))
+        .where(
+            ExportEntry.peer == GLOBAL_PEER,
+            ExportEntry.entity_type == entity_type,
+            ExportEntry.entity_id.in_(list(entity_ids)),
+        )
+        .group_by(ExportEntry.entity_id)
+        .subquery()
+    )
+    rows = await session.execute(
+        select(ExportEntry.entity_id, ExportEntry.kind).join(
+            latest, ExportEntry.id == latest.c.last
+        )
+    )
+    return {entity_id: kind for entity_id, kind in rows}
+
+
 async def batch_payloads(
     instance: Instance, since: Any = None, entity_types: Sequence[str] | None = None
 ) -> list[dict[str, Any]]:
     """The payloads of every validated record of the global types (validated since `since`,
-    a datetime), as a batch file carries them."""
+    a datetime), as a batch file carries them: read in chunks of BATCH_CHUNK records, with a
+    constant number of queries per chunk."""
+    from core.sharing.payload import record_payloads
+
     payloads: list[dict[str, Any]] = []
     wanted = set(entity_types or instance.config.sharing.global_types)
-    async with instance.db.session() as session:
-        for rt in record_registry(instance):
-            if rt.name not in wanted:
-                continue
-            model: Any = rt.model
-            query = rt.load(select(model).order_by(model.id))
+    for rt in record_registry(instance):
+        if rt.name not in wanted:
+            continue
+        model: Any = rt.model
+        after = 0
+        while True:
+            query = select(model).where(model.id > after).order_by(model.id).limit(BATCH_CHUNK)
             if rt.workflow is not None:
                 query = query.where(model.status == "validated")
                 if since is not None:
                     query = query.where(model.validated_at >= since)
-            for record in (await session.scalars(query)).unique():
-                last = await last_entry(session, rt.entity_type_of(record), str(record.id))
-                kind = next_kind(last)
-                payloads.append(await record_payload(instance, session, rt, record, kind))
+            async with instance.db.session() as session:
+                records = list((await session.scalars(rt.load(query))).unique())
+                if not records:
+                    break
+                after = records[-1].id
+                kinds = []
+                for entity_type in {rt.entity_type_of(r) for r in records}:
+                    ids = [str(r.id) for r in records if rt.entity_type_of(r) == entity_type]
+                    last = await last_kinds(session, entity_type, ids)
+                    kinds.append((entity_type, last))
+                last_of = {(t, i): k for t, found in kinds for i, k in found.items()}
+                wanted_kinds = [
+                    "correction"
+                    if last_of.get((rt.entity_type_of(r), str(r.id)), "withdrawal") != "withdrawal"
+                    else "submission"
+                    for r in records
+                ]
+                payloads += await record_payloads(instance, session, rt, records, wanted_kinds)
     return payloads

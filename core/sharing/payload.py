@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -75,43 +75,90 @@ def envelope(
 
 
 async def checked_texts(
-    session: AsyncSession, entity_type: str, record_id: object
-) -> dict[str, CheckedText]:
+    session: AsyncSession, entity_type: str, record_ids: Sequence[object]
+) -> dict[str, dict[str, CheckedText]]:
+    """Record id -> path -> the checked version of that free text (one query)."""
     from core.sharing.models import CheckedText as CheckedTextRow
 
+    found: dict[str, dict[str, CheckedText]] = {str(i): {} for i in record_ids}
     rows = await session.scalars(
         select(CheckedTextRow).where(
             CheckedTextRow.entity_type == entity_type,
-            CheckedTextRow.entity_id == str(record_id),
+            CheckedTextRow.entity_id.in_(list(found)),
         )
     )
-    return {row.path: CheckedText(row.text, row.source_sha256) for row in rows}
+    for row in rows:
+        found[row.entity_id][row.path] = CheckedText(row.text, row.source_sha256)
+    return found
 
 
 async def record_photos(
-    instance: Instance, session: AsyncSession, entity_type: str, record_id: object
-) -> list[Photo]:
+    instance: Instance, session: AsyncSession, entity_type: str, record_ids: Sequence[object]
+) -> dict[str, list[Photo]]:
+    """Record id -> its photos, each with the validator's verdict (two queries)."""
     from core.sharing.models import PhotoCheck
 
-    [infos] = await instance.attachments.list_for(session, entity_type, [record_id])
-    if not infos:
-        return []
-    checks = {
-        row.attachment_id: row
-        for row in await session.scalars(
-            select(PhotoCheck).where(PhotoCheck.attachment_id.in_([i.id for i in infos]))
-        )
-    }
-    photos = []
-    for info in infos:
-        check = checks.get(info.id)
-        cleared = check.sha256 if check is not None and check.shows_no_person else None
-        photos.append(
-            Photo(
-                info.id, info.sha256, info.size, info.media_type, info.width, info.height, cleared
+    keys = [str(i) for i in record_ids]
+    lists = await instance.attachments.list_for(session, entity_type, keys)
+    ids = [info.id for infos in lists for info in infos]
+    checks = {}
+    if ids:
+        rows = await session.scalars(select(PhotoCheck).where(PhotoCheck.attachment_id.in_(ids)))
+        checks = {row.attachment_id: row for row in rows}
+    found: dict[str, list[Photo]] = {}
+    for key, infos in zip(keys, lists, strict=True):
+        photos = []
+        for info in infos:
+            check = checks.get(info.id)
+            cleared = check.sha256 if check is not None and check.shows_no_person else None
+            photos.append(
+                Photo(
+                    info.id,
+                    info.sha256,
+                    info.size,
+                    info.media_type,
+                    info.width,
+                    info.height,
+                    cleared,
+                )
             )
-        )
-    return photos
+        found[key] = photos
+    return found
+
+
+async def record_payloads(
+    instance: Instance,
+    session: AsyncSession,
+    rt: RecordType[Any, Any],
+    records: Sequence[Any],
+    kinds: Sequence[str],
+) -> list[dict[str, Any]]:
+    """The payloads of `records` (loaded with their children) as they would leave now, with a
+    constant number of queries per entity type whatever the number of records."""
+    projection = projections(instance)[rt.name]
+    by_type: dict[str, list[str]] = {}
+    for record in records:
+        by_type.setdefault(rt.entity_type_of(record), []).append(str(record.id))
+    checks: dict[tuple[str, str], dict[str, CheckedText]] = {}
+    photos: dict[tuple[str, str], list[Photo]] = {}
+    for entity_type, ids in by_type.items():
+        for key, value in (await checked_texts(session, entity_type, ids)).items():
+            checks[(entity_type, key)] = value
+        if projection.photos:
+            found = await record_photos(instance, session, entity_type, ids)
+            for key, value in found.items():
+                photos[(entity_type, key)] = value
+    payloads = []
+    for record, kind in zip(records, kinds, strict=True):
+        entity_type = rt.entity_type_of(record)
+        version = getattr(record, "version", None)
+        if kind == "withdrawal":
+            payloads.append(envelope(instance, entity_type, record.id, version, kind, None))
+            continue
+        key = (entity_type, str(record.id))
+        data = project(projection, record, checks=checks.get(key, {}), photos=photos.get(key, []))
+        payloads.append(envelope(instance, entity_type, record.id, version, kind, data))
+    return payloads
 
 
 async def record_payload(
@@ -122,17 +169,8 @@ async def record_payload(
     kind: str,
 ) -> dict[str, Any]:
     """The payload of `record` (loaded with its children) as it would leave now."""
-    entity_type = rt.entity_type_of(record)
-    version = getattr(record, "version", None)
-    if kind == "withdrawal":
-        return envelope(instance, entity_type, record.id, version, kind, None)
-    projection = projections(instance)[rt.name]
-    checks = await checked_texts(session, entity_type, record.id)
-    photos = (
-        await record_photos(instance, session, entity_type, record.id) if projection.photos else []
-    )
-    data = project(projection, record, checks=checks, photos=photos)
-    return envelope(instance, entity_type, record.id, version, kind, data)
+    [payload] = await record_payloads(instance, session, rt, [record], [kind])
+    return payload
 
 
 # --- the JSON schema ----------------------------------------------------------------------------
