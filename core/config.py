@@ -116,6 +116,9 @@ class SharingSettings:
     # user queues batches. Corrections and withdrawals of what was sent follow in both modes.
     global_export: str = "off"
     global_types: tuple[str, ...] = ("Seizure",)
+    # This instance is the global database: it stores the non-nominal payloads that national
+    # instances send (refusing any nominal field), as read-only records of their country.
+    global_database: bool = False
 
 
 GLOBAL_EXPORT_MODES = ("off", "automatic", "manual")
@@ -370,6 +373,7 @@ SETTINGS: dict[str, dict[str, Callable[[Any, str], Any]]] = {
     "sharing": {
         "global_export": _one_of(*GLOBAL_EXPORT_MODES),
         "global_types": _as_list(_entity_type),
+        "global_database": _as_bool,
     },
 }
 

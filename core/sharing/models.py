@@ -5,6 +5,7 @@ bound to the SHA-256 of the text they read (an edit of the original voids it).
 `core_sharing_photo_check`: a validator's verdict on one photo: shows no person, or does.
 `core_sharing_export`: one row per payload queued for a peer (the global database), with its
 status: pending -> sent -> acknowledged, or failed (retried by the outbox).
+`core_sharing_received`: global mode, what national instances sent, one row per record.
 """
 
 from __future__ import annotations
@@ -75,4 +76,28 @@ class ExportEntry(Base):
     )
 
 
-MODELS: list[type[Base]] = [CheckedText, PhotoCheck, ExportEntry]
+class ReceivedRecord(Base):
+    """Global mode: the non-nominal payload of a national instance's record, as last received.
+    Read-only: corrections replace it, a withdrawal empties it."""
+
+    __tablename__ = "core_sharing_received"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sender: Mapped[str] = mapped_column(String(64))  # the peer, as icomm names it
+    sender_country: Mapped[str] = mapped_column(String(2), index=True)
+    entity_type: Mapped[str] = mapped_column(String(100))
+    source_id: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int | None] = mapped_column(Integer)
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSONType)  # None once withdrawn
+    payload_sha256: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        UniqueConstraint("sender", "entity_type", "source_id"),
+        Index("ix_core_sharing_received_type", "entity_type", "id"),
+    )
+
+
+MODELS: list[type[Base]] = [CheckedText, PhotoCheck, ExportEntry, ReceivedRecord]

@@ -29,7 +29,7 @@ class SharingPlugin:
 
     @hookimpl
     def register_permissions(self) -> list[Permission]:
-        from core.sharing.schema import CHECK, EXPORT
+        from core.sharing.schema import CHECK, EXPORT, GLOBAL_VIEW
 
         return [
             Permission(
@@ -43,13 +43,20 @@ class SharingPlugin:
                 "Preview what leaves for the global database, queue batches, read the export log",
                 ("validator",),
             ),
+            Permission(
+                GLOBAL_VIEW,
+                "Read the records national instances sent (global mode)",
+                ("analyst", "validator"),
+            ),
         ]
 
     @hookimpl
     def register_graphql(self) -> GraphQLContribution:
-        from core.sharing.schema import SharingMutation, SharingQuery
+        from core.sharing.schema import GlobalRecordsQuery, SharingMutation, SharingQuery
 
-        return GraphQLContribution(queries=[SharingQuery], mutations=[SharingMutation])
+        return GraphQLContribution(
+            queries=[SharingQuery, GlobalRecordsQuery], mutations=[SharingMutation]
+        )
 
     @hookimpl
     def register_outbox_handlers(self) -> list[OutboxHandler]:

@@ -235,3 +235,70 @@ class SharingMutation:
                     context.instance, session, context.principal, rt, record_ids
                 )
             return [GlobalExport.of(row) for row in entries]
+
+
+GLOBAL_VIEW = "core.sharing.global_view"
+
+
+@strawberry.type(
+    description="Global mode: a record a national instance sent, as its non-nominal payload. "
+    "Read-only."
+)
+class GlobalRecord:
+    id: strawberry.ID
+    sender: str = strawberry.field(description="The national instance (icomm peer) it came from.")
+    sender_country: str
+    entity_type: str
+    source_id: str = strawberry.field(description="Its id at the sender.")
+    version: int | None
+    data: JSON | None = strawberry.field(description="The payload's data; null once withdrawn.")
+    payload_sha256: str
+    received_at: dt.datetime
+    updated_at: dt.datetime
+    withdrawn_at: dt.datetime | None
+
+
+@strawberry.type
+class GlobalRecordsQuery:
+    @strawberry.field(
+        description="Global mode: records national instances sent, newest first "
+        "(core.sharing.global_view). Empty on a national instance.",
+        extensions=[requires(GLOBAL_VIEW)],
+    )
+    async def global_records(
+        self,
+        info: Info[Context, None],
+        country: str | None = None,
+        entity_type: str | None = None,
+        include_withdrawn: bool = False,
+        first: int = 50,
+    ) -> list[GlobalRecord]:
+        from core.sharing.models import ReceivedRecord
+
+        maximum = info.context.instance.config.graphql.max_page_size
+        if not 1 <= first <= maximum:
+            raise InputError(f"first must be between 1 and {maximum}", field="first")
+        query = select(ReceivedRecord).order_by(ReceivedRecord.id.desc()).limit(first)
+        if country is not None:
+            query = query.where(ReceivedRecord.sender_country == country.upper())
+        if entity_type is not None:
+            query = query.where(ReceivedRecord.entity_type == entity_type)
+        if not include_withdrawn:
+            query = query.where(ReceivedRecord.withdrawn_at.is_(None))
+        async with info.context.instance.db.session() as session:
+            return [
+                GlobalRecord(
+                    id=strawberry.ID(str(r.id)),
+                    sender=r.sender,
+                    sender_country=r.sender_country,
+                    entity_type=r.entity_type,
+                    source_id=r.source_id,
+                    version=r.version,
+                    data=r.data,
+                    payload_sha256=r.payload_sha256,
+                    received_at=r.received_at,
+                    updated_at=r.updated_at,
+                    withdrawn_at=r.withdrawn_at,
+                )
+                for r in await session.scalars(query)
+            ]

@@ -23,11 +23,14 @@ async def sharing_app(
     mode: str = "automatic",
     *,
     global_types: tuple[str, ...] = ("Seizure",),
+    global_database: bool = False,
     **overrides: Any,
 ) -> TestApp:
     app = await make_app(
         modules=overrides.pop("modules", ["seizures"]),
-        sharing=SharingSettings(global_export=mode, global_types=global_types),
+        sharing=SharingSettings(
+            global_export=mode, global_types=global_types, global_database=global_database
+        ),
         **overrides,
     )
     await sync_code_lists(app.instance)

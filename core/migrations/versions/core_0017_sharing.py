@@ -1,4 +1,4 @@
-"""core: sharing (validators' checks of free text and photos, the export log)
+"""core: sharing (validators' checks of free text and photos, the export log, received payloads)
 
 Revision ID: core_0017
 Revises: core_0011
@@ -75,9 +75,34 @@ def upgrade() -> None:
         ["peer", "entity_type", "entity_id"],
     )
     op.create_index("ix_core_sharing_export_status", "core_sharing_export", ["status", "id"])
+    op.create_table(
+        "core_sharing_received",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("sender", sa.String(64), nullable=False),
+        sa.Column("sender_country", sa.String(2), nullable=False),
+        sa.Column("entity_type", sa.String(100), nullable=False),
+        sa.Column("source_id", sa.String(64), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=True),
+        sa.Column("data", JSONType, nullable=True),
+        sa.Column("payload_sha256", sa.String(64), nullable=False),
+        sa.Column("received_at", UTCDateTime, nullable=False),
+        sa.Column("updated_at", UTCDateTime, nullable=False),
+        sa.Column("withdrawn_at", UTCDateTime, nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_core_sharing_received")),
+        sa.UniqueConstraint(
+            "sender", "entity_type", "source_id", name="uq_core_sharing_received_sender"
+        ),
+    )
+    op.create_index(
+        "ix_core_sharing_received_sender_country", "core_sharing_received", ["sender_country"]
+    )
+    op.create_index("ix_core_sharing_received_type", "core_sharing_received", ["entity_type", "id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_core_sharing_received_type", table_name="core_sharing_received")
+    op.drop_index("ix_core_sharing_received_sender_country", table_name="core_sharing_received")
+    op.drop_table("core_sharing_received")
     op.drop_index("ix_core_sharing_export_status", table_name="core_sharing_export")
     op.drop_index("ix_core_sharing_export_record", table_name="core_sharing_export")
     op.drop_table("core_sharing_export")
