@@ -18,10 +18,11 @@ from strawberry import relay
 from core.cli import cli
 from core.codelists.sync import sync_code_lists
 from core.config import BUILTIN_MODULES, SharingSettings
-from core.sharing.exports import set_global_sender
+from core.sharing.exports import acknowledge, set_global_sender
 from core.sharing.models import ExportEntry
 from core.sharing.payload import canonical_json
-from core.testing import login_as
+from core.sharing.received import receive_global
+from core.testing import login_as, make_config, start_app
 from tests.attachment_helpers import image_bytes
 from tests.seizures.helpers import completion, simplified_input
 from tests.sharing.canary_plugin import CanaryCountryModule
@@ -66,21 +67,23 @@ async def write(app, token, entity, data):
     return created["id"]
 
 
-async def test_canaries_end_to_end(make_app, tmp_path):
+async def national_app(make_app):
     app = await make_app(
         modules=[*(m for m in BUILTIN_MODULES if m != "update_manager"), "canaryland"],
         extra_modules=[CanaryCountryModule()],
         sharing=SharingSettings(global_export="automatic", global_types=TYPES),
     )
     await sync_code_lists(app.instance)
-    sender = RecordingSender()
-    set_global_sender(app.instance, sender)
     who = {
         "officer": await login_as(app, "officer1", "officer"),
         "validator": await login_as(app, "validator1", "validator"),
     }
-    canary = Canaries()
+    return app, who
 
+
+async def enter_canary_records(app, who, canary: Canaries) -> tuple[str, str, str, str]:
+    """A seizure, a person and a company with a canary in every nominal field and free text,
+    submitted and validated; return their ids and the seizure's photo id."""
     upload = await app.client.post(
         "/attachments",
         files={"file": (f"{canary()}.png", image_bytes("PNG"))},
@@ -132,6 +135,15 @@ async def test_canaries_end_to_end(make_app, tmp_path):
     }
     canary.values.append(company["identifiers"][0]["value"])
     company_id = await write(app, who, "Company", company)
+    return seizure_id, person_id, company_id, photo
+
+
+async def test_canaries_end_to_end(make_app, tmp_path):
+    app, who = await national_app(make_app)
+    sender = RecordingSender()
+    set_global_sender(app.instance, sender)
+    canary = Canaries()
+    seizure_id, person_id, company_id, photo = await enter_canary_records(app, who, canary)
     await app.instance.outbox.settle()
 
     # A validator checks the photo as showing no person: it travels, its file name does not.
@@ -193,3 +205,64 @@ async def test_canaries_end_to_end(make_app, tmp_path):
     for blob in produced:
         for value in canary.values:
             assert value.encode() not in blob, f"canary {value} leaked"
+
+
+class LoopbackSender:
+    """Stands in for icomm's transport between two instances in one process: hands each payload,
+    as the bytes that would travel, to the global instance's `receive_global`."""
+
+    def __init__(self, global_instance, peer: str, country: str) -> None:
+        self.global_instance, self.peer, self.country = global_instance, peer, country
+        self.receipts: list[int] = []
+
+    async def send(self, delivery) -> None:
+        wire = canonical_json(delivery.payload)
+        await receive_global(
+            self.global_instance, json.loads(wire), sender=self.peer, sender_country=self.country
+        )
+        self.receipts.append(delivery.entry_id)
+
+
+async def test_validated_records_reach_the_global_instance_without_any_canary(make_app, tmp_path):
+    app, who = await national_app(make_app)
+    home = tmp_path / "global"
+    global_app = await start_app(
+        make_config(
+            f"sqlite+aiosqlite:///{home}/ncen.db",
+            home,
+            ["seizures", "suspects", "companies"],
+            country="XG",
+            sharing=SharingSettings(global_database=True),
+        )
+    )
+    try:
+        sender = LoopbackSender(global_app.instance, "xx-customs", app.instance.config.country)
+        set_global_sender(app.instance, sender)
+        canary = Canaries()
+        await enter_canary_records(app, who, canary)
+        await app.instance.outbox.settle()
+        for entry_id in sender.receipts:  # the receipts come back: acknowledged
+            await acknowledge(app.instance, entry_id)
+
+        async with app.instance.db.session() as session:
+            statuses = sorted(
+                (e.entity_type, e.status) for e in await session.scalars(select(ExportEntry))
+            )
+        assert statuses == [(t, "acknowledged") for t in sorted(TYPES)]
+        analyst = await login_as(global_app, "analyst1", "analyst")
+        body = await global_app.gql(
+            "{ globalRecords { senderCountry entityType data } }", token=analyst
+        )
+        received = body["data"]["globalRecords"]
+        assert sorted(r["entityType"] for r in received) == sorted(TYPES)
+        assert {r["senderCountry"] for r in received} == {app.instance.config.country}
+    finally:
+        await global_app.close()
+
+    # Every byte the global instance holds: database (and its WAL), audit, search index, keys.
+    held = [path.read_bytes() for path in home.rglob("*") if path.is_file()]
+    assert held and len(canary.values) > 25
+    assert any(b"cocaine" in blob for blob in held)  # what was received is there to be read
+    for blob in held:
+        for value in canary.values:
+            assert value.encode() not in blob, f"canary {value} reached the global instance"
