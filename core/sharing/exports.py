@@ -295,36 +295,48 @@ async def deliver(instance: Instance, rows: Sequence[OutboxEvent]) -> None:
 
 
 async def _set_status(
-    instance: Instance, entry_id: int, status: str, *, error: str | None = None
+    instance: Instance,
+    entry_id: int,
+    status: str,
+    *,
+    error: str | None = None,
+    session: AsyncSession | None = None,
 ) -> ExportEntry | None:
-    async with instance.db.transaction() as session:
-        entry = await session.get(ExportEntry, entry_id)
-        if entry is None:
-            return None
-        if status in ("sent", "failed"):
-            entry.attempts += 1
-        if status == "sent":
-            entry.sent_at, entry.error = utcnow(), None
-            await audit.record(
-                session,
-                actor="ncen",
-                action="sharing.export_sent",
-                entity_type=entry.entity_type,
-                entity_id=entry.entity_id,
-                detail={"peer": entry.peer, "kind": entry.kind, "entry": entry.id},
-            )
-        if status == "failed":
-            entry.error = (error or "")[:2000]
-        if status == "acknowledged":
-            entry.acknowledged_at = utcnow()
-            entry.error = None
-        entry.status = status
-        return entry
+    if session is None:
+        async with instance.db.transaction() as own:
+            return await _set_status(instance, entry_id, status, error=error, session=own)
+    entry = await session.get(ExportEntry, entry_id)
+    if entry is None:
+        return None
+    if entry.status == "acknowledged" and status != "acknowledged":
+        return entry  # the receipt may come back before `send` returns: never step back
+    if status in ("sent", "failed"):
+        entry.attempts += 1
+    if status == "sent":
+        entry.sent_at, entry.error = utcnow(), None
+        await audit.record(
+            session,
+            actor="ncen",
+            action="sharing.export_sent",
+            entity_type=entry.entity_type,
+            entity_id=entry.entity_id,
+            detail={"peer": entry.peer, "kind": entry.kind, "entry": entry.id},
+        )
+    if status == "failed":
+        entry.error = (error or "")[:2000]
+    if status == "acknowledged":
+        entry.acknowledged_at = utcnow()
+        entry.error = None
+    entry.status = status
+    return entry
 
 
-async def acknowledge(instance: Instance, entry_id: int) -> ExportEntry | None:
-    """The peer's receipt arrived (called by the transport): the entry is acknowledged."""
-    return await _set_status(instance, entry_id, "acknowledged")
+async def acknowledge(
+    instance: Instance, entry_id: int, session: AsyncSession | None = None
+) -> ExportEntry | None:
+    """The peer's receipt arrived (called by the transport, in its transaction if it passes
+    one): the entry is acknowledged."""
+    return await _set_status(instance, entry_id, "acknowledged", session=session)
 
 
 async def dispatch_pending(instance: Instance) -> int:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit import writer as audit
 from core.db import utcnow
@@ -37,7 +38,23 @@ class Receipt:
 
 
 async def receive_global(
-    instance: Instance, payload: Any, *, sender: str, sender_country: str
+    instance: Instance,
+    payload: Any,
+    *,
+    sender: str,
+    sender_country: str,
+    session: AsyncSession | None = None,
+) -> Receipt:
+    """Check and store one payload; in `session` when given (the transport's own transaction,
+    with its idempotency record), else in a transaction of its own."""
+    if session is not None:
+        return await _receive(instance, session, payload, sender, sender_country)
+    async with instance.db.transaction() as own:
+        return await _receive(instance, own, payload, sender, sender_country)
+
+
+async def _receive(
+    instance: Instance, session: AsyncSession, payload: Any, sender: str, sender_country: str
 ) -> Receipt:
     if not instance.config.sharing.global_database:
         raise PayloadRefused(
@@ -53,45 +70,44 @@ async def receive_global(
         )
     record, kind = payload["record"], payload["kind"]
     digest = payload_sha256(payload)
-    async with instance.db.transaction() as session:
-        row = await session.scalar(
-            select(ReceivedRecord).where(
-                ReceivedRecord.sender == sender,
-                ReceivedRecord.entity_type == record["type"],
-                ReceivedRecord.source_id == record["id"],
-            )
+    row = await session.scalar(
+        select(ReceivedRecord).where(
+            ReceivedRecord.sender == sender,
+            ReceivedRecord.entity_type == record["type"],
+            ReceivedRecord.source_id == record["id"],
         )
-        newer = row is not None and (row.version or 0) > (record["version"] or 0)
-        stored = not newer
-        if row is None:
-            row = ReceivedRecord(
-                sender=sender,
-                sender_country=sender_country,
-                entity_type=record["type"],
-                source_id=record["id"],
-                received_at=utcnow(),
-            )
-            session.add(row)
-        if stored:
-            row.version = record["version"]
-            row.data = None if kind == "withdrawal" else payload["data"]
-            row.withdrawn_at = utcnow() if kind == "withdrawal" else None
-            row.payload_sha256 = digest
-            row.updated_at = utcnow()
-        await session.flush()
-        await audit.record(
-            session,
-            actor=f"peer:{sender}",
-            action="sharing.received",
+    )
+    newer = row is not None and (row.version or 0) > (record["version"] or 0)
+    stored = not newer
+    if row is None:
+        row = ReceivedRecord(
+            sender=sender,
+            sender_country=sender_country,
             entity_type=record["type"],
-            entity_id=row.id,
-            detail={
-                "sender": sender,
-                "country": sender_country,
-                "sourceId": record["id"],
-                "kind": kind,
-                "payloadSha256": digest,
-                "stored": stored,
-            },
+            source_id=record["id"],
+            received_at=utcnow(),
         )
-        return Receipt(row.id, stored, digest)
+        session.add(row)
+    if stored:
+        row.version = record["version"]
+        row.data = None if kind == "withdrawal" else payload["data"]
+        row.withdrawn_at = utcnow() if kind == "withdrawal" else None
+        row.payload_sha256 = digest
+        row.updated_at = utcnow()
+    await session.flush()
+    await audit.record(
+        session,
+        actor=f"peer:{sender}",
+        action="sharing.received",
+        entity_type=record["type"],
+        entity_id=row.id,
+        detail={
+            "sender": sender,
+            "country": sender_country,
+            "sourceId": record["id"],
+            "kind": kind,
+            "payloadSha256": digest,
+            "stored": stored,
+        },
+    )
+    return Receipt(row.id, stored, digest)

@@ -123,6 +123,13 @@ async def test_the_sender_moves_entries_to_sent_failed_and_acknowledged(make_app
     await acknowledge(app.instance, int(entry["id"]))
     [entry] = await log(app, who, sid)
     assert entry["status"] == "acknowledged"
+    # A delivery repeated after the receipt (at least once) never steps the status back.
+    await dispatch_pending(app.instance)
+    from core.sharing.exports import _set_status
+
+    await _set_status(app.instance, int(entry["id"]), "sent")
+    [entry] = await log(app, who, sid)
+    assert entry["status"] == "acknowledged" and len(sender.deliveries) == 1
 
 
 async def test_manual_mode_queues_only_what_a_user_queues(make_app):
