@@ -145,3 +145,14 @@ async def test_photos_travel_only_when_checked_as_showing_no_person(make_app):
         check, {"p": "nope", "n": True}, token=who["validator"], expect_errors=True
     )
     assert body["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+
+
+async def test_offenders_travel_only_as_the_non_nominal_summary(make_app):
+    app = await sharing_app(make_app, mode="off")
+    who = await tokens(app)
+    offenders = [
+        {"count": 2, "nationality": "CO", "gender": "male", "ageBand": "26-35", "role": "courier"}
+    ]
+    sid, _ = await validated_seizure(app, who, offenders=offenders)
+    payload = await preview(app, who, sid)
+    assert payload["data"]["offenders"] == offenders
