@@ -9,12 +9,12 @@ import logging
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
+from cross_web import HTTPException
 from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
-from cross_web import HTTPException
 from strawberry.asgi import GraphQL
 from strawberry.types.unset import UNSET
 
