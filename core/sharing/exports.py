@@ -226,6 +226,9 @@ async def on_record_event(instance: Instance, event: RecordEvent) -> None:
         record = await lifecycle.read(session, rt, int(event.entity_id), reader_for(rt))
         if record is None or not exportable(rt, record):
             return  # changed again since: a later event decides
+        version = getattr(record, "version", None)
+        if last is not None and last.kind != "withdrawal" and last.record_version == version:
+            return  # this version is queued already (an earlier event read it)
         await queue_record(instance, session, rt, record, "ncen")
 
 

@@ -196,3 +196,39 @@ async def test_an_erased_record_that_was_sent_is_withdrawn(make_app):
     assert "data" not in gone.payload and gone.payload["kind"] == "withdrawal"
     check_incoming(app.instance, sent.payload)
     check_incoming(app.instance, gone.payload)
+
+
+async def test_one_entry_per_validated_version_and_per_event(make_app):
+    import dataclasses
+    import uuid
+
+    from core.sharing.exports import on_record_event
+
+    app = await sharing_app(make_app)
+    who = await tokens(app)
+    sid, version = await validated_seizure(app, who)
+    await settle(app)
+    [entry] = await log(app, who, sid)
+    async with app.instance.db.session() as session:
+        from core.events import RecordEvent
+
+        row = await session.scalar(
+            select(AuditEvent).where(AuditEvent.action == "sharing.export_queued")
+        )
+    event = RecordEvent(
+        event_id=uuid.uuid4().hex,
+        module="seizures",
+        entity_type="Seizure",
+        entity_id=row.entity_id,
+        action="validated",
+        version=version,
+        actor_type="system",
+        actor_id=None,
+        actor_name="test",
+        fields=("status",),
+        occurred_at=row.occurred_at,
+    )
+    await on_record_event(app.instance, event)  # a second event for the same version
+    await on_record_event(app.instance, event)  # and the same event delivered twice
+    await on_record_event(app.instance, dataclasses.replace(event, event_id=uuid.uuid4().hex))
+    assert [e["id"] for e in await log(app, who, sid)] == [entry["id"]]
