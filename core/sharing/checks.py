@@ -50,6 +50,27 @@ def free_text_at(projection: Projection, record: Any, path: str) -> str | None:
     return None
 
 
+def free_texts_of(projection: Projection, record: Any) -> list[tuple[str, str]]:
+    """Every free text the record holds now, as (path, text), in payload order."""
+    found = []
+    for field in projection.free_texts:
+        value = getattr(record, field.attribute)
+        if value:
+            found.append((field.name, value))
+    for collection in projection.collections:
+        for index, child in enumerate(getattr(record, collection.attribute) or []):
+            for field in collection.free_texts:
+                value = getattr(child, field.attribute)
+                if value:
+                    found.append((f"{collection.name}.{index}.{field.name}", value))
+    extra = getattr(record, "extra", None) or {}
+    for spec in projection.extension_texts:
+        value = extra.get(spec.name)
+        if isinstance(value, str) and value:
+            found.append((f"{EXTENSIONS}.{spec.name}", value))
+    return found
+
+
 async def set_checked_text(
     instance: Instance,
     session: AsyncSession,

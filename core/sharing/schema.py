@@ -19,6 +19,7 @@ from core.records.declaration import RecordType
 from core.records.mutations import decode_id
 from core.records.registry import record_registry
 from core.sharing import checks, exports
+from core.sharing.checks import free_texts_of as checks_free_texts
 from core.sharing.models import EXPORT_STATUSES, ExportEntry
 from core.sharing.models import CheckedText as CheckedTextRow
 from core.sharing.payload import record_payload
@@ -56,6 +57,17 @@ class CheckedText:
     path: str = strawberry.field(description="`narrative`, `goods.0.description`...")
     text: str
     checked_at: dt.datetime
+
+
+@strawberry.type(
+    description="A free text of a record: what a validator checked of it, and whether that "
+    "check still holds for the text as it is now (then the checked version travels)."
+)
+class FreeText:
+    path: str
+    checked_text: str | None
+    check_holds: bool
+    checked_at: dt.datetime | None
 
 
 @strawberry.type(
@@ -144,26 +156,42 @@ class SharingQuery:
             return [GlobalExport.of(row) for row in await session.scalars(query)]
 
     @strawberry.field(
-        description="The checked versions of a record's free texts (core.sharing.check).",
+        description="The free texts a record holds now and whether each travels: a validator's "
+        "checked version that still holds for the text as it is, or nothing "
+        "(core.sharing.check). The texts themselves are read from the record (audited).",
         extensions=[requires(CHECK)],
     )
-    async def checked_texts(
-        self, info: Info[Context, None], id: relay.GlobalID
-    ) -> list[CheckedText]:
+    async def free_texts(self, info: Info[Context, None], id: relay.GlobalID) -> list[FreeText]:
+        from core.sharing.projection import digest, projections
+
         rt, record_id = _record_type(info, id)
-        async with info.context.instance.db.session() as session:
+        instance = info.context.instance
+        async with instance.db.session() as session:
             record = await lifecycle.read(session, rt, record_id, info.context.principal)
             if record is None:
                 raise NotFoundError(f"no such {rt.noun}", field="id")
-            rows = await session.scalars(
-                select(CheckedTextRow)
-                .where(
-                    CheckedTextRow.entity_type == id.type_name,
-                    CheckedTextRow.entity_id == str(record_id),
+            entity_type = rt.entity_type_of(record)
+            rows = {
+                row.path: row
+                for row in await session.scalars(
+                    select(CheckedTextRow).where(
+                        CheckedTextRow.entity_type == entity_type,
+                        CheckedTextRow.entity_id == str(record.id),
+                    )
                 )
-                .order_by(CheckedTextRow.path)
+            }
+        found = []
+        for path, text in checks_free_texts(projections(instance)[rt.name], record):
+            row = rows.get(path)
+            found.append(
+                FreeText(
+                    path=path,
+                    checked_text=row.text if row else None,
+                    check_holds=row is not None and row.source_sha256 == digest(text),
+                    checked_at=row.checked_at if row else None,
+                )
             )
-            return [CheckedText(path=r.path, text=r.text, checked_at=r.checked_at) for r in rows]
+        return found
 
 
 @strawberry.type

@@ -82,6 +82,20 @@ async def test_a_checked_version_travels_until_the_original_changes(make_app):
     payload = await preview(app, who, sid)
     assert "narrative" not in payload["data"]
     assert payload["data"]["goods"][0]["description"] == "taped bricks"  # unchanged, still valid
+    listed = await app.gql(
+        "query($id: ID!) { freeTexts(id: $id) { path checkedText checkHolds } }",
+        {"id": sid},
+        token=who["validator"],
+    )
+    assert listed["data"]["freeTexts"] == [
+        {"path": "concealmentDescription", "checkedText": None, "checkHolds": False},
+        {
+            "path": "narrative",
+            "checkedText": "The driver hid bricks in a wall.",
+            "checkHolds": False,
+        },
+        {"path": "goods.0.description", "checkedText": "taped bricks", "checkHolds": True},
+    ]
 
     # Clearing a check removes it.
     cleared = await app.gql(
