@@ -225,3 +225,40 @@ def test_every_module_has_a_record_type_in_the_canary_test():
     assert modules == {"seizures", "suspects", "companies"}
     # and the test plugin's nominal extension field is among what is withheld
     assert "extensions.informantCode" in projections(instance())["Seizure"].withheld
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(records(), st.data())
+def test_the_receiver_refuses_any_nominal_field_slipped_in(drawn, data):
+    """Defence in depth: whatever the sender did, a payload with a path the receiver's tags call
+    nominal is refused, naming the path."""
+    from core.sharing.receive import PayloadRefused
+
+    rt, record, checks, photos, _ = drawn
+    projection = projections(instance())[rt.name]
+    payload = envelope(
+        instance(),
+        rt.entity_type_of(record),
+        record.id,
+        1,
+        "submission",
+        project(projection, record, checks=checks, photos=photos),
+    )
+    path = data.draw(st.sampled_from(sorted(projection.withheld)))
+    head, _, leaf = path.rpartition(".")
+    target = payload["data"]
+    if head:
+        items = target.setdefault(head, [] if head != "extensions" else {})
+        if isinstance(items, list):
+            if not items:
+                items.append({})
+            target = items[data.draw(st.integers(0, len(items) - 1))]
+        else:
+            target = items
+    target[leaf] = data.draw(st.one_of(st.text(max_size=5), st.integers(), st.none()))
+    try:
+        check_incoming(instance(), payload)
+    except PayloadRefused as refused:
+        assert refused.code == "NOMINAL_FIELD" and f"data.{path}" in refused.fields
+    else:
+        raise AssertionError(f"a payload with {path} was accepted")
