@@ -34,6 +34,8 @@ from core.private_files import secure_data_dir
 from core.search.plugin import PLUGIN_NAME as SEARCH_PLUGIN
 from core.search.plugin import CoreSearchPlugin, attach_search
 from core.settings import ModuleSettings, Setting, check_declarations, resolve_module_settings
+from core.sharing.global_search import PLUGIN_NAME as GLOBAL_DATABASE_PLUGIN
+from core.sharing.global_search import GlobalDatabasePlugin
 from core.sharing.plugin import (
     GLOBAL_EXPORT_PLUGIN,
     GlobalExportSubscriber,
@@ -51,8 +53,9 @@ def instance_of(session: AsyncSession) -> Instance:
 
 
 def core_plugins(config: Config | None = None) -> list[tuple[str, object]]:
-    """Core features that cannot be disabled, registered as plugins like any module (and the
-    global-database export's record-event subscriber, when that export is on)."""
+    """Core features that cannot be disabled, registered as plugins like any module (and, by
+    the sharing settings, the global export's record-event subscriber and global mode's search
+    of received records)."""
     plugins: list[tuple[str, object]] = [
         ("core.graphql", CoreGraphQLPlugin()),
         ("core.auth", CoreAuthPlugin()),
@@ -67,6 +70,8 @@ def core_plugins(config: Config | None = None) -> list[tuple[str, object]]:
     ]
     if config is not None and config.sharing.global_export != "off":
         plugins.append((GLOBAL_EXPORT_PLUGIN, GlobalExportSubscriber()))
+    if config is not None and config.sharing.global_database:
+        plugins.append((GLOBAL_DATABASE_PLUGIN, GlobalDatabasePlugin()))
     return plugins
 
 

@@ -52,10 +52,17 @@ class SharingPlugin:
 
     @hookimpl
     def register_graphql(self) -> GraphQLContribution:
-        from core.sharing.schema import GlobalRecordsQuery, SharingMutation, SharingQuery
+        from core.sharing.schema import (
+            GlobalRecord,
+            GlobalRecordsQuery,
+            SharingMutation,
+            SharingQuery,
+        )
 
         return GraphQLContribution(
-            queries=[SharingQuery, GlobalRecordsQuery], mutations=[SharingMutation]
+            queries=[SharingQuery, GlobalRecordsQuery],
+            mutations=[SharingMutation],
+            types=[GlobalRecord],
         )
 
     @hookimpl

@@ -20,6 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit import writer as audit
 from core.db import utcnow
+from core.search.events import enqueue_index
+from core.sharing.global_search import ENTITY_TYPE
 from core.sharing.models import ReceivedRecord
 from core.sharing.payload import payload_sha256
 from core.sharing.receive import PayloadRefused, check_incoming
@@ -95,6 +97,8 @@ async def _receive(
         row.payload_sha256 = digest
         row.updated_at = utcnow()
     await session.flush()
+    if stored:
+        enqueue_index(session, ENTITY_TYPE, row.id)  # a withdrawn record leaves the index
     await audit.record(
         session,
         actor=f"peer:{sender}",

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, ClassVar
 
 import strawberry
 from sqlalchemy import select
@@ -13,6 +14,7 @@ from strawberry.types import Info
 
 from core.auth.guard import requires
 from core.gql.context import Context
+from core.gql.entity import Entity
 from core.gql.errors import InputError, NotFoundError
 from core.records import lifecycle
 from core.records.declaration import RecordType
@@ -270,13 +272,15 @@ GLOBAL_VIEW = "core.sharing.global_view"
 
 @strawberry.type(
     description="Global mode: a record a national instance sent, as its non-nominal payload. "
-    "Read-only."
+    "Read-only; searchable (`search`) on the global database."
 )
-class GlobalRecord:
-    id: strawberry.ID
+class GlobalRecord(Entity):
+    owner_module: ClassVar[str] = "core"
+
+    id: relay.NodeID[int]
     sender: str = strawberry.field(description="The national instance (icomm peer) it came from.")
     sender_country: str
-    entity_type: str
+    record_type: str = strawberry.field(description="Its entity type at the sender: `Seizure`...")
     source_id: str = strawberry.field(description="Its id at the sender.")
     version: int | None
     data: JSON | None = strawberry.field(description="The payload's data; null once withdrawn.")
@@ -284,6 +288,40 @@ class GlobalRecord:
     received_at: dt.datetime
     updated_at: dt.datetime
     withdrawn_at: dt.datetime | None
+
+    @classmethod
+    def from_row(cls, r: Any) -> GlobalRecord:
+        return cls(
+            id=r.id,
+            sender=r.sender,
+            sender_country=r.sender_country,
+            record_type=r.entity_type,
+            source_id=r.source_id,
+            version=r.version,
+            data=r.data,
+            payload_sha256=r.payload_sha256,
+            received_at=r.received_at,
+            updated_at=r.updated_at,
+            withdrawn_at=r.withdrawn_at,
+        )
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
+    ) -> list[GlobalRecord | None]:
+        """Search hits and `node(id)`: only for holders of core.sharing.global_view."""
+        from core.record_ids import record_id
+        from core.sharing.models import ReceivedRecord
+
+        wanted = [record_id(i) for i in node_ids]
+        if not info.context.principal.can(GLOBAL_VIEW):
+            return [None] * len(wanted)
+        async with info.context.instance.db.session() as session:
+            rows = await session.scalars(
+                select(ReceivedRecord).where(ReceivedRecord.id.in_([i for i in wanted if i]))
+            )
+            found = {row.id: cls.from_row(row) for row in rows}
+        return [found.get(i) if i else None for i in wanted]
 
 
 @strawberry.type
@@ -297,7 +335,7 @@ class GlobalRecordsQuery:
         self,
         info: Info[Context, None],
         country: str | None = None,
-        entity_type: str | None = None,
+        record_type: str | None = None,
         include_withdrawn: bool = False,
         first: int = 50,
     ) -> list[GlobalRecord]:
@@ -309,24 +347,9 @@ class GlobalRecordsQuery:
         query = select(ReceivedRecord).order_by(ReceivedRecord.id.desc()).limit(first)
         if country is not None:
             query = query.where(ReceivedRecord.sender_country == country.upper())
-        if entity_type is not None:
-            query = query.where(ReceivedRecord.entity_type == entity_type)
+        if record_type is not None:
+            query = query.where(ReceivedRecord.entity_type == record_type)
         if not include_withdrawn:
             query = query.where(ReceivedRecord.withdrawn_at.is_(None))
         async with info.context.instance.db.session() as session:
-            return [
-                GlobalRecord(
-                    id=strawberry.ID(str(r.id)),
-                    sender=r.sender,
-                    sender_country=r.sender_country,
-                    entity_type=r.entity_type,
-                    source_id=r.source_id,
-                    version=r.version,
-                    data=r.data,
-                    payload_sha256=r.payload_sha256,
-                    received_at=r.received_at,
-                    updated_at=r.updated_at,
-                    withdrawn_at=r.withdrawn_at,
-                )
-                for r in await session.scalars(query)
-            ]
+            return [GlobalRecord.from_row(r) for r in await session.scalars(query)]

@@ -251,10 +251,10 @@ async def test_validated_records_reach_the_global_instance_without_any_canary(ma
         assert statuses == [(t, "acknowledged") for t in sorted(TYPES)]
         analyst = await login_as(global_app, "analyst1", "analyst")
         body = await global_app.gql(
-            "{ globalRecords { senderCountry entityType data } }", token=analyst
+            "{ globalRecords { senderCountry recordType data } }", token=analyst
         )
         received = body["data"]["globalRecords"]
-        assert sorted(r["entityType"] for r in received) == sorted(TYPES)
+        assert sorted(r["recordType"] for r in received) == sorted(TYPES)
         assert {r["senderCountry"] for r in received} == {app.instance.config.country}
     finally:
         await global_app.close()

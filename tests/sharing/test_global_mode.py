@@ -15,7 +15,7 @@ from core.sharing.received import receive_global
 from tests.sharing.helpers import PREVIEW, sharing_app, tokens, validated_seizure
 
 RECORDS = """query($withdrawn: Boolean!) { globalRecords(includeWithdrawn: $withdrawn) {
-  senderCountry sender entityType sourceId version data withdrawnAt } }"""
+  senderCountry sender recordType sourceId version data withdrawnAt } }"""
 
 
 async def a_payload(app, who):
@@ -42,7 +42,7 @@ async def test_the_global_database_keeps_the_latest_non_nominal_version(make_app
     [stored] = (await app.gql(RECORDS, {"withdrawn": False}, token=who["analyst"]))["data"][
         "globalRecords"
     ]
-    assert stored["senderCountry"] == "XX" and stored["entityType"] == "Seizure"
+    assert stored["senderCountry"] == "XX" and stored["recordType"] == "Seizure"
     assert stored["data"] == payload["data"] and "narrative" not in stored["data"]
 
     correction = copy.deepcopy(payload)
@@ -96,3 +96,33 @@ async def test_nominal_fields_and_wrong_senders_are_refused_and_nothing_is_store
     assert refused.value.code == "SENDER_MISMATCH"
     async with app.instance.db.session() as session:
         assert await session.scalar(select(func.count()).select_from(ReceivedRecord)) == 0
+
+
+async def test_received_records_are_searchable_on_the_global_database(make_app):
+    app = await sharing_app(make_app, mode="off", global_database=True)
+    who = await tokens(app)
+    payload = await a_payload(app, who)
+    await receive_global(app.instance, payload, sender="xx-customs", sender_country="XX")
+    await app.instance.outbox.settle()
+    search = """query($q: String!) { search(query: $q) { totalCount
+      edges { node { __typename ... on GlobalRecord { recordType senderCountry data } } } } }"""
+    body = await app.gql(search, {"q": "countries:XX codes:cocaine"}, token=who["analyst"])
+    hits = [
+        e["node"]
+        for e in body["data"]["search"]["edges"]
+        if e["node"]["__typename"] == "GlobalRecord"
+    ]
+    assert [(h["recordType"], h["senderCountry"]) for h in hits] == [("Seizure", "XX")]
+    assert hits[0]["data"]["reference"] == payload["data"]["reference"]
+    # Without core.sharing.global_view, no hit of it at all.
+    officer = await app.gql(search, {"q": "countries:XX codes:cocaine"}, token=who["officer"])
+    assert all(
+        e["node"]["__typename"] != "GlobalRecord" for e in officer["data"]["search"]["edges"]
+    )
+
+    withdrawal = {**payload, "kind": "withdrawal", "record": {**payload["record"], "version": 99}}
+    del withdrawal["data"]
+    await receive_global(app.instance, withdrawal, sender="xx-customs", sender_country="XX")
+    await app.instance.outbox.settle()
+    body = await app.gql(search, {"q": "countries:XX codes:cocaine"}, token=who["analyst"])
+    assert all(e["node"]["__typename"] != "GlobalRecord" for e in body["data"]["search"]["edges"])
