@@ -49,8 +49,9 @@ def register_graphql() -> GraphQLContribution | None:
 
 
 @hookspec
-def register_outbox_handlers() -> list[OutboxHandler]:
-    """Handlers for outbox topics; the relay calls them with batches after commit."""
+def register_outbox_handlers(instance: Instance) -> list[OutboxHandler]:
+    """Handlers for outbox topics; the relay calls them with batches after commit. `instance`
+    (optional in an implementation) is the instance whose relay runs them."""
 
 
 @hookspec

@@ -78,7 +78,7 @@ class Instance:
         attach_events(self)
         handlers = [
             (plugin, handler)
-            for plugin, answer in collect(self.pm, "register_outbox_handlers")
+            for plugin, answer in collect(self.pm, "register_outbox_handlers", instance=self)
             for handler in answer
         ]
         self.outbox = OutboxRelay(self.db, handler_table(handlers), config.outbox)
