@@ -23,7 +23,7 @@ from core.audit.writer import SYSTEM, record
 from core.db import utcnow
 from core.instance import Instance
 from core.instance_key import public_key_from_hex
-from core.outbox import OutboxEvent, OutboxHandler, PartialFailure
+from core.outbox import OutboxEvent, OutboxHandler, PartialFailure, hasten
 from plugins.icomm.envelopes import (
     MESSAGE_KIND,
     Envelope,
@@ -42,13 +42,14 @@ from plugins.icomm.receive import ACCEPTED, DUPLICATE, ENTITY
 log = logging.getLogger("ncen.icomm")
 INBOUND_PATH = "/modules/icomm/envelopes"
 _CLIENT = "icomm.http_client"
+HANDLER = "icomm.deliver"
 
 
 def handlers(instance: Instance) -> list[OutboxHandler]:
     async def handle(events: Sequence[OutboxEvent]) -> None:
         await deliver(instance, events)
 
-    return [OutboxHandler((ENVELOPE_TOPIC,), handle, name="icomm.deliver")]
+    return [OutboxHandler((ENVELOPE_TOPIC,), handle, name=HANDLER)]
 
 
 def client(instance: Instance) -> httpx.AsyncClient:
@@ -163,6 +164,13 @@ async def deliver(instance: Instance, events: Sequence[OutboxEvent]) -> None:
         if event.id in failed and event.attempts >= max_attempts:
             outcomes[row.id] = (FAILED, failed[event.id])
     await _record(instance, rows, peers, agreements, outcomes, failed, by_row)
+    recovered = any(
+        by_row[row_id].attempts > 1 and status == DELIVERED
+        for row_id, (status, _) in outcomes.items()
+    )
+    if recovered:  # a peer that was down answers again: its backlog need not wait
+        await hasten(instance.db, HANDLER, exclude=[e.id for e in events])
+        instance.outbox.notify()
     if failed:
         raise PartialFailure(failed)
 

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     import click
     from starlette.routing import BaseRoute
 
+    from core.events import RecordEvent
     from core.instance import Instance
     from core.outbox import OutboxHandler
     from core.settings import Setting
@@ -73,9 +74,9 @@ class IcommModule:
 
     @hookimpl
     def register_outbox_handlers(self, instance: Instance) -> list[OutboxHandler]:
-        from plugins.icomm.delivery import handlers
+        from plugins.icomm import delivery, notices
 
-        return handlers(instance)
+        return [*delivery.handlers(instance), *notices.handlers(instance)]
 
     @hookimpl
     def register_routes(self) -> list[BaseRoute]:
@@ -88,6 +89,12 @@ class IcommModule:
         from plugins.icomm.cli import peer_group
 
         return [peer_group]
+
+    @hookimpl
+    async def on_record_changed(self, instance: Instance, event: RecordEvent) -> None:
+        from plugins.icomm.notices import on_record_changed
+
+        await on_record_changed(instance, event)
 
     @hookimpl
     async def on_shutdown(self, instance: Instance) -> None:

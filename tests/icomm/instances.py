@@ -89,14 +89,17 @@ class Pair:
 
 @contextlib.contextmanager
 def connected_pair(
-    tmp_path: Path, database_urls: tuple[str | None, str | None] = (None, None)
+    tmp_path: Path,
+    database_urls: tuple[str | None, str | None] = (None, None),
+    environ: dict[str, str] | None = None,
 ) -> Iterator[Pair]:
+    environ = ENVIRON if environ is None else environ
     with (
         served_instance(
-            tmp_path / "a", modules=["icomm"], environ=ENVIRON, database_url=database_urls[0]
+            tmp_path / "a", modules=["icomm"], environ=environ, database_url=database_urls[0]
         ) as a,
         served_instance(
-            tmp_path / "b", modules=["icomm"], environ=ENVIRON, database_url=database_urls[1]
+            tmp_path / "b", modules=["icomm"], environ=environ, database_url=database_urls[1]
         ) as b,
     ):
         connect(a, "a", b, "b")
