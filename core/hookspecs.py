@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from core.links.declarations import LinkType
     from core.outbox import OutboxHandler
     from core.records.declaration import RecordType
+    from core.records.fields import RecordField
     from core.search.documents import SearchType
     from core.settings import Setting
 
@@ -41,6 +42,12 @@ def register_models() -> list[type]:
 def register_record_types() -> list[RecordType]:
     """Record types of the module; core supplies their mutations, workflow, history, events and
     search (see core/records)."""
+
+
+@hookspec
+def register_record_fields() -> list[RecordField]:
+    """Fields the module adds to record types of any module (`tasks` by icomm), present only
+    in the schemas of instances that enable the module."""
 
 
 @hookspec

@@ -724,3 +724,19 @@ class IcommMutation:
     async def remove_agreement(self, info: Info[Context, None], id: int) -> bool:
         await peers.remove_agreement(info.context.instance, actor_of(info.context.principal), id)
         return True
+
+
+async def record_tasks(record: Any, context: Context) -> list[TaskType]:
+    """`tasks` on every record type: the tasks about this record the caller may see, newest
+    first (none without icomm.tasks.work)."""
+    principal = context.principal
+    if not isinstance(principal, UserPrincipal) or not principal.can(WORK):
+        return []
+    type_name = type(record).__strawberry_definition__.name
+    global_id = relay.to_base64(type_name, record.id)
+    async with context.instance.db.session() as session:
+        query = await tasks.query(session, principal, tasks.TaskFilter(record_id=global_id))
+        rows = (
+            await session.scalars(query.order_by(Task.updated_at.desc(), Task.id.desc()).limit(100))
+        ).all()
+        return await build_tasks(session, rows)

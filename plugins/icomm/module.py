@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from core.events import RecordEvent
     from core.instance import Instance
     from core.outbox import OutboxHandler
+    from core.records.fields import RecordField
     from core.settings import Setting
 
 USERS = ("officer", "validator", "analyst")
@@ -71,6 +72,20 @@ class IcommModule:
         from plugins.icomm.gql import IcommMutation, IcommQuery
 
         return GraphQLContribution(queries=[IcommQuery], mutations=[IcommMutation])
+
+    @hookimpl
+    def register_record_fields(self) -> list[RecordField]:
+        from core.records.fields import RecordField
+        from plugins.icomm.gql import TaskType, record_tasks
+
+        return [
+            RecordField(
+                "tasks",
+                TaskType,
+                record_tasks,
+                "Tasks about this record that you may see (icomm), newest first.",
+            )
+        ]
 
     @hookimpl
     def register_outbox_handlers(self, instance: Instance) -> list[OutboxHandler]:

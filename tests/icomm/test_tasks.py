@@ -84,6 +84,15 @@ async def test_an_officer_works_a_task_a_validator_assigned_on_a_seizure(make_ap
     # The validator sees it with its history, and supervises every task.
     seen = (await app.gql(TASK, {"id": task["id"]}, token=validator))["data"]["task"]
     assert seen["status"] == "done" and len(seen["history"]) == 4
+    # The seizure lists its tasks (the field icomm adds to every record type).
+    on_record = await app.gql(
+        "query($id: ID!) { seizure(id: $id) { tasks { id status title } } }",
+        {"id": seizure_id},
+        token=officer,
+    )
+    assert on_record["data"]["seizure"]["tasks"] == [
+        {"id": task["id"], "status": "done", "title": "Weigh the bricks again"}
+    ]
     listed = await app.gql(TASKS, {"filter": {"recordId": seizure_id}}, token=validator)
     assert listed["data"]["tasks"]["totalCount"] == 1
     assert (await app.gql(MY_TASKS, {"status": "open"}, token=officer))["data"]["myTasks"][
