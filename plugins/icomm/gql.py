@@ -14,6 +14,7 @@ from strawberry import relay
 from strawberry.types import Info
 from strawberry.types.base import StrawberryObjectDefinition
 
+from core.attachments.gql import Photo, load_photos
 from core.audit.writer import actor_of
 from core.auth.guard import requires
 from core.auth.principal import UserPrincipal
@@ -102,6 +103,11 @@ class MessageType:
     )
     delivery_error: str | None
     reference_ids: strawberry.Private[list[str]]
+    row_id: strawberry.Private[int]
+
+    @strawberry.field(description="Photos attached to it (core attachment store).")
+    async def attachments(self, info: Info[Context, None]) -> list[Photo]:
+        return await load_photos(info, messaging.ATTACHMENT_ENTITY, self.row_id)
 
     @strawberry.field(description="The records it refers to that you may see.")
     async def references(self, info: Info[Context, None]) -> list[relay.Node]:
@@ -119,6 +125,7 @@ class MessageType:
             delivery=envelope.status if envelope else None,
             delivery_error=envelope.last_error if envelope else None,
             reference_ids=list(row.references),
+            row_id=row.id,
         )
 
 
@@ -368,6 +375,9 @@ class SendMessageInput:
     references: list[strawberry.ID] | None = strawberry.field(
         default=None, description="Global ids of records the message refers to."
     )
+    attachment_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Your uploads (POST /attachments) to attach."
+    )
 
 
 @strawberry.input(description="Which threads of the mailbox.")
@@ -594,6 +604,7 @@ class IcommMutation:
             input.subject,
             input.body,
             references,
+            [str(a) for a in input.attachment_ids or []],
         )
         return await load_thread(info, thread.id)
 
@@ -602,10 +613,15 @@ class IcommMutation:
         extensions=[requires(SEND)],
     )
     async def reply_to_thread(
-        self, info: Info[Context, None], id: strawberry.ID, body: str
+        self,
+        info: Info[Context, None],
+        id: strawberry.ID,
+        body: str,
+        attachment_ids: list[strawberry.ID] | None = None,
     ) -> ThreadType:
         thread_id = decode(THREAD_TYPE, id)
-        await messaging.reply(info.context.instance, user(info), thread_id, body)
+        attachments = [str(a) for a in attachment_ids or []]
+        await messaging.reply(info.context.instance, user(info), thread_id, body, attachments)
         return await load_thread(info, thread_id)
 
     @strawberry.mutation(

@@ -38,6 +38,8 @@ from plugins.icomm.models import (
 from plugins.icomm.peers import valid_agreement
 
 ENVELOPE_TOPIC = "icomm.envelope"
+ATTACHMENT_ENTITY = "IcommMessage"
+MAX_ATTACHMENTS = 10
 EXTERNAL_SEND = "icomm.external.send"
 MAX_SUBJECT = 300
 
@@ -203,6 +205,46 @@ async def start_thread(
     return thread
 
 
+async def attach(
+    instance: Instance,
+    session: AsyncSession,
+    principal: UserPrincipal,
+    message: Message,
+    attachment_ids: Sequence[str],
+) -> None:
+    """Give the caller's uploads (core attachment store) to the message, in its transaction:
+    from then on only the thread's participants fetch them."""
+    if len(attachment_ids) > MAX_ATTACHMENTS:
+        raise InputError(f"at most {MAX_ATTACHMENTS} attachments", field="attachmentIds")
+    if len(set(attachment_ids)) != len(attachment_ids):
+        raise InputError("an attachment is listed twice", field="attachmentIds")
+    for index, attachment_id in enumerate(attachment_ids):
+        await instance.attachments.attach(
+            session,
+            attachment_id,
+            ATTACHMENT_ENTITY,
+            message.id,
+            principal,
+            field=f"attachmentIds[{index}]",
+        )
+
+
+def _refuse_across(references: Sequence[str], attachment_ids: Sequence[str]) -> None:
+    if references:
+        raise InputError(
+            "record references cannot be sent to another instance yet: send the text "
+            "and share the record through the sharing of records",
+            field="references",
+            code="CROSS_INSTANCE_REFERENCES_UNSUPPORTED",
+        )
+    if attachment_ids:
+        raise InputError(
+            "attachments cannot be sent to another instance yet",
+            field="attachmentIds",
+            code="CROSS_INSTANCE_ATTACHMENTS_UNSUPPORTED",
+        )
+
+
 async def send_message(
     instance: Instance,
     principal: UserPrincipal,
@@ -210,6 +252,7 @@ async def send_message(
     subject: str,
     body: str,
     references: Sequence[str] = (),
+    attachment_ids: Sequence[str] = (),
 ) -> Thread:
     """A new thread from the caller to users, roles and at most one connected instance."""
     check_text(instance, subject, body)
@@ -223,13 +266,7 @@ async def send_message(
                 raise PermissionDeniedError(
                     "you may not write to connected instances", permission=EXTERNAL_SEND
                 )
-            if references:
-                raise InputError(
-                    "record references cannot be sent to another instance yet: send the text "
-                    "and share the record through the sharing of records",
-                    field="references",
-                    code="CROSS_INSTANCE_REFERENCES_UNSUPPORTED",
-                )
+            _refuse_across(references, attachment_ids)
         users = await addr.local_users(session, [a for a in parsed if not a.peer])
         users[principal.user_id] = principal.username
         thread = await start_thread(
@@ -248,6 +285,7 @@ async def send_message(
             references=references,
             users=users,
         )
+        await attach(instance, session, principal, message, attachment_ids)
         if peer is not None:
             await _queue_envelope(session, peer, MESSAGE_KIND, message_id=message.id)
     return thread
@@ -260,7 +298,13 @@ async def participant(session: AsyncSession, thread_id: int, user_id: int) -> Pa
     return row
 
 
-async def reply(instance: Instance, principal: UserPrincipal, thread_id: int, body: str) -> Message:
+async def reply(
+    instance: Instance,
+    principal: UserPrincipal,
+    thread_id: int,
+    body: str,
+    attachment_ids: Sequence[str] = (),
+) -> Message:
     """A message in an existing thread, from one of its participants; it reaches the thread's
     peer too when the thread is held with one."""
     check_text(instance, None, body)
@@ -275,7 +319,10 @@ async def reply(instance: Instance, principal: UserPrincipal, thread_id: int, bo
                 "you may not write to connected instances", permission=EXTERNAL_SEND
             )
         recipients = [f"{a}@{peer.name}" for a in thread.peer_addresses] if peer else []
+        if peer is not None:
+            _refuse_across((), attachment_ids)
         message = await add_message(session, thread, author, body, recipients=recipients)
+        await attach(instance, session, principal, message, attachment_ids)
         if peer is not None:
             await _queue_envelope(session, peer, MESSAGE_KIND, message_id=message.id)
     return message
@@ -319,6 +366,22 @@ async def archive(
     async with instance.db.transaction() as session:
         row = await participant(session, thread_id, principal.user_id)
         row.archived = archived
+
+
+async def readable_messages(
+    session: AsyncSession, principal: object, message_ids: Sequence[str]
+) -> set[str]:
+    """Of these message ids, those in a thread the principal takes part in (attachments)."""
+    user_id = getattr(principal, "user_id", None)
+    numbers = [int(i) for i in message_ids if str(i).isdigit()]
+    if user_id is None or not numbers:
+        return set()
+    rows = await session.scalars(
+        select(Message.id)
+        .join(Participant, Participant.thread_id == Message.thread_id)
+        .where(Message.id.in_(numbers), Participant.user_id == user_id)
+    )
+    return {str(i) for i in rows.all()}
 
 
 async def unread_count(instance: Instance, user_id: int) -> int:

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     import click
     from starlette.routing import BaseRoute
 
+    from core.attachments.owners import AttachmentOwner
     from core.events import RecordEvent
     from core.instance import Instance
     from core.outbox import OutboxHandler
@@ -59,6 +60,21 @@ class IcommModule:
                 ("admin",),
                 administrative=True,
             ),
+        ]
+
+    @hookimpl
+    def register_attachment_owners(self) -> list[AttachmentOwner]:
+        from core.attachments.owners import AttachmentOwner
+        from plugins.icomm.messaging import ATTACHMENT_ENTITY, readable_messages
+
+        return [
+            AttachmentOwner(
+                ATTACHMENT_ENTITY,
+                "icomm",
+                "icomm.messages.read",
+                can_read=readable_messages,
+                audit_reads=True,
+            )
         ]
 
     @hookimpl

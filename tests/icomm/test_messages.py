@@ -178,3 +178,47 @@ async def test_references_are_shown_only_to_readers_allowed_to_see_the_record(ma
         expect_errors=True,
     )
     assert codes(bad) == ["INVALID_INPUT"] and fields(bad) == ["references"]
+
+
+async def test_photos_attached_to_a_message_are_fetched_by_participants_only(make_app):
+    from tests.attachment_helpers import jpeg_with_gps
+
+    app = await make_app(modules=["icomm"])
+    alice = await login_as(app, "alice", "officer")
+    bob = await login_as(app, "bob", "officer")
+    eve = await login_as(app, "eve", "officer")
+    response = await app.client.post(
+        "/attachments",
+        files={"file": ("wall.jpg", jpeg_with_gps())},
+        headers={"authorization": f"Bearer {alice}"},
+    )
+    assert response.status_code == 201, response.text
+    upload = response.json()["id"]
+    query = SEND.replace("references { id }", "references { id } attachments { id url }")
+    thread = (
+        await app.gql(
+            query,
+            {
+                "input": {
+                    "recipients": ["bob"],
+                    "subject": "photo",
+                    "body": "see attached",
+                    "attachmentIds": [upload],
+                }
+            },
+            token=alice,
+        )
+    )["data"]["sendMessage"]
+    [photo] = thread["messages"][0]["attachments"]
+    assert photo["id"] == upload
+    for token, status in ((bob, 200), (alice, 200), (eve, 404)):
+        fetched = await app.client.get(photo["url"], headers={"authorization": f"Bearer {token}"})
+        assert fetched.status_code == status, (token, fetched.status_code)
+    # Someone else's upload, or one used already, cannot be attached.
+    again = await app.gql(
+        SEND,
+        {"input": {"recipients": ["bob"], "subject": "s", "body": "b", "attachmentIds": [upload]}},
+        token=alice,
+        expect_errors=True,
+    )
+    assert fields(again) == ["attachmentIds[0]"]
