@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from core.notifications import post_notification
 from core.outbox import OutboxRow
 from core.testing import login_as
+from core.web import create_app
 from tests.icomm.helpers import INBOX, THREAD
 from tests.seizures.helpers import CREATE, RETURN, SUBMIT, seizures_app, simplified_input
 
@@ -57,8 +58,11 @@ async def test_post_notification_reaches_users_and_is_a_no_op_without_icomm(make
     inbox = (await app.gql(INBOX, token=alice))["data"]["inbox"]
     assert [e["node"]["subject"] for e in inbox["edges"]] == ["Code list updated"]
 
-    # Over the same database, an instance without icomm writes nothing.
+    # Over the same database, an instance without icomm has no trace of it and writes nothing.
     without = await make_app(modules=["seizures"])
+    sdl = without.instance.schema.as_str()
+    assert "Icomm" not in sdl and "inbox" not in sdl and "tasks" not in sdl
+    assert not any(r.path.startswith("/modules/icomm") for r in create_app(without.instance).routes)
 
     async def rows() -> int:
         async with without.instance.db.session() as session:
