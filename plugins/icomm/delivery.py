@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
-from core.audit.writer import SYSTEM, record
+from core.audit.writer import SYSTEM, record_many
 from core.db import utcnow
 from core.instance import Instance
 from core.instance_key import public_key_from_hex
@@ -194,6 +194,7 @@ async def _record(  # type: ignore[no-untyped-def]
     touched = [r.id for r in rows if r.id in outcomes or by_row[r.id].id in failed]
     if not touched:
         return
+    audited: dict[tuple[str, str, int | None, str | None], list[str]] = {}
     async with instance.db.transaction() as session:
         current = {
             r.id: r
@@ -214,19 +215,23 @@ async def _record(  # type: ignore[no-untyped-def]
             if not (status == DELIVERED and envelope.status == READ):
                 envelope.status = status
             envelope.last_error = error
-            peer = peers.get(row.peer_id)
-            agreement = agreements.get(row.peer_id)
-            await record(
+            action = "icomm.envelope.sent" if status == DELIVERED else "icomm.envelope.failed"
+            audited.setdefault((action, row.kind, row.peer_id, error), []).append(row.envelope_id)
+        # One audit event per envelope, appended per kind of outcome in one batch each.
+        for (action, kind, peer_id, error), envelope_ids in audited.items():
+            peer = peers.get(peer_id)
+            agreement = agreements.get(peer_id)
+            await record_many(
                 session,
                 actor=SYSTEM,
-                action="icomm.envelope.sent" if status == DELIVERED else "icomm.envelope.failed",
+                action=action,
                 entity_type=ENTITY,
-                entity_id=row.envelope_id,
+                entity_ids=envelope_ids,
                 detail={
-                    "kind": row.kind,
+                    "kind": kind,
                     "peer": peer.name if peer else None,
                     "legal_basis": agreement.legal_basis[:500] if agreement else None,
-                    "agreement": agreement.reference if agreement else row.agreement_reference,
+                    "agreement": agreement.reference if agreement else None,
                     "error": error,
                 },
             )

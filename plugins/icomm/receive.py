@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.audit.writer import Actor, record
+from core.audit.writer import Actor, record, record_many
 from core.db import utcnow
 from core.gql.errors import InputError
 from core.instance import Instance
@@ -67,6 +67,21 @@ def _actor(peer: Peer | None) -> Actor:
     return Actor("peer", peer.key_id if peer else None, peer.name if peer else "unknown peer")
 
 
+async def _peer(session: AsyncSession, key: str) -> Peer | None:
+    """The peer holding `key`, looked up once per batch (the session's transaction)."""
+    cache = session.info.setdefault("icomm.peers", {})
+    if key not in cache:
+        cache[key] = (await session.scalars(select(Peer).where(Peer.key_id == key))).first()
+    return cache[key]
+
+
+async def _agreement(session: AsyncSession, peer_id: int, now: dt.datetime) -> Agreement | None:
+    cache = session.info.setdefault("icomm.agreements", {})
+    if peer_id not in cache:
+        cache[peer_id] = await valid_agreement(session, peer_id, RECEIVE, now.date())
+    return cache[peer_id]
+
+
 async def _check(
     session: AsyncSession, instance: Instance, wire: Any, now: dt.datetime
 ) -> tuple[Checked | None, Peer | None, EnvelopeRefused | None, str | None]:
@@ -77,7 +92,7 @@ async def _check(
             raise EnvelopeRefused("too_large", f"over {settings.max_envelope_bytes} bytes")
         envelope, data, signature = parse(wire)
         envelope_id = envelope.id
-        peer = (await session.scalars(select(Peer).where(Peer.key_id == envelope.sender))).first()
+        peer = await _peer(session, envelope.sender)
         if peer is None:
             raise EnvelopeRefused("unknown_peer", f"no peer holds key {envelope.sender}")
     except EnvelopeRefused as refused:
@@ -93,7 +108,7 @@ async def _check(
         window = dt.timedelta(seconds=settings.replay_window_seconds)
         if abs(now - signed_at) > window:
             raise EnvelopeRefused("stale", "signed outside the replay window (a replay?)")
-        agreement = await valid_agreement(session, peer.id, RECEIVE, now.date())
+        agreement = await _agreement(session, peer.id, now)
         if agreement is None:
             raise EnvelopeRefused("no_agreement", "no agreement valid today for receiving")
     except EnvelopeRefused as refused:
@@ -105,10 +120,13 @@ async def receive(instance: Instance, wires: list[Any]) -> list[dict[str, Any]]:
     """Check and apply a batch of envelopes; one result per envelope, in order."""
     now = utcnow()
     results: list[dict[str, Any]] = []
+    # Audit events, one per envelope, appended per (action, peer, kind) in one batch each.
+    audited: dict[tuple[str, int | None, str | None], tuple[Peer | None, dict, list]] = {}
     async with instance.db.transaction() as session:
         seen_here: set[tuple[int, str]] = set()
         for wire in wires:
             checked, peer, refused, envelope_id = await _check(session, instance, wire, now)
+            status = REFUSED
             if refused is None:
                 assert checked is not None
                 try:
@@ -118,6 +136,7 @@ async def receive(instance: Instance, wires: list[Any]) -> list[dict[str, Any]]:
                     refused = exc
             if refused is not None:
                 log.warning("icomm: refused envelope %s: %s", envelope_id, refused)
+                # Refusals are audited one by one: their reasons differ.
                 await record(
                     session,
                     actor=_actor(peer),
@@ -126,33 +145,39 @@ async def receive(instance: Instance, wires: list[Any]) -> list[dict[str, Any]]:
                     entity_id=envelope_id,
                     detail={"reason": refused.reason, "message": str(refused)[:300]},
                 )
+                message = str(refused)[:300]
                 results.append(
                     {
                         "id": envelope_id,
                         "status": REFUSED,
                         "reason": refused.reason,
-                        "message": str(refused)[:300],
+                        "message": message,
                     }
                 )
                 continue
             assert checked is not None
-            await record(
-                session,
-                actor=_actor(checked.peer),
-                action="icomm.envelope.received"
-                if status == ACCEPTED
-                else "icomm.envelope.replayed",
-                entity_type=ENTITY,
-                entity_id=checked.envelope.id,
-                detail={
+            action = "icomm.envelope.received" if status == ACCEPTED else "icomm.envelope.replayed"
+            key = (action, checked.peer.id, checked.envelope.kind)
+            if key not in audited:
+                detail = {
                     "kind": checked.envelope.kind,
                     "peer": checked.peer.name,
                     "legal_basis": checked.agreement.legal_basis[:500],
                     "agreement": checked.agreement.reference,
                     "their_agreement": checked.envelope.agreement[:200],
-                },
-            )
+                }
+                audited[key] = (checked.peer, detail, [])
+            audited[key][2].append(checked.envelope.id)
             results.append({"id": checked.envelope.id, "status": status})
+        for (action, _, _), (peer, detail, envelope_ids) in audited.items():
+            await record_many(
+                session,
+                actor=_actor(peer),
+                action=action,
+                entity_type=ENTITY,
+                entity_ids=envelope_ids,
+                detail=detail,
+            )
     return results
 
 
