@@ -12,6 +12,7 @@ attempt's outcome is audited with the legal basis it was sent under.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -23,7 +24,7 @@ from core.audit.writer import SYSTEM, record_many
 from core.db import utcnow
 from core.instance import Instance
 from core.instance_key import public_key_from_hex
-from core.outbox import OutboxEvent, OutboxHandler, PartialFailure, hasten
+from core.outbox import OutboxEvent, OutboxHandler, PartialFailure, enqueue, hasten
 from plugins.icomm.envelopes import (
     MESSAGE_KIND,
     Envelope,
@@ -158,12 +159,23 @@ async def deliver(instance: Instance, events: Sequence[OutboxEvent]) -> None:
                 else:
                     reason = f"{result.get('reason')}: {result.get('message')}"[:500]
                     outcomes[row.id] = (FAILED, f"refused by {peer.name}: {reason}")
-    max_attempts = instance.config.outbox.max_attempts
+    # A peer may be down for hours (maintenance, a network cut): rather than let the outbox
+    # give up after `max_attempts`, a row about to run out of attempts is replaced by a fresh
+    # one, until the envelope is `give_up_hours` old; then it fails.
+    requeued: list[EnvelopeRow] = []
+    give_up = dt.timedelta(hours=instance.settings("icomm").give_up_hours)
+    last_attempt = instance.config.outbox.max_attempts
     for row in rows:
         event = by_row[row.id]
-        if event.id in failed and event.attempts >= max_attempts:
-            outcomes[row.id] = (FAILED, failed[event.id])
-    await _record(instance, rows, peers, agreements, outcomes, failed, by_row)
+        if event.id not in failed or event.attempts < last_attempt - 1:
+            continue
+        if utcnow() - row.created_at >= give_up or event.attempts >= last_attempt:
+            outcomes[row.id] = (FAILED, f"undelivered after {give_up}: {failed.pop(event.id)}")
+        else:
+            requeued.append(row)
+    await _record(instance, rows, peers, agreements, outcomes, failed, by_row, requeued)
+    for row in requeued:
+        failed.pop(by_row[row.id].id, None)  # this row is done; its replacement retries
     recovered = any(
         by_row[row_id].attempts > 1 and status == DELIVERED
         for row_id, (status, _) in outcomes.items()
@@ -185,7 +197,7 @@ async def _post(instance: Instance, peer: Peer, wires: list[dict[str, Any]]) -> 
 
 
 async def _record(  # type: ignore[no-untyped-def]
-    instance: Instance, rows, peers, agreements, outcomes, failed, by_row
+    instance: Instance, rows, peers, agreements, outcomes, failed, by_row, requeued=()
 ) -> None:
     """Write each envelope's new status, in one transaction; a final outcome (delivered, or
     failed for good) is audited with the legal basis it was sent under. An attempt that will be
@@ -196,6 +208,8 @@ async def _record(  # type: ignore[no-untyped-def]
         return
     audited: dict[tuple[str, str, int | None, str | None], list[str]] = {}
     async with instance.db.transaction() as session:
+        for row in requeued:
+            enqueue(session, ENVELOPE_TOPIC, {"envelope": row.id})
         current = {
             r.id: r
             for r in (

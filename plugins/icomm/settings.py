@@ -42,6 +42,14 @@ def declarations() -> list[Setting]:
             maximum=300.0,
         ),
         Setting(
+            "give_up_hours",
+            int,
+            72,
+            "How long an envelope is retried while its peer cannot be reached before it fails.",
+            minimum=1,
+            maximum=8760,
+        ),
+        Setting(
             "max_body_chars",
             int,
             20_000,
