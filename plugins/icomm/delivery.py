@@ -25,10 +25,12 @@ from core.db import utcnow
 from core.instance import Instance
 from core.instance_key import public_key_from_hex
 from core.outbox import OutboxEvent, OutboxHandler, PartialFailure, enqueue, hasten
+from plugins.icomm import transfer
 from plugins.icomm.envelopes import (
     MESSAGE_KIND,
     Envelope,
     EnvelopeRefused,
+    canonical,
     sign,
     timestamp,
     verify_document,
@@ -67,9 +69,9 @@ async def close(instance: Instance) -> None:
         await found.aclose()
 
 
-def _message_body(message: Message, thread: Thread) -> dict[str, Any]:
+def _message_body(message: Message, thread: Thread, photos: list[dict[str, Any]]) -> dict[str, Any]:
     local = [r.rsplit("@", 1)[0] for r in message.recipients if "@" in r]
-    return {
+    body: dict[str, Any] = {
         "thread": thread.uid,
         "subject": thread.subject,
         "message": message.uid,
@@ -78,6 +80,9 @@ def _message_body(message: Message, thread: Thread) -> dict[str, Any]:
         "body": message.body,
         "sent": timestamp(message.created_at),
     }
+    if photos:
+        body["attachments"] = photos
+    return body
 
 
 async def deliver(instance: Instance, events: Sequence[OutboxEvent]) -> None:
@@ -106,6 +111,7 @@ async def deliver(instance: Instance, events: Sequence[OutboxEvent]) -> None:
             )
         }
         agreements = {pid: await valid_agreement(session, pid, SEND) for pid in peers}
+        photos = await transfer.outgoing(instance, session, message_ids)
     failed: dict[int, str] = {}  # outbox row id -> error (retried)
     outcomes: dict[int, tuple[str, str | None]] = {}  # envelope row id -> (status, error)
     groups: dict[int, list[EnvelopeRow]] = {}
@@ -120,29 +126,34 @@ async def deliver(instance: Instance, events: Sequence[OutboxEvent]) -> None:
         else:
             groups.setdefault(peer.id, []).append(row)
     size = instance.settings("icomm").batch_envelopes
+    request_bytes = instance.settings("icomm").max_request_bytes - 4096  # room for the wrapping
     key, sender = signing_key(instance), own_key_id(instance)
     for peer_id, group in groups.items():
         peer, agreement = peers[peer_id], agreements[peer_id]
         assert agreement is not None
-        for start in range(0, len(group), size):
-            chunk = group[start : start + size]
-            wires = []
-            for row in chunk:
-                if row.kind == MESSAGE_KIND:
-                    message = messages[row.message_id]  # type: ignore[index]
-                    body = _message_body(message, threads[message.thread_id])
-                else:
-                    body = dict(row.body)
-                envelope = Envelope(
-                    id=row.envelope_id,
-                    kind=row.kind,
-                    sender=sender,
-                    recipient=peer.key_id,
-                    sent_at=timestamp(),
-                    agreement=agreement.reference,
-                    body=body,
+        signed: list[tuple[EnvelopeRow, dict[str, Any], int]] = []
+        for row in group:
+            if row.kind == MESSAGE_KIND:
+                message = messages[row.message_id]  # type: ignore[index]
+                body = _message_body(
+                    message, threads[message.thread_id], photos.get(message.id, [])
                 )
-                wires.append(sign(envelope, key))
+            else:
+                body = dict(row.body)
+            envelope = Envelope(
+                id=row.envelope_id,
+                kind=row.kind,
+                sender=sender,
+                recipient=peer.key_id,
+                sent_at=timestamp(),
+                agreement=agreement.reference,
+                body=body,
+            )
+            wire = sign(envelope, key)
+            signed.append((row, wire, len(canonical(wire))))
+        for chunk_rows in _chunks(signed, size, request_bytes):
+            chunk = [row for row, _, _ in chunk_rows]
+            wires = [wire for _, wire, _ in chunk_rows]
             try:
                 results = await _post(instance, peer, wires)
             except Exception as exc:  # unreachable, refused the request, bad answer: retry
@@ -185,6 +196,20 @@ async def deliver(instance: Instance, events: Sequence[OutboxEvent]) -> None:
         instance.outbox.notify()
     if failed:
         raise PartialFailure(failed)
+
+
+def _chunks(signed, size: int, request_bytes: int):  # type: ignore[no-untyped-def]
+    """Requests of at most `size` envelopes and `request_bytes` bytes (an envelope larger than
+    that goes alone, and the peer says whether it takes it)."""
+    chunk, total = [], 0
+    for item in signed:
+        if chunk and (len(chunk) >= size or total + item[2] > request_bytes):
+            yield chunk
+            chunk, total = [], 0
+        chunk.append(item)
+        total += item[2] + 2
+    if chunk:
+        yield chunk
 
 
 async def _post(instance: Instance, peer: Peer, wires: list[dict[str, Any]]) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from core.web import request_instance
 from plugins.icomm.envelopes import sign_document
 from plugins.icomm.keys import own_key_id, signing_key
 from plugins.icomm.receive import receive
+from plugins.icomm.transfer import incoming
 
 
 def _error(status: int, code: str, message: str) -> Response:
@@ -25,7 +26,7 @@ def _error(status: int, code: str, message: str) -> Response:
 async def envelopes(request: Request) -> Response:
     instance = request_instance(request)
     settings = instance.settings("icomm")
-    limit = settings.max_envelope_bytes * settings.batch_envelopes + 65_536
+    limit = settings.max_request_bytes
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         return _error(413, "too_large", f"a request carries at most {limit} bytes")
@@ -40,7 +41,8 @@ async def envelopes(request: Request) -> Response:
             raise ValueError(f"a list of at most {settings.batch_envelopes} envelopes")
     except (ValueError, KeyError, TypeError) as exc:
         return _error(400, "malformed", f"expected {{'envelopes': [...]}}: {exc}")
-    results = await receive(instance, wires)
+    photos = await incoming(instance, wires)  # before the batch's transaction: see transfer.py
+    results = await receive(instance, wires, photos)
     document = {"receiver": own_key_id(instance), "results": results}
     return JSONResponse(sign_document(document, signing_key(instance)))
 

@@ -229,19 +229,13 @@ async def attach(
         )
 
 
-def _refuse_across(references: Sequence[str], attachment_ids: Sequence[str]) -> None:
+def _refuse_across(references: Sequence[str]) -> None:
     if references:
         raise InputError(
             "record references cannot be sent to another instance yet: send the text "
             "and share the record through the sharing of records",
             field="references",
             code="CROSS_INSTANCE_REFERENCES_UNSUPPORTED",
-        )
-    if attachment_ids:
-        raise InputError(
-            "attachments cannot be sent to another instance yet",
-            field="attachmentIds",
-            code="CROSS_INSTANCE_ATTACHMENTS_UNSUPPORTED",
         )
 
 
@@ -266,7 +260,7 @@ async def send_message(
                 raise PermissionDeniedError(
                     "you may not write to connected instances", permission=EXTERNAL_SEND
                 )
-            _refuse_across(references, attachment_ids)
+            _refuse_across(references)
         users = await addr.local_users(session, [a for a in parsed if not a.peer])
         users[principal.user_id] = principal.username
         thread = await start_thread(
@@ -319,8 +313,6 @@ async def reply(
                 "you may not write to connected instances", permission=EXTERNAL_SEND
             )
         recipients = [f"{a}@{peer.name}" for a in thread.peer_addresses] if peer else []
-        if peer is not None:
-            _refuse_across((), attachment_ids)
         message = await add_message(session, thread, author, body, recipients=recipients)
         await attach(instance, session, principal, message, attachment_ids)
         if peer is not None:

@@ -35,7 +35,7 @@ from plugins.icomm.envelopes import (
     verify,
 )
 from plugins.icomm.keys import own_key_id
-from plugins.icomm.messaging import Author, add_message, start_thread
+from plugins.icomm.messaging import ATTACHMENT_ENTITY, Author, add_message, start_thread
 from plugins.icomm.models import (
     DELIVERED,
     IN,
@@ -50,6 +50,7 @@ from plugins.icomm.models import (
 )
 from plugins.icomm.models import Envelope as EnvelopeRow
 from plugins.icomm.peers import valid_agreement
+from plugins.icomm.transfer import BAD
 
 log = logging.getLogger("ncen.icomm")
 ENTITY = "IcommEnvelope"
@@ -116,8 +117,11 @@ async def _check(
     return Checked(envelope, peer, agreement), peer, None, envelope_id
 
 
-async def receive(instance: Instance, wires: list[Any]) -> list[dict[str, Any]]:
-    """Check and apply a batch of envelopes; one result per envelope, in order."""
+async def receive(
+    instance: Instance, wires: list[Any], photos: dict[str, list[str] | str] | None = None
+) -> list[dict[str, Any]]:
+    """Check and apply a batch of envelopes; one result per envelope, in order. `photos`: the
+    attachments already stored for envelopes that carry some (plugins/icomm/transfer.py)."""
     now = utcnow()
     results: list[dict[str, Any]] = []
     # Audit events, one per envelope, appended per (action, peer, kind) in one batch each.
@@ -131,7 +135,7 @@ async def receive(instance: Instance, wires: list[Any]) -> list[dict[str, Any]]:
                 assert checked is not None
                 try:
                     async with session.begin_nested():
-                        status = await _apply(session, checked, seen_here)
+                        status = await _apply(instance, session, checked, seen_here, photos or {})
                 except EnvelopeRefused as exc:
                     refused = exc
             if refused is not None:
@@ -181,7 +185,13 @@ async def receive(instance: Instance, wires: list[Any]) -> list[dict[str, Any]]:
     return results
 
 
-async def _apply(session: AsyncSession, checked: Checked, seen_here: set[tuple[int, str]]) -> str:
+async def _apply(
+    instance: Instance,
+    session: AsyncSession,
+    checked: Checked,
+    seen_here: set[tuple[int, str]],
+    photos: dict[str, list[str] | str],
+) -> str:
     envelope, peer = checked.envelope, checked.peer
     key = (peer.id, envelope.id)
     if key in seen_here:
@@ -198,6 +208,11 @@ async def _apply(session: AsyncSession, checked: Checked, seen_here: set[tuple[i
     message_id = None
     if envelope.kind == MESSAGE_KIND:
         message_id = await _apply_message(session, peer, envelope.body)
+        stored = photos.get(envelope.id, [])
+        if (envelope.body.get("attachments") and not stored) or stored == BAD:
+            raise EnvelopeRefused("bad_attachment", "an attachment is not an acceptable image")
+        for attachment_id in stored:
+            await instance.attachments.adopt(session, attachment_id, ATTACHMENT_ENTITY, message_id)
     else:
         await _apply_receipt(session, peer, envelope.body)
     now = utcnow()

@@ -19,11 +19,20 @@ def declarations() -> list[Setting]:
         Setting(
             "max_envelope_bytes",
             int,
-            262_144,
+            8_388_608,
             "Largest envelope accepted from a peer (canonical JSON bytes); a larger one is refused "
             "and audited.",
             minimum=1024,
             maximum=16_777_216,
+        ),
+        Setting(
+            "max_request_bytes",
+            int,
+            33_554_432,
+            "Largest request a peer may send (several envelopes); a sender splits its batches to "
+            "stay under it.",
+            minimum=1024,
+            maximum=1_073_741_824,
         ),
         Setting(
             "batch_envelopes",

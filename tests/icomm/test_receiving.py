@@ -23,7 +23,13 @@ TODAY = dt.date.today()
 
 
 def message(
-    receiver: str, key: Ed25519PrivateKey, *, body: str = "hello", sent_at=None, envelope_id=None
+    receiver: str,
+    key: Ed25519PrivateKey,
+    *,
+    body: str = "hello",
+    sent_at=None,
+    envelope_id=None,
+    **extra,
 ) -> dict:
     envelope = Envelope(
         id=envelope_id or str(uuid.uuid4()),
@@ -39,6 +45,7 @@ def message(
             "author": "carol",
             "recipients": ["bob"],
             "body": body,
+            **extra,
         },
     )
     return sign(envelope, key)
@@ -63,7 +70,9 @@ async def refusals(app) -> list[str]:
 
 
 async def test_refused_envelopes_are_audited_and_a_genuine_one_applies_once(make_app):
-    app = await make_app(modules=["icomm"])
+    app = await make_app(
+        modules=["icomm"], module_settings={"icomm": {"max_envelope_bytes": 262_144}}
+    )
     bob = await login_as(app, "bob", "officer")
     other = await login_as(app, "bob2", "officer")
     receiver = own_key_id(app.instance)
@@ -104,6 +113,7 @@ async def test_refused_envelopes_are_audited_and_a_genuine_one_applies_once(make
         oversized,
         message("0" * 16, peer_key),
         {"envelope": "nonsense"},
+        message(receiver, peer_key, attachments=[{"media_type": "image/jpeg", "data": "bm9wZQ=="}]),
     )
     assert [(r["status"], r["reason"]) for r in results] == [
         ("refused", "bad_signature"),
@@ -113,6 +123,7 @@ async def test_refused_envelopes_are_audited_and_a_genuine_one_applies_once(make
         ("refused", "too_large"),
         ("refused", "wrong_recipient"),
         ("refused", "malformed"),
+        ("refused", "bad_attachment"),
     ]
     assert await refusals(app) == [
         "bad_signature",
@@ -122,6 +133,7 @@ async def test_refused_envelopes_are_audited_and_a_genuine_one_applies_once(make
         "too_large",
         "wrong_recipient",
         "malformed",
+        "bad_attachment",
     ]
     async with app.instance.db.session() as session:
         replays = (
@@ -152,5 +164,5 @@ async def test_the_answer_is_signed_and_bad_requests_are_refused_whole(make_app)
     assert document == {"receiver": own_key_id(app.instance), "results": []}
     response = await app.client.post(PATH, content=b"not json")
     assert response.status_code == 400
-    response = await app.client.post(PATH, content=b"x" * 30_000_000)
+    response = await app.client.post(PATH, content=b"x" * 34_000_000)
     assert response.status_code == 413

@@ -7,13 +7,16 @@ from __future__ import annotations
 import os
 import threading
 
+import httpx
 import pytest
 
 from core.testing import POSTGRESQL_ENV
+from tests.attachment_helpers import jpeg_with_gps
 from tests.icomm.helpers import INBOX, MARK_READ, REPLY, SEND, THREAD
 from tests.icomm.instances import Pair, connected_pair, gql, user, wait_for
 
 pytestmark = pytest.mark.slow
+PHOTOS = "query($id: ID!) { thread(id: $id) { messages { attachments { url } } } }"
 
 
 def all_threads(server, token) -> list[dict]:
@@ -56,6 +59,29 @@ def exchange_both_ways_and_survive_a_crash(pair: Pair) -> None:
     assert received["subject"] == "Vessel Ocean Pioneer" and received["peer"] == "a"
     assert received["lastMessage"] == {"author": "alice@a", "body": "Arriving Thursday."}
     assert [t["subject"] for t in all_threads(b, liaison)] == ["Vessel Ocean Pioneer"]
+
+    # A photo crosses with its message, and only the recipients there may fetch it.
+    upload = httpx.post(
+        a.url + "/attachments",
+        files={"file": ("wall.jpg", jpeg_with_gps())},
+        headers={"authorization": f"Bearer {alice}"},
+        timeout=30,
+    )
+    assert upload.status_code == 201, upload.text
+    with_photo = {
+        "recipients": ["bob@b"],
+        "subject": "Concealment",
+        "body": "The false wall, photographed.",
+        "attachmentIds": [upload.json()["id"]],
+    }
+    photo_thread = gql(a, SEND, {"input": with_photo}, alice)["sendMessage"]
+    wait_for(lambda: deliveries(a, alice, photo_thread["id"]) == ["delivered"])
+    [there] = [t for t in all_threads(b, bob) if t["subject"] == "Concealment"]
+    [photo] = gql(b, PHOTOS, {"id": there["id"]}, bob)["thread"]["messages"][0]["attachments"]
+    fetched = httpx.get(b.url + photo["url"], headers={"authorization": f"Bearer {bob}"})
+    assert fetched.status_code == 200 and fetched.headers["content-type"] == "image/jpeg"
+    denied = httpx.get(b.url + photo["url"], headers={"authorization": f"Bearer {liaison}"})
+    assert denied.status_code == 404
 
     # B answers in the same thread; A's thread gets the answer; reading sends a receipt.
     gql(b, REPLY, {"id": received["id"], "body": "We will board it."}, bob)
