@@ -30,8 +30,8 @@ from plugins.icomm.envelopes import (
     MESSAGE_KIND,
     Envelope,
     EnvelopeRefused,
-    canonical,
     sign,
+    size,
     timestamp,
     verify_document,
 )
@@ -125,7 +125,7 @@ async def deliver(instance: Instance, events: Sequence[OutboxEvent]) -> None:
             outcomes[row.id] = (FAILED, "no agreement valid today allows sending to the peer")
         else:
             groups.setdefault(peer.id, []).append(row)
-    size = instance.settings("icomm").batch_envelopes
+    per_request = instance.settings("icomm").batch_envelopes
     request_bytes = instance.settings("icomm").max_request_bytes - 4096  # room for the wrapping
     key, sender = signing_key(instance), own_key_id(instance)
     for peer_id, group in groups.items():
@@ -150,8 +150,8 @@ async def deliver(instance: Instance, events: Sequence[OutboxEvent]) -> None:
                 body=body,
             )
             wire = sign(envelope, key)
-            signed.append((row, wire, len(canonical(wire))))
-        for chunk_rows in _chunks(signed, size, request_bytes):
+            signed.append((row, wire, size(wire)))
+        for chunk_rows in _chunks(signed, per_request, request_bytes):
             chunk = [row for row, _, _ in chunk_rows]
             wires = [wire for _, wire, _ in chunk_rows]
             try:
@@ -198,12 +198,12 @@ async def deliver(instance: Instance, events: Sequence[OutboxEvent]) -> None:
         raise PartialFailure(failed)
 
 
-def _chunks(signed, size: int, request_bytes: int):  # type: ignore[no-untyped-def]
-    """Requests of at most `size` envelopes and `request_bytes` bytes (an envelope larger than
+def _chunks(signed, most: int, request_bytes: int):  # type: ignore[no-untyped-def]
+    """Requests of at most `most` envelopes and `request_bytes` bytes (an envelope larger than
     that goes alone, and the peer says whether it takes it)."""
     chunk, total = [], 0
     for item in signed:
-        if chunk and (len(chunk) >= size or total + item[2] > request_bytes):
+        if chunk and (len(chunk) >= most or total + item[2] > request_bytes):
             yield chunk
             chunk, total = [], 0
         chunk.append(item)

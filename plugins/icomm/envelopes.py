@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +37,12 @@ class EnvelopeRefused(Exception):
 
 def canonical(value: Any) -> bytes:
     return rfc8785.dumps(value)
+
+
+def size(value: Any) -> int:
+    """Bytes of `value` as compact JSON: its size on the wire, within a few bytes of the
+    canonical form, at a tenth of the cost of computing that."""
+    return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode())
 
 
 def timestamp(value: dt.datetime | None = None) -> str:

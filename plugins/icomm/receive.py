@@ -29,9 +29,9 @@ from plugins.icomm.envelopes import (
     MESSAGE_KIND,
     Envelope,
     EnvelopeRefused,
-    canonical,
     parse,
     parse_timestamp,
+    size,
     verify,
 )
 from plugins.icomm.keys import own_key_id
@@ -89,7 +89,7 @@ async def _check(
     settings = instance.settings("icomm")
     envelope_id = None
     try:
-        if len(canonical(wire)) > settings.max_envelope_bytes:
+        if size(wire) > settings.max_envelope_bytes:
             raise EnvelopeRefused("too_large", f"over {settings.max_envelope_bytes} bytes")
         envelope, data, signature = parse(wire)
         envelope_id = envelope.id

@@ -56,6 +56,10 @@ async def incoming(instance: Instance, wires: Sequence[Any]) -> dict[str, list[s
     verified: list[tuple[str, list[Any]]] = []
     async with instance.db.session() as session:
         for wire in wires:
+            content = wire.get("envelope") if isinstance(wire, dict) else None
+            body = content.get("body") if isinstance(content, dict) else None
+            if not isinstance(body, dict) or not body.get("attachments"):
+                continue  # nothing to store: the envelope is checked with the batch
             try:
                 envelope, data, signature = parse(wire)
             except EnvelopeRefused:
