@@ -127,15 +127,16 @@ async def receive(
     # Audit events, one per envelope, appended per (action, peer, kind) in one batch each.
     audited: dict[tuple[str, int | None, str | None], tuple[Peer | None, dict, list]] = {}
     async with instance.db.transaction() as session:
-        seen_here: set[tuple[int, str]] = set()
+        known = await _known(session, wires)
         for wire in wires:
             checked, peer, refused, envelope_id = await _check(session, instance, wire, now)
             status = REFUSED
             if refused is None:
                 assert checked is not None
                 try:
-                    async with session.begin_nested():
-                        status = await _apply(instance, session, checked, seen_here, photos or {})
+                    # Every refusal is decided before the envelope writes anything, so a
+                    # refused envelope needs no savepoint to leave no trace.
+                    status = await _apply(instance, session, checked, known, photos or {})
                 except EnvelopeRefused as exc:
                     refused = exc
             if refused is not None:
@@ -185,32 +186,59 @@ async def receive(
     return results
 
 
+@dataclass
+class Known:
+    """What the batch's envelopes name that exists already, read in two queries for the whole
+    batch: envelopes received (peer id, envelope id) and message uids."""
+
+    envelopes: set[tuple[int | None, str]]
+    messages: set[str]
+
+
+def _claimed(wire: Any, *path: str) -> str | None:
+    """A value an envelope claims (not yet verified), for the batch's look-ups."""
+    value = wire
+    for key in path:
+        value = value.get(key) if isinstance(value, dict) else None
+    return value if isinstance(value, str) else None
+
+
+async def _known(session: AsyncSession, wires: list[Any]) -> Known:
+    ids = {v for w in wires if (v := _claimed(w, "envelope", "id"))}
+    uids = {v for w in wires if (v := _claimed(w, "envelope", "body", "message"))}
+    envelopes = set()
+    if ids:
+        rows = await session.execute(
+            select(EnvelopeRow.peer_id, EnvelopeRow.envelope_id).where(
+                EnvelopeRow.direction == IN, EnvelopeRow.envelope_id.in_(ids)
+            )
+        )
+        envelopes = {(peer_id, envelope_id) for peer_id, envelope_id in rows.all()}
+    messages = set()
+    if uids:
+        messages = set(
+            (await session.scalars(select(Message.uid).where(Message.uid.in_(uids)))).all()
+        )
+    return Known(envelopes, messages)
+
+
 async def _apply(
     instance: Instance,
     session: AsyncSession,
     checked: Checked,
-    seen_here: set[tuple[int, str]],
+    known: Known,
     photos: dict[str, list[str] | str],
 ) -> str:
     envelope, peer = checked.envelope, checked.peer
     key = (peer.id, envelope.id)
-    if key in seen_here:
-        return DUPLICATE
-    seen = await session.scalar(
-        select(EnvelopeRow.id).where(
-            EnvelopeRow.direction == IN,
-            EnvelopeRow.peer_id == peer.id,
-            EnvelopeRow.envelope_id == envelope.id,
-        )
-    )
-    if seen is not None:
+    if key in known.envelopes:
         return DUPLICATE
     message_id = None
     if envelope.kind == MESSAGE_KIND:
-        message_id = await _apply_message(session, peer, envelope.body)
         stored = photos.get(envelope.id, [])
         if (envelope.body.get("attachments") and not stored) or stored == BAD:
             raise EnvelopeRefused("bad_attachment", "an attachment is not an acceptable image")
+        message_id = await _apply_message(session, peer, envelope.body, known)
         for attachment_id in stored:
             await instance.attachments.adopt(session, attachment_id, ATTACHMENT_ENTITY, message_id)
     else:
@@ -231,7 +259,7 @@ async def _apply(
         )
     )
     await session.flush()
-    seen_here.add(key)
+    known.envelopes.add(key)
     return ACCEPTED
 
 
@@ -242,9 +270,13 @@ def _text(body: dict[str, Any], key: str, limit: int) -> str:
     return value
 
 
-async def _apply_message(session: AsyncSession, peer: Peer, body: dict[str, Any]) -> int:
+async def _apply_message(
+    session: AsyncSession, peer: Peer, body: dict[str, Any], known: Known
+) -> int:
     thread_uid = _text(body, "thread", 36)
     message_uid = _text(body, "message", 36)
+    if message_uid in known.messages:
+        raise EnvelopeRefused("malformed", "a message with this id exists already")
     author = _text(body, "author", 100)
     text = _text(body, "body", 1_000_000)
     if body.get("references"):
@@ -258,7 +290,7 @@ async def _apply_message(session: AsyncSession, peer: Peer, body: dict[str, Any]
         recipients = addr.parse_all(raw)
         if any(a.peer for a in recipients):
             raise InputError("an address of a third instance")
-        users = await addr.local_users(session, recipients)
+        users = await _local_users(session, recipients)
     except InputError as exc:
         raise EnvelopeRefused("unknown_recipient", str(exc)) from None
     thread = (await session.scalars(select(Thread).where(Thread.uid == thread_uid))).first()
@@ -276,9 +308,6 @@ async def _apply_message(session: AsyncSession, peer: Peer, body: dict[str, Any]
         raise EnvelopeRefused("bad_thread", "the thread is not held with this peer")
     elif author not in thread.peer_addresses:
         thread.peer_addresses = [*thread.peer_addresses, author]
-    exists = await session.scalar(select(Message.id).where(Message.uid == message_uid))
-    if exists is not None:
-        raise EnvelopeRefused("malformed", "a message with this id exists already")
     message = await add_message(
         session,
         thread,
@@ -289,7 +318,17 @@ async def _apply_message(session: AsyncSession, peer: Peer, body: dict[str, Any]
         peer_id=peer.id,
         uid=message_uid,
     )
+    known.messages.add(message_uid)
     return message.id
+
+
+async def _local_users(session: AsyncSession, recipients: list[addr.Address]) -> dict[int, str]:
+    """`addresses.local_users`, once per set of recipients in a batch."""
+    cache = session.info.setdefault("icomm.users", {})
+    key = tuple(sorted(map(str, recipients)))
+    if key not in cache:
+        cache[key] = await addr.local_users(session, recipients)
+    return dict(cache[key])
 
 
 async def _apply_receipt(session: AsyncSession, peer: Peer, body: dict[str, Any]) -> None:
