@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -85,7 +86,12 @@ async def _peer_of(session: AsyncSession, addresses: Sequence[addr.Address]) -> 
 
 
 async def _queue_envelope(
-    session: AsyncSession, peer: Peer, kind: str, *, message_id: int | None = None, body=None
+    session: AsyncSession,
+    peer: Peer,
+    kind: str,
+    *,
+    message_id: int | None = None,
+    body: dict[str, Any] | None = None,
 ) -> Envelope:
     """An outgoing envelope and its outbox row, in the caller's transaction; refused without
     an agreement valid today for sending to the peer."""
