@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from core.events import RecordEvent
 from core.notifications import post_notification
 from core.outbox import OutboxRow
 from core.testing import login_as
 from core.web import create_app
+from plugins.icomm.notices import on_record_changed
 from tests.icomm.helpers import INBOX, THREAD
 from tests.seizures.helpers import CREATE, RETURN, SUBMIT, seizures_app, simplified_input
 
@@ -41,6 +43,20 @@ async def test_a_returned_seizure_tells_its_author_with_the_comment(make_app):
     assert thread["messages"][0]["references"] == [{"id": seizure["id"]}]
     # The validator got nothing.
     assert (await app.gql(INBOX, token=validator))["data"]["inbox"]["totalCount"] == 0
+
+    # The event delivered again (at least once) makes no second notice.
+    async with app.instance.db.session() as session:
+        payloads = (
+            await session.scalars(
+                select(OutboxRow.payload).where(
+                    OutboxRow.handler == "icomm.on_record_changed",
+                )
+            )
+        ).all()
+    [returned] = [p for p in payloads if p["action"] == "returned"]
+    await on_record_changed(app.instance, RecordEvent.from_payload(returned))
+    again = (await app.gql(INBOX, {"filter": {"kind": "notice"}}, token=officer))["data"]
+    assert again["inbox"]["totalCount"] == 1
 
 
 async def test_post_notification_reaches_users_and_is_a_no_op_without_icomm(make_app):
