@@ -65,6 +65,7 @@ def with_instance(ctx: click.Context, action: Callable[[Instance], Coroutine[Any
 LAZY_GROUPS = {
     "audit": "core.audit.cli:audit_group",
     "codelists": "core.codelists.cli:codelists_group",
+    "instance": "core.instance_key_cli:instance_group",
     "outbox": "core.outbox_cli:outbox",
     "search": "core.search.cli:search_group",
     "sharing": "core.sharing.cli:sharing_group",

@@ -98,7 +98,7 @@ class Instance:
         attach_sharing(self)
         handlers = [
             (plugin, handler)
-            for plugin, answer in collect(self.pm, "register_outbox_handlers")
+            for plugin, answer in collect(self.pm, "register_outbox_handlers", instance=self)
             for handler in answer
         ]
         self.outbox = OutboxRelay(self.db, handler_table(handlers), config.outbox)

@@ -621,6 +621,28 @@ async def retry_dead(db: Database, topic: str | None = None, handler: str | None
     return result.rowcount or 0
 
 
+async def hasten(db: Database, handler: str, *, exclude: Sequence[int] = ()) -> int:
+    """Make the rows of `handler` that wait for a retry ready now; returns how many.
+
+    For a handler that learns the reason of its failures is gone (the peer it delivers to
+    answers again): its backlog goes at once instead of after each row's back-off. A row
+    claimed by another relay right now may be claimed again, which at-least-once delivery
+    allows; `exclude` names the rows of the caller's own batch."""
+    now = utcnow()
+    query = update(OutboxRow).where(
+        OutboxRow.status == PENDING,
+        OutboxRow.handler == handler,
+        OutboxRow.attempts > 0,
+        OutboxRow.last_error.is_not(None),
+        OutboxRow.available_at > now,
+    )
+    if exclude:
+        query = query.where(OutboxRow.id.not_in(list(exclude)))
+    async with db.transaction() as session:
+        result = await session.execute(query.values(available_at=now))
+    return result.rowcount or 0
+
+
 @dataclass(frozen=True)
 class TopicState:
     """One line of `ncen outbox status`: rows of a topic, for one handler, in a state."""

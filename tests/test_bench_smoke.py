@@ -46,6 +46,7 @@ EXPECTED = {
         *(f"limits.refused.{case}" for case in refusal_cases()),
     },
     "update": {"update.apply", "update.rollback"},
+    "icomm": {"icomm.delivery_steady", "icomm.delivery_peer_killed"},
 }
 
 

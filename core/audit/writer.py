@@ -105,6 +105,21 @@ async def record(
     return event
 
 
+async def record_many(
+    session: AsyncSession,
+    *,
+    actor: object,
+    action: str,
+    entity_type: str | None,
+    entity_ids: Sequence[object],
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """One event per entity id, alike but for the id, appended together (one chain-head read
+    and one insert batch): for batches such as the envelopes of one delivery."""
+    if entity_ids:
+        await _append(session, actor, action, entity_type, entity_ids, detail=detail)
+
+
 async def record_consultation(
     session: AsyncSession,
     *,
