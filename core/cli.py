@@ -65,6 +65,8 @@ def with_instance(ctx: click.Context, action: Callable[[Instance], Coroutine[Any
 LAZY_GROUPS = {
     "audit": "core.audit.cli:audit_group",
     "codelists": "core.codelists.cli:codelists_group",
+    "export": "core.exchange.cli:export_command",
+    "import": "core.exchange.cli:import_command",
     "outbox": "core.outbox_cli:outbox",
     "search": "core.search.cli:search_group",
     "token": "core.auth.cli:token_group",

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from core.auth.permissions import Permission
     from core.codelists.sources import CodeListSource, CodeListUsage
     from core.events import RecordEvent
+    from core.exchange.declaration import ExchangeType
     from core.forms.fields import EntityForm, ExtensionField
     from core.gql.contribution import GraphQLContribution
     from core.instance import Instance
@@ -41,6 +42,12 @@ def register_models() -> list[type]:
 def register_record_types() -> list[RecordType]:
     """Record types of the module; core supplies their mutations, workflow, history, events and
     search (see core/records)."""
+
+
+@hookspec
+def register_exchange_types() -> list[ExchangeType]:
+    """Record types the module lets users import from files, upsert in bulk, export and count:
+    their columns, export permission, list reader and statistics (core/exchange)."""
 
 
 @hookspec

@@ -22,6 +22,7 @@ from core.db import Database
 from core.errors import MigrationError, ModuleLoadError
 from core.events import PLUGIN_NAME as EVENTS_PLUGIN
 from core.events import CoreEventsPlugin, attach_events
+from core.exchange.plugin import CoreExchangePlugin
 from core.forms.plugin import FormsPlugin
 from core.gql.core_schema import CoreGraphQLPlugin
 from core.gql.schema import build_schema
@@ -55,6 +56,7 @@ def core_plugins() -> list[tuple[str, object]]:
         ("core.forms", FormsPlugin()),
         (ATTACHMENTS_PLUGIN, CoreAttachmentsPlugin()),
         (EVENTS_PLUGIN, CoreEventsPlugin()),
+        ("core.exchange", CoreExchangePlugin()),
     ]
 
 
