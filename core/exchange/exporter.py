@@ -43,19 +43,21 @@ class Exporter:
         self.nominal = principal.can(xt.export_permission)
         self.columns: list[Column] = xt.export_columns(self.nominal)
         self.filter_given = filter or {}
-        self.filter = self._filter(filter)
+        self.filter = self.parse_filter(instance, xt, filter)
         self.chunk = chunk
         self.count = 0
 
-    def _filter(self, given: dict[str, Any] | None) -> Any:
+    @staticmethod
+    def parse_filter(instance: Instance, xt: ExchangeType, given: Any) -> Any:
+        """The module's list filter input from its JSON form (`{"area": ["drugs"]}`)."""
         if not given:
             return None
-        if self.xt.filter_input is None:
+        if xt.filter_input is None:
             raise InputError("this module's export takes no filter", field="filter")
         if not isinstance(given, dict):
             raise InputError("the filter is an object of the list's filter fields", field="filter")
         try:
-            return InputBuilder(self.instance.schema, self.xt.filter_input).from_tree(given)
+            return InputBuilder(instance.schema, xt.filter_input).from_tree(given)
         except RowInvalid as exc:
             first = exc.errors[0]
             raise InputError(first.message, field=f"filter.{first.field}") from None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from core.exchange.models import MODELS
+from core.gql.contribution import GraphQLContribution
 from core.hookspecs import hookimpl
 
 
@@ -10,3 +11,9 @@ class CoreExchangePlugin:
     @hookimpl
     def register_models(self) -> list[type]:
         return list(MODELS)
+
+    @hookimpl
+    def register_graphql(self) -> GraphQLContribution:
+        from core.exchange.gql import ExchangeMutation, ExchangeQuery
+
+        return GraphQLContribution(queries=[ExchangeQuery], mutations=[ExchangeMutation])
