@@ -73,7 +73,22 @@ async def upsert(
     reason: str,
 ) -> list[Outcome]:
     """Check (`dry`) or write the items in the caller's transaction; one outcome per item, in
-    order. A dry run leaves the session dirty: roll it back."""
+    order. A dry run leaves the session dirty (nothing flushed): roll it back."""
+    if dry:
+        with ctx.session.no_autoflush:
+            return await _upsert(ctx, rt, source, items, dry=True, reason=reason)
+    return await _upsert(ctx, rt, source, items, dry=False, reason=reason)
+
+
+async def _upsert(
+    ctx: WriteContext,
+    rt: RecordType[Any, Any],
+    source: str,
+    items: Sequence[Item],
+    *,
+    dry: bool,
+    reason: str,
+) -> list[Outcome]:
     known = await known_keys(ctx, rt, source, [i.key for i in items if i.key])
     outcomes: dict[int, Outcome] = {}
     creates: list[tuple[Item, Any]] = []

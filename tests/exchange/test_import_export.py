@@ -149,3 +149,34 @@ async def test_exchange_types_come_from_enabled_modules(make_app):
     answers = app.instance.pm.hook.register_exchange_types()
     assert [xt.module for declared in answers for xt in declared] == ["seizures"]
     assert set(exchange_types(app.instance)) == {"seizures"}
+
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "exchange"
+
+
+async def test_example_spreadsheet_and_csv_import_with_the_example_mapping(make_app, tmp_path):
+    from core.exchange.mapping import load_mapping
+
+    app = await seizures_app(make_app)
+    await create_user(app, "importer", "officer")
+    principal = await user_principal(app.instance, "importer")
+    xt = exchange_type(app.instance, "seizures")
+    mapping = load_mapping(EXAMPLES / "seizures-mapping.toml")
+    importer = Importer(app.instance, principal, xt, mapping)
+    done = await importer.run(EXAMPLES / "seizures-register.xlsx", "xlsx", dry_run=False)
+    assert (done.status, done.created, done.error_count) == ("done", 3, 0), done.errors
+    # The CSV holds the same register: same keys, nothing new.
+    again = await importer.run(EXAMPLES / "seizures-register.csv", "csv", dry_run=False)
+    assert (again.created, again.unchanged) == (0, 3), again.errors
+
+    # What an export writes imports back with the default mapping (a new instance's view).
+    from core.exchange.writers import open_writer
+
+    exporter = Exporter(app.instance, principal, xt)
+    out = tmp_path / "export.xlsx"
+    writer, _ = open_writer("xlsx", out, exporter.header)
+    async for row in exporter.rows():
+        writer.write(row)
+    writer.close()
+    back = await Importer(app.instance, principal, xt).run(out, "xlsx", dry_run=True)
+    assert (back.status, back.created, back.error_count) == ("checked", 3, 0), back.errors
