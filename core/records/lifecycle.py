@@ -21,6 +21,7 @@ from core.audit import writer as audit
 from core.events import enqueue_record_event
 from core.gql.errors import ConflictError, InputError, NotFoundError
 from core.links.service import remove_links_of
+from core.records import bulk
 from core.records.changes import changed_fields, filled_fields, snapshot
 from core.records.declaration import RecordType, WriteContext, given
 from core.search.events import enqueue_delete, enqueue_index
@@ -193,8 +194,11 @@ async def create_many(
     if not records:
         return records
     await rt.prepare_many(ctx, records)
-    ctx.session.add_all(records)
-    await _flush(ctx, rt, records[0] if len(records) == 1 else None)
+    if len(records) > 1 and bulk.insertable(rt.model, tuple(rt.collections)):
+        await bulk.insert_rows(ctx.session, rt.model, records)
+    else:
+        ctx.session.add_all(records)
+        await _flush(ctx, rt, records[0] if len(records) == 1 else None)
     steps = []
     for record, data in checked:
         fields = filled_fields(snapshot(record, rt.collections))
