@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from enum import Enum
 from typing import Annotated, Any
 
@@ -13,6 +14,7 @@ from strawberry.types import Info
 from core.auth.guard import signed_in
 from core.exchange import bulk
 from core.exchange.exporter import Exporter
+from core.exchange.models import ImportJob
 from core.exchange.registry import UnknownModule, exchange_type
 from core.exchange.statistics import statistics
 from core.gql.context import Context
@@ -92,8 +94,54 @@ def _module(info: Info[Context, None], module: str) -> Any:
         raise InputError(str(exc), field="module") from None
 
 
+@strawberry.type(name="ImportJob", description="An import of an uploaded file (POST /imports).")
+class ImportJobType:
+    id: int
+    module: str
+    status: str = strawberry.field(
+        description="queued, running, checked (dry run without bad rows), refused (bad rows, "
+        "nothing written), done, failed."
+    )
+    dry_run: bool
+    rows: int
+    created: int
+    updated: int
+    unchanged: int
+    errors: int
+    message: str | None
+    created_at: datetime.datetime
+    finished_at: datetime.datetime | None
+    report_url: str = strawberry.field(description="The per-row report (CSV), once finished.")
+
+
 @strawberry.type
 class ExchangeQuery:
+    @strawberry.field(
+        description="One of your import jobs, by the id `POST /imports/{module}` answered.",
+        extensions=[signed_in()],
+    )
+    async def import_job(self, info: Info[Context, None], id: int) -> ImportJobType | None:
+        principal = info.context.principal
+        async with info.context.instance.db.session() as session:
+            job = await session.get(ImportJob, id)
+        if job is None or job.created_by != getattr(principal, "user_id", None):
+            return None
+        return ImportJobType(
+            id=job.id,
+            module=job.module,
+            status=job.status,
+            dry_run=job.dry_run,
+            rows=job.rows,
+            created=job.created,
+            updated=job.updated,
+            unchanged=job.unchanged,
+            errors=job.errors,
+            message=job.message,
+            created_at=job.created_at,
+            finished_at=job.finished_at,
+            report_url=f"/imports/{job.id}/report",
+        )
+
     @strawberry.field(
         description="Counts of records or sums of normalised quantities (kg, l, pieces) "
         "grouped by up to three dimensions (year, quarter, month, and the module's own, e.g. "
