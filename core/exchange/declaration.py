@@ -104,3 +104,45 @@ class ExchangeType:
     @property
     def importable(self) -> dict[str, Column]:
         return {c.name: c for c in self.columns if c.importable}
+
+
+def camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def field_column(model: type, attribute: str, path: str | None = None, **options: Any) -> Column:
+    """A column of the record's own table: `field_column(Case, "place_country",
+    "place.country")`; the path defaults to the attribute in camelCase."""
+    return Column(
+        path or camel(attribute),
+        lambda record: getattr(record, attribute),
+        getattr(model, attribute),
+        **options,
+    )
+
+
+def child_column(
+    collection: str, index: int, model: type, attribute: str, input_name: str | None = None
+) -> Column:
+    """One field of the `index`-th row of a child list: `goods[0].quantity`."""
+
+    def get(record: Any) -> Any:
+        children = getattr(record, collection)
+        return getattr(children[index], attribute) if len(children) > index else None
+
+    name = f"{camel(collection)}[{index}].{input_name or camel(attribute)}"
+    return Column(name, get, getattr(model, attribute))
+
+
+def list_column(
+    collection: str, model: type, attribute: str, path: str | None = None, **options: Any
+) -> Column:
+    """A child list of single values in one cell (`riskIndicators`: "a;b")."""
+    return Column(
+        path or camel(collection),
+        lambda record: [getattr(child, attribute) for child in getattr(record, collection)],
+        getattr(model, attribute),
+        multiple=True,
+        **options,
+    )

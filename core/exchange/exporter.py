@@ -2,7 +2,8 @@
 
 Nominal columns (tagged on the model) go only to holders of the module's export permission;
 anyone who may see the records gets the others. Every export is audited once it ends: who,
-the filter, the format, how many rows, and whether nominal columns were included.
+the filter, the format, how many rows, and whether nominal columns were included; records
+about persons exported with their nominal columns are also noted one by one as consultations.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ class Exporter:
         rt = record_registry(instance).by_name[xt.record_type]
         if not principal.can(rt.view_permission):
             raise PermissionDeniedError(f"{rt.view_permission} is required", field="module")
+        self.rt = rt
         self.instance = instance
         self.principal = principal
         self.xt = xt
@@ -46,6 +48,8 @@ class Exporter:
         self.filter = self.parse_filter(instance, xt, filter)
         self.chunk = chunk
         self.count = 0
+        # Records about persons: each one exported with its nominal columns is a consultation.
+        self.consulted: list[int] | None = [] if rt.personal and self.nominal else None
 
     @staticmethod
     def parse_filter(instance: Instance, xt: ExchangeType, given: Any) -> Any:
@@ -76,6 +80,8 @@ class Exporter:
                 records = await self.xt.read_chunk(
                     session, self.principal, self.filter, after, self.chunk
                 )
+                if self.consulted is not None:
+                    self.consulted.extend(record.id for record in records)
                 for record in records:
                     yield [cell(get(record), separator) for get in getters]
                 self.count += len(records)
@@ -98,3 +104,11 @@ class Exporter:
                     "nominal": self.nominal,
                 },
             )
+            if self.consulted:
+                await audit.record_consultation(
+                    session,
+                    actor=self.principal,
+                    entity_type=self.xt.record_type,
+                    entity_ids=self.consulted,
+                    purpose=f"export ({file_format})",
+                )

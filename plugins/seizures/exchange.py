@@ -8,10 +8,25 @@ from typing import Any
 from sqlalchemy import and_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.exchange.declaration import Column, Dimension, ExchangeType, Statistics
+from core.exchange.declaration import (
+    Column,
+    Dimension,
+    ExchangeType,
+    Statistics,
+    child_column,
+    field_column,
+    list_column,
+)
 from core.gql.context import Principal
 from plugins.seizures import access, loaders
-from plugins.seizures.models import Case, GoodsLine, OffenderSummary, RouteLeg
+from plugins.seizures.models import (
+    Case,
+    Container,
+    GoodsLine,
+    OffenderSummary,
+    RiskIndicator,
+    RouteLeg,
+)
 from plugins.seizures.queries import SeizureFilter, apply_filter
 
 GOODS_LINES = 3  # goods[0] .. goods[2] in a flat file
@@ -20,21 +35,7 @@ EXPORT = "seizures.export"
 
 
 def _case(attribute: str, path: str | None = None, **options: Any) -> Column:
-    column = getattr(Case, attribute)
-    return Column(path or _camel(attribute), lambda c: getattr(c, attribute), column, **options)
-
-
-def _child(collection: str, index: int, attribute: str, model: type, input_name: str) -> Column:
-    def get(case: Any) -> Any:
-        children = getattr(case, collection)
-        return getattr(children[index], attribute) if len(children) > index else None
-
-    return Column(f"{collection}[{index}].{input_name}", get, getattr(model, attribute))
-
-
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
+    return field_column(Case, attribute, path, **options)
 
 
 def _columns() -> list[Column]:
@@ -54,12 +55,7 @@ def _columns() -> list[Column]:
         _case("area"),
         _case("offence_type"),
         _case("detection_method"),
-        Column(
-            "riskIndicators",
-            lambda c: [r.code for r in c.risk_indicators],
-            Case.risk_indicators,
-            multiple=True,
-        ),
+        list_column("risk_indicators", RiskIndicator, "code"),
         _case("concealment_method", "concealment.method"),
         _case("concealment_description", "concealment.description"),
         _case("transport_mode", "conveyance.transportMode"),
@@ -67,24 +63,18 @@ def _columns() -> list[Column]:
         _case("conveyance_identifier", "conveyance.identifier"),
         _case("vessel_imo", "conveyance.vesselImo"),
         _case("conveyance_country", "conveyance.country"),
-        Column(
-            "conveyance.containers",
-            lambda c: [k.number for k in c.containers],
-            Case.containers,
-            multiple=True,
-        ),
+        list_column("containers", Container, "number", "conveyance.containers"),
     ]
     goods = ("commodity", "hs_code", "description", "brand", "quantity", "unit", "pieces")
     goods += ("value", "currency")
     for i in range(GOODS_LINES):
-        columns += [_child("goods", i, name, GoodsLine, _camel(name)) for name in goods]
+        columns += [child_column("goods", i, GoodsLine, name) for name in goods]
     for i in range(ROUTE_LEGS):
         columns += [
-            _child("route", i, name, RouteLeg, name)
-            for name in ("role", "country", "place", "date")
+            child_column("route", i, RouteLeg, n) for n in ("role", "country", "place", "date")
         ]
     offender = ("count", "nationality", "gender", "age_band", "role")
-    columns += [_child("offenders", 0, name, OffenderSummary, _camel(name)) for name in offender]
+    columns += [child_column("offenders", 0, OffenderSummary, name) for name in offender]
     columns += [_case("narrative"), _case("internal_notes")]
     return columns
 
