@@ -14,17 +14,30 @@ Two passes over the file, both streamed (memory stays flat whatever its length):
 
 from __future__ import annotations
 
+import pickle
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from core.exchange.declaration import ExchangeType
 from core.exchange.inputs import FieldError, InputBuilder, RowInvalid
 from core.exchange.mapping import Mapping, default_mapping
 from core.exchange.readers import Row, open_table
-from core.exchange.upsert import CREATED, INVALID, UNCHANGED, UPDATED, Item, upsert
+from core.exchange.upsert import (
+    CREATED,
+    INVALID,
+    UNCHANGED,
+    UPDATED,
+    Item,
+    Outcome,
+    create_checked,
+    upsert,
+)
+from core.records import bulk
+from core.records.bulk import RowImage, image_of
 from core.records.declaration import RecordType, WriteContext
 from core.records.registry import record_registry
 
@@ -98,18 +111,20 @@ class Importer:
             self.instance.schema, self.rt.input, date_format=mapping.date_format
         )
         self.columns_of = {p: c for c, p in mapping.columns.items()}
-        await self._check(path, kind, mapping, result)
-        if result.error_count:
-            result.status = "refused"
-            return result
-        if dry_run:
-            result.status = "checked"
-            return result
-        try:
-            await self._write(path, kind, mapping, result)
-        except ImportAborted as exc:
-            result.status, result.message = "failed", str(exc)
-            return result
+        with tempfile.TemporaryFile(dir=exchange_dir(self.instance)) as spool:
+            await self._check(path, kind, mapping, result, None if dry_run else spool)
+            if result.error_count:
+                result.status = "refused"
+                return result
+            if dry_run:
+                result.status = "checked"
+                return result
+            spool.seek(0)
+            try:
+                await self._write(spool, mapping, result)
+            except ImportAborted as exc:
+                result.status, result.message = "failed", str(exc)
+                return result
         result.status = "done"
         return result
 
@@ -150,8 +165,19 @@ class Importer:
             for e in errors
         ]
 
-    async def _check(self, path: Path, kind: str, mapping: Mapping, result: ImportResult) -> None:
+    async def _check(
+        self,
+        path: Path,
+        kind: str,
+        mapping: Mapping,
+        result: ImportResult,
+        spool: IO[bytes] | None,
+    ) -> None:
+        """Check every row; spool what the write pass needs (the checked new rows as images,
+        the inputs of updates), chunk by chunk, so that it neither reads the file nor checks
+        new rows again."""
         seen: dict[str, int] = {}
+        images = bulk.insertable(self.rt.model, tuple(self.rt.collections))
         async with self.instance.db.session() as session:
             ctx = WriteContext(session, self.principal, self.instance)
             with open_table(path, kind) as (_header, rows):
@@ -160,36 +186,52 @@ class Importer:
                     outcomes = await upsert(
                         ctx, self.rt, mapping.source, items, dry=True, reason=self._reason(mapping)
                     )
-                    await session.rollback()
-                    session.expunge_all()
                     for outcome in outcomes:
                         if outcome.status == INVALID:
                             result.add_errors(
                                 self._row_errors(outcome.index, outcome.errors, mapping)
                             )
+                    if spool is not None and not result.error_count:
+                        pickle.dump(_spooled(items, outcomes, images), spool, protocol=5)
+                    await session.rollback()
+                    session.expunge_all()
                     self._count(result, outcomes)
                     self.progress(len(chunk))
 
-    async def _write(self, path: Path, kind: str, mapping: Mapping, result: ImportResult) -> None:
+    async def _write(self, spool: IO[bytes], mapping: Mapping, result: ImportResult) -> None:
         result.rows = result.created = result.updated = result.unchanged = 0
-        with open_table(path, kind) as (_header, rows):
-            for chunk in _chunks(rows, self.chunk):
-                items = self._items(chunk, mapping, {})
-                async with self.instance.db.transaction() as session:
-                    ctx = WriteContext(session, self.principal, self.instance)
-                    outcomes = await upsert(
-                        ctx, self.rt, mapping.source, items, dry=False, reason=self._reason(mapping)
+        reason = self._reason(mapping)
+        while True:
+            try:
+                entries: list[Spooled] = pickle.load(spool)
+            except EOFError:
+                return
+            async with self.instance.db.transaction() as session:
+                ctx = WriteContext(session, self.principal, self.instance)
+                created = [(e.item, e.image) for e in entries if e.image is not None]
+                if created:
+                    await create_checked(ctx, self.rt, mapping.source, created)
+                items = [e.item for e in entries if e.image is None and e.status != UNCHANGED]
+                outcomes = await upsert(
+                    ctx, self.rt, mapping.source, items, dry=False, reason=reason
+                )
+                bad = [o for o in outcomes if o.status == INVALID]
+                if bad:
+                    result.add_errors(self._row_errors(bad[0].index, bad[0].errors, mapping))
+                    raise ImportAborted(
+                        f"row {bad[0].index} was refused while writing "
+                        f"({bad[0].errors[0].message}); the rows before it are written, "
+                        "run the import again to finish"
                     )
-                    bad = [o for o in outcomes if o.status == INVALID]
-                    if bad:
-                        result.add_errors(self._row_errors(bad[0].index, bad[0].errors, mapping))
-                        raise ImportAborted(
-                            f"row {bad[0].index} was refused while writing "
-                            f"({bad[0].errors[0].message}); the rows before it are written, "
-                            "run the import again to finish"
-                        )
-                self._count(result, outcomes)
-                self.progress(len(chunk))
+            done = {o.index: o.status for o in outcomes}
+            self._count(
+                result,
+                [
+                    Outcome(e.item.index, e.item.key, done.get(e.item.index, e.status))
+                    for e in entries
+                ],
+            )
+            self.progress(len(entries))
 
     def _count(self, result: ImportResult, outcomes: list[Any]) -> None:
         """Counts of the pass: what a dry run would do, then what the write did."""
@@ -204,6 +246,32 @@ class Importer:
 
     def _reason(self, mapping: Mapping) -> str:
         return f"import from {mapping.source}"
+
+
+@dataclass
+class Spooled:
+    """What the write pass needs of a checked row."""
+
+    item: Item  # key and input
+    status: str  # what the check found: created, updated, unchanged
+    image: RowImage | None = None  # the checked new row, when it can be inserted as is
+
+
+def _spooled(items: list[Item], outcomes: list[Outcome], images: bool) -> list[Spooled]:
+    spooled = []
+    for item, outcome in zip(items, outcomes, strict=True):
+        image = None
+        if images and outcome.status == CREATED and outcome.record is not None:
+            image = image_of(outcome.record)
+        spooled.append(Spooled(item, outcome.status, image))
+    return spooled
+
+
+def exchange_dir(instance: Instance) -> Path:
+    """`<data_dir>/exchange`: uploads, reports and spools, private to the instance's user."""
+    folder = instance.config.data_dir / "exchange"
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return folder
 
 
 def _chunks(rows: Iterator[Row], size: int) -> Iterator[list[Row]]:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import update
 
 from core.db import utcnow
-from core.exchange.importer import Importer
+from core.exchange.importer import Importer, exchange_dir
 from core.exchange.mapping import Mapping
 from core.exchange.models import ImportJob
 from core.exchange.registry import exchange_type
@@ -32,9 +32,7 @@ TASKS_KEY = "core.exchange.jobs"
 
 
 def jobs_dir(instance: Instance) -> Path:
-    folder = instance.config.data_dir / "exchange"
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return folder
+    return exchange_dir(instance)
 
 
 def report_path(instance: Instance, job_id: int) -> Path:

@@ -37,6 +37,7 @@ class Outcome:
     status: str
     record_id: int | None = None
     errors: list[FieldError] = field(default_factory=list)
+    record: Any = None  # a dry run's checked new row (not written)
 
 
 def api_errors(exc: ApiError) -> list[FieldError]:
@@ -116,24 +117,37 @@ async def _upsert(
         except ApiError as exc:
             outcomes[item.index] = Outcome(item.index, item.key, INVALID, errors=api_errors(exc))
     if creates and not dry:
-        records = await lifecycle.create_many(
-            ctx, rt, [(record, item.data) for item, record in creates]
-        )
-        keyed = [
-            {"entity_type": rt.name, "source": source, "key": item.key, "record_id": record.id}
-            for (item, _), record in zip(creates, records, strict=True)
-            if item.key
-        ]
-        if keyed:
-            # Keys whose record was deleted since point at nothing: they name the new one now.
-            await ctx.session.execute(
-                delete(ExternalKey).where(
-                    ExternalKey.entity_type == rt.name,
-                    ExternalKey.source == source,
-                    ExternalKey.key.in_([row["key"] for row in keyed]),
-                )
-            )
-            await ctx.session.execute(insert(ExternalKey.__table__), keyed)
+        await create_checked(ctx, rt, source, [(item, record) for item, record in creates])
     for item, record in creates:
-        outcomes[item.index] = Outcome(item.index, item.key, CREATED, getattr(record, "id", None))
+        outcomes[item.index] = Outcome(
+            item.index, item.key, CREATED, getattr(record, "id", None), record=record
+        )
     return [outcomes[item.index] for item in items]
+
+
+async def create_checked(
+    ctx: WriteContext,
+    rt: RecordType[Any, Any],
+    source: str,
+    checked: Sequence[tuple[Item, Any]],
+) -> None:
+    """Write new rows checked by `lifecycle.check_create` (or their `RowImage`s) and keep their
+    keys: `(entity type, source, key) -> record`."""
+    records = await lifecycle.create_many(
+        ctx, rt, [(record, item.data) for item, record in checked]
+    )
+    keyed = [
+        {"entity_type": rt.name, "source": source, "key": item.key, "record_id": record.id}
+        for (item, _), record in zip(checked, records, strict=True)
+        if item.key
+    ]
+    if keyed:
+        # Keys whose record was deleted since point at nothing: they name the new one now.
+        await ctx.session.execute(
+            delete(ExternalKey).where(
+                ExternalKey.entity_type == rt.name,
+                ExternalKey.source == source,
+                ExternalKey.key.in_([row["key"] for row in keyed]),
+            )
+        )
+        await ctx.session.execute(insert(ExternalKey.__table__), keyed)

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
-from sqlalchemy import insert, inspect
+from sqlalchemy import func, insert, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 
@@ -45,10 +45,54 @@ def _columns(model: type) -> tuple[tuple[str, Any], ...]:
     )
 
 
+class RowImage:
+    """A checked new record as plain values: its set columns as attributes and its child lists
+    as lists of images. Cheap to pickle, so that an import spools the rows its check pass made
+    and its write pass inserts them without building and checking them again. Reads like the
+    ORM object it was made from (`reference`, `goods[0].quantity`, ...)."""
+
+    def __init__(self, model: type, values: dict[str, Any]) -> None:
+        # Columns the row never set read None, as on the transient object, and get their
+        # default when inserted (`_set` names the others).
+        self.__dict__.update(dict.fromkeys(_column_keys(model)))
+        self.__dict__.update(values)
+        self._set = frozenset(values)
+        self._model = model
+
+
+def model_of(record: Any) -> type:
+    return record._model if isinstance(record, RowImage) else type(record)
+
+
+def image_of(record: Any, *, children: bool = True) -> RowImage:
+    """The image of a transient ORM object (columns it set, child lists as images)."""
+    model = type(record)
+    state = inspect(record).dict
+    values = {key: state[key] for key, _ in _columns(model) if key in state}
+    if children:
+        for name, relationship in inspect(model).relationships.items():
+            if relationship.uselist:
+                rows = state.get(name, ())
+                values[name] = [image_of(child, children=False) for child in rows]
+    return RowImage(model, values)
+
+
+def _state(obj: Any) -> dict[str, Any]:
+    if isinstance(obj, RowImage):
+        # Set when made, or since (a reference given by `prepare_many`).
+        return {k: v for k, v in obj.__dict__.items() if v is not None or k in obj._set}
+    return inspect(obj).dict
+
+
+@cache
+def _column_keys(model: type) -> tuple[str, ...]:
+    return tuple(attr.key for attr in inspect(model).column_attrs)
+
+
 def _row(obj: Any, model: type, **extra: Any) -> dict[str, Any]:
     """The column values of a transient object, with the column's Python default for an
     attribute never set (what the unit of work would insert)."""
-    state = inspect(obj).dict
+    state = _state(obj)
     row: dict[str, Any] = {}
     for key, column in _columns(model):
         if key in state:
@@ -63,24 +107,39 @@ def _row(obj: Any, model: type, **extra: Any) -> dict[str, Any]:
     return row
 
 
+async def _new_ids(session: AsyncSession, table: Any, count: int) -> list[int]:
+    """Ids for `count` new rows, taken before the insert so that one executemany INSERT
+    without RETURNING writes them (RETURNING in row order costs SQLite one statement per row).
+    PostgreSQL draws them from the id sequence; SQLite continues after the largest id, under
+    the write lock every write transaction holds (what SQLite itself does for such a key)."""
+    if session.bind.dialect.name == "postgresql":
+        sequence = func.pg_get_serial_sequence(table.name, "id")
+        found = await session.scalars(
+            select(func.nextval(sequence)).select_from(func.generate_series(1, count))
+        )
+        return list(found)
+    largest = await session.scalar(select(func.coalesce(func.max(table.c.id), 0)))
+    return list(range(largest + 1, largest + 1 + count))
+
+
 async def insert_rows(session: AsyncSession, model: type, records: Sequence[Any]) -> None:
-    """Insert new records and their child lists; sets each record's `id`. The objects stay
-    out of the session (they are not read back)."""
+    """Insert new records (ORM objects or images) and their child lists; sets each record's
+    `id`. The objects stay out of the session (they are not read back)."""
     mapper = inspect(model)
     table = mapper.local_table
-    result = await session.execute(
-        insert(table).returning(table.c.id, sort_by_parameter_order=True),
-        [_row(record, model) for record in records],
-    )
-    for record, record_id in zip(records, result.scalars().all(), strict=True):
+    ids = await _new_ids(session, table, len(records))
+    rows = []
+    for record, record_id in zip(records, ids, strict=True):
         record.id = record_id
+        rows.append(_row(record, model, id=record_id))
+    await session.execute(insert(table), rows)
     for name, relationship in mapper.relationships.items():
         child = relationship.mapper.class_
         [(_, foreign)] = relationship.local_remote_pairs
         rows = [
             _row(item, child, **{foreign.key: record.id})
             for record in records
-            for item in inspect(record).dict.get(name, ())
+            for item in _state(record).get(name, ())
         ]
         if rows:
             await session.execute(insert(relationship.mapper.local_table), rows)

@@ -189,12 +189,14 @@ async def create_many(
     ctx: WriteContext, rt: RecordType[Any, Any], checked: Sequence[tuple[Any, Any]]
 ) -> list[Any]:
     """Write rows made by `check_create` (with their inputs) in the caller's transaction: one
-    flush, one audit append and the search and record events of each, as `create` does."""
+    flush, one audit append and the search and record events of each, as `create` does. The
+    rows may be `bulk.RowImage`s of checked rows (imports spool them between passes)."""
     records = [record for record, _ in checked]
     if not records:
         return records
     await rt.prepare_many(ctx, records)
-    if len(records) > 1 and bulk.insertable(rt.model, tuple(rt.collections)):
+    images = any(isinstance(record, bulk.RowImage) for record in records)
+    if images or (len(records) > 1 and bulk.insertable(rt.model, tuple(rt.collections))):
         await bulk.insert_rows(ctx.session, rt.model, records)
     else:
         ctx.session.add_all(records)
