@@ -67,21 +67,24 @@ def model_of(record: Any) -> type:
 def image_of(record: Any, *, children: bool = True) -> RowImage:
     """The image of a transient ORM object (columns it set, child lists as images)."""
     model = type(record)
-    state = inspect(record).dict
-    values = {key: state[key] for key, _ in _columns(model) if key in state}
+    state = record.__dict__  # the instance state's dict: what was set, nothing loaded
+    values = {key: state[key] for key in _column_keys(model) if key in state}
     if children:
-        for name, relationship in inspect(model).relationships.items():
-            if relationship.uselist:
-                rows = state.get(name, ())
-                values[name] = [image_of(child, children=False) for child in rows]
+        for name in _lists(model):
+            values[name] = [image_of(child, children=False) for child in state.get(name, ())]
     return RowImage(model, values)
+
+
+@cache
+def _lists(model: type) -> tuple[str, ...]:
+    return tuple(n for n, r in inspect(model).relationships.items() if r.uselist)
 
 
 def _state(obj: Any) -> dict[str, Any]:
     if isinstance(obj, RowImage):
         # Set when made, or since (a reference given by `prepare_many`).
         return {k: v for k, v in obj.__dict__.items() if v is not None or k in obj._set}
-    return inspect(obj).dict
+    return obj.__dict__  # an ORM instance's __dict__ is its state's dict
 
 
 @cache
