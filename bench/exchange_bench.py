@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bench.common import Results
 from core.codelists.sync import sync_code_lists
-from core.exchange.cli import user_principal
+from core.exchange.cli import settle, user_principal
 from core.exchange.exporter import Exporter
 from core.exchange.importer import Importer
 from core.exchange.registry import exchange_type
@@ -32,7 +32,9 @@ async def _app(folder: Path):
     app = await start_app(config)
     await sync_code_lists(app.instance)
     await create_user(app, "bench", "officer", "validator", "analyst")
-    return app, await user_principal(app.instance, "bench")
+    principal = await user_principal(app.instance, "bench")
+    settle(app.instance)  # as `ncen import|export` and `ncen serve` do
+    return app, principal
 
 
 async def _run(results: Results, work: Path, seizures: int) -> None:

@@ -6,6 +6,7 @@ audit log names it, exactly as if it had made the calls through the API.
 
 from __future__ import annotations
 
+import gc
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -44,6 +45,16 @@ async def user_principal(instance: Instance, username: str) -> UserPrincipal:
             .where(UserRole.user_id == user.id)
         )
         return UserPrincipal(user.id, user.username, effective(frozenset(permissions)))
+
+
+def settle(instance: Instance) -> None:
+    """Freeze what lives as long as the command (modules, models, the schema) out of the
+    cyclic garbage collector, as `ncen serve` does at start: an import or export creates
+    objects by the million, and each full collection would traverse those ~130,000 again (an
+    export of 5,000 seizures: 10 s with them, 3.6 s without, under a profiler)."""
+    _ = instance.schema
+    gc.collect()
+    gc.freeze()
 
 
 @click.command("import")
@@ -93,6 +104,7 @@ def import_command(
     async def action(instance: Instance) -> Any:
         principal = await user_principal(instance, username)
         xt = exchange_type(instance, module)
+        settle(instance)
         with Progress(
             TextColumn("{task.description}"),
             BarColumn(),
@@ -159,6 +171,7 @@ def export_command(
     async def action(instance: Instance) -> int:
         principal = await user_principal(instance, username)
         exporter = Exporter(instance, principal, exchange_type(instance, module), given)
+        settle(instance)
         writer, handle = open_writer(file_format, output, exporter.header)
         try:
             async for row in exporter.rows():

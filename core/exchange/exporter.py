@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from core.audit import writer as audit
 from core.exchange.declaration import Column, ExchangeType
 from core.exchange.inputs import InputBuilder, RowInvalid
-from core.exchange.writers import cell
+from core.exchange.writers import PLAIN, cell
 from core.gql.errors import InputError, PermissionDeniedError
 from core.records.registry import record_registry
 
@@ -83,7 +83,8 @@ class Exporter:
                 if self.consulted is not None:
                     self.consulted.extend(record.id for record in records)
                 for record in records:
-                    yield [cell(get(record), separator) for get in getters]
+                    values = [get(record) for get in getters]
+                    yield [v if type(v) in PLAIN else cell(v, separator) for v in values]
                 self.count += len(records)
                 if len(records) < self.chunk:
                     return

@@ -30,10 +30,13 @@ class RowWriter(Protocol):
     def close(self) -> None: ...
 
 
+PLAIN = frozenset({str, int, float, bool, type(None)})  # written as they are
+
+
 def cell(value: Any, separator: str = ";") -> Any:
     """A value in the form an import reads back."""
-    if value is None:
-        return None
+    if type(value) in PLAIN:
+        return value
     if isinstance(value, (list, tuple)):
         return separator.join(str(v) for v in value) or None
     if isinstance(value, (dt.date, dt.time)):
