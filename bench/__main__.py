@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import (
+    exchange_bench,
     http_bench,
     icomm_bench,
     limits_bench,
@@ -40,6 +41,7 @@ SIZES: dict[str, dict[str, dict[str, int]]] = {
         "limits": {"seizures": 40, "companies": 4, "repeat": 4, "rounds": 1},
         "update": {"seizures": 50},
         "icomm": {"messages": 20},
+        "exchange": {"seizures": 40},
     },
     "quick": {
         "list": {"first": 1000, "db_size": 2000, "repeat": 15},
@@ -50,6 +52,7 @@ SIZES: dict[str, dict[str, dict[str, int]]] = {
         "limits": {"seizures": 2000, "companies": 12, "repeat": 40, "rounds": 10},
         "update": {"seizures": 10_000},
         "icomm": {"messages": 300},
+        "exchange": {"seizures": 10_000},
     },
     "full": {
         "list": {"first": 1000, "db_size": 10_000, "repeat": 20},
@@ -60,6 +63,7 @@ SIZES: dict[str, dict[str, dict[str, int]]] = {
         "limits": {"seizures": 10_000, "companies": 12, "repeat": 100, "rounds": 25},
         "update": {"seizures": 100_000},
         "icomm": {"messages": 1000},
+        "exchange": {"seizures": 100_000},
     },
 }
 
@@ -84,6 +88,7 @@ BENCHMARKS: dict[str, Callable[..., None]] = {
     "limits": limits_bench.run,
     "update": update_bench.run,
     "icomm": icomm_bench.run,
+    "exchange": exchange_bench.run,
 }
 
 

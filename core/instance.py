@@ -22,6 +22,7 @@ from core.db import Database
 from core.errors import MigrationError, ModuleLoadError
 from core.events import PLUGIN_NAME as EVENTS_PLUGIN
 from core.events import CoreEventsPlugin, attach_events
+from core.exchange.plugin import CoreExchangePlugin
 from core.forms.plugin import FormsPlugin
 from core.gql.core_schema import CoreGraphQLPlugin
 from core.gql.schema import build_schema
@@ -67,6 +68,7 @@ def core_plugins(config: Config | None = None) -> list[tuple[str, object]]:
         (ATTACHMENTS_PLUGIN, CoreAttachmentsPlugin()),
         (EVENTS_PLUGIN, CoreEventsPlugin()),
         (SHARING_PLUGIN, SharingPlugin()),
+        ("core.exchange", CoreExchangePlugin()),
     ]
     if config is not None and config.sharing.global_export != "off":
         plugins.append((GLOBAL_EXPORT_PLUGIN, GlobalExportSubscriber()))

@@ -245,9 +245,18 @@ def _insert_pending(session: Session) -> None:
     if not rows:
         return
     table = OutboxRow.__table__
+    values = [{column: getattr(row, column) for column in _INSERTED} for row in rows]
+    if session.bind.dialect.name == "sqlite":
+        # RETURNING in row order costs SQLite one INSERT per row (an import of 10,000 records
+        # wrote 10,000 statements here): the ids are taken after the largest instead, under
+        # the write lock the transaction holds, which is what SQLite itself would give them.
+        largest = session.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()
+        for number, (row, row_values) in enumerate(zip(rows, values, strict=True), 1):
+            row.id = row_values["id"] = largest + number
+        session.execute(insert(table), values)
+        return
     inserted = session.execute(
-        insert(table).returning(table.c.id, sort_by_parameter_order=True),
-        [{column: getattr(row, column) for column in _INSERTED} for row in rows],
+        insert(table).returning(table.c.id, sort_by_parameter_order=True), values
     )
     for row, (row_id,) in zip(rows, inserted.all(), strict=True):
         row.id = row_id

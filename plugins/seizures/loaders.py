@@ -91,7 +91,9 @@ async def read_page(session: AsyncSession, context: Context, page: Select[Any]) 
 async def read_cases(session: AsyncSession, page: Select[Any]) -> list[CaseRecord]:
     """The cases of `page` (built on `page_query()`) with their child collections, as plain
     rows: one statement for the cases and one per collection (lists, search documents)."""
-    cases = [CaseRecord(**row._mapping) for row in await session.execute(page)]
+    result = await session.execute(page)
+    keys = list(result.keys())  # once: `row._mapping` rebuilt the key view per row
+    cases = [CaseRecord(**dict(zip(keys, row, strict=True))) for row in result]
     if not cases:
         return cases
     ids = [case.id for case in cases]

@@ -37,7 +37,7 @@ class SeizureFilter:
     )
 
 
-def _apply(query: Select, given: SeizureFilter | None) -> Select:
+def apply_filter(query: Select, given: SeizureFilter | None) -> Select:
     if given is None:
         return query
     conditions = []
@@ -105,7 +105,9 @@ class SeizureQuery:
             raise PermissionDeniedError("seizures.view is required", field="seizures")
         size = clamp_first(first, context.instance.config.graphql)
         cursor = decode_cursor(after, 2)
-        base = _apply(loaders.page_query().where(access.visible_filter(context.principal)), filter)
+        base = apply_filter(
+            loaders.page_query().where(access.visible_filter(context.principal)), filter
+        )
         page = base.order_by(Case.seizure_date.desc(), Case.id.desc()).limit(size + 1)
         if cursor is not None:
             try:
