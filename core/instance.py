@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.attachments.plugin import PLUGIN_NAME as ATTACHMENTS_PLUGIN
 from core.attachments.plugin import CoreAttachmentsPlugin, attach_attachments
 from core.audit.plugin import CoreAuditPlugin
+from core.auth.credential_cache import attach_credential_cache
 from core.auth.plugin import CoreAuthPlugin
 from core.codelists.plugin import CodeListsPlugin
 from core.config import Config
@@ -73,6 +74,7 @@ class Instance:
         )
         # Per-instance state that plugins keep between hooks (never module-level globals).
         self.state: dict[str, Any] = {}
+        attach_credential_cache(self.db, config.auth.credential_cache_seconds)
         self.search = attach_search(self)
         self.attachments = attach_attachments(self)
         attach_events(self)
