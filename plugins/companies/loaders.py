@@ -5,25 +5,33 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import Select, select
-from sqlalchemy.orm import selectinload
 from strawberry.dataloader import DataLoader
 
 from core.gql.context import Context
+from core.gql.selection import relation_options
 from plugins.companies.models import Company
 
 ENTITY = "Company"
 
 
-def with_children(query: Select[tuple[Company]]) -> Select[tuple[Company]]:
-    """Load every child collection in one extra statement each, whatever the number of rows."""
-    return query.options(
-        selectinload(Company.trade_names),
-        selectinload(Company.identifiers),
-        selectinload(Company.addresses),
-        selectinload(Company.contacts),
-        selectinload(Company.roles),
-        selectinload(Company.hs_chapters),
-    )
+RELATIONS = ("trade_names", "identifiers", "addresses", "contacts", "roles", "hs_chapters")
+# GraphQL fields of a company -> the child collections they are served from.
+FIELD_CHILDREN: dict[str, tuple[str, ...]] = {
+    "tradeNames": ("trade_names",),
+    "identifiers": ("identifiers",),
+    "addresses": ("addresses",),
+    "contacts": ("contacts",),
+    "roles": ("roles",),
+    "hsChapters": ("hs_chapters",),
+}
+
+
+def with_children(
+    query: Select[tuple[Company]], wanted: frozenset[str] | None = None
+) -> Select[tuple[Company]]:
+    """Load the child collections (all, or the `wanted` ones; the others stay empty) in one
+    extra statement each, whatever the number of rows."""
+    return query.options(*relation_options(Company, RELATIONS, wanted))
 
 
 def company_loader(context: Context) -> DataLoader[int, Company | None]:

@@ -20,6 +20,7 @@ from strawberry.dataloader import DataLoader
 
 from core.attachments.service import AttachmentInfo
 from core.gql.context import Context
+from core.gql.selection import Tree
 from plugins.seizures.models import (
     Case,
     Container,
@@ -72,25 +73,56 @@ def page_query() -> Select[Any]:
     return select(CASE_TABLE)
 
 
-async def read_page(session: AsyncSession, context: Context, page: Select[Any]) -> list[CaseRecord]:
-    """The cases of `page` (built on `page_query()`) with their children and photos.
+# GraphQL fields of a seizure -> the child collections they are served from. Completeness and
+# missing fields look at every collection.
+FIELD_CHILDREN: dict[str, tuple[str, ...]] = {
+    "goods": ("goods",),
+    "route": ("route",),
+    "riskIndicators": ("risk_indicators",),
+    "conveyance": ("containers",),
+    "offenders": ("offenders",),
+    "completeness": tuple(CHILDREN),
+    "missingFields": tuple(CHILDREN),
+}
+
+
+def wanted(node: Tree) -> tuple[frozenset[str], bool]:
+    """The child collections and whether the photos are needed to serve the selection `node`
+    of a seizure."""
+    children = {child for name in node.names for child in FIELD_CHILDREN.get(name, ())}
+    return frozenset(children), node.at("concealment").has("photos")
+
+
+async def read_page(
+    session: AsyncSession,
+    context: Context,
+    page: Select[Any],
+    children: frozenset[str] | None = None,
+    photos: bool = True,
+) -> list[CaseRecord]:
+    """The cases of `page` (built on `page_query()`) with their children and photos: all of
+    them, or the `children` named and the photos if `photos`, so that a page costs what its
+    selection needs (`wanted`).
 
     One statement for the cases, one per child collection and one for the photos: the ids of
     the page go in a single `IN` list (a page is capped by `max_page_size`), so the count does
     not grow with the page, unlike `selectinload`, which splits its list every 500 ids.
     """
-    cases = await read_cases(session, page)
-    if cases:
+    cases = await read_cases(session, page, children)
+    if cases and photos:
         ids = [case.id for case in cases]
         found = await context.instance.attachments.list_for(session, "Seizure", ids)
-        for case, photos in zip(cases, found, strict=True):
-            case.photos = photos
+        for case, infos in zip(cases, found, strict=True):
+            case.photos = infos
     return cases
 
 
-async def read_cases(session: AsyncSession, page: Select[Any]) -> list[CaseRecord]:
-    """The cases of `page` (built on `page_query()`) with their child collections, as plain
-    rows: one statement for the cases and one per collection (lists, search documents)."""
+async def read_cases(
+    session: AsyncSession, page: Select[Any], children: frozenset[str] | None = None
+) -> list[CaseRecord]:
+    """The cases of `page` (built on `page_query()`) with their child collections (all, or
+    those named in `children`; the others are left empty), as plain rows: one statement for
+    the cases and one per collection read (lists, search documents)."""
     cases = [CaseRecord(**row._mapping) for row in await session.execute(page)]
     if not cases:
         return cases
@@ -101,6 +133,8 @@ async def read_cases(session: AsyncSession, page: Select[Any]) -> list[CaseRecor
         for name in CHILDREN:
             setattr(case, name, [])
     for name, (table, order) in CHILDREN.items():
+        if children is not None and name not in children:
+            continue
         case_id = table.c.case_id
         rows = await session.execute(
             select(table).where(case_id.in_(ids)).order_by(case_id, table.c[order])

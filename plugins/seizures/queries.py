@@ -14,6 +14,7 @@ from core.gql.connection import Connection, build_connection, decode_cursor
 from core.gql.context import Context
 from core.gql.errors import InputError, PermissionDeniedError
 from core.gql.pagination import clamp_first
+from core.gql.selection import selection
 from core.record_ids import record_id
 from plugins.seizures import access, loaders
 from plugins.seizures.models import Case, GoodsLine, RouteLeg
@@ -113,12 +114,18 @@ class SeizureQuery:
             except (TypeError, ValueError):
                 raise InputError("not a cursor returned by this field", field="after") from None
             page = page.where(tuple_(Case.seizure_date, Case.id) < (date, last_id))
+        tree = selection(info)
+        children, photos = loaders.wanted(tree.at("edges", "node"))
+        complete = children == frozenset(loaders.CHILDREN) and photos
+        total = 0
         async with context.instance.db.session() as session:
-            rows = await loaders.read_page(session, context, page)
-            total = await session.scalar(select(func.count()).select_from(base.subquery()))
-        case_loader = loaders.cases(context)
-        for case in rows:
-            case_loader.prime(case.id, case)  # type: ignore[arg-type]  # reads like a Case
+            rows = await loaders.read_page(session, context, page, children, photos)
+            if tree.has("totalCount"):
+                total = await session.scalar(select(func.count()).select_from(base.subquery()))
+        if complete:  # a case read in part must not answer another field of the request
+            case_loader = loaders.cases(context)
+            for case in rows:
+                case_loader.prime(case.id, case)  # type: ignore[arg-type]  # reads like a Case
         nodes = [Seizure.from_row(case) for case in rows]
         keys = [(case.seizure_date.isoformat(), case.id) for case in rows]
         return build_connection(nodes, keys, size, total or 0)

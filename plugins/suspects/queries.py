@@ -18,6 +18,7 @@ from core.gql.connection import Connection, build_connection, decode_cursor
 from core.gql.context import Context
 from core.gql.errors import InputError, PermissionDeniedError
 from core.gql.pagination import clamp_first
+from core.gql.selection import leave_empty, needed, selection
 from core.record_ids import record_id
 from plugins.suspects import access, duplicates, loaders
 from plugins.suspects.identifiers import normalise_document_number
@@ -172,12 +173,18 @@ class SuspectsQuery:
                 page = page.where(Person.id < int(cursor[0]))
             except (TypeError, ValueError):
                 raise InputError("not a cursor returned by this field", field="after") from None
+        tree = selection(info)
+        wanted = needed(tree.at("edges", "node"), loaders.FIELD_CHILDREN)
+        total = 0
         async with context.instance.db.session() as session:
-            rows = (await session.scalars(loaders.with_children(page))).all()
-            total = await session.scalar(select(func.count()).select_from(base.subquery()))
-        person_loader = loaders.persons(context)
-        for row in rows:
-            person_loader.prime(row.id, row)
+            rows = (await session.scalars(loaders.with_children(page, wanted))).all()
+            leave_empty(rows, loaders.RELATIONS, wanted)
+            if tree.has("totalCount"):
+                total = await session.scalar(select(func.count()).select_from(base.subquery()))
+        if wanted == frozenset(loaders.RELATIONS):  # rows read in part answer nothing else
+            person_loader = loaders.persons(context)
+            for row in rows:
+                person_loader.prime(row.id, row)
         served = await serve_persons(context, rows[:size])
         nodes: list = [p for p in served if p is not None]
         if len(rows) > size:
@@ -219,9 +226,11 @@ class SuspectsQuery:
                 page = page.where(Conveyance.id < int(cursor[0]))
             except (TypeError, ValueError):
                 raise InputError("not a cursor returned by this field", field="after") from None
+        total = 0
         async with context.instance.db.session() as session:
             rows = (await session.scalars(page)).all()
-            total = await session.scalar(select(func.count()).select_from(base.subquery()))
+            if selection(info).has("totalCount"):
+                total = await session.scalar(select(func.count()).select_from(base.subquery()))
         nodes = [conveyance_object(row) for row in rows]
         return build_connection(nodes, [(row.id,) for row in rows], size, total or 0)
 
