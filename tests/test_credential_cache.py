@@ -208,3 +208,28 @@ def test_entries_expire_after_their_lifetime() -> None:
     cache.put("k", Entry(principal, "session", 1, utcnow(), utcnow(), time.monotonic() - 1), 0)
     assert cache.get("k") is None
     assert not CredentialCache(0, None).usable()
+
+
+async def test_me_is_answered_from_the_credential_when_that_is_all_it_asks(make_app) -> None:
+    app = await make_app(modules=[])
+    token = await login_as(app, "olga", "officer")
+    await app.gql(ME, token=token)
+    with Statements(app) as seen:
+        counted = 0
+
+        def count(_conn, _cursor, statement: str, *_args) -> None:
+            nonlocal counted
+            if "core_outbox" not in statement:  # the relay polls in the background
+                counted += 1
+
+        event.listen(seen.engine, "before_cursor_execute", count)
+        try:
+            me = (await app.gql("{ me { via user { id username mustChangePassword } } }",
+                                token=token))["data"]["me"]  # fmt: skip
+        finally:
+            event.remove(seen.engine, "before_cursor_execute", count)
+    assert counted == 0
+    full = (await app.gql("{ me { user { id username mustChangePassword roles } } }",
+                          token=token))["data"]["me"]  # fmt: skip
+    assert full["user"] == {**me["user"], "roles": ["officer"]}
+    assert me["user"]["username"] == "olga" and me["user"]["mustChangePassword"] is False
