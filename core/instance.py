@@ -35,6 +35,7 @@ from core.private_files import secure_data_dir
 from core.search.plugin import PLUGIN_NAME as SEARCH_PLUGIN
 from core.search.plugin import CoreSearchPlugin, attach_search
 from core.settings import ModuleSettings, Setting, check_declarations, resolve_module_settings
+from core.table_watch import ListenHub, start_listening
 
 INSTANCE_KEY = "ncen.instance"
 
@@ -85,6 +86,7 @@ class Instance:
         ]
         self.outbox = OutboxRelay(self.db, handler_table(handlers), config.outbox)
         self.started = False
+        self._listening: ListenHub | None = None
 
     def _module_settings(self) -> dict[str, ModuleSettings]:
         names = set(self.module_names)
@@ -146,10 +148,15 @@ class Instance:
         # Before the relay starts: the relay is the index's writer once serving.
         await self.search.ensure_ready()
         await self.outbox.start()
+        # PostgreSQL: hear of changes other processes make to what in-process caches hold.
+        self._listening = await start_listening(self.db)
         self.started = True
 
     async def stop(self) -> None:
         await self.outbox.stop()
+        listening, self._listening = self._listening, None
+        if listening is not None:
+            await listening.stop()
         if self.started:
             await call_event(self.pm, "on_shutdown", instance=self)
         self.started = False

@@ -15,6 +15,7 @@ from core.auth.credential_cache import CredentialCache, Entry, cache_of
 from core.auth.models import User
 from core.auth.principal import UserPrincipal
 from core.db import utcnow
+from core.table_watch import Watch
 from core.testing import login_as
 from core.testing.apps import create_user as create_test_user
 
@@ -146,8 +147,10 @@ async def test_a_change_made_by_another_process_reaches_the_cache(make_app) -> N
     assert len(cache_of(server.instance.db)) == 1
     await set_active(other.instance, "tests", "olga", False)
     # PostgreSQL delivers the notification asynchronously, just after the commit.
+    cache = cache_of(server.instance.db)
     for _ in range(100):
-        if len(cache_of(server.instance.db)) == 0:
+        cache.usable()
+        if len(cache) == 0:
             break
         await asyncio.sleep(0.02)
     assert await refused(server, token)
@@ -180,34 +183,39 @@ async def test_a_rolled_back_change_keeps_the_cache(make_app) -> None:
     token = await login_as(app, "olga", "officer")
     await app.gql(ME, token=token)
     cache = cache_of(app.instance.db)
-    before = cache.invalidations
+    before = cache.generation
     try:
         async with app.instance.db.transaction() as session:
             await session.execute(update(User).values(active=False))
             raise RuntimeError("abandon")
     except RuntimeError:
         pass
-    assert cache.invalidations == before and len(cache) == 1
+    assert cache.generation == before and len(cache) == 1
 
 
 def test_an_entry_read_before_an_invalidation_is_not_kept() -> None:
-    cache = CredentialCache(30.0, None)
+    cache = CredentialCache(30.0, Watch("credentials", ["core_user"], None))
+    assert cache.usable()
     principal = UserPrincipal(user_id=1, username="u", permissions=frozenset())
     entry = Entry(principal, "session", 1, utcnow(), utcnow(), time.monotonic())
-    generation = cache.invalidations
-    cache.clear()  # a change committed while the request read the database
+    generation = cache.generation
+    cache.changes.changed()  # a change committed while the request read the database
     cache.put("k", entry, generation)
     assert cache.get("k") is None
-    cache.put("k", entry, cache.invalidations)
+    assert cache.usable()
+    cache.put("k", entry, cache.generation)
     assert cache.get("k") is entry
+    cache.changes.changed()
+    assert cache.usable() and cache.get("k") is None
 
 
 def test_entries_expire_after_their_lifetime() -> None:
-    cache = CredentialCache(0.05, None)
+    cache = CredentialCache(0.05, Watch("credentials", ["core_user"], None))
+    assert cache.usable()
     principal = UserPrincipal(user_id=1, username="u", permissions=frozenset())
     cache.put("k", Entry(principal, "session", 1, utcnow(), utcnow(), time.monotonic() - 1), 0)
     assert cache.get("k") is None
-    assert not CredentialCache(0, None).usable()
+    assert not CredentialCache(0, Watch("credentials", ["core_user"], None)).usable()
 
 
 async def test_me_is_answered_from_the_credential_when_that_is_all_it_asks(make_app) -> None:

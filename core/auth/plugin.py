@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from core.auth.credential_cache import cache_of, listen_dsn
 from core.auth.models import MODELS
 from core.auth.permissions import (
     CORE_PERMISSIONS,
@@ -36,15 +35,6 @@ class CoreAuthPlugin:
     @hookimpl
     async def on_startup(self, instance: Instance) -> None:
         await sync_instance_permissions(instance)
-        cache = cache_of(instance.db)
-        if cache is not None and not instance.db.is_sqlite and cache.ttl > 0:
-            await cache.listen(listen_dsn(instance.db))
-
-    @hookimpl
-    async def on_shutdown(self, instance: Instance) -> None:
-        cache = cache_of(instance.db)
-        if cache is not None:
-            await cache.stop()
 
 
 async def sync_instance_permissions(instance: Instance) -> list[str]:

@@ -171,7 +171,7 @@ async def _touch_token(db: Database, token_id: int, now: dt.datetime) -> None:
 async def _from_session(
     db: Database, settings: AuthSettings, key: str, cache: CredentialCache | None
 ) -> Principal:
-    generation = cache.invalidations if cache is not None else 0
+    generation = cache.generation if cache is not None else 0
     now = utcnow()
     async with db.session() as session:
         found = (await session.execute(_SESSION_LOOKUP, {"token_hash": key})).first()
@@ -202,7 +202,7 @@ async def _from_session(
 
 
 async def _from_api_token(db: Database, key: str, cache: CredentialCache | None) -> Principal:
-    generation = cache.invalidations if cache is not None else 0
+    generation = cache.generation if cache is not None else 0
     now = utcnow()
     async with db.session() as session:
         found = (await session.execute(_API_TOKEN_LOOKUP, {"token_hash": key})).first()
