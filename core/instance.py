@@ -17,6 +17,7 @@ from core.attachments.plugin import CoreAttachmentsPlugin, attach_attachments
 from core.audit.plugin import CoreAuditPlugin
 from core.auth.credential_cache import attach_credential_cache
 from core.auth.plugin import CoreAuthPlugin
+from core.codelists.cache import attach_code_list_cache
 from core.codelists.plugin import CodeListsPlugin
 from core.config import Config
 from core.db import Database
@@ -76,6 +77,7 @@ class Instance:
         # Per-instance state that plugins keep between hooks (never module-level globals).
         self.state: dict[str, Any] = {}
         attach_credential_cache(self.db, config.auth.credential_cache_seconds)
+        attach_code_list_cache(self.db)
         self.search = attach_search(self)
         self.attachments = attach_attachments(self)
         attach_events(self)
