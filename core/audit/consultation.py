@@ -1,7 +1,8 @@
 """Per-record audit of consultations: who was served which record holding nominal data.
 
 Resolvers of nominal fields call `note_consultation(info, entity_type, id)`; after the operation
-has run, one `record.view` event per record served is written in one transaction, with the
+has run, one `record.view` event per entity type naming every record served (and one row per
+record in the consultation index) is written in one transaction, with the
 purpose the client sent (`Ncen-Purpose` header). If that write fails the response is replaced by
 an error: nothing nominal leaves without its audit event.
 """

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.audit.models import AuditEvent
+from core.audit.models import AuditConsultation, AuditEvent
 from core.auth.principal import UserPrincipal
 from core.db import utcnow
 
@@ -113,10 +113,26 @@ async def record_consultation(
     entity_ids: Sequence[object],
     purpose: str | None = None,
 ) -> None:
-    """One `record.view` event per record served that holds nominal data, appended together:
-    one chain-head read and one insert batch, whatever the number of records."""
-    if entity_ids:
-        await _append(session, actor, "record.view", entity_type, entity_ids, purpose=purpose)
+    """One `record.view` event naming every record of `entity_type` served that holds nominal
+    data (`detail.ids`; `entity_id` too when there is one), and one row per record in the
+    consultation index (`core_audit_consultation`), by which the consultations of a record are
+    found: one hash and two inserts whatever the number of records."""
+    if not entity_ids:
+        return
+    ids = [str(i) for i in entity_ids]
+    [event] = await _append(
+        session,
+        actor,
+        "record.view",
+        entity_type,
+        [ids[0] if len(ids) == 1 else None],
+        purpose=purpose,
+        detail={"ids": ids},
+    )
+    await session.execute(
+        insert(AuditConsultation.__table__),
+        [{"seq": event.seq, "entity_type": entity_type, "entity_id": i} for i in ids],
+    )
 
 
 async def _append(

@@ -1,7 +1,7 @@
 """Read side of the suspects API: `persons`, `person`, `conveyances`, `possiblePersonDuplicates`.
 
-Every person served is audited (one `record.view` event per person, with the `Ncen-Purpose` the
-client sends) before the answer leaves, through `types.serve_persons`.
+Every person served is audited (the request's `record.view` event names every person served,
+with the `Ncen-Purpose` the client sends) before the answer leaves, through `types.serve_persons`.
 """
 
 from __future__ import annotations

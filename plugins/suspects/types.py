@@ -2,7 +2,8 @@
 `Vessel`, `Aircraft`, `Container`), each an `Entity` (so `node`, links and search reach them).
 
 Every path that serves a person goes through `Person.resolve_nodes` or `serve_persons`, which
-drop what the caller may not see and write one `record.view` audit event per person served.
+drop what the caller may not see and note every person served for the request's `record.view`
+audit event.
 """
 
 from __future__ import annotations
