@@ -610,19 +610,23 @@ class WhooshBackend(SearchBackend):
             if not matched:
                 return empty
             budget.check()
-            snippet = self._highlighter(view, parsed)
+            snippet = self._highlighter(view, parsed) if request.snippets else None
             hits = []
             for score, docnum in page:
                 budget.check()
                 stored = view.searcher.stored_fields(docnum)
-                snippets = [
-                    text
-                    for text in (
-                        snippet("title", stored.get("title", ""), 1),
-                        snippet("content", stored.get("content", ""), SNIPPETS),
-                    )
-                    if text
-                ]
+                snippets = (
+                    [
+                        text
+                        for text in (
+                            snippet("title", stored.get("title", ""), 1),
+                            snippet("content", stored.get("content", ""), SNIPPETS),
+                        )
+                        if text
+                    ]
+                    if snippet is not None
+                    else []
+                )
                 hits.append(
                     SearchHit(
                         entity_type=stored["entity_type"],
@@ -635,8 +639,8 @@ class WhooshBackend(SearchBackend):
             return SearchResult(
                 hits=hits,
                 total=len(matched),
-                modules=view.counts("module", matched),
-                entity_types=view.counts("entity_type", matched),
+                modules=view.counts("module", matched) if request.facets else {},
+                entity_types=view.counts("entity_type", matched) if request.facets else {},
             )
 
     async def query(self, request: SearchRequest) -> SearchResult:

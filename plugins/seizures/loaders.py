@@ -152,13 +152,15 @@ def photo_infos(case: Any) -> list[AttachmentInfo] | None:
 
 
 def case_loader(context: Context) -> DataLoader[int, Case | None]:
+    """Cases by id with every child collection, read with Core as a page is (`read_cases`):
+    `node`, links and search hits cost what a page of the same cases costs."""
+
     async def load(ids: Sequence[int]) -> list[Case | None]:
+        query = page_query().where(CASE_TABLE.c.id.in_(sorted(set(ids))))
         async with context.instance.db.session() as session:
-            rows = (
-                await session.scalars(with_children(select(Case).where(Case.id.in_(ids))))
-            ).all()
+            rows = await read_cases(session, query)
         by_id = {case.id: case for case in rows}
-        return [by_id.get(i) for i in ids]
+        return [by_id.get(i) for i in ids]  # type: ignore[misc]  # reads like a Case
 
     return DataLoader(load_fn=load)
 
