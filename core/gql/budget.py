@@ -28,6 +28,7 @@ import strawberry
 from graphql import GraphQLError, GraphQLList, GraphQLNonNull, GraphQLObjectType
 
 from core.gql.errors import ApiError
+from core.internals import graphql_core_schema
 
 REQUEST_TIMEOUT = "REQUEST_TIMEOUT"
 RESULT_TOO_LARGE = "RESULT_TOO_LARGE"
@@ -135,7 +136,7 @@ def count_list_items(schema: strawberry.Schema) -> int:
     """Make every field of `schema` that returns a list count its items against the request's
     budget; returns how many fields were wrapped. Run after any other resolver replacement."""
     wrapped = 0
-    for graphql_type in schema._schema.type_map.values():
+    for graphql_type in graphql_core_schema(schema).type_map.values():
         if not isinstance(graphql_type, GraphQLObjectType) or graphql_type.name.startswith("__"):
             continue
         for field in graphql_type.fields.values():
