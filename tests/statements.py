@@ -5,7 +5,9 @@ from __future__ import annotations
 from sqlalchemy import event
 
 
-async def statements(app, query: str, token: str) -> tuple[int, dict]:
+async def statements(
+    app, query: str, token: str | None, variables: dict | None = None
+) -> tuple[int, dict]:
     """Every statement a request runs (the credential is cached by then), transaction control
     (SQLite's BEGIN) and the outbox relay's polls aside."""
     count = 0
@@ -20,7 +22,7 @@ async def statements(app, query: str, token: str) -> tuple[int, dict]:
     engine = app.instance.db.engine.sync_engine
     event.listen(engine, "before_cursor_execute", before)
     try:
-        body = await app.gql(query, token=token)
+        body = await app.gql(query, variables, token=token)
     finally:
         event.remove(engine, "before_cursor_execute", before)
     return count, body["data"]

@@ -54,6 +54,22 @@ def test_strawberry_basic_fields_resolve_through_get_basic_result() -> None:
     assert result.errors is None and result.data == {"thing": {"name": "crate", "shout": "CRATE"}}
 
 
+def test_strawberry_info_keeps_the_fragments_of_the_document() -> None:
+    seen: list[dict] = []
+
+    @strawberry.type
+    class Spy:
+        @strawberry.field
+        def probe(self, info: strawberry.Info) -> int:
+            seen.append(internals.fragments_of(info))
+            return 1
+
+    schema = strawberry.Schema(query=Spy)
+    result = schema.execute_sync("{ ...f } fragment f on Spy { probe }")
+    assert result.errors is None
+    assert list(seen[0]) == ["f"] and seen[0]["f"].selection_set.selections[0].name.value == "probe"
+
+
 def _index() -> object:
     schema = fields.Schema(content=fields.TEXT(stored=True))
     ix = RamStorage().create_index(schema)

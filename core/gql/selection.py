@@ -22,6 +22,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.interfaces import LoaderOption
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
 
+from core.internals import fragments_of
+
 _EMPTY: dict[str, Tree] = {}
 
 
@@ -68,6 +70,50 @@ def selection(info: Any) -> Tree:
     for selected in info.selected_fields:
         _merge(selected.selections, raw)
     return _freeze(raw)
+
+
+_OPERATION_KEY = "core.gql.operation_fields"
+
+
+def operation_fields(info: Any) -> frozenset[str]:
+    """Every field name selected anywhere in the request's operation (fragments included),
+    computed once per request. For loaders shared by every path that reaches a record type
+    (`node`, links, search hits, lists): a child collection whose field is named nowhere in the
+    operation cannot be served by it, so it need not be read."""
+    loaders = info.context.loaders
+    found: frozenset[str] | None = loaders.get(_OPERATION_KEY)
+    if found is None:
+        names: set[str] = set()
+        fragments = fragments_of(info)
+        seen: set[str] = set()
+
+        def walk(selection_set: Any) -> None:
+            if selection_set is None:
+                return
+            for node in selection_set.selections:
+                kind = node.kind
+                if kind == "field":
+                    names.add(node.name.value)
+                    walk(node.selection_set)
+                elif kind == "inline_fragment":
+                    walk(node.selection_set)
+                elif kind == "fragment_spread" and node.name.value not in seen:
+                    seen.add(node.name.value)
+                    fragment = fragments.get(node.name.value)
+                    walk(fragment.selection_set if fragment is not None else None)
+
+        walk(info.operation.selection_set)
+        found = loaders[_OPERATION_KEY] = frozenset(names)
+    return found
+
+
+def operation_needs(context: Any, fields: Mapping[str, Iterable[str]]) -> frozenset[str] | None:
+    """The collections (per `fields`, as in `needed`) that the request's operation can serve,
+    once `operation_fields` has seen it; None (all of them) before."""
+    names: frozenset[str] | None = context.loaders.get(_OPERATION_KEY)
+    if names is None:
+        return None
+    return frozenset(item for name in names for item in fields.get(name, ()))
 
 
 def needed(node: Tree, fields: Mapping[str, Iterable[str]]) -> frozenset[str]:

@@ -8,7 +8,7 @@ from sqlalchemy import Select, select
 from strawberry.dataloader import DataLoader
 
 from core.gql.context import Context
-from core.gql.selection import relation_options
+from core.gql.selection import leave_empty, operation_needs, relation_options
 from plugins.companies.models import Company
 
 ENTITY = "Company"
@@ -23,6 +23,8 @@ FIELD_CHILDREN: dict[str, tuple[str, ...]] = {
     "contacts": ("contacts",),
     "roles": ("roles",),
     "hsChapters": ("hs_chapters",),
+    # Duplicates are found from the identifiers and names of the company.
+    "possibleDuplicates": RELATIONS,
 }
 
 
@@ -36,10 +38,15 @@ def with_children(
 
 def company_loader(context: Context) -> DataLoader[int, Company | None]:
     async def load(ids: Sequence[int]) -> list[Company | None]:
+        # Only the collections some field of the operation can serve (`operation_fields`).
+        wanted = operation_needs(context, FIELD_CHILDREN)
         async with context.instance.db.session() as session:
             rows = (
-                await session.scalars(with_children(select(Company).where(Company.id.in_(ids))))
+                await session.scalars(
+                    with_children(select(Company).where(Company.id.in_(ids)), wanted)
+                )
             ).all()
+            leave_empty(rows, RELATIONS, wanted)
         by_id = {company.id: company for company in rows}
         return [by_id.get(i) for i in ids]
 

@@ -12,7 +12,7 @@ from core.gql.connection import Connection, build_connection, decode_cursor
 from core.gql.context import Context
 from core.gql.errors import InputError, PermissionDeniedError
 from core.gql.pagination import clamp_first
-from core.gql.selection import leave_empty, needed, selection
+from core.gql.selection import leave_empty, needed, operation_fields, selection
 from core.record_ids import record_id
 from plugins.companies import access, loaders
 from plugins.companies.identifiers import compact, name_key
@@ -141,5 +141,6 @@ class CompanyQuery:
         number = record_id(id.node_id) if id.type_name == "Company" else None
         if number is None:
             return None
+        operation_fields(info)  # the loader reads what the operation can serve
         row = await loaders.companies(context).load(number)
         return visible_company(row, context.principal)

@@ -20,7 +20,7 @@ from strawberry.dataloader import DataLoader
 
 from core.attachments.service import AttachmentInfo
 from core.gql.context import Context
-from core.gql.selection import Tree
+from core.gql.selection import Tree, operation_fields, operation_needs
 from plugins.seizures.models import (
     Case,
     Container,
@@ -157,8 +157,10 @@ def case_loader(context: Context) -> DataLoader[int, Case | None]:
 
     async def load(ids: Sequence[int]) -> list[Case | None]:
         query = page_query().where(CASE_TABLE.c.id.in_(sorted(set(ids))))
+        # Only the collections some field of the operation can serve (`cases_for`).
+        children = operation_needs(context, FIELD_CHILDREN)
         async with context.instance.db.session() as session:
-            rows = await read_cases(session, query)
+            rows = await read_cases(session, query, children)
         by_id = {case.id: case for case in rows}
         return [by_id.get(i) for i in ids]  # type: ignore[misc]  # reads like a Case
 
@@ -167,3 +169,10 @@ def case_loader(context: Context) -> DataLoader[int, Case | None]:
 
 def cases(context: Context) -> DataLoader[int, Case | None]:
     return context.loader("seizures.case", case_loader)
+
+
+def cases_for(info: Any) -> DataLoader[int, Case | None]:
+    """The request's loader of cases, reading only the child collections that the fields of
+    the request's operation can serve."""
+    operation_fields(info)
+    return cases(info.context)

@@ -149,9 +149,9 @@ class SeizureQuery:
             number = record_id(id.node_id) if id.type_name == "Seizure" else None
             if number is None:
                 return None
-            case = await loaders.cases(context).load(number)
+            case = await loaders.cases_for(info).load(number)
         else:
             async with context.instance.db.session() as session:
                 case_id = await session.scalar(select(Case.id).where(Case.reference == reference))
-            case = await loaders.cases(context).load(case_id) if case_id else None
+            case = await loaders.cases_for(info).load(case_id) if case_id else None
         return visible_seizure(case, context.principal)

@@ -8,12 +8,16 @@ from sqlalchemy import Select, select
 from strawberry.dataloader import DataLoader
 
 from core.gql.context import Context
-from core.gql.selection import relation_options
+from core.gql.selection import leave_empty, operation_needs, relation_options
 from plugins.suspects.models import Conveyance, Person
 
 RELATIONS = ("aliases", "nationalities", "documents", "addresses", "phones")
 # GraphQL fields of a person -> the child collections they are served from.
-FIELD_CHILDREN: dict[str, tuple[str, ...]] = {name: (name,) for name in RELATIONS}
+FIELD_CHILDREN: dict[str, tuple[str, ...]] = {
+    **{name: (name,) for name in RELATIONS},
+    # Duplicates are found from the names, documents and nationalities of the person.
+    "possibleDuplicates": RELATIONS,
+}
 
 
 def with_children(
@@ -25,10 +29,15 @@ def with_children(
 
 def _person_loader(context: Context) -> DataLoader[int, Person | None]:
     async def load(ids: Sequence[int]) -> list[Person | None]:
+        # Only the collections some field of the operation can serve (`operation_fields`).
+        wanted = operation_needs(context, FIELD_CHILDREN)
         async with context.instance.db.session() as session:
             rows = (
-                await session.scalars(with_children(select(Person).where(Person.id.in_(ids))))
+                await session.scalars(
+                    with_children(select(Person).where(Person.id.in_(ids)), wanted)
+                )
             ).all()
+            leave_empty(rows, RELATIONS, wanted)
         by_id = {p.id: p for p in rows}
         return [by_id.get(i) for i in ids]
 

@@ -18,7 +18,7 @@ from core.gql.connection import Connection, build_connection, decode_cursor
 from core.gql.context import Context
 from core.gql.errors import InputError, PermissionDeniedError
 from core.gql.pagination import clamp_first
-from core.gql.selection import leave_empty, needed, selection
+from core.gql.selection import leave_empty, needed, operation_fields, selection
 from core.record_ids import record_id
 from plugins.suspects import access, duplicates, loaders
 from plugins.suspects.identifiers import normalise_document_number
@@ -201,6 +201,7 @@ class SuspectsQuery:
         number = record_id(id.node_id) if id.type_name == "Person" else None
         if number is None:
             return None
+        operation_fields(info)  # the loader reads what the operation can serve
         row = await loaders.persons(context).load(number)
         return (await serve_persons(context, [row]))[0]
 

@@ -95,3 +95,23 @@ async def test_a_case_read_in_part_does_not_answer_another_field(make_app):
         token=token,
     )
     assert both["data"]["seizure"]["goods"] == edge["node"]["goods"]
+
+
+async def test_records_by_id_read_only_what_the_operation_can_serve(make_app):
+    """`node`, links and search hits go through the request's loader of cases: it reads the
+    child collections that some field of the operation names, and no others."""
+    app = await seizures_app(make_app)
+    who = await tokens(app)
+    async with app.instance.db.transaction() as session:
+        await demo.load(session, "XX", 3)
+    token = who["validator"]
+    await app.gql("{ me { via } }", token=token)
+    listed = await app.gql("{ seizures(first: 3) { edges { node { id goods { commodity } } } } }",
+                           token=token)  # fmt: skip
+    edge = next(e for e in listed["data"]["seizures"]["edges"] if e["node"]["goods"])
+    one = "query($id: ID!) { node(id: $id) { ... on Seizure { reference %s } } }"
+    variables = {"id": edge["node"]["id"]}
+    count, data = await statements(app, one % "", token, variables)
+    assert count == 1 and data["node"]["reference"]  # the case, no child collection
+    count, data = await statements(app, one % "goods { commodity }", token, variables)
+    assert count == 2 and data["node"]["goods"] == edge["node"]["goods"]
