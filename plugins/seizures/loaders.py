@@ -99,6 +99,7 @@ async def read_page(
     page: Select[Any],
     children: frozenset[str] | None = None,
     photos: bool = True,
+    params: dict[str, Any] | None = None,
 ) -> list[CaseRecord]:
     """The cases of `page` (built on `page_query()`) with their children and photos: all of
     them, or the `children` named and the photos if `photos`, so that a page costs what its
@@ -108,7 +109,7 @@ async def read_page(
     the page go in a single `IN` list (a page is capped by `max_page_size`), so the count does
     not grow with the page, unlike `selectinload`, which splits its list every 500 ids.
     """
-    cases = await read_cases(session, page, children)
+    cases = await read_cases(session, page, children, params)
     if cases and photos:
         ids = [case.id for case in cases]
         found = await context.instance.attachments.list_for(session, "Seizure", ids)
@@ -118,12 +119,18 @@ async def read_page(
 
 
 async def read_cases(
-    session: AsyncSession, page: Select[Any], children: frozenset[str] | None = None
+    session: AsyncSession,
+    page: Select[Any],
+    children: frozenset[str] | None = None,
+    params: dict[str, Any] | None = None,
 ) -> list[CaseRecord]:
     """The cases of `page` (built on `page_query()`) with their child collections (all, or
     those named in `children`; the others are left empty), as plain rows: one statement for
     the cases and one per collection read (lists, search documents)."""
-    cases = [CaseRecord(**row._mapping) for row in await session.execute(page)]
+    # Through the session's connection: Core statements run through `session.execute` pay
+    # for the ORM's statement handling (~0.7 ms a statement) with nothing to show for it.
+    connection = await session.connection()
+    cases = [CaseRecord(**row._mapping) for row in await connection.execute(page, params)]
     if not cases:
         return cases
     ids = [case.id for case in cases]
@@ -136,7 +143,7 @@ async def read_cases(
         if children is not None and name not in children:
             continue
         case_id = table.c.case_id
-        rows = await session.execute(
+        rows = await connection.execute(
             select(table).where(case_id.in_(ids)).order_by(case_id, table.c[order])
         )
         make = ROW_TYPES[name]._make  # type: ignore[attr-defined]
