@@ -80,7 +80,7 @@ def _decode_cursor(cursor: str) -> int:
     raise InputError("invalid cursor", field="after")
 
 
-def _filtered(query, flt: AuditEventFilter | None):  # type: ignore[no-untyped-def]
+def _filtered(query, flt: AuditEventFilter | None):
     if flt is None:
         return query
     if flt.action:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from core.auth.principal import UserPrincipal
 from core.table_watch import QUIET, Watch, watch
@@ -31,6 +31,9 @@ if TYPE_CHECKING:
 CACHE_KEY = "core.auth.credential_cache"  # in Database.session_info
 # Execution option of statements that only record that a credential was used.
 TOUCH = QUIET
+# As `execution_options=` of such a statement (typed Any: SQLAlchemy's type of execution options
+# knows only its own keys).
+TOUCHING: Any = {TOUCH: True}
 MAX_ENTRIES = 10_000
 
 AUTH_TABLES = (

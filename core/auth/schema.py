@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 import strawberry
 from sqlalchemy import bindparam, select
@@ -240,7 +240,7 @@ class AuthQuery:
             found = (await session.execute(_ME, {"user_id": principal.user_id})).first()
         if found is None:
             return None
-        user, roles = found
+        user, roles = cast(tuple[User, str | None], tuple(found))
         return Me(
             user=UserType.of(user, sorted(split(roles))),
             permissions=visible,

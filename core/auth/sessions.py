@@ -7,8 +7,9 @@ import time
 
 from sqlalchemy import ColumnElement, ScalarSelect, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import QueryableAttribute
 
-from core.auth.credential_cache import TOUCH, CredentialCache, Entry, cache_of
+from core.auth.credential_cache import TOUCHING, CredentialCache, Entry, cache_of
 from core.auth.models import ApiToken, RolePermission, Session, User, UserRole
 from core.auth.permissions import effective
 from core.auth.principal import RejectedCredentials, UserPrincipal
@@ -22,7 +23,7 @@ TOUCH_INTERVAL = dt.timedelta(seconds=60)
 _SEPARATOR = "\n"  # never part of a permission or role name
 
 
-def joined(column: ColumnElement[str]) -> ColumnElement[str]:
+def joined(column: ColumnElement[str] | QueryableAttribute[str]) -> ColumnElement[str]:
     """The values of `column` as one string (aggregate), so that a list of names travels in the
     row of the statement that needs it; `split` reads it back."""
     return func.aggregate_strings(column, _SEPARATOR)
@@ -68,7 +69,9 @@ async def revoke_user_credentials(
         )
 
 
-def _permissions_of(user_id: ColumnElement[int]) -> ScalarSelect[str | None]:
+def _permissions_of(
+    user_id: ColumnElement[int] | QueryableAttribute[int],
+) -> ScalarSelect[str | None]:
     """The user's permissions joined into one string: a correlated subquery, so that a request's
     credential check is one statement."""
     return (
@@ -156,7 +159,7 @@ async def _touch_session(db: Database, session_id: int, now: dt.datetime) -> Non
     async with db.transaction() as session:
         await session.execute(
             update(Session).where(Session.id == session_id).values(last_seen_at=now),
-            execution_options={TOUCH: True},
+            execution_options=TOUCHING,
         )
 
 
@@ -164,7 +167,7 @@ async def _touch_token(db: Database, token_id: int, now: dt.datetime) -> None:
     async with db.transaction() as session:
         await session.execute(
             update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now),
-            execution_options={TOUCH: True},
+            execution_options=TOUCHING,
         )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 from collections.abc import Sequence
 from typing import Annotated
@@ -126,7 +127,7 @@ class CodeListType:
 
         # Built once per list and language, then shared by the requests until a list changes.
         key = ("entries", self.id, self.requested_language, include_expired)
-        return code_list_cache(instance.db).built(key, build)  # type: ignore[no-any-return]
+        return code_list_cache(instance.db).built(key, build)
 
     @classmethod
     def build(cls, row: CodeList, language: str) -> CodeListType:
@@ -182,7 +183,8 @@ class CodeListLabelInput:
 class CodeListEntryInput:
     list: str
     code: str
-    labels: list[CodeListLabelInput] = strawberry.field(default_factory=list)
+    # `builtins.list`: the field `list` above shadows the name in the class body.
+    labels: builtins.list[CodeListLabelInput] = strawberry.field(default_factory=builtins.list)
     parent: str | None = strawberry.UNSET
     sort_order: int | None = strawberry.UNSET
     valid_from: dt.date | None = strawberry.UNSET

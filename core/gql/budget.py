@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import inspect
-from collections.abc import Awaitable, Sized
+from collections.abc import Awaitable, Collection, Sized
 from typing import Any
 
 import strawberry
@@ -115,9 +115,10 @@ def _count(result: Any, budget: RequestBudget, depth: int) -> Any:
 
 def _items(result: Any, depth: int) -> int:
     """Items of a list, and of the lists in it for a list of lists."""
-    if depth <= 1 or not isinstance(result, Sized):
+    if depth <= 1 or not isinstance(result, Collection):
         return len(result) if isinstance(result, Sized) else 0
-    return len(result) + sum(_items(item, depth - 1) for item in result if item is not None)
+    inner: int = sum(_items(item, depth - 1) for item in result if item is not None)
+    return len(result) + inner
 
 
 async def _count_when_done(result: Awaitable[Any], budget: RequestBudget, depth: int) -> Any:
