@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Table, delete, insert, select
 
 from core.exchange.inputs import FieldError
 from core.exchange.models import ExternalKey
@@ -150,4 +150,4 @@ async def create_checked(
                 ExternalKey.key.in_([row["key"] for row in keyed]),
             )
         )
-        await ctx.session.execute(insert(ExternalKey.__table__), keyed)
+        await ctx.session.execute(insert(cast(Table, ExternalKey.__table__)), keyed)

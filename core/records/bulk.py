@@ -13,15 +13,21 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
-from sqlalchemy import func, insert, inspect, select
+from sqlalchemy import func, insert, select
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.ext.asyncio import AsyncSession
+
+
+def _mapper(model: type) -> Any:
+    """The mapper of a mapped class (typed loosely: SQLAlchemy's overloads cannot tell)."""
+    return sa_inspect(model)
 
 
 @cache
 def insertable(model: type, collections: tuple[str, ...]) -> bool:
     """Whether rows of `model` can be inserted here: a single integer `id` key, no inheritance,
     every relationship one of `collections`, whose children relate back to it only."""
-    mapper = inspect(model)
+    mapper = _mapper(model)
     if mapper.inherits is not None or [c.key for c in mapper.primary_key] != ["id"]:
         return False
     if set(mapper.relationships.keys()) - set(collections):
@@ -40,7 +46,7 @@ def _columns(model: type) -> tuple[tuple[str, Any], ...]:
     """(attribute, column) of every column but an autoincrement `id`."""
     return tuple(
         (attr.key, attr.columns[0])
-        for attr in inspect(model).column_attrs
+        for attr in _mapper(model).column_attrs
         if not (attr.columns[0].primary_key and attr.key == "id")
     )
 
@@ -66,7 +72,7 @@ def model_of(record: Any) -> type:
 
 def image_of(record: Any, *, children: bool = True) -> RowImage:
     """The image of a transient ORM object (columns it set, child lists as images)."""
-    model = type(record)
+    model: type = type(record)
     state = record.__dict__  # the instance state's dict: what was set, nothing loaded
     values = {key: state[key] for key in _column_keys(model) if key in state}
     if children:
@@ -77,7 +83,7 @@ def image_of(record: Any, *, children: bool = True) -> RowImage:
 
 @cache
 def _lists(model: type) -> tuple[str, ...]:
-    return tuple(n for n, r in inspect(model).relationships.items() if r.uselist)
+    return tuple(n for n, r in _mapper(model).relationships.items() if r.uselist)
 
 
 def _state(obj: Any) -> dict[str, Any]:
@@ -89,7 +95,7 @@ def _state(obj: Any) -> dict[str, Any]:
 
 @cache
 def _column_keys(model: type) -> tuple[str, ...]:
-    return tuple(attr.key for attr in inspect(model).column_attrs)
+    return tuple(attr.key for attr in _mapper(model).column_attrs)
 
 
 def _row(obj: Any, model: type, **extra: Any) -> dict[str, Any]:
@@ -115,9 +121,9 @@ async def _new_ids(session: AsyncSession, table: Any, count: int) -> list[int]:
     without RETURNING writes them (RETURNING in row order costs SQLite one statement per row).
     PostgreSQL draws them from the id sequence; SQLite continues after the largest id, under
     the write lock every write transaction holds (what SQLite itself does for such a key)."""
-    if session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         sequence = func.pg_get_serial_sequence(table.name, "id")
-        found = await session.scalars(
+        found: Any = await session.scalars(
             select(func.nextval(sequence)).select_from(func.generate_series(1, count))
         )
         return list(found)
@@ -128,7 +134,7 @@ async def _new_ids(session: AsyncSession, table: Any, count: int) -> list[int]:
 async def insert_rows(session: AsyncSession, model: type, records: Sequence[Any]) -> None:
     """Insert new records (ORM objects or images) and their child lists; sets each record's
     `id`. The objects stay out of the session (they are not read back)."""
-    mapper = inspect(model)
+    mapper = _mapper(model)
     table = mapper.local_table
     ids = await _new_ids(session, table, len(records))
     rows = []

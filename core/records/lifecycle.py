@@ -36,7 +36,7 @@ async def load(
 ) -> Any:
     """The full record (children loaded), locked for the write on PostgreSQL."""
     query = rt.load(select(rt.model).where(rt.model.id == record_id))  # type: ignore[attr-defined]
-    if lock and session.bind.dialect.name == "postgresql":
+    if lock and session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(of=rt.model)
     record = await session.scalar(query)
     if record is None:
