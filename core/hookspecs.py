@@ -128,3 +128,10 @@ def on_shutdown(instance: Instance) -> Any:
 def on_record_changed(instance: Instance, event: RecordEvent) -> Any:
     """A record changed (event written in its transaction, delivered after commit, at least
     once, to each implementation on its own); may return an awaitable."""
+
+
+@hookspec
+def on_records_changed(instance: Instance, events: list[RecordEvent]) -> Any:
+    """Records changed: the same events as `on_record_changed`, handed over a batch at a time
+    (in commit order) for subscribers that work faster on many at once; a failure retries the
+    whole batch. May return an awaitable."""

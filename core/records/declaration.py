@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 
     from core.gql.context import Principal
     from core.instance import Instance
+    from core.matching.profile import Profile
     from core.search.documents import SearchDocument
 
 RowT = TypeVar("RowT")
@@ -207,6 +208,11 @@ class RecordType(Generic[RowT, InputT]):
 
     def search_document(self, instance: Instance, record: RowT) -> SearchDocument | None:
         """The record's search document; None keeps the type out of search."""
+        return None
+
+    def match_profile(self, record: RowT) -> Profile | None:
+        """The record as matching sees it (names, identifiers, dates: `core.matching`); None
+        keeps the type out of screening and cross-referencing. Needs what `load` loads."""
         return None
 
     # --- reading, shared by every path -------------------------------------------------------
