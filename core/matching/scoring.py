@@ -40,10 +40,10 @@ class Weights:
     nationality_mismatch: float = 0.1
     country_match: float = 0.1
     term: float = 0.9
-    route: float = 0.25
-    concealment: float = 0.15
-    hs_code: float = 0.2
-    time_window: float = 0.2
+    route: float = 0.3
+    concealment: float = 0.2
+    hs_code: float = 0.25
+    time_window: float = 0.25
     window_days: int = 30
 
     @classmethod

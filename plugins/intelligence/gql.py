@@ -9,25 +9,28 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from sqlalchemy import func, select
 from strawberry import relay
 from strawberry.types import Info
 
-from core.auth.guard import requires
+from core.audit.consultation import note_consultation
+from core.auth.guard import requires, signed_in
 from core.auth.models import User
 from core.gql.connection import Connection, build_connection, decode_cursor
 from core.gql.context import Context
-from core.gql.errors import InputError
+from core.gql.errors import InputError, NotFoundError
 from core.gql.pagination import clamp_first
 from core.matching import Feature
 from core.record_ids import record_id
+from core.records.registry import record_registry
 from core.workflow import user_id
-from plugins.intelligence import access, alerts, service
+from plugins.intelligence import access, alerts, matches, service
 from plugins.intelligence.entries import EntryData
 from plugins.intelligence.models import Alert as AlertRow
+from plugins.intelligence.models import Match as MatchRow
 from plugins.intelligence.models import WatchList as WatchListRow
 from plugins.intelligence.models import WatchListEntry as EntryRow
 
@@ -251,7 +254,7 @@ class Alert:
     module: str
     record_id: strawberry.ID = strawberry.field(description="Global id of the matched record.")
     matched_fields: list[str]
-    explanation: list[MatchFeature]
+    features: strawberry.Private[list[dict[str, object]]]
     action: str = strawberry.field(description="The change that raised or last refreshed it.")
     record_version: int | None
     hits: int = strawberry.field(description="How many changes of the record matched.")
@@ -272,7 +275,7 @@ class Alert:
             module=row.module,
             record_id=strawberry.ID(relay.to_base64(row.entity_type, row.entity_id)),
             matched_fields=list(row.matched_fields or []),
-            explanation=[MatchFeature.of(Feature.from_json(f)) for f in row.features or []],
+            features=list(row.features or []),
             action=row.action,
             record_version=row.record_version,
             hits=row.hits,
@@ -292,6 +295,14 @@ class Alert:
             entity_id=row.entity_id,
         )
 
+    @strawberry.field(
+        description="Why it matched: each feature with the values compared and its score. "
+        "Values of a person's record are a consultation of it (audited)."
+    )
+    def explanation(self, info: Info[Context, None]) -> list[MatchFeature]:
+        _consulted(info, self.entity_type, self.entity_id)
+        return [MatchFeature.of(Feature.from_json(f)) for f in self.features]
+
     @strawberry.field(description="The watch list.")
     async def watch_list(self, info: Info[Context, None]) -> WatchList | None:
         async with info.context.instance.db.session() as session:
@@ -308,13 +319,88 @@ class Alert:
     async def record(
         self, info: Info[Context, None]
     ) -> Annotated[Entity, strawberry.lazy("core.gql.entity")] | None:
-        from core.links.registry import entity_class
-        from core.plugins import resolve
+        return await _entity(info, self.entity_type, self.entity_id)
 
-        cls = entity_class(info.context.instance, self.entity_type)
-        if cls is None:
-            return None
-        return await resolve(cls.resolve_node(self.entity_id, info=info, required=False))
+
+def _consulted(info: Info[Context, None], entity_type: str, entity_id: str) -> None:
+    """Values of a personal record served: noted for the consultation audit."""
+    rt = record_registry(info.context.instance).get(entity_type)
+    if rt is not None and rt.personal:
+        note_consultation(info, entity_type, entity_id)
+
+
+async def _entity(info: Info[Context, None], entity_type: str, entity_id: str) -> Entity | None:
+    from core.links.registry import entity_class
+    from core.plugins import resolve
+
+    cls = entity_class(info.context.instance, entity_type)
+    if cls is None:
+        return None
+    return await resolve(cls.resolve_node(entity_id, info=info, required=False))
+
+
+@strawberry.type(description="A record that may be the same person, company, conveyance or case.")
+class MatchCandidate:
+    entity_type: str
+    module: str
+    record_id: strawberry.ID
+    score: float
+    is_match: bool = strawberry.field(description="At or above the matching threshold.")
+    matched_fields: list[str]
+    features: strawberry.Private[list[Feature]]
+    entity_id: strawberry.Private[str]
+
+    @strawberry.field(description="Why: each feature with the values compared and its score.")
+    def explanation(self, info: Info[Context, None]) -> list[MatchFeature]:
+        _consulted(info, self.entity_type, self.entity_id)
+        return [MatchFeature.of(f) for f in self.features]
+
+    @strawberry.field(description="The candidate record.")
+    async def record(
+        self, info: Info[Context, None]
+    ) -> Annotated[Entity, strawberry.lazy("core.gql.entity")] | None:
+        return await _entity(info, self.entity_type, self.entity_id)
+
+
+@strawberry.type(description="Two records `ncen xref` found to match.")
+class XrefMatch:
+    id: strawberry.ID
+    module: str = strawberry.field(description="The cross-referenced module (of `left`).")
+    left_type: str
+    left_id: strawberry.ID
+    right_type: str
+    right_id: strawberry.ID
+    score: float
+    created_at: dt.datetime
+    features: strawberry.Private[list[dict[str, object]]]
+    refs: strawberry.Private[tuple[tuple[str, str], tuple[str, str]]]
+
+    @strawberry.field(description="Why: each feature with the values compared and its score.")
+    def explanation(self, info: Info[Context, None]) -> list[MatchFeature]:
+        for entity_type, entity_id in self.refs:
+            _consulted(info, entity_type, entity_id)
+        return [MatchFeature.of(Feature.from_json(f)) for f in self.features]
+
+    @strawberry.field
+    async def left(
+        self, info: Info[Context, None]
+    ) -> Annotated[Entity, strawberry.lazy("core.gql.entity")] | None:
+        return await _entity(info, *self.refs[0])
+
+    @strawberry.field
+    async def right(
+        self, info: Info[Context, None]
+    ) -> Annotated[Entity, strawberry.lazy("core.gql.entity")] | None:
+        return await _entity(info, *self.refs[1])
+
+
+@strawberry.input(description="All given conditions must hold.")
+class XrefMatchFilter:
+    module: str | None = None
+    min_score: float | None = None
+    record: relay.GlobalID | None = strawberry.field(
+        default=None, description="Matches of this record, on either side."
+    )
 
 
 @strawberry.input(description="All given conditions must hold.")
@@ -454,6 +540,129 @@ class IntelligenceQuery:
         return build_connection(
             [Alert.from_row(r) for r in rows], [(r.id,) for r in rows], size, total
         )
+
+    @strawberry.field(
+        description="Records of any database that may be the same as this one, best first, "
+        "with score and explanation: for whoever may see the record, and only records they "
+        "may see.",
+        extensions=[signed_in()],
+    )
+    async def matches(
+        self, info: Info[Context, None], id: relay.GlobalID, first: int | None = 10
+    ) -> list[MatchCandidate]:
+        size = min(clamp_first(first, info.context.instance.config.graphql), 100)
+        found = await matches.matches_of(
+            info.context.instance, info.context.principal, id.type_name, id.node_id, size
+        )
+        if found is None:
+            raise NotFoundError("no such record", field="id")
+        return [
+            MatchCandidate(
+                entity_type=c.profile.entity_type,
+                module=c.module,
+                record_id=strawberry.ID(relay.to_base64(c.profile.entity_type, c.profile.id)),
+                score=c.result.score,
+                is_match=c.result.is_match,
+                matched_fields=list(c.result.matched_fields),
+                features=list(c.result.features),
+                entity_id=c.profile.id,
+            )
+            for c in found
+        ]
+
+    @strawberry.field(
+        description="Pairs stored by the last `ncen xref` of each module, best first; only "
+        "pairs of records you may see both of.",
+        extensions=[requires(access.XREF)],
+    )
+    async def xref_matches(
+        self,
+        info: Info[Context, None],
+        filter: XrefMatchFilter | None = None,
+        first: int | None = 50,
+        after: str | None = None,
+    ) -> Connection[XrefMatch]:
+        context = info.context
+        size = clamp_first(first, context.instance.config.graphql)
+        cursor = decode_cursor(after, 2)
+        rows, total = await xref_page(context.instance, context.principal, filter, size, cursor)
+        return build_connection(
+            [
+                XrefMatch(
+                    id=_gid("XrefMatch", r.id),
+                    module=r.module,
+                    left_type=r.left_type,
+                    left_id=strawberry.ID(relay.to_base64(r.left_type, r.left_id)),
+                    right_type=r.right_type,
+                    right_id=strawberry.ID(relay.to_base64(r.right_type, r.right_id)),
+                    score=r.score,
+                    created_at=r.created_at,
+                    features=list(r.features or []),
+                    refs=((r.left_type, r.left_id), (r.right_type, r.right_id)),
+                )
+                for r in rows
+            ],
+            [(r.score, r.id) for r in rows],
+            size,
+            total,
+        )
+
+
+async def xref_page(
+    instance: Any,
+    principal: Any,
+    given: XrefMatchFilter | None,
+    size: int,
+    cursor: list[Any] | None,
+) -> tuple[list[MatchRow], int]:
+    registry = record_registry(instance)
+    allowed = sorted({rt.view_permission for rt in registry if principal.can(rt.view_permission)})
+    types = list(registry.by_entity_type)
+    base = select(MatchRow).where(
+        MatchRow.left_permission.in_(allowed),
+        MatchRow.right_permission.in_(allowed),
+        MatchRow.left_type.in_(types),
+        MatchRow.right_type.in_(types),
+    )
+    if given is not None:
+        if given.module:
+            base = base.where(MatchRow.module == given.module)
+        if given.min_score is not None:
+            base = base.where(MatchRow.score >= given.min_score)
+        if given.record is not None:
+            t, i = given.record.type_name, given.record.node_id
+            base = base.where(
+                ((MatchRow.left_type == t) & (MatchRow.left_id == i))
+                | ((MatchRow.right_type == t) & (MatchRow.right_id == i))
+            )
+    query = base.order_by(MatchRow.score.desc(), MatchRow.id.desc())
+    if cursor is not None:
+        score, last = cursor
+        if not isinstance(score, int | float) or not isinstance(last, int):
+            raise InputError("not a cursor returned by this field", field="after")
+        query = query.where(
+            (MatchRow.score < score) | ((MatchRow.score == score) & (MatchRow.id < last))
+        )
+    async with instance.db.session() as session:
+        total = await session.scalar(select(func.count()).select_from(base.subquery())) or 0
+        rows = list((await session.scalars(query.limit(size + 1))).all())
+        # Record rules beyond the permission (drafts): both ends must be visible.
+        visible: set[tuple[str, str]] = set()
+        wanted: dict[str, set[str]] = {}
+        for r in rows:
+            wanted.setdefault(r.left_type, set()).add(r.left_id)
+            wanted.setdefault(r.right_type, set()).add(r.right_id)
+        for entity_type, ids in wanted.items():
+            rt = registry.get(entity_type)
+            if rt is not None:
+                found = await rt.visible_ids(session, principal, sorted(ids))
+                visible |= {(entity_type, i) for i in found}
+    kept = [
+        r
+        for r in rows
+        if (r.left_type, r.left_id) in visible and (r.right_type, r.right_id) in visible
+    ]
+    return kept, total
 
 
 @strawberry.type

@@ -133,4 +133,53 @@ class Revision(Base):
     value: Mapped[int] = mapped_column(Integer, default=0)
 
 
-MODELS: list[type[Base]] = [WatchList, WatchListEntry, Alert, Judgement, Revision]
+class MatchKey(Base):
+    """A record's blocking keys (`core.matching.index.keys_of`), kept current by screening and
+    rebuilt by `ncen xref`: `matches(id)` finds its candidates here without a scan. Keys derive
+    from names and identifiers, hence nominal; they go with the record."""
+
+    __tablename__ = "intelligence_match_key"
+    __table_args__ = (
+        Index("ix_intelligence_match_key_key", "key"),
+        Index("ix_intelligence_match_key_record", "entity_type", "entity_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entity_type: Mapped[str] = mapped_column(String(64))
+    entity_id: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str] = mapped_column(String(160), info=NOMINAL | DERIVED)
+    weight: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class Match(Base):
+    """A pair of records `ncen xref` found to match, with its explanation. `left` is the
+    record of the cross-referenced module; the pair is stored once."""
+
+    __tablename__ = "intelligence_match"
+    __table_args__ = (
+        UniqueConstraint("left_type", "left_id", "right_type", "right_id"),
+        Index("ix_intelligence_match_right", "right_type", "right_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    module: Mapped[str] = mapped_column(String(64), index=True)
+    left_type: Mapped[str] = mapped_column(String(64))
+    left_id: Mapped[str] = mapped_column(String(64))
+    right_type: Mapped[str] = mapped_column(String(64))
+    right_id: Mapped[str] = mapped_column(String(64))
+    left_permission: Mapped[str] = mapped_column(String(100))
+    right_permission: Mapped[str] = mapped_column(String(100))
+    score: Mapped[float] = mapped_column(Float)
+    features: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list, info=NOMINAL)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+MODELS: list[type[Base]] = [
+    WatchList,
+    WatchListEntry,
+    Alert,
+    Judgement,
+    Revision,
+    MatchKey,
+    Match,
+]

@@ -14,6 +14,8 @@ from core.hookspecs import hookimpl
 from core.module import ModuleInfo
 
 if TYPE_CHECKING:
+    import click
+
     from core.auth.permissions import Permission
     from core.events import RecordEvent
     from core.instance import Instance
@@ -46,6 +48,12 @@ class IntelligenceModule:
         from plugins.intelligence.settings import declarations
 
         return declarations()
+
+    @hookimpl
+    def register_cli_commands(self) -> list[click.Command]:
+        from plugins.intelligence.cli import intelligence_group, xref_command
+
+        return [xref_command, intelligence_group]
 
     @hookimpl
     def register_graphql(self) -> GraphQLContribution:

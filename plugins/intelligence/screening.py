@@ -24,11 +24,11 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import utcnow
-from core.matching import CandidateIndex, MatchResult, compare
+from core.matching import CandidateIndex, MatchResult, Profile, compare
 from core.record_ids import record_ids
 from core.records.lifecycle import read_many
 from core.records.registry import record_registry
-from plugins.intelligence import access, entries, settings
+from plugins.intelligence import access, entries, keys, settings
 from plugins.intelligence.models import (
     NO_MATCH,
     OPEN,
@@ -132,7 +132,8 @@ async def watch_index(instance: Instance) -> WatchIndex:
 
 
 async def screen(instance: Instance, events: Sequence[RecordEvent]) -> int:
-    """Screen the records these events name; returns the number of alerts raised or refreshed."""
+    """Screen the records these events name and refresh their blocking keys; returns the
+    number of alerts raised or refreshed."""
     gone = {(e.entity_type, e.entity_id) for e in events if e.action in GONE}
     if gone:
         await forget(instance, gone)
@@ -144,15 +145,13 @@ async def screen(instance: Instance, events: Sequence[RecordEvent]) -> int:
     if not latest:
         return 0
     watch = await watch_index(instance)
-    if not len(watch.index):
-        return 0
-    hits = await _find_hits(instance, watch, latest)
-    return await _record(instance, hits) if hits else 0
+    profiles, hits = await _find_hits(instance, watch, latest)
+    return await _record(instance, profiles, hits)
 
 
 async def _find_hits(
     instance: Instance, watch: WatchIndex, latest: dict[tuple[str, str], RecordEvent]
-) -> list[Hit]:
+) -> tuple[list[Profile], list[Hit]]:
     registry = record_registry(instance)
     weights = settings.weights(instance)
     limit = settings.max_candidates(instance)
@@ -161,6 +160,7 @@ async def _find_hits(
     by_type: dict[str, list[str]] = {}
     for entity_type, entity_id in latest:
         by_type.setdefault(entity_type, []).append(entity_id)
+    profiles: list[Profile] = []
     hits: list[Hit] = []
     owners: dict[int, Any] = {}
     async with instance.db.session() as session:
@@ -173,7 +173,10 @@ async def _find_hits(
                 if row is None:
                     continue
                 profile = rt.match_profile(row)
-                if profile is None or profile.empty:
+                if profile is None:
+                    continue
+                profiles.append(profile)
+                if profile.empty or not len(watch.index):
                     continue
                 for candidate in watch.index.candidates(profile, limit=limit):
                     info = watch.entries[candidate.id]
@@ -202,14 +205,18 @@ async def _find_hits(
                             result,
                         )
                     )
-    return hits
+    return profiles, hits
 
 
-async def _record(instance: Instance, hits: list[Hit]) -> int:
-    """Upsert one alert per (entry, record); a pair judged `no_match` is left alone."""
+async def _record(instance: Instance, profiles: list[Profile], hits: list[Hit]) -> int:
+    """Replace the records' blocking keys; upsert one alert per (entry, record), leaving a
+    pair judged `no_match` alone."""
     now = utcnow()
     written = 0
     async with instance.db.transaction() as session:
+        await keys.replace(session, profiles)
+        if not hits:
+            return 0
         existing = {
             (a.entry_id, a.entity_type, a.entity_id): a
             for a in await session.scalars(
@@ -257,9 +264,11 @@ async def _record(instance: Instance, hits: list[Hit]) -> int:
 
 
 async def forget(instance: Instance, records: set[tuple[str, str]]) -> None:
-    """A deleted or erased record takes its alerts (and what they quote of it) with it."""
+    """A deleted or erased record takes its alerts, keys and matches (and what they quote of
+    it) with it."""
     async with instance.db.transaction() as session:
         for entity_type, entity_id in records:
             await session.execute(
                 delete(Alert).where(Alert.entity_type == entity_type, Alert.entity_id == entity_id)
             )
+            await keys.forget(session, entity_type, entity_id)
