@@ -19,6 +19,7 @@ from typing import Any
 
 from bench import (
     http_bench,
+    intelligence_bench,
     limits_bench,
     list_bench,
     search_bench,
@@ -38,6 +39,7 @@ SIZES: dict[str, dict[str, dict[str, int]]] = {
         "startup": {"db_size": 20, "runs": 1},
         "limits": {"seizures": 40, "companies": 4, "repeat": 4, "rounds": 1},
         "update": {"seizures": 50},
+        "intelligence": {"entries": 200, "seizures": 60, "persons": 60, "alerts": 3},
     },
     "quick": {
         "list": {"first": 1000, "db_size": 2000, "repeat": 15},
@@ -47,6 +49,7 @@ SIZES: dict[str, dict[str, dict[str, int]]] = {
         "startup": {"db_size": 2000, "runs": 3},
         "limits": {"seizures": 2000, "companies": 12, "repeat": 40, "rounds": 10},
         "update": {"seizures": 10_000},
+        "intelligence": {"entries": 10_000, "seizures": 2000, "persons": 2000, "alerts": 20},
     },
     "full": {
         "list": {"first": 1000, "db_size": 10_000, "repeat": 20},
@@ -56,6 +59,7 @@ SIZES: dict[str, dict[str, dict[str, int]]] = {
         "startup": {"db_size": 10_000, "runs": 5},
         "limits": {"seizures": 10_000, "companies": 12, "repeat": 100, "rounds": 25},
         "update": {"seizures": 100_000},
+        "intelligence": {"entries": 10_000, "seizures": 10_000, "persons": 10_000, "alerts": 50},
     },
 }
 
@@ -65,6 +69,7 @@ MEASURED = (
     "statements",
     "docs_per_s",
     "p95_ms",
+    "records_per_s",
     "creates_per_s",
     "median_ms",
     "seconds",
@@ -79,6 +84,7 @@ BENCHMARKS: dict[str, Callable[..., None]] = {
     "startup": startup_bench.run,
     "limits": limits_bench.run,
     "update": update_bench.run,
+    "intelligence": intelligence_bench.run,
 }
 
 

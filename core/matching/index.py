@@ -92,13 +92,14 @@ class CandidateIndex:
         """Profiles sharing enough keys with `query`, most keys first (`limit` cuts the tail);
         never the query itself."""
         hits: Counter[int] = Counter()
-        for key, weight in keys_of(query, as_query=True).items():
+        query_keys = keys_of(query, as_query=True)
+        for key, weight in query_keys.items():
             block = self._blocks.get(key)
             if not block or (weight < STRONG and len(block) > self.max_block):
                 continue
             for position in block:
                 hits[position] += weight
-        query_needed = _needed(query, keys_of(query))
+        query_needed = _needed(query, query_keys)
         found = [
             self._entries[p].profile
             for p, weight in hits.most_common()

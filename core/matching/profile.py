@@ -114,7 +114,15 @@ class Profile:
 
     @property
     def empty(self) -> bool:
-        return not (self.names or self.identifiers or self.terms or self.route or self.hs_codes)
+        return not (
+            self.names
+            or self.identifiers
+            or self.terms
+            or self.text
+            or self.route
+            or self.hs_codes
+            or self.concealment
+        )
 
 
 def identifiers(*triples: tuple[str, str | None, str]) -> tuple[Identifier, ...]:
