@@ -178,6 +178,8 @@ async def test_every_operation_runs_on_demo_data(make_app) -> None:
     assert entry["label"] == "refrigeration unit"
     lists = (await s.run("intelligence/WatchLists", "analyst"))["watchLists"]
     assert [w["entryCount"] for w in lists] == [1]
+    saved = (await s.run("intelligence/SaveSearch", "analyst"))["saveSearch"]
+    assert saved["lastRunAt"] and saved["alertOnNewData"]
 
     # Seizures: lists, one record, any record by id.
     listed = (await s.run("seizures/Seizures", "analyst"))["seizures"]
@@ -229,6 +231,11 @@ async def test_every_operation_runs_on_demo_data(make_app) -> None:
     assert alert["matchedFields"] == ["text"]
     judged = (await s.run("intelligence/JudgeAlert", "analyst", id=alert["id"]))["judgeAlert"]
     assert judged["status"] == "MATCH"
+    from plugins.intelligence.searches import run_all
+
+    assert await run_all(s.app.instance) >= 1  # the validated seizure's "reefer container"
+    [search] = (await s.run("intelligence/SavedSearches", "analyst"))["savedSearches"]
+    assert created["id"] in {a["recordId"] for a in search["alerts"]}
 
     # Suspects.
     persons = (await s.run("suspects/Persons", "officer"))["persons"]

@@ -113,3 +113,17 @@ def import_command(ctx: click.Context, watch_list: int, path: Path, username: st
 
     added = _run(ctx, action)
     click.echo(f"{added} entries added to watch list {watch_list}")
+
+
+@intelligence_group.command("run-searches")
+@click.pass_context
+def run_searches_command(ctx: click.Context) -> None:
+    """Run every saved search that alerts on new data now, as its owner (a serving instance
+    runs them every `saved_search_interval_seconds`)."""
+    from plugins.intelligence.searches import run_all
+
+    async def action(instance: Any) -> int:
+        await instance.search.ensure_ready()
+        return await run_all(instance)
+
+    click.echo(f"{_run(ctx, action)} new records found by saved searches")

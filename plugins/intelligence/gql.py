@@ -27,10 +27,12 @@ from core.matching import Feature
 from core.record_ids import record_id
 from core.records.registry import record_registry
 from core.workflow import user_id
-from plugins.intelligence import access, alerts, matches, service
+from plugins.intelligence import access, alerts, matches, searches, service
 from plugins.intelligence.entries import EntryData
 from plugins.intelligence.models import Alert as AlertRow
 from plugins.intelligence.models import Match as MatchRow
+from plugins.intelligence.models import SavedSearch as SavedSearchRow
+from plugins.intelligence.models import SearchHit as SearchHitRow
 from plugins.intelligence.models import WatchList as WatchListRow
 from plugins.intelligence.models import WatchListEntry as EntryRow
 
@@ -394,6 +396,98 @@ class XrefMatch:
         return await _entity(info, *self.refs[1])
 
 
+@strawberry.type(description="A record a saved search found that an earlier run had not.")
+class SavedSearchAlert:
+    entity_type: str
+    module: str
+    record_id: strawberry.ID
+    score: float
+    found_at: dt.datetime
+    entity_id: strawberry.Private[str]
+
+    @strawberry.field(description="The record, as you may see it now.")
+    async def record(
+        self, info: Info[Context, None]
+    ) -> Annotated[Entity, strawberry.lazy("core.gql.entity")] | None:
+        return await _entity(info, self.entity_type, self.entity_id)
+
+
+@strawberry.type(description="A search kept by its owner, run again for new data.")
+class SavedSearch:
+    id: strawberry.ID
+    name: str
+    query: str
+    modules: list[str]
+    entity_types: list[str]
+    alert_on_new_data: bool
+    last_run_at: dt.datetime | None
+    created_at: dt.datetime
+    number: strawberry.Private[int]
+
+    @strawberry.field(description="Records found since the first run, newest first (visible ones).")
+    async def alerts(
+        self, info: Info[Context, None], first: int | None = 50
+    ) -> list[SavedSearchAlert]:
+        size = clamp_first(first, info.context.instance.config.graphql)
+        principal = info.context.principal
+        registry = record_registry(info.context.instance)
+        async with info.context.instance.db.session() as session:
+            rows = list(
+                (
+                    await session.scalars(
+                        select(SearchHitRow)
+                        .where(SearchHitRow.search_id == self.number, ~SearchHitRow.baseline)
+                        .order_by(SearchHitRow.id.desc())
+                        .limit(size)
+                    )
+                ).all()
+            )
+            wanted: dict[str, list[str]] = {}
+            for r in rows:
+                wanted.setdefault(r.entity_type, []).append(r.entity_id)
+            visible: set[tuple[str, str]] = set()
+            for entity_type, ids in wanted.items():
+                rt = registry.get(entity_type)
+                if rt is not None:
+                    found = await rt.visible_ids(session, principal, ids)
+                    visible |= {(entity_type, i) for i in found}
+        return [
+            SavedSearchAlert(
+                entity_type=r.entity_type,
+                module=r.module,
+                record_id=strawberry.ID(relay.to_base64(r.entity_type, r.entity_id)),
+                score=r.score,
+                found_at=r.found_at,
+                entity_id=r.entity_id,
+            )
+            for r in rows
+            if (r.entity_type, r.entity_id) in visible
+        ]
+
+    @classmethod
+    def from_row(cls, row: SavedSearchRow) -> SavedSearch:
+        return cls(
+            id=_gid("SavedSearch", row.id),
+            name=row.name,
+            query=row.query,
+            modules=list(row.modules or []),
+            entity_types=list(row.entity_types or []),
+            alert_on_new_data=row.alert,
+            last_run_at=row.last_run_at,
+            created_at=row.created_at,
+            number=row.id,
+        )
+
+
+@strawberry.input(description="A search to keep; with alertOnNewData, new hits are alerts.")
+class SavedSearchInput:
+    name: str
+    query: str = strawberry.field(description="Search syntax, as `search(query)` takes it.")
+    modules: list[str] | None = None
+    entity_types: list[str] | None = None
+    alert_on_new_data: bool = True
+
+
 @strawberry.input(description="All given conditions must hold.")
 class XrefMatchFilter:
     module: str | None = None
@@ -540,6 +634,17 @@ class IntelligenceQuery:
         return build_connection(
             [Alert.from_row(r) for r in rows], [(r.id,) for r in rows], size, total
         )
+
+    @strawberry.field(description="Your saved searches.", extensions=[requires(access.VIEW)])
+    async def saved_searches(self, info: Info[Context, None]) -> list[SavedSearch]:
+        uid = user_id(info.context.principal)
+        async with info.context.instance.db.session() as session:
+            rows = await session.scalars(
+                select(SavedSearchRow)
+                .where(SavedSearchRow.owner_id == (uid or 0))
+                .order_by(SavedSearchRow.name, SavedSearchRow.id)
+            )
+            return [SavedSearch.from_row(r) for r in rows]
 
     @strawberry.field(
         description="Records of any database that may be the same as this one, best first, "
@@ -711,6 +816,32 @@ class IntelligenceMutation:
             info.context.instance, info.context.principal, _number(id, "WatchListEntry")
         )
         return WatchListEntry.from_row(row)
+
+    @strawberry.mutation(
+        description="Keep a search; with alertOnNewData, records that come to match it later "
+        "are alerts (what it finds today is the baseline).",
+        extensions=[requires(access.VIEW)],
+    )
+    async def save_search(self, info: Info[Context, None], input: SavedSearchInput) -> SavedSearch:
+        row = await searches.save(
+            info.context.instance,
+            info.context.principal,
+            input.name,
+            input.query,
+            input.modules or [],
+            input.entity_types or [],
+            input.alert_on_new_data,
+        )
+        return SavedSearch.from_row(row)
+
+    @strawberry.mutation(
+        description="Delete one of your saved searches.", extensions=[requires(access.VIEW)]
+    )
+    async def delete_saved_search(self, info: Info[Context, None], id: relay.GlobalID) -> bool:
+        await searches.delete(
+            info.context.instance, info.context.principal, _number(id, "SavedSearch")
+        )
+        return True
 
     @strawberry.mutation(
         description="Judge an alert; NO_MATCH keeps the same entry and record from alerting again.",

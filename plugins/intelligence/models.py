@@ -174,6 +174,42 @@ class Match(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class SavedSearch(Base):
+    """A search (text and filters) kept by its owner; with `alert`, records that come to match
+    it raise alerts (`SearchHit` rows that are not the baseline)."""
+
+    __tablename__ = "intelligence_saved_search"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("core_user.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    query: Mapped[str] = mapped_column(Text, info=NOMINAL)
+    modules: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    entity_types: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    alert: Mapped[bool] = mapped_column(default=True)
+    last_run_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SearchHit(Base):
+    """A record a saved search found: the first run's hits are the baseline (seen, no alert);
+    a record found by a later run is an alert on new data."""
+
+    __tablename__ = "intelligence_search_hit"
+    __table_args__ = (UniqueConstraint("search_id", "entity_type", "entity_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    search_id: Mapped[int] = mapped_column(
+        ForeignKey("intelligence_saved_search.id", ondelete="CASCADE")
+    )
+    module: Mapped[str] = mapped_column(String(64))
+    entity_type: Mapped[str] = mapped_column(String(64))
+    entity_id: Mapped[str] = mapped_column(String(64))
+    score: Mapped[float] = mapped_column(Float)
+    baseline: Mapped[bool] = mapped_column(default=False)
+    found_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 MODELS: list[type[Base]] = [
     WatchList,
     WatchListEntry,
@@ -182,4 +218,6 @@ MODELS: list[type[Base]] = [
     Revision,
     MatchKey,
     Match,
+    SavedSearch,
+    SearchHit,
 ]

@@ -62,6 +62,18 @@ class IntelligenceModule:
         return GraphQLContribution(queries=[IntelligenceQuery], mutations=[IntelligenceMutation])
 
     @hookimpl
+    def on_startup(self, instance: Instance) -> None:
+        from plugins.intelligence import searches
+
+        searches.start(instance)
+
+    @hookimpl
+    async def on_shutdown(self, instance: Instance) -> None:
+        from plugins.intelligence import searches
+
+        await searches.stop(instance)
+
+    @hookimpl
     async def on_records_changed(self, instance: Instance, events: list[RecordEvent]) -> None:
         from plugins.intelligence.screening import screen
 

@@ -52,7 +52,36 @@ def declarations() -> list[Setting]:
             maximum=10_000,
         )
     )
+    declared.append(
+        Setting(
+            "saved_search_interval_seconds",
+            int,
+            60,
+            "How often a serving instance runs the saved searches that alert on new data; 0 "
+            "turns it off.",
+            minimum=0,
+            maximum=86_400,
+        )
+    )
+    declared.append(
+        Setting(
+            "saved_search_max_hits",
+            int,
+            1000,
+            "Hits of a saved search (best first) looked at on each run.",
+            minimum=1,
+            maximum=10_000,
+        )
+    )
     return declared
+
+
+def saved_search_interval(instance: Instance) -> int:
+    return int(instance.settings(MODULE).saved_search_interval_seconds)
+
+
+def saved_search_max_hits(instance: Instance) -> int:
+    return int(instance.settings(MODULE).saved_search_max_hits)
 
 
 def weights(instance: Instance) -> Weights:
