@@ -122,5 +122,8 @@ class CompanyRecord(RecordType[Company, CompanyInput]):
     def match_profile(self, company: Company) -> Profile:
         return matching.profile_of(company)
 
+    def match_load(self, query: Select[Any]) -> Select[Any]:
+        return matching.load(query)
+
 
 RECORD = CompanyRecord()

@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.db import utcnow
 from core.matching import CandidateIndex, MatchResult, Profile, compare
 from core.record_ids import record_ids
-from core.records.lifecycle import read_many
+from core.records.declaration import RecordType
 from core.records.registry import record_registry
 from plugins.intelligence import access, entries, keys, settings
 from plugins.intelligence.models import (
@@ -168,10 +168,7 @@ async def _find_hits(
             rt = registry.get(entity_type)
             if rt is None:
                 continue
-            numbers = record_ids(ids)
-            for row in await read_many(session, rt, numbers, system):
-                if row is None:
-                    continue
+            for row in await read_for_matching(session, rt, record_ids(ids), system):
                 profile = rt.match_profile(row)
                 if profile is None:
                     continue
@@ -206,6 +203,18 @@ async def _find_hits(
                         )
                     )
     return profiles, hits
+
+
+async def read_for_matching(
+    session: AsyncSession, rt: RecordType[Any, Any], ids: list[int], principal: Any
+) -> list[Any]:
+    """The records `principal` may see, with what their profiles need (`match_load`): as
+    `core.records.lifecycle.read_many`, lighter."""
+    if not ids or not principal.can(rt.view_permission):
+        return []
+    model: Any = rt.model
+    rows = await session.scalars(rt.match_load(select(model).where(model.id.in_(set(ids)))))
+    return [row for row in rows if rt.can_see(principal, row)]
 
 
 async def _record(instance: Instance, profiles: list[Profile], hits: list[Hit]) -> int:

@@ -61,7 +61,9 @@ async def _profiles(
             total = await session.scalar(select(func.count()).select_from(model))
             progress(f"read {rt.name}", 0, int(total or 0))
         while True:
-            query = rt.load(select(model).where(model.id > last).order_by(model.id).limit(CHUNK))
+            query = rt.match_load(
+                select(model).where(model.id > last).order_by(model.id).limit(CHUNK)
+            )
             rows = list((await session.scalars(query)).all())
             if not rows:
                 break

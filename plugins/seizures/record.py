@@ -136,5 +136,8 @@ class SeizureRecord(RecordType[Case, SeizureInput]):
     def match_profile(self, case: Case) -> Profile:
         return matching.profile_of(case)
 
+    def match_load(self, query: Select[Any]) -> Select[Any]:
+        return matching.load(query)
+
 
 RECORD = SeizureRecord()

@@ -169,6 +169,9 @@ class PersonRecord(RecordType[Person, PersonInput]):
     def match_profile(self, person: Person) -> Profile:
         return matching.person_profile(person)
 
+    def match_load(self, query: Select[Any]) -> Select[Any]:
+        return matching.person_load(query)
+
 
 _CONVEYANCE_FIELDS = (
     "plate",
@@ -280,6 +283,9 @@ class ConveyanceRecord(RecordType[Conveyance, MeansOfConveyanceInput]):
 
     def match_profile(self, row: Conveyance) -> Profile:
         return matching.conveyance_profile(row)
+
+    def match_load(self, query: Select[Any]) -> Select[Any]:
+        return query
 
 
 def _duplicate(row: Conveyance, **details: Any) -> ConflictError:
