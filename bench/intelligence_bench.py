@@ -1,6 +1,9 @@
 """Intelligence: screening throughput against a large watch list, cross-referencing a whole
 database, and the latency from a seizure's commit to its alert.
 
+Each figure comes with the machine's load average: on a shared machine the wall-clock rates move
+with the other processes, the rates per CPU second much less.
+
 - `screening_engine`: record events handed to the screening subscriber in batches of 500 (the
   outbox relay's batch size), in-process: records per second of wall time and per CPU second
   of the process, against `entries` watch-list entries (persons with dates of birth and
@@ -17,6 +20,7 @@ database, and the latency from a seizure's commit to its alert.
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import string
 import time
@@ -222,6 +226,7 @@ async def _screening(results: Results, data_dir: Path, entries: int) -> None:
             records_per_cpu_s=round(len(events) / cpu),
             alerts=alerts,
             batch=BATCH,
+            load_average=round(os.getloadavg()[0], 1),
             **stats(batches),
             **target(per_wall, 1000, at_least=True),
         )
@@ -245,6 +250,7 @@ async def _screening(results: Results, data_dir: Path, entries: int) -> None:
             len(events),
             entries=len(index.index),
             delivered=delivered,
+            load_average=round(os.getloadavg()[0], 1),
             **stats(batches),
             seconds=round(wall, 2),
             records_per_s=round(len(events) / wall),
@@ -272,6 +278,7 @@ async def _xref(results: Results, data_dir: Path, persons: int) -> None:
             matches=report.matches,
             seconds=round(report.seconds, 2),
             cpu_seconds=round(cpu, 2),
+            load_average=round(os.getloadavg()[0], 1),
             **target(report.seconds, 60.0),
         )
     finally:

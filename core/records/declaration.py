@@ -112,6 +112,9 @@ class RecordType(Generic[RowT, InputT]):
     # its search document is purged from disk when it is deleted, not only when erased.
     personal: ClassVar[bool] = False
     descriptions: ClassVar[Mapping[str, str]] = {}  # mutation -> description override
+    # Child lists (relationship names) `match_profile` reads; screening loads only these, and
+    # may hand it plain objects with the same attributes instead of ORM rows (core.matching).
+    match_children: ClassVar[tuple[str, ...]] = ()
 
     # --- derived ----------------------------------------------------------------------------
     @property
@@ -212,13 +215,10 @@ class RecordType(Generic[RowT, InputT]):
 
     def match_profile(self, record: RowT) -> Profile | None:
         """The record as matching sees it (names, identifiers, dates: `core.matching`); None
-        keeps the type out of screening and cross-referencing. Needs what `match_load` loads."""
+        keeps the type out of screening and cross-referencing. Reads only columns and the child
+        lists named in `match_children`: `record` may be an ORM row or a plain object with the
+        same attributes (`core.matching.rows`)."""
         return None
-
-    def match_load(self, query: Select[Any]) -> Select[Any]:
-        """The query with what `match_profile` needs loaded; by default what `load` loads.
-        Screening reads thousands of records a second: load no child it does not use."""
-        return self.load(query)
 
     # --- reading, shared by every path -------------------------------------------------------
     def can_see(self, principal: Principal, record: RowT) -> bool:

@@ -3,24 +3,8 @@ identifiers of every scheme, contacts (phones, e-mail), and its country of regis
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import Select
-from sqlalchemy.orm import selectinload
-
 from core.matching.profile import Profile, identifiers, names, text_of
 from plugins.companies.models import Company
-
-
-def load(query: Select[Any]) -> Select[Any]:
-    """What `profile_of` reads, and nothing more."""
-    return query.options(
-        selectinload(Company.trade_names),
-        selectinload(Company.identifiers),
-        selectinload(Company.addresses),
-        selectinload(Company.contacts),
-    )
-
 
 _CONTACT_FAMILY = {"phone": "phone", "fax": "phone", "mobile": "phone", "email": "email"}
 

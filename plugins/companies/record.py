@@ -119,11 +119,10 @@ class CompanyRecord(RecordType[Company, CompanyInput]):
 
         return document(company)
 
+    match_children = ("trade_names", "identifiers", "addresses", "contacts")
+
     def match_profile(self, company: Company) -> Profile:
         return matching.profile_of(company)
-
-    def match_load(self, query: Select[Any]) -> Select[Any]:
-        return matching.load(query)
 
 
 RECORD = CompanyRecord()

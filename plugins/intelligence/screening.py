@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import utcnow
 from core.matching import CandidateIndex, MatchResult, Profile, compare
+from core.matching.rows import plain_rows
 from core.record_ids import record_ids
 from core.records.declaration import RecordType
 from core.records.registry import record_registry
@@ -208,12 +209,11 @@ async def _find_hits(
 async def read_for_matching(
     session: AsyncSession, rt: RecordType[Any, Any], ids: list[int], principal: Any
 ) -> list[Any]:
-    """The records `principal` may see, with what their profiles need (`match_load`): as
-    `core.records.lifecycle.read_many`, lighter."""
+    """The records `principal` may see, with the child lists their profiles need
+    (`match_children`), as plain objects: `core.records.lifecycle.read_many`, lighter."""
     if not ids or not principal.can(rt.view_permission):
         return []
-    model: Any = rt.model
-    rows = await session.scalars(rt.match_load(select(model).where(model.id.in_(set(ids)))))
+    rows = await plain_rows(session, rt.model, sorted(set(ids)), rt.match_children)
     return [row for row in rows if rt.can_see(principal, row)]
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import delete, func, insert, select
 
 from core.db import utcnow
 from core.matching import CandidateIndex, Profile, compare
+from core.matching.rows import plain_rows
 from core.records.declaration import RecordType
 from core.records.registry import record_registry
 from plugins.intelligence import keys, settings
@@ -61,20 +62,20 @@ async def _profiles(
             total = await session.scalar(select(func.count()).select_from(model))
             progress(f"read {rt.name}", 0, int(total or 0))
         while True:
-            query = rt.match_load(
-                select(model).where(model.id > last).order_by(model.id).limit(CHUNK)
+            ids = list(
+                await session.scalars(
+                    select(model.id).where(model.id > last).order_by(model.id).limit(CHUNK)
+                )
             )
-            rows = list((await session.scalars(query)).all())
-            if not rows:
+            if not ids:
                 break
-            for row in rows:
+            for row in await plain_rows(session, model, ids, rt.match_children):
                 profile = rt.match_profile(row)
                 if profile is not None and not profile.empty:
                     found.append(profile)
-            last = rows[-1].id
-            session.expunge_all()
+            last = ids[-1]
             if progress is not None:
-                progress(f"read {rt.name}", len(rows), None)
+                progress(f"read {rt.name}", len(ids), None)
     return found
 
 

@@ -4,20 +4,8 @@ method, HS codes and the seizure date, and free text for watched terms (goods, b
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import Select
-from sqlalchemy.orm import selectinload
-
 from core.matching.profile import Profile, identifiers, text_of
 from plugins.seizures.models import Case
-
-
-def load(query: Select[Any]) -> Select[Any]:
-    """What `profile_of` reads, and nothing more."""
-    return query.options(
-        selectinload(Case.goods), selectinload(Case.route), selectinload(Case.containers)
-    )
 
 
 def profile_of(case: Case) -> Profile:

@@ -133,11 +133,10 @@ class SeizureRecord(RecordType[Case, SeizureInput]):
     def audit_detail(self, case: Case) -> dict[str, Any]:
         return {"reference": case.reference}
 
+    match_children = ("goods", "route", "containers")
+
     def match_profile(self, case: Case) -> Profile:
         return matching.profile_of(case)
-
-    def match_load(self, query: Select[Any]) -> Select[Any]:
-        return matching.load(query)
 
 
 RECORD = SeizureRecord()

@@ -5,23 +5,8 @@ VIN, IMO, MMSI, registration or container number, and a vessel's name."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import Select
-from sqlalchemy.orm import selectinload
-
 from core.matching.profile import BirthDate, Profile, identifiers, names, text_of
 from plugins.suspects.models import Conveyance, Person
-
-
-def person_load(query: Select[Any]) -> Select[Any]:
-    """What `person_profile` reads, and nothing more."""
-    return query.options(
-        selectinload(Person.aliases),
-        selectinload(Person.nationalities),
-        selectinload(Person.documents),
-        selectinload(Person.phones),
-    )
 
 
 def person_profile(person: Person) -> Profile:

@@ -166,11 +166,10 @@ class PersonRecord(RecordType[Person, PersonInput]):
 
         return person_document(person)
 
+    match_children = ("aliases", "nationalities", "documents", "phones")
+
     def match_profile(self, person: Person) -> Profile:
         return matching.person_profile(person)
-
-    def match_load(self, query: Select[Any]) -> Select[Any]:
-        return matching.person_load(query)
 
 
 _CONVEYANCE_FIELDS = (
@@ -283,9 +282,6 @@ class ConveyanceRecord(RecordType[Conveyance, MeansOfConveyanceInput]):
 
     def match_profile(self, row: Conveyance) -> Profile:
         return matching.conveyance_profile(row)
-
-    def match_load(self, query: Select[Any]) -> Select[Any]:
-        return query
 
 
 def _duplicate(row: Conveyance, **details: Any) -> ConflictError:

@@ -104,3 +104,29 @@ async def test_xref_stores_the_matching_pairs_of_a_database(make_app: Any) -> No
     analyst = await login_as(app, "analyst1", "analyst")
     body = await app.gql(XREF_MATCHES, {"filter": None}, token=analyst)
     assert body["data"]["xrefMatches"]["totalCount"] == 0
+
+
+async def test_plain_rows_give_the_profiles_orm_rows_give(make_app: Any) -> None:
+    """Screening reads plain rows (core.matching.rows), `matches` ORM rows: same profiles."""
+    from core.matching.rows import plain_rows
+    from core.records.lifecycle import read_many
+    from core.records.registry import record_registry
+    from plugins.intelligence.access import system_principal
+    from tests.seizures.helpers import completion
+
+    app = await intelligence_app(make_app)
+    officer = await login_as(app, "officer1", "officer")
+    await app.gql(CREATE_SEIZURE, {"input": simplified_input(**completion())}, token=officer)
+    await app.gql(
+        CREATE_PERSON, {"input": person_input(aliases=["Abu Ali", "M. Hassan"])}, token=officer
+    )
+    registry = record_registry(app.instance)
+    system = system_principal(app.instance)
+    async with app.instance.db.session() as session:
+        for entity_type in ("Seizure", "Person"):
+            rt = registry.get(entity_type)
+            assert rt is not None
+            [orm] = await read_many(session, rt, [1], system)
+            [plain] = await plain_rows(session, rt.model, [1], rt.match_children)
+            assert rt.match_profile(plain) == rt.match_profile(orm)
+            assert not rt.match_profile(plain).empty
