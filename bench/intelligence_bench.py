@@ -8,8 +8,9 @@ with the other processes, the rates per CPU second much less.
   outbox relay's batch size), in-process: records per second of wall time and per CPU second
   of the process, against `entries` watch-list entries (persons with dates of birth and
   nationalities, companies, plates, containers, free terms), a few of which match.
-- `screening_outbox`: the same events written to the outbox in the records' transactions, then
-  drained by the relay in-process, so claims, leases and completion count too.
+- `screening_outbox`: the same events written to the outbox as the records' transactions write
+  them, then drained by the relay in-process, so claims, leases and completion count too (the
+  first pass's alerts and keys are cleared first: the same work on new data).
 - `xref`: `ncen xref suspects` over `persons` demo persons (and their conveyances) plus the
   seizures, in-process.
 - `alert_latency`: a real `ncen serve`; a watcher's list holds a plate; a client creates seizures
@@ -192,12 +193,12 @@ async def _events(instance: Any) -> list[Any]:
 
 
 async def _screening(results: Results, data_dir: Path, entries: int) -> None:
-    from sqlalchemy import func, select
+    from sqlalchemy import delete, func, select
 
     from core.events import RECORD_TOPIC
     from core.instance import Instance
     from core.outbox import enqueue
-    from plugins.intelligence.models import Alert
+    from plugins.intelligence.models import Alert, MatchKey
     from plugins.intelligence.screening import screen, watch_index
 
     instance = Instance(bench_config(data_dir))
@@ -231,7 +232,11 @@ async def _screening(results: Results, data_dir: Path, entries: int) -> None:
             **target(per_wall, 1000, at_least=True),
         )
 
-        # Through the outbox: rows written as the records' transactions write them, then drained.
+        # Through the outbox, on the same records as new: rows written as the records'
+        # transactions write them, then drained; the first pass's keys and alerts are cleared.
+        async with instance.db.transaction() as session:
+            await session.execute(delete(Alert))
+            await session.execute(delete(MatchKey))
         async with instance.db.transaction() as session:
             for event in events:
                 enqueue(session, RECORD_TOPIC, event.to_payload(), if_unhandled="drop")

@@ -26,14 +26,35 @@ def rows_of(profiles: Iterable[Profile]) -> list[dict[str, object]]:
 
 
 async def replace(session: AsyncSession, profiles: Sequence[Profile]) -> None:
-    """The keys of these records become those of their current profiles."""
-    refs = sorted({p.ref for p in profiles})
+    """The keys of these records become those of their current profiles; records whose keys
+    did not change (most updates touch no name or identifier) are left as they are."""
+    wanted: dict[tuple[str, str], dict[str, int]] = {
+        p.ref: {key[:MAX_KEY]: weight for key, weight in keys_of(p).items()} for p in profiles
+    }
+    refs = sorted(wanted)
+    stored: dict[tuple[str, str], dict[str, int]] = {}
     for start in range(0, len(refs), CHUNK):
         chunk = refs[start : start + CHUNK]
-        await session.execute(
-            delete(MatchKey).where(tuple_(MatchKey.entity_type, MatchKey.entity_id).in_(chunk))
+        rows = await session.execute(
+            select(MatchKey.entity_type, MatchKey.entity_id, MatchKey.key, MatchKey.weight).where(
+                tuple_(MatchKey.entity_type, MatchKey.entity_id).in_(chunk)
+            )
         )
-    rows = rows_of(profiles)
+        for entity_type, entity_id, key, weight in rows:
+            stored.setdefault((entity_type, entity_id), {})[key] = weight
+    changed = [ref for ref in refs if stored.get(ref, {}) != wanted[ref]]
+    stale = [ref for ref in changed if ref in stored]
+    for start in range(0, len(stale), CHUNK):
+        await session.execute(
+            delete(MatchKey).where(
+                tuple_(MatchKey.entity_type, MatchKey.entity_id).in_(stale[start : start + CHUNK])
+            )
+        )
+    rows = [
+        {"entity_type": t, "entity_id": i, "key": key, "weight": weight}
+        for t, i in changed
+        for key, weight in wanted[(t, i)].items()
+    ]
     for start in range(0, len(rows), 5000):
         await session.execute(insert(MatchKey), rows[start : start + 5000])
 
