@@ -17,20 +17,23 @@ MAX_KEY = 160
 CHUNK = 500
 
 
+def stored_keys(profile: Profile) -> dict[str, int]:
+    """The keys of a profile as stored: cut to the column's width (and so merged)."""
+    return {key[:MAX_KEY]: weight for key, weight in keys_of(profile).items()}
+
+
 def rows_of(profiles: Iterable[Profile]) -> list[dict[str, object]]:
     return [
-        {"entity_type": p.entity_type, "entity_id": p.id, "key": key[:MAX_KEY], "weight": weight}
+        {"entity_type": p.entity_type, "entity_id": p.id, "key": key, "weight": weight}
         for p in profiles
-        for key, weight in keys_of(p).items()
+        for key, weight in stored_keys(p).items()
     ]
 
 
 async def replace(session: AsyncSession, profiles: Sequence[Profile]) -> None:
     """The keys of these records become those of their current profiles; records whose keys
     did not change (most updates touch no name or identifier) are left as they are."""
-    wanted: dict[tuple[str, str], dict[str, int]] = {
-        p.ref: {key[:MAX_KEY]: weight for key, weight in keys_of(p).items()} for p in profiles
-    }
+    wanted = {p.ref: stored_keys(p) for p in profiles}
     refs = sorted(wanted)
     stored: dict[tuple[str, str], dict[str, int]] = {}
     for start in range(0, len(refs), CHUNK):

@@ -139,15 +139,12 @@ class MatchKey(Base):
     from names and identifiers, hence nominal; they go with the record."""
 
     __tablename__ = "intelligence_match_key"
-    __table_args__ = (
-        Index("ix_intelligence_match_key_key", "key"),
-        Index("ix_intelligence_match_key_record", "entity_type", "entity_id"),
-    )
+    __table_args__ = (Index("ix_intelligence_match_key_key", "key"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    entity_type: Mapped[str] = mapped_column(String(64))
-    entity_id: Mapped[str] = mapped_column(String(64))
-    key: Mapped[str] = mapped_column(String(160), info=NOMINAL | DERIVED)
+    # The primary key (record, key) also finds a record's keys: no other index to keep.
+    entity_type: Mapped[str] = mapped_column(String(64), primary_key=True)
+    entity_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(160), primary_key=True, info=NOMINAL | DERIVED)
     weight: Mapped[int] = mapped_column(Integer, default=1)
 
 

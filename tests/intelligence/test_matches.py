@@ -130,3 +130,33 @@ async def test_plain_rows_give_the_profiles_orm_rows_give(make_app: Any) -> None
             [plain] = await plain_rows(session, rt.model, [1], rt.match_children)
             assert rt.match_profile(plain) == rt.match_profile(orm)
             assert not rt.match_profile(plain).empty
+
+
+async def test_similar_seizures_match_by_route_concealment_goods_and_time(make_app: Any) -> None:
+    from tests.seizures.helpers import completion
+
+    app = await intelligence_app(make_app)
+    officer = await login_as(app, "officer1", "officer")
+    full = simplified_input(**completion())
+    first = await app.gql(CREATE_SEIZURE, {"input": full}, token=officer)
+    similar = full | {"seizureDate": "2026-03-20", "conveyance": {"transportMode": "1"}}
+    second = await app.gql(CREATE_SEIZURE, {"input": similar}, token=officer)
+    other = simplified_input(
+        seizureDate="2025-01-02",
+        goods=[{"commodity": "cigarettes", "hsCode": "2402.20", "quantity": "9", "unit": "KGM"}],
+        route=[{"role": "origin", "country": "CN"}, {"role": "destination", "country": "DE"}],
+    )
+    await app.gql(CREATE_SEIZURE, {"input": other}, token=officer)
+    await screened(app)
+
+    first_id = first["data"]["createSeizure"]["id"]
+    found = (await app.gql(MATCHES, {"id": first_id}, token=officer))["data"]["matches"]
+    assert [m["recordId"] for m in found] == [second["data"]["createSeizure"]["id"]]
+    [match] = found
+    assert match["isMatch"]
+    assert {f["feature"] for f in match["explanation"]} == {
+        "route",
+        "concealment",
+        "hs_code",
+        "time_window",
+    }

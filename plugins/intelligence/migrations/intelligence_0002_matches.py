@@ -19,17 +19,15 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "intelligence_match_key",
-        sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("entity_type", sa.String(64), nullable=False),
         sa.Column("entity_id", sa.String(64), nullable=False),
         sa.Column("key", sa.String(160), nullable=False),
         sa.Column("weight", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_intelligence_match_key")),
+        sa.PrimaryKeyConstraint(
+            "entity_type", "entity_id", "key", name=op.f("pk_intelligence_match_key")
+        ),
     )
     op.create_index("ix_intelligence_match_key_key", "intelligence_match_key", ["key"])
-    op.create_index(
-        "ix_intelligence_match_key_record", "intelligence_match_key", ["entity_type", "entity_id"]
-    )
     op.create_table(
         "intelligence_match",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -60,6 +58,5 @@ def downgrade() -> None:
     op.drop_index("ix_intelligence_match_right", table_name="intelligence_match")
     op.drop_index(op.f("ix_intelligence_match_module"), table_name="intelligence_match")
     op.drop_table("intelligence_match")
-    op.drop_index("ix_intelligence_match_key_record", table_name="intelligence_match_key")
     op.drop_index("ix_intelligence_match_key_key", table_name="intelligence_match_key")
     op.drop_table("intelligence_match_key")
