@@ -99,6 +99,9 @@ class Alert(Base):
     hits: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When the alert was announced to its list's owner (`intelligence.alert_raised` outbox
+    # topic, for messaging): once the owner may see the record, once per alert.
+    announced_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     judgements: Mapped[list[Judgement]] = relationship(
         back_populates="alert", order_by="Judgement.id", cascade="all, delete-orphan"

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.db import utcnow
 from core.matching import CandidateIndex, MatchResult, Profile, compare
 from core.matching.rows import plain_rows
+from core.outbox import enqueue
 from core.record_ids import record_ids
 from core.records.declaration import RecordType
 from core.records.registry import record_registry
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("ncen.intelligence")
 
 SCREENED = ("created", "updated", "submitted", "validated")
+ALERT_TOPIC = "intelligence.alert_raised"
 GONE = ("deleted", "erased")
 WATCH = "watch"
 _STATE_KEY = "intelligence.watch_index"
@@ -82,6 +84,7 @@ class Hit:
     version: int | None
     action: str
     result: MatchResult
+    owner_sees: bool  # the owner may see this very record now (not only its type)
 
 
 async def bump_revision(session: AsyncSession, name: str = WATCH) -> None:
@@ -201,6 +204,7 @@ async def _find_hits(
                             event.version,
                             event.action,
                             result,
+                            rt.can_see(owner, row),
                         )
                     )
     return profiles, hits
@@ -268,8 +272,32 @@ async def _record(instance: Instance, profiles: list[Profile], hits: list[Hit]) 
                 )
                 session.add(alert)
                 existing[(hit.entry.entry_id, hit.entity_type, hit.entity_id)] = alert
+            if hit.owner_sees and alert.announced_at is None:
+                await session.flush()
+                _announce(session, alert, hit.entry.owner_id)
+                alert.announced_at = now
             written += 1
     return written
+
+
+def _announce(session: AsyncSession, alert: Alert, owner_id: int) -> None:
+    """Tell whoever subscribes (messaging: icomm notifications) that the owner has a new
+    alert, in the alert's transaction. Names and ids only: a subscriber reads the alert (and
+    the record) as the owner, so visibility rules apply to what it shows."""
+    enqueue(
+        session,
+        ALERT_TOPIC,
+        {
+            "alert_id": alert.id,
+            "owner_id": owner_id,
+            "list_id": alert.list_id,
+            "module": alert.module,
+            "entity_type": alert.entity_type,
+            "entity_id": alert.entity_id,
+            "score": alert.score,
+        },
+        if_unhandled="drop",
+    )
 
 
 async def forget(instance: Instance, records: set[tuple[str, str]]) -> None:
