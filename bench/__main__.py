@@ -21,6 +21,7 @@ from bench import (
     exchange_bench,
     http_bench,
     icomm_bench,
+    intelligence_bench,
     limits_bench,
     list_bench,
     search_bench,
@@ -42,6 +43,7 @@ SIZES: dict[str, dict[str, dict[str, int]]] = {
         "update": {"seizures": 50},
         "icomm": {"messages": 20},
         "exchange": {"seizures": 40},
+        "intelligence": {"entries": 200, "seizures": 60, "persons": 60, "alerts": 3},
     },
     "quick": {
         "list": {"first": 1000, "db_size": 2000, "repeat": 15},
@@ -53,6 +55,7 @@ SIZES: dict[str, dict[str, dict[str, int]]] = {
         "update": {"seizures": 10_000},
         "icomm": {"messages": 300},
         "exchange": {"seizures": 10_000},
+        "intelligence": {"entries": 10_000, "seizures": 2000, "persons": 2000, "alerts": 20},
     },
     "full": {
         "list": {"first": 1000, "db_size": 10_000, "repeat": 20},
@@ -64,6 +67,7 @@ SIZES: dict[str, dict[str, dict[str, int]]] = {
         "update": {"seizures": 100_000},
         "icomm": {"messages": 1000},
         "exchange": {"seizures": 100_000},
+        "intelligence": {"entries": 10_000, "seizures": 10_000, "persons": 10_000, "alerts": 50},
     },
 }
 
@@ -73,6 +77,7 @@ MEASURED = (
     "statements",
     "docs_per_s",
     "p95_ms",
+    "records_per_s",
     "creates_per_s",
     "median_ms",
     "seconds",
@@ -89,6 +94,7 @@ BENCHMARKS: dict[str, Callable[..., None]] = {
     "update": update_bench.run,
     "icomm": icomm_bench.run,
     "exchange": exchange_bench.run,
+    "intelligence": intelligence_bench.run,
 }
 
 

@@ -17,7 +17,14 @@ from urllib.parse import urlsplit
 
 from core.errors import ConfigError
 
-BUILTIN_MODULES = ("seizures", "suspects", "companies", "icomm", "update_manager")
+BUILTIN_MODULES = (
+    "seizures",
+    "suspects",
+    "companies",
+    "icomm",
+    "update_manager",
+    "intelligence",
+)
 CONFIG_ENV = "NCEN_CONFIG"
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 _MODULE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 
     from core.gql.context import Principal
     from core.instance import Instance
+    from core.matching.profile import Profile
     from core.search.documents import SearchDocument
 
 RowT = TypeVar("RowT")
@@ -111,6 +112,9 @@ class RecordType(Generic[RowT, InputT]):
     # its search document is purged from disk when it is deleted, not only when erased.
     personal: ClassVar[bool] = False
     descriptions: ClassVar[Mapping[str, str]] = {}  # mutation -> description override
+    # Child lists (relationship names) `match_profile` reads; screening loads only these, and
+    # may hand it plain objects with the same attributes instead of ORM rows (core.matching).
+    match_children: ClassVar[tuple[str, ...]] = ()
 
     # --- derived ----------------------------------------------------------------------------
     @property
@@ -213,6 +217,13 @@ class RecordType(Generic[RowT, InputT]):
 
     def search_document(self, instance: Instance, record: RowT) -> SearchDocument | None:
         """The record's search document; None keeps the type out of search."""
+        return None
+
+    def match_profile(self, record: RowT) -> Profile | None:
+        """The record as matching sees it (names, identifiers, dates: `core.matching`); None
+        keeps the type out of screening and cross-referencing. Reads only columns and the child
+        lists named in `match_children`: `record` may be an ORM row or a plain object with the
+        same attributes (`core.matching.rows`)."""
         return None
 
     # --- reading, shared by every path -------------------------------------------------------
