@@ -21,6 +21,7 @@ from bench import (
     http_bench,
     limits_bench,
     list_bench,
+    pg_search_bench,
     search_bench,
     startup_bench,
     update_bench,
@@ -38,6 +39,7 @@ SIZES: dict[str, dict[str, dict[str, int]]] = {
         "startup": {"db_size": 20, "runs": 1},
         "limits": {"seizures": 40, "companies": 4, "repeat": 4, "rounds": 1},
         "update": {"seizures": 50},
+        "pgsearch": {"docs": 300, "repeat": 2},
     },
     "quick": {
         "list": {"first": 1000, "db_size": 2000, "repeat": 15},
@@ -47,6 +49,7 @@ SIZES: dict[str, dict[str, dict[str, int]]] = {
         "startup": {"db_size": 2000, "runs": 3},
         "limits": {"seizures": 2000, "companies": 12, "repeat": 40, "rounds": 10},
         "update": {"seizures": 10_000},
+        "pgsearch": {"docs": 20_000, "repeat": 10},
     },
     "full": {
         "list": {"first": 1000, "db_size": 10_000, "repeat": 20},
@@ -56,6 +59,8 @@ SIZES: dict[str, dict[str, dict[str, int]]] = {
         "startup": {"db_size": 10_000, "runs": 5},
         "limits": {"seizures": 10_000, "companies": 12, "repeat": 100, "rounds": 25},
         "update": {"seizures": 100_000},
+        # The issue-20 target size; `python -m bench.pg_search_bench DOCS` runs another.
+        "pgsearch": {"docs": 1_000_000, "repeat": 10},
     },
 }
 
@@ -79,6 +84,7 @@ BENCHMARKS: dict[str, Callable[..., None]] = {
     "startup": startup_bench.run,
     "limits": limits_bench.run,
     "update": update_bench.run,
+    "pgsearch": pg_search_bench.run,
 }
 
 

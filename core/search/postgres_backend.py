@@ -31,11 +31,11 @@ from collections.abc import AsyncIterator, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from whoosh import highlight, query
-from whoosh.support.levenshtein import distance
 
 from core.db import Database
 from core.search import query_language
@@ -181,8 +181,8 @@ _FALSE = _Part(sql="FALSE")
 @dataclass
 class _Compiled:
     where: str
-    params: dict[str, Any]
-    rank: str | None  # a tsquery of the positive terms, for ts_rank
+    params: list[Any]
+    rank: str | None  # a tsquery of the positive text terms, for ts_rank
     words: dict[str, set[str]] = field(default_factory=dict)  # highlighted words per field
     prefixes: dict[str, set[str]] = field(default_factory=dict)
     # Numbers the marked terms (term0, term1...) across the hits of one query, as whoosh does.
@@ -195,19 +195,19 @@ class _Compiler:
     """Compiles one whoosh query tree; patterns are expanded through `expand` (vocabulary)."""
 
     def __init__(self, expansions: dict[int, list[str]]) -> None:
-        self.params: dict[str, Any] = {}
+        self.params: list[Any] = []
         self.expansions = expansions  # id(leaf) -> words, looked up before compiling
         self.positive: list[str] = []
         self.words: dict[str, set[str]] = defaultdict(set)
         self.prefixes: dict[str, set[str]] = defaultdict(set)
 
     def param(self, value: Any) -> str:
-        name = f"p{len(self.params)}"
-        self.params[name] = value
-        return f":{name}"
+        """A positional parameter ($n) of the driver's statement."""
+        self.params.append(value)
+        return f"${len(self.params)}"
 
     def matches(self, ts: str) -> str:
-        return f"tsv @@ CAST({self.param(ts)} AS tsquery)"
+        return f"tsv @@ {self.param(ts)}::text::tsquery"
 
     def as_sql(self, part: _Part) -> str:
         return part.sql if part.sql is not None else self.matches(part.ts or "")
@@ -216,13 +216,12 @@ class _Compiler:
 
     def _word(self, fieldname: str, word: str, *, prefix: bool, positive: bool) -> str:
         star = "*" if prefix else ""
-        if fieldname in _WEIGHT:
-            ts = f"{_quote(word)}:{star}{_WEIGHT[fieldname]}"
-            if positive:
-                (self.prefixes if prefix else self.words)[fieldname].add(word)
-        else:
-            ts = _quote(_exact(fieldname, word)) + (":*" if prefix else "")
+        if fieldname not in _WEIGHT:
+            # Exact fields filter; they do not rank (every match would score the same).
+            return _quote(_exact(fieldname, word)) + (":*" if prefix else "")
+        ts = f"{_quote(word)}:{star}{_WEIGHT[fieldname]}"
         if positive:
+            (self.prefixes if prefix else self.words)[fieldname].add(word)
             self.positive.append(ts)
         return ts
 
@@ -276,9 +275,11 @@ class _Compiler:
         column = _DATE_FIELDS[q.fieldname]
         conditions = [f"{column} IS NOT NULL"]
         if q.start is not None:
-            conditions.append(f"{column} {'>' if q.startexcl else '>='} {self.param(q.start)}")
+            conditions.append(
+                f"{column} {'>' if q.startexcl else '>='} {self.param(q.start)}::text"
+            )
         if q.end is not None:
-            conditions.append(f"{column} {'<' if q.endexcl else '<='} {self.param(q.end)}")
+            conditions.append(f"{column} {'<' if q.endexcl else '<='} {self.param(q.end)}::text")
         return _Part(sql="(" + " AND ".join(conditions) + ")")
 
     def _not(self, part: _Part) -> _Part:
@@ -417,10 +418,6 @@ class _PostgresWriter(IndexWriter):
         )
 
 
-def _is_timeout(exc: DBAPIError) -> bool:
-    return getattr(exc.orig, "sqlstate", None) == "57014" or "canceling statement" in str(exc)
-
-
 def _like_escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -494,21 +491,42 @@ class PostgresSearchBackend(SearchBackend):
         empty = SearchResult(hits=[], total=0, modules={}, entity_types={})
         if not request.allowed_types or parsed is query.NullQuery:
             return empty
-        try:
-            async with self.db.engine.connect() as conn, conn.begin():
-                self._check_time(request)
-                if request.deadline is not None:
-                    remaining = max(int((request.deadline - time.monotonic()) * 1000), 1)
-                    await conn.execute(text(f"SET LOCAL statement_timeout = {remaining}"))
-                expansions = await self._expand(conn, parsed, request)
-                compiled = self._compile(parsed, expansions, request)
-                if compiled is None:
-                    return empty
-                return await self._run(conn, compiled, request)
-        except DBAPIError as exc:
-            if _is_timeout(exc):
-                raise SearchLimitError("the search ran out of time", SEARCH_TIMEOUT) from None
-            raise
+        self._check_time(request)
+        # The driver's connection itself: a search is three round trips (begin with the time
+        # limit, one statement, rollback) plus one per pattern term.
+        async with self.db.engine.connect() as conn:
+            raw = await conn.get_raw_connection()
+            driver: Any = raw.driver_connection
+            timeout = ""
+            if request.deadline is not None:
+                remaining = max(int((request.deadline - time.monotonic()) * 1000), 1)
+                timeout = f"; SET LOCAL statement_timeout = {remaining}"
+            await driver.execute("BEGIN READ ONLY" + timeout)
+            try:
+                result = await self._search(driver, parsed, request)
+            except asyncio.CancelledError:
+                # Cancelled mid-statement: the connection's state is unknown, never reuse it.
+                await conn.invalidate()
+                raise
+            except Exception as exc:
+                try:
+                    await driver.execute("ROLLBACK")
+                except Exception:
+                    await conn.invalidate()
+                if getattr(exc, "sqlstate", None) == "57014":  # query_canceled: the time limit
+                    raise SearchLimitError("the search ran out of time", SEARCH_TIMEOUT) from None
+                raise
+            await driver.execute("ROLLBACK")
+            return result or empty
+
+    async def _search(
+        self, driver: Any, parsed: query.Query, request: SearchRequest
+    ) -> SearchResult | None:
+        expansions = await self._expand(driver, parsed, request)
+        compiled = self._compile(parsed, expansions, request)
+        if compiled is None:
+            return None
+        return await self._run(driver, compiled, request)
 
     @staticmethod
     def _check_time(request: SearchRequest) -> None:
@@ -516,7 +534,7 @@ class PostgresSearchBackend(SearchBackend):
             raise SearchLimitError("the search ran out of time", SEARCH_TIMEOUT)
 
     async def _expand(
-        self, conn: AsyncConnection, parsed: query.Query, request: SearchRequest
+        self, driver: Any, parsed: query.Query, request: SearchRequest
     ) -> dict[int, list[str]]:
         """The index words of each fuzzy, wildcard and (non-date) range term, within the cap;
         prefixes are matched by the GIN index itself but counted against the cap too."""
@@ -531,13 +549,13 @@ class PostgresSearchBackend(SearchBackend):
             if isinstance(leaf, query.Prefix):
                 if cap is None:
                     continue
-                words = await self._vocabulary(conn, leaf.fieldname, leaf.text, None, limit)
+                words = await self._vocabulary(driver, leaf.fieldname, leaf.text, None, limit)
             elif isinstance(leaf, query.FuzzyTerm):
-                words = await self._fuzzy(conn, leaf, limit)
+                words = await self._fuzzy(driver, leaf, limit)
             elif isinstance(leaf, query.Wildcard):
-                words = await self._vocabulary(conn, leaf.fieldname, None, leaf.text, limit)
+                words = await self._vocabulary(driver, leaf.fieldname, None, leaf.text, limit)
             elif isinstance(leaf, query.TermRange):
-                words = await self._range(conn, leaf, limit)
+                words = await self._range(driver, leaf, limit)
             else:
                 raise ValueError(f"cannot search with {type(leaf).__name__} on PostgreSQL")
             if cap is not None and len(words) > cap:
@@ -565,7 +583,7 @@ class PostgresSearchBackend(SearchBackend):
 
     async def _vocabulary(
         self,
-        conn: AsyncConnection,
+        driver: Any,
         fieldname: str,
         prefix: str | None,
         pattern: str | None,
@@ -578,55 +596,46 @@ class PostgresSearchBackend(SearchBackend):
             like = _like_escape(prefix or "") + "%"
         if fieldname not in TEXT_FIELDS:
             like = _like_escape(_exact(fieldname, "")) + like
-        sql = f"SELECT word FROM {WORDS} WHERE word LIKE :like AND {self._field_filter(fieldname)}"
+        sql = f"SELECT word FROM {WORDS} WHERE word LIKE $1 AND {self._field_filter(fieldname)}"
         sql += " ORDER BY word" + (f" LIMIT {limit}" if limit is not None else "")
-        rows = await conn.execute(text(sql), {"like": like})
-        return [self._plain(fieldname, word) for (word,) in rows]
+        rows = await driver.fetch(sql, like)
+        return [self._plain(fieldname, row[0]) for row in rows]
 
-    async def _fuzzy(
-        self, conn: AsyncConnection, leaf: query.FuzzyTerm, limit: int | None
-    ) -> list[str]:
-        """Words within `maxdist` Damerau-Levenshtein edits sharing the first `prefixlength`
-        characters, as whoosh's `terms_within`; candidates are read a page at a time."""
+    async def _fuzzy(self, driver: Any, leaf: query.FuzzyTerm, limit: int | None) -> list[str]:
+        """Words within `maxdist` Damerau-Levenshtein edits (optimal string alignment, as
+        whoosh's `terms_within`) sharing the first `prefixlength` characters; the database
+        narrows the candidates by length, rapidfuzz measures them."""
         word, maxdist = leaf.text, int(leaf.maxdist)
+        stored = self._stored(leaf.fieldname, word)
         start = _like_escape(self._stored(leaf.fieldname, word[: leaf.prefixlength])) + "%"
-        rows = await conn.execute(
-            text(
-                f"SELECT word FROM {WORDS} WHERE word LIKE :like "
-                f"AND {self._field_filter(leaf.fieldname)} "
-                "AND char_length(word) BETWEEN :lo AND :hi"
-            ),
-            {
-                "like": start,
-                "lo": len(self._stored(leaf.fieldname, word)) - maxdist,
-                "hi": len(self._stored(leaf.fieldname, word)) + maxdist,
-            },
+        rows = await driver.fetch(
+            f"SELECT word FROM {WORDS} WHERE word LIKE $1 "
+            f"AND {self._field_filter(leaf.fieldname)} "
+            "AND char_length(word) BETWEEN $2::int AND $3::int",
+            start,
+            len(stored) - maxdist,
+            len(stored) + maxdist,
         )
-        found = []
-        for (candidate,) in rows:
-            plain = self._plain(leaf.fieldname, candidate)
-            if distance(plain, word, limit=maxdist) <= maxdist:
-                found.append(plain)
-                if limit is not None and len(found) >= limit:
-                    break
-        return found
+        candidates = [self._plain(leaf.fieldname, row[0]) for row in rows]
+        matches = process.extract(
+            word, candidates, scorer=OSA.distance, score_cutoff=maxdist, limit=limit
+        )
+        return sorted(match for match, _distance, _index in matches)
 
-    async def _range(
-        self, conn: AsyncConnection, leaf: query.TermRange, limit: int | None
-    ) -> list[str]:
+    async def _range(self, driver: Any, leaf: query.TermRange, limit: int | None) -> list[str]:
         conditions = [self._field_filter(leaf.fieldname)]
-        params: dict[str, Any] = {}
+        params: list[Any] = []
         if leaf.start is not None:
-            conditions.append(f"word {'>' if leaf.startexcl else '>='} :start")
-            params["start"] = self._stored(leaf.fieldname, leaf.start)
+            params.append(self._stored(leaf.fieldname, leaf.start))
+            conditions.append(f"word {'>' if leaf.startexcl else '>='} ${len(params)}")
         if leaf.end is not None:
-            conditions.append(f"word {'<' if leaf.endexcl else '<='} :end")
-            params["end"] = self._stored(leaf.fieldname, leaf.end)
+            params.append(self._stored(leaf.fieldname, leaf.end))
+            conditions.append(f"word {'<' if leaf.endexcl else '<='} ${len(params)}")
         sql = f"SELECT word FROM {WORDS} WHERE " + " AND ".join(conditions) + " ORDER BY word"
         if limit is not None:
             sql += f" LIMIT {limit}"
-        rows = await conn.execute(text(sql), params)
-        return [self._plain(leaf.fieldname, word) for (word,) in rows]
+        rows = await driver.fetch(sql, *params)
+        return [self._plain(leaf.fieldname, row[0]) for row in rows]
 
     def _compile(
         self, parsed: query.Query, expansions: dict[int, list[str]], request: SearchRequest
@@ -637,9 +646,9 @@ class PostgresSearchBackend(SearchBackend):
             words = {w for v in values for w in self.schema[name].process_text(v, mode="query")}
             parts.append(compiler._any(name, sorted(words), positive=False))
         if request.date_from is not None:
-            parts.append(_Part(sql=f"day >= {compiler.param(request.date_from.isoformat())}"))
+            parts.append(_Part(sql=f"day >= {compiler.param(request.date_from.isoformat())}::text"))
         if request.date_to is not None:
-            parts.append(_Part(sql=f"day <= {compiler.param(request.date_to.isoformat())}"))
+            parts.append(_Part(sql=f"day <= {compiler.param(request.date_to.isoformat())}::text"))
         matched = compiler._and(parts)
         if matched is _FALSE:
             return None
@@ -662,70 +671,75 @@ class PostgresSearchBackend(SearchBackend):
         whole = sorted(t for t, tokens in request.allowed_types.items() if tokens is None)
         clauses = []
         if whole:
-            clauses.append(f"entity_type = ANY(CAST({compiler.param(whole)} AS text[]))")
+            clauses.append(f"entity_type = ANY({compiler.param(whole)}::text[])")
         for entity_type, tokens in sorted(request.allowed_types.items()):
             if tokens is not None:
                 audience = sorted({PUBLIC_AUDIENCE, *tokens})
                 clauses.append(
-                    f"(entity_type = {compiler.param(entity_type)} AND "
-                    f"audience && CAST({compiler.param(audience)} AS text[]))"
+                    f"(entity_type = {compiler.param(entity_type)}::text AND "
+                    f"audience && {compiler.param(audience)}::text[])"
                 )
         return "(" + " OR ".join(clauses) + ")"
 
-    async def _run(
-        self, conn: AsyncConnection, compiled: _Compiled, request: SearchRequest
-    ) -> SearchResult:
-        facets = await conn.execute(
-            text(
-                f"SELECT module, entity_type, count(*) FROM {DOCUMENTS} "
-                f"WHERE {compiled.where} GROUP BY 1, 2"
-            ),
-            compiled.params,
+    async def _run(self, driver: Any, compiled: _Compiled, request: SearchRequest) -> SearchResult:
+        """Facet counts and the page in one statement: the matches are found once."""
+        params = list(compiled.params)
+        if compiled.rank is not None:
+            params.append(compiled.rank)
+            score = f"ts_rank(tsv, ${len(params)}::text::tsquery)"
+        else:
+            score = "0::real"
+        rows = await driver.fetch(
+            f"""WITH matched AS MATERIALIZED (
+                    SELECT doc_id, module, entity_type, {score} AS score
+                    FROM {DOCUMENTS} WHERE {compiled.where}
+                ), page AS (
+                    SELECT doc_id, score FROM matched
+                    ORDER BY score DESC, doc_id
+                    LIMIT {max(int(request.limit), 0)} OFFSET {int(request.offset)}
+                )
+                SELECT module, entity_type, count(*)::int AS n, NULL AS doc_id,
+                       NULL AS record_id, NULL AS title, NULL AS content, NULL::real AS score
+                FROM matched GROUP BY module, entity_type
+                UNION ALL
+                SELECT d.module, d.entity_type, NULL, d.doc_id, d.record_id, d.title,
+                       d.content, page.score
+                FROM page JOIN {DOCUMENTS} d USING (doc_id)""",
+            *params,
         )
         modules: dict[str, int] = defaultdict(int)
         entity_types: dict[str, int] = defaultdict(int)
-        for module, entity_type, count in facets:
-            modules[module] += count
-            entity_types[entity_type] += count
+        page = []
+        for row in rows:
+            if row["doc_id"] is None:
+                modules[row["module"]] += row["n"]
+                entity_types[row["entity_type"]] += row["n"]
+            else:
+                page.append(row)
         total = sum(modules.values())
         if not total:
             return SearchResult(hits=[], total=0, modules={}, entity_types={})
-        hits: list[SearchHit] = []
-        if request.limit > 0 and request.offset < total:
+        page.sort(key=lambda row: (-row["score"], row["doc_id"]))
+        hits = []
+        for row in page:
             self._check_time(request)
-            params = dict(compiled.params)
-            if compiled.rank is not None:
-                params["rank"] = compiled.rank
-                score = "ts_rank(tsv, CAST(:rank AS tsquery))"
-            else:
-                score = "0.0"
-            rows = await conn.execute(
-                text(
-                    f"SELECT entity_type, record_id, module, title, content, {score} AS score "
-                    f"FROM {DOCUMENTS} WHERE {compiled.where} "
-                    f"ORDER BY score DESC, doc_id LIMIT {int(request.limit)} "
-                    f"OFFSET {int(request.offset)}"
-                ),
-                params,
-            )
-            for entity_type, record_id, module, title, content, value in rows:
-                snippets = [
-                    s
-                    for s in (
-                        self._snippet(compiled, "title", title, 1),
-                        self._snippet(compiled, "content", content, SNIPPETS),
-                    )
-                    if s
-                ]
-                hits.append(
-                    SearchHit(
-                        entity_type=entity_type,
-                        id=record_id,
-                        module=module,
-                        score=float(value or 0.0),
-                        snippets=snippets,
-                    )
+            snippets = [
+                s
+                for s in (
+                    self._snippet(compiled, "title", row["title"], 1),
+                    self._snippet(compiled, "content", row["content"], SNIPPETS),
                 )
+                if s
+            ]
+            hits.append(
+                SearchHit(
+                    entity_type=row["entity_type"],
+                    id=row["record_id"],
+                    module=row["module"],
+                    score=float(row["score"] or 0.0),
+                    snippets=snippets,
+                )
+            )
         return SearchResult(
             hits=hits, total=total, modules=dict(modules), entity_types=dict(entity_types)
         )
