@@ -435,6 +435,19 @@ class PostgresSearchBackend(SearchBackend):
 
     # --- state -------------------------------------------------------------------------------
 
+    @staticmethod
+    async def _current(conn: AsyncConnection) -> bool:
+        """Whether both tables exist, of this schema version."""
+        found = await conn.execute(
+            text(
+                "SELECT to_regclass(:a) IS NOT NULL AND to_regclass(:b) IS NOT NULL, "
+                "obj_description(to_regclass(:a), 'pg_class')"
+            ),
+            {"a": DOCUMENTS, "b": WORDS},
+        )
+        exists, comment = found.one()
+        return bool(exists) and comment == _COMMENT
+
     async def status(self) -> IndexStatus:
         async with self.db.engine.connect() as conn:
             found = await conn.scalar(
@@ -455,12 +468,21 @@ class PostgresSearchBackend(SearchBackend):
         return IndexStatus(IndexState.OK, f"{sum(counts.values())} documents", counts)
 
     async def create(self) -> None:
-        """Empty tables of this schema version, whatever (missing, outdated) was there."""
+        """Empty tables of this schema version, replacing whatever was there.
+
+        Empty tables of this version are kept as they are: another server made them while this
+        one waited for the lock, and is filling them in its rebuild's transaction (servers
+        starting together on a new database do not drop each other's tables).
+        """
         async with self._write_lock, self.db.engine.begin() as conn:
             await conn.execute(
                 text("SELECT pg_advisory_xact_lock(:ns, :key)"),
                 {"ns": _LOCK_NAMESPACE, "key": _CREATE_KEY},
             )
+            if await self._current(conn) and not await conn.scalar(
+                text(f"SELECT EXISTS (SELECT 1 FROM {DOCUMENTS})")
+            ):
+                return
             for table in TABLES:
                 await conn.execute(text(f"DROP TABLE IF EXISTS {table}"))
             for statement in _DDL:
