@@ -97,6 +97,17 @@ QUERIES: list[tuple[str, dict[str, Any], list[str]]] = [
         {"filters": [{"field": "countries", "values": ["FR", "NL"]}]},
         ["Shipment:2", "Shipment:3"],
     ),
+    ("b?nana", {}, ["Shipment:1"]),
+    ("cocaine ANDNOT gold", {}, ["Shipment:1"]),
+    ("gold ANDMAYBE cocaine", {}, ["Shipment:3"]),
+    ("NOT cocaine", {}, ["Shipment:2", "Shipment:3"]),
+    ("month:2025-07", {}, ["Shipment:2"]),
+    ("year:[2025 TO 2025]", {}, ["Shipment:2", "Shipment:3"]),
+    ("codes:[0900 TO 0999]", {}, ["Shipment:1"]),
+    ('title:"gold bars"', {}, ["Shipment:3"]),
+    ('content:"gold bars"', {}, []),
+    ("entity_type:Shipment module:cargo countries:nl", {}, ["Shipment:3"]),
+    ("(gold OR cigarettes) AND year:2025 AND NOT countries:FR", {}, ["Shipment:3"]),
 ]
 
 
