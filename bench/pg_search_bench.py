@@ -141,7 +141,7 @@ SELECT doc_id,
        ARRAY(SELECT substr(l, 7) FROM unnest(tsvector_to_array(tsv)) l
              WHERE l LIKE 'codes=%') AS codes,
        day::date AS day
-FROM core_search_document
+FROM core_search_document JOIN core_search_text USING (doc_id)
 """
 RAW_INDEXES = (
     "CREATE INDEX raw_docs_tsv ON raw_docs USING gin (tsv)",
