@@ -63,6 +63,7 @@ def with_instance(ctx: click.Context, action: Callable[[Instance], Coroutine[Any
 # Command groups that live next to the feature they manage, imported only when one is invoked
 # or listed (`ncen --help`): `ncen serve` needs none of them, nor the table printing they use.
 LAZY_GROUPS = {
+    "attachments": "core.attachments.cli:attachments_group",
     "audit": "core.audit.cli:audit_group",
     "codelists": "core.codelists.cli:codelists_group",
     "instance": "core.instance_key_cli:instance_group",

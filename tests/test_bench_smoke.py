@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from bench.__main__ import BENCHMARKS, main
 from bench.common import bench_config, make_dirs
 from bench.limits_bench import refusal_cases
+from bench.pg_search_bench import postgresql_url
 from core.cli import upgrade_instance
 from core.instance import Instance
 from plugins.seizures import demo
@@ -69,6 +70,16 @@ EXPECTED = {
         "intelligence.xref",
         "intelligence.alert_latency",
     },
+    # Only with a PostgreSQL server to run on (it says it was skipped otherwise).
+    "pgsearch": {
+        "pgsearch.rebuild",
+        "pgsearch.term",
+        "pgsearch.fielded_date",
+        "pgsearch.phrase",
+        "pgsearch.fuzzy",
+    }
+    if postgresql_url()
+    else set(),
 }
 
 
@@ -86,6 +97,7 @@ def test_every_benchmark_runs_at_a_tiny_size(tmp_path: Path) -> None:
         if not record["what"].startswith(one_run) and record["what"] not in (
             "search.reindex",
             "intelligence.xref",
+            "pgsearch.rebuild",
         ):
             assert "median_ms" in record and "p95_ms" in record, record
         if record.get("anchor"):
