@@ -18,7 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from bench import (
+    exchange_bench,
     http_bench,
+    icomm_bench,
     limits_bench,
     list_bench,
     search_bench,
@@ -38,6 +40,8 @@ SIZES: dict[str, dict[str, dict[str, int]]] = {
         "startup": {"db_size": 20, "runs": 1},
         "limits": {"seizures": 40, "companies": 4, "repeat": 4, "rounds": 1},
         "update": {"seizures": 50},
+        "icomm": {"messages": 20},
+        "exchange": {"seizures": 40},
     },
     "quick": {
         "list": {"first": 1000, "db_size": 2000, "repeat": 15},
@@ -47,6 +51,8 @@ SIZES: dict[str, dict[str, dict[str, int]]] = {
         "startup": {"db_size": 2000, "runs": 3},
         "limits": {"seizures": 2000, "companies": 12, "repeat": 40, "rounds": 10},
         "update": {"seizures": 10_000},
+        "icomm": {"messages": 300},
+        "exchange": {"seizures": 10_000},
     },
     "full": {
         "list": {"first": 1000, "db_size": 10_000, "repeat": 20},
@@ -56,6 +62,8 @@ SIZES: dict[str, dict[str, dict[str, int]]] = {
         "startup": {"db_size": 10_000, "runs": 5},
         "limits": {"seizures": 10_000, "companies": 12, "repeat": 100, "rounds": 25},
         "update": {"seizures": 100_000},
+        "icomm": {"messages": 1000},
+        "exchange": {"seizures": 100_000},
     },
 }
 
@@ -79,6 +87,8 @@ BENCHMARKS: dict[str, Callable[..., None]] = {
     "startup": startup_bench.run,
     "limits": limits_bench.run,
     "update": update_bench.run,
+    "icomm": icomm_bench.run,
+    "exchange": exchange_bench.run,
 }
 
 

@@ -108,6 +108,36 @@ async def record(
     return event
 
 
+async def record_many(
+    session: AsyncSession,
+    *,
+    actor: object,
+    action: str,
+    events: Sequence[tuple[str | None, object | None, Sequence[str] | None, dict[str, Any] | None]],
+    purpose: str | None = None,
+) -> list[AuditEvent]:
+    """Append one event per (entity type, entity id, fields, detail) together: one chain-head
+    read and one insert batch for a batch of writes (imports, bulk upserts)."""
+    if not events:
+        return []
+    return await _append(session, actor, action, None, [], purpose=purpose, entries=events)
+
+
+async def record_each(
+    session: AsyncSession,
+    *,
+    actor: object,
+    action: str,
+    entity_type: str | None,
+    entity_ids: Sequence[object],
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """One event per entity id, alike but for the id, appended together (one chain-head read
+    and one insert batch): for batches such as the envelopes of one delivery."""
+    if entity_ids:
+        await _append(session, actor, action, entity_type, entity_ids, detail=detail)
+
+
 async def record_consultation(
     session: AsyncSession,
     *,
@@ -148,8 +178,12 @@ async def _append(
     fields: Sequence[str] | None = None,
     purpose: str | None = None,
     detail: dict[str, Any] | None = None,
+    entries: Sequence[
+        tuple[str | None, object | None, Sequence[str] | None, dict[str, Any] | None]
+    ] = (),
 ) -> list[AuditEvent]:
-    """Append one event per entity id, chained after the current head, under the chain lock."""
+    """Append one event per entity id (or per entry: entity type, id, fields, detail), chained
+    after the current head, under the chain lock."""
     if session.get_bind().dialect.name == "postgresql":
         await session.execute(_CHAIN_LOCK)
     head = (await session.execute(_HEAD)).first()  # flushes the caller's pending changes first
@@ -157,7 +191,8 @@ async def _append(
     who = actor_of(actor)
     now = utcnow()
     events = []
-    for entity_id in entity_ids:
+    items = entries or [(entity_type, entity_id, fields, detail) for entity_id in entity_ids]
+    for kind, entity_id, names, extra in items:
         seq += 1
         event = AuditEvent(
             seq=seq,
@@ -166,11 +201,11 @@ async def _append(
             actor_id=who.id,
             actor_name=who.name,
             action=action,
-            entity_type=entity_type,
+            entity_type=kind,
             entity_id=None if entity_id is None else str(entity_id),
-            fields=sorted(fields) if fields is not None else None,
+            fields=sorted(names) if names is not None else None,
             purpose=purpose[:MAX_PURPOSE_LENGTH] if purpose else None,
-            detail=detail,
+            detail=extra,
             prev_hash=prev_hash,
         )
         event.hash = prev_hash = event_hash(event)

@@ -87,8 +87,11 @@ def child_rows(model: type, items: Iterable[Any] | None) -> list[Any]:
 
 
 def snapshot(record: Any, collections: Mapping[str, str | None]) -> dict[str, Any]:
-    """Comparable content of a record (its declared child lists loaded)."""
-    model: type = type(record)
+    """Comparable content of a record (its declared child lists loaded), an ORM object or a
+    `bulk.RowImage`."""
+    from core.records.bulk import model_of
+
+    model: type = model_of(record)
     values = {key: getattr(record, key) for key in _content_columns(model)}
     for name in collections:
         columns = _child_columns(model, name)

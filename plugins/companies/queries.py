@@ -44,7 +44,7 @@ class CompanyFilter:
     )
 
 
-def _apply(query: Select, given: CompanyFilter | None) -> Select:
+def apply_filter(query: Select, given: CompanyFilter | None) -> Select:
     if given is None:
         return query
     conditions = []
@@ -109,7 +109,9 @@ class CompanyQuery:
             raise PermissionDeniedError("companies.view is required", field="companies")
         size = clamp_first(first, context.instance.config.graphql)
         cursor = decode_cursor(after, 1)
-        base = _apply(select(CompanyRow).where(access.visible_filter(context.principal)), filter)
+        base = apply_filter(
+            select(CompanyRow).where(access.visible_filter(context.principal)), filter
+        )
         page = base.order_by(CompanyRow.id.desc()).limit(size + 1)
         if cursor is not None:
             if not isinstance(cursor[0], int):

@@ -41,7 +41,7 @@ class SeizureFilter:
     )
 
 
-def _apply(query: Select, given: SeizureFilter | None) -> Select:
+def apply_filter(query: Select, given: SeizureFilter | None) -> Select:
     if given is None:
         return query
     conditions = []
@@ -130,7 +130,7 @@ class SeizureQuery:
             base, page = _first_page(context.principal.can(access.VALIDATE), size)
             params["viewer"] = viewer
         else:
-            base = _apply(
+            base = apply_filter(
                 loaders.page_query().where(access.visible_filter(context.principal)), filter
             )
             page = base.order_by(Case.seizure_date.desc(), Case.id.desc()).limit(size + 1)

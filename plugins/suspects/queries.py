@@ -62,7 +62,7 @@ class PersonFilter:
     )
 
 
-def _apply(query: Select, given: PersonFilter | None) -> Select:
+def apply_filter(query: Select, given: PersonFilter | None) -> Select:
     if given is None:
         return query
     conditions = []
@@ -166,7 +166,7 @@ class SuspectsQuery:
         _require_view(context, "persons")
         size = clamp_first(first, context.instance.config.graphql)
         cursor = decode_cursor(after, 1)
-        base = _apply(select(Person).where(access.visible_filter(context.principal)), filter)
+        base = apply_filter(select(Person).where(access.visible_filter(context.principal)), filter)
         page = base.order_by(Person.id.desc()).limit(size + 1)
         if cursor is not None:
             try:

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "core_0015"
-down_revision = "core_0011"
+down_revision = "core_0013"
 branch_labels = None
 depends_on = None
 
