@@ -398,7 +398,7 @@ def modules_command(ctx: click.Context) -> None:
     enabled = {m.name: m for m in instance.modules}
     for name, installed in sorted(instance.installed.items()):
         info = enabled.get(name)
-        version = info.version if info else installed.entry_point.dist.version  # type: ignore[union-attr]
+        version = info.version if info else installed.entry_point.dist.version  # type: ignore[union-attr]  # an enabled module's info is there; otherwise it is installed from an entry point
         label = info.label if info else ""
         table.add_row(name, version, "yes" if info else "no", installed.distribution, label)
     Console().print(table)

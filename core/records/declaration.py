@@ -213,7 +213,7 @@ class RecordType(Generic[RowT, InputT]):
         return None
 
     def to_graphql(self, record: RowT) -> Any:
-        return self.output_type.from_row(record)  # type: ignore[attr-defined]
+        return self.output_type.from_row(record)  # type: ignore[attr-defined]  # output types declare `from_row` by convention (RecordType docs)
 
     def search_document(self, instance: Instance, record: RowT) -> SearchDocument | None:
         """The record's search document; None keeps the type out of search."""
@@ -246,7 +246,7 @@ class RecordType(Generic[RowT, InputT]):
         if not principal.can(self.view_permission):
             return set()
         wanted = record_ids(ids)
-        query = select(self.model.id).where(self.model.id.in_(wanted))  # type: ignore[attr-defined]
+        query = select(self.model.id).where(self.model.id.in_(wanted))  # type: ignore[attr-defined]  # record models have an integer `id` by convention
         if self.workflow is not None:
             query = query.where(self.workflow.visible_filter(self.model, principal))
         return {str(i) for i in await session.scalars(query)}
