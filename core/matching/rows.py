@@ -23,7 +23,7 @@ async def plain_rows(
     session: AsyncSession, model: type, ids: Sequence[int], children: Sequence[str] = ()
 ) -> list[SimpleNamespace]:
     """The rows of `model` with these ids (missing ones left out), in no particular order."""
-    mapper = inspect(model)
+    mapper: Any = inspect(model)
     table = mapper.local_table
     attribute_of = {prop.columns[0].key: prop.key for prop in mapper.column_attrs}
     found: dict[Any, SimpleNamespace] = {}
