@@ -65,8 +65,12 @@ def with_instance(ctx: click.Context, action: Callable[[Instance], Coroutine[Any
 LAZY_GROUPS = {
     "audit": "core.audit.cli:audit_group",
     "codelists": "core.codelists.cli:codelists_group",
+    "instance": "core.instance_key_cli:instance_group",
+    "export": "core.exchange.cli:export_command",
+    "import": "core.exchange.cli:import_command",
     "outbox": "core.outbox_cli:outbox",
     "search": "core.search.cli:search_group",
+    "sharing": "core.sharing.cli:sharing_group",
     "token": "core.auth.cli:token_group",
     "user": "core.auth.cli:user_group",
 }

@@ -240,7 +240,7 @@ def test_serve_refuses_a_schema_behind_the_code(
     result = invoke(env, "serve", "--port", "1")
     assert_one_line_error(
         result,
-        "behind for ['companies', 'intelligence', 'suspects', 'update_manager']",
+        "behind for ['companies', 'icomm', 'intelligence', 'suspects', 'update_manager']",
         "ncen db upgrade",
     )
     assert not served and gc.isenabled()

@@ -74,10 +74,8 @@ class BirthDate:
         parts = text.strip().split("-")
         if len(parts) > 3 or not all(p.isdigit() for p in parts):
             raise ValueError("a date of birth is YYYY, YYYY-MM or YYYY-MM-DD")
-        numbers = [int(p) for p in parts]
-        year = numbers[0]
-        month = numbers[1] if len(numbers) > 1 else None
-        day = numbers[2] if len(numbers) > 2 else None
+        numbers: list[int | None] = [int(p) for p in parts] + [None, None]
+        year, month, day = int(parts[0]), numbers[1], numbers[2]
         if not 1850 <= year <= 2200 or (month is not None and not 1 <= month <= 12):
             raise ValueError("a date of birth is YYYY, YYYY-MM or YYYY-MM-DD")
         if day is not None:
