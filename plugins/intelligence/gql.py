@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from sqlalchemy import func, select
 from strawberry import relay
+from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
 from core.audit.consultation import note_consultation
@@ -307,21 +309,35 @@ class Alert:
 
     @strawberry.field(description="The watch list.")
     async def watch_list(self, info: Info[Context, None]) -> WatchList | None:
-        async with info.context.instance.db.session() as session:
-            row = await session.get(WatchListRow, self.list_id)
-            return WatchList.from_row(row) if row else None
+        row = await _rows(info, WatchListRow).load(self.list_id)
+        return WatchList.from_row(row) if row else None
 
     @strawberry.field(description="The entry that matched.")
     async def entry(self, info: Info[Context, None]) -> WatchListEntry | None:
-        async with info.context.instance.db.session() as session:
-            row = await session.get(EntryRow, self.entry_id)
-            return WatchListEntry.from_row(row) if row else None
+        row = await _rows(info, EntryRow).load(self.entry_id)
+        return WatchListEntry.from_row(row) if row else None
 
     @strawberry.field(description="The matched record, through its module's visibility rules.")
     async def record(
         self, info: Info[Context, None]
     ) -> Annotated[Entity, strawberry.lazy("core.gql.entity")] | None:
         return await _entity(info, self.entity_type, self.entity_id)
+
+
+def _rows(info: Info[Context, None], model: Any) -> DataLoader[int, Any]:
+    """Rows of `model` by id, one query per request for all the alerts of a page."""
+
+    def factory(context: Context) -> DataLoader[int, Any]:
+        async def load(ids: Sequence[int]) -> list[Any]:
+            async with context.instance.db.session() as session:
+                found = {
+                    r.id: r for r in await session.scalars(select(model).where(model.id.in_(ids)))
+                }
+            return [found.get(i) for i in ids]
+
+        return DataLoader(load_fn=load)
+
+    return info.context.loader(f"intelligence.rows:{model.__tablename__}", factory)
 
 
 def _consulted(info: Info[Context, None], entity_type: str, entity_id: str) -> None:
@@ -332,13 +348,23 @@ def _consulted(info: Info[Context, None], entity_type: str, entity_id: str) -> N
 
 
 async def _entity(info: Info[Context, None], entity_type: str, entity_id: str) -> Entity | None:
+    """The record through its type's `resolve_nodes` (visibility rules), one call per entity
+    type per request whatever the number of alerts or matches."""
     from core.links.registry import entity_class
     from core.plugins import resolve
 
-    cls = entity_class(info.context.instance, entity_type)
-    if cls is None:
-        return None
-    return await resolve(cls.resolve_node(entity_id, info=info, required=False))
+    def factory(context: Context) -> DataLoader[str, Any]:
+        cls = entity_class(context.instance, entity_type)
+
+        async def load(ids: Sequence[str]) -> list[Any]:
+            if cls is None:
+                return [None] * len(ids)
+            return list(await resolve(cls.resolve_nodes(info=info, node_ids=ids, required=False)))
+
+        return DataLoader(load_fn=load)
+
+    loader = info.context.loader(f"intelligence.records:{entity_type}", factory)
+    return await loader.load(entity_id)
 
 
 @strawberry.type(description="A record that may be the same person, company, conveyance or case.")
