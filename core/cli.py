@@ -66,8 +66,12 @@ LAZY_GROUPS = {
     "attachments": "core.attachments.cli:attachments_group",
     "audit": "core.audit.cli:audit_group",
     "codelists": "core.codelists.cli:codelists_group",
+    "instance": "core.instance_key_cli:instance_group",
+    "export": "core.exchange.cli:export_command",
+    "import": "core.exchange.cli:import_command",
     "outbox": "core.outbox_cli:outbox",
     "search": "core.search.cli:search_group",
+    "sharing": "core.sharing.cli:sharing_group",
     "token": "core.auth.cli:token_group",
     "user": "core.auth.cli:user_group",
 }

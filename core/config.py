@@ -77,6 +77,8 @@ class AuthSettings:
     login_source_free_attempts: int = 30
     login_account_lockout_threshold: int = 100
     api_token_max_days: int = 365
+    # Verified credentials kept in memory this long (0: off); see core/auth/credential_cache.py.
+    credential_cache_seconds: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,22 @@ class AttachmentSettings:
 
 
 @dataclass(frozen=True)
+class SharingSettings:
+    """What leaves for the global database (`[ncen.sharing]`); see docs/sharing.md."""
+
+    # off: nothing is queued; automatic: a record is queued when it is validated; manual: a
+    # user queues batches. Corrections and withdrawals of what was sent follow in both modes.
+    global_export: str = "off"
+    global_types: tuple[str, ...] = ("Seizure",)
+    # This instance is the global database: it stores the non-nominal payloads that national
+    # instances send (refusing any nominal field), as read-only records of their country.
+    global_database: bool = False
+
+
+GLOBAL_EXPORT_MODES = ("off", "automatic", "manual")
+
+
+@dataclass(frozen=True)
 class Config:
     data_dir: Path
     database_url: str
@@ -133,6 +151,7 @@ class Config:
     module_environ: Mapping[str, str] = field(default_factory=dict)
     search: SearchSettings = field(default_factory=SearchSettings)
     audit: AuditSettings = field(default_factory=AuditSettings)
+    sharing: SharingSettings = field(default_factory=SharingSettings)
     source: str = "defaults"
 
     @property
@@ -210,6 +229,23 @@ def _as_list(item: Callable[[Any, str], str]) -> Callable[[Any, str], tuple[str,
         return items
 
     return parse
+
+
+def _one_of(*choices: str) -> Callable[[Any, str], str]:
+    def parse(value: Any, key: str) -> str:
+        text = _as_str(value, key)
+        if text not in choices:
+            raise ConfigError(f"{key}: must be one of {list(choices)}, got {text!r}")
+        return text
+
+    return parse
+
+
+def _entity_type(value: Any, key: str) -> str:
+    text = _as_str(value, key)
+    if not re.fullmatch(r"[A-Z][A-Za-z0-9]{0,99}", text):
+        raise ConfigError(f"{key}: {text!r} is not an entity type name (e.g. Seizure)")
+    return text
 
 
 def _module_name(value: Any, key: str) -> str:
@@ -327,6 +363,7 @@ SETTINGS: dict[str, dict[str, Callable[[Any, str], Any]]] = {
         "argon2_memory_cost": _as_int(8, 4_194_304),
         "argon2_parallelism": _as_int(1, 64),
         "session_idle_minutes": _as_int(1, 7 * 24 * 60),
+        "credential_cache_seconds": _as_float(0.0, 300.0),
         "session_absolute_hours": _as_int(1, 24 * 31),
         "login_free_attempts": _as_int(0, 100),
         "login_base_delay": _as_float(0.0, 3600.0),
@@ -353,6 +390,11 @@ SETTINGS: dict[str, dict[str, Callable[[Any, str], Any]]] = {
         "unattached_hours": _as_int(1, 24 * 31),
         "max_unattached_per_user": _as_int(1, 100_000),
         "storage": _one_of("auto", "files", "database"),
+    },
+    "sharing": {
+        "global_export": _one_of(*GLOBAL_EXPORT_MODES),
+        "global_types": _as_list(_entity_type),
+        "global_database": _as_bool,
     },
 }
 
@@ -444,6 +486,7 @@ def load_config(path: str | Path | None = None, environ: Mapping[str, str] | Non
         module_environ={k: v for k, v in environ.items() if k.startswith(MODULE_ENV_PREFIX)},
         search=SearchSettings(**values["search"]),
         audit=AuditSettings(**values["audit"]),
+        sharing=SharingSettings(**values["sharing"]),
         source=source,
         **top,
     )

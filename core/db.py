@@ -16,9 +16,9 @@ import datetime as dt
 import weakref
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import JSON, DateTime, MetaData, event
+from sqlalchemy import JSON, CursorResult, DateTime, MetaData, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -50,6 +50,16 @@ NOMINAL: dict[str, bool] = {"nominal": True}
 
 def is_nominal(column: Any) -> bool:
     return bool(column.info.get("nominal"))
+
+
+# Column info tag for free text that may hold names (a narrative): nominal as stored, but a
+# validator may record a checked non-nominal version of it, which is what sharing sends
+# (core/sharing). Free text without this tag never leaves, even checked (internal notes).
+FREE_TEXT: dict[str, bool] = {"nominal": True, "free_text": True}
+
+
+def is_free_text(column: Any) -> bool:
+    return bool(column.info.get("free_text"))
 
 
 # Column info tag for values the module computes from others (search keys, references): they
@@ -192,3 +202,8 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def rowcount(result: Any) -> int:
+    """Rows an UPDATE or DELETE matched (its result is a `CursorResult`, typed as `Result`)."""
+    return cast(CursorResult[Any], result).rowcount or 0

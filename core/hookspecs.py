@@ -19,12 +19,14 @@ if TYPE_CHECKING:
     from core.auth.permissions import Permission
     from core.codelists.sources import CodeListSource, CodeListUsage
     from core.events import RecordEvent
+    from core.exchange.declaration import ExchangeType
     from core.forms.fields import EntityForm, ExtensionField
     from core.gql.contribution import GraphQLContribution
     from core.instance import Instance
     from core.links.declarations import LinkType
     from core.outbox import OutboxHandler
     from core.records.declaration import RecordType
+    from core.records.fields import RecordField
     from core.search.documents import SearchType
     from core.settings import Setting
 
@@ -44,13 +46,25 @@ def register_record_types() -> list[RecordType]:
 
 
 @hookspec
+def register_record_fields() -> list[RecordField]:
+    """Fields the module adds to record types of any module (`tasks` by icomm), present only
+    in the schemas of instances that enable the module."""
+
+
+def register_exchange_types() -> list[ExchangeType]:
+    """Record types the module lets users import from files, upsert in bulk, export and count:
+    their columns, export permission, list reader and statistics (core/exchange)."""
+
+
+@hookspec
 def register_graphql() -> GraphQLContribution | None:
     """Query fields, mutations and types the module adds to the combined schema."""
 
 
 @hookspec
-def register_outbox_handlers() -> list[OutboxHandler]:
-    """Handlers for outbox topics; the relay calls them with batches after commit."""
+def register_outbox_handlers(instance: Instance) -> list[OutboxHandler]:
+    """Handlers for outbox topics; the relay calls them with batches after commit. `instance`
+    (optional in an implementation) is the instance whose relay runs them."""
 
 
 @hookspec

@@ -15,13 +15,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.attachments.plugin import PLUGIN_NAME as ATTACHMENTS_PLUGIN
 from core.attachments.plugin import CoreAttachmentsPlugin, attach_attachments
 from core.audit.plugin import CoreAuditPlugin
+from core.auth.credential_cache import attach_credential_cache
 from core.auth.plugin import CoreAuthPlugin
+from core.codelists.cache import attach_code_list_cache
 from core.codelists.plugin import CodeListsPlugin
 from core.config import Config
 from core.db import Database
 from core.errors import MigrationError, ModuleLoadError
 from core.events import PLUGIN_NAME as EVENTS_PLUGIN
 from core.events import CoreEventsPlugin, attach_events
+from core.exchange.plugin import CoreExchangePlugin
 from core.forms.plugin import FormsPlugin
 from core.gql.core_schema import CoreGraphQLPlugin
 from core.gql.schema import build_schema
@@ -34,6 +37,16 @@ from core.private_files import secure_data_dir
 from core.search.plugin import PLUGIN_NAME as SEARCH_PLUGIN
 from core.search.plugin import CoreSearchPlugin, attach_search
 from core.settings import ModuleSettings, Setting, check_declarations, resolve_module_settings
+from core.sharing.global_search import PLUGIN_NAME as GLOBAL_DATABASE_PLUGIN
+from core.sharing.global_search import GlobalDatabasePlugin
+from core.sharing.plugin import (
+    GLOBAL_EXPORT_PLUGIN,
+    GlobalExportSubscriber,
+    SharingPlugin,
+    attach_sharing,
+)
+from core.sharing.plugin import PLUGIN_NAME as SHARING_PLUGIN
+from core.table_watch import ListenHub, start_listening
 
 INSTANCE_KEY = "ncen.instance"
 
@@ -43,9 +56,11 @@ def instance_of(session: AsyncSession) -> Instance:
     return session.info[INSTANCE_KEY]
 
 
-def core_plugins() -> list[tuple[str, object]]:
-    """Core features that cannot be disabled, registered as plugins like any module."""
-    return [
+def core_plugins(config: Config | None = None) -> list[tuple[str, object]]:
+    """Core features that cannot be disabled, registered as plugins like any module (and, by
+    the sharing settings, the global export's record-event subscriber and global mode's search
+    of received records)."""
+    plugins: list[tuple[str, object]] = [
         ("core.graphql", CoreGraphQLPlugin()),
         ("core.auth", CoreAuthPlugin()),
         ("core.audit", CoreAuditPlugin()),
@@ -55,13 +70,22 @@ def core_plugins() -> list[tuple[str, object]]:
         ("core.forms", FormsPlugin()),
         (ATTACHMENTS_PLUGIN, CoreAttachmentsPlugin()),
         (EVENTS_PLUGIN, CoreEventsPlugin()),
+        (SHARING_PLUGIN, SharingPlugin()),
+        ("core.exchange", CoreExchangePlugin()),
     ]
+    if config is not None and config.sharing.global_export != "off":
+        plugins.append((GLOBAL_EXPORT_PLUGIN, GlobalExportSubscriber()))
+    if config is not None and config.sharing.global_database:
+        plugins.append((GLOBAL_DATABASE_PLUGIN, GlobalDatabasePlugin()))
+    return plugins
 
 
 class Instance:
     def __init__(self, config: Config, *, extra_modules: Sequence[Module] = ()) -> None:
         self.config = config
-        loaded = load_modules(config.modules, extra=extra_modules, core_plugins=core_plugins())
+        loaded = load_modules(
+            config.modules, extra=extra_modules, core_plugins=core_plugins(config)
+        )
         self.pm = loaded.pm
         self.modules: tuple[ModuleInfo, ...] = loaded.modules
         self.installed = loaded.installed
@@ -73,16 +97,20 @@ class Instance:
         )
         # Per-instance state that plugins keep between hooks (never module-level globals).
         self.state: dict[str, Any] = {}
+        attach_credential_cache(self.db, config.auth.credential_cache_seconds)
+        attach_code_list_cache(self.db)
         self.search = attach_search(self)
         self.attachments = attach_attachments(self)
         attach_events(self)
+        attach_sharing(self)
         handlers = [
             (plugin, handler)
-            for plugin, answer in collect(self.pm, "register_outbox_handlers")
+            for plugin, answer in collect(self.pm, "register_outbox_handlers", instance=self)
             for handler in answer
         ]
         self.outbox = OutboxRelay(self.db, handler_table(handlers), config.outbox)
         self.started = False
+        self._listening: ListenHub | None = None
 
     def _module_settings(self) -> dict[str, ModuleSettings]:
         names = set(self.module_names)
@@ -144,10 +172,15 @@ class Instance:
         # Before the relay starts: the relay is the index's writer once serving.
         await self.search.ensure_ready()
         await self.outbox.start()
+        # PostgreSQL: hear of changes other processes make to what in-process caches hold.
+        self._listening = await start_listening(self.db)
         self.started = True
 
     async def stop(self) -> None:
         await self.outbox.stop()
+        listening, self._listening = self._listening, None
+        if listening is not None:
+            await listening.stop()
         if self.started:
             await call_event(self.pm, "on_shutdown", instance=self)
         self.started = False

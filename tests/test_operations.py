@@ -64,7 +64,7 @@ def the_operation(name: str) -> OperationDefinitionNode:
 
 def test_every_module_and_core_service_has_operations() -> None:
     folders = {name.split("/")[0] for name in OPERATIONS}
-    assert folders == {"core", "seizures", "suspects", "companies"}
+    assert folders == {"core", "seizures", "suspects", "companies", "icomm"}
     assert len(OPERATIONS) >= 40
 
 
@@ -199,6 +199,17 @@ async def test_every_operation_runs_on_demo_data(make_app) -> None:
         await s.run("seizures/ValidateSeizure", "validator", **ids, version=submitted["version"])
     )["validateSeizure"]
     assert validated["status"] == "VALIDATED"
+    checked = (await s.run("core/CheckFreeText", "validator", **ids))["checkFreeText"]
+    assert checked["path"] == "narrative"
+    preview = (await s.run("core/CenPreview", "validator", **ids))["cenPreview"]
+    assert preview["data"]["narrative"] == checked["text"]
+    assert "internalNotes" not in preview["data"]
+    assert (await s.run("core/GlobalExports", "validator"))["globalExports"] == []  # mode off
+    free = (await s.run("core/FreeTexts", "validator", **ids))["freeTexts"]
+    assert {"path": "narrative", "checkHolds": True} in [
+        {k: t[k] for k in ("path", "checkHolds")} for t in free
+    ]
+    assert (await s.run("core/GlobalRecords", "analyst"))["globalRecords"] == []  # national
     other = (await s.run("seizures/CreateSeizure", "officer"))["createSeizure"]
     other = (await s.run("seizures/SubmitSeizure", "officer", id=other["id"], version=1))[
         "submitSeizure"
@@ -210,6 +221,14 @@ async def test_every_operation_runs_on_demo_data(make_app) -> None:
     draft = (await s.run("seizures/CreateSeizure", "officer"))["createSeizure"]
     deleted = await s.run("seizures/DeleteSeizure", "officer", id=draft["id"], version=1)
     assert deleted["deleteSeizure"] == {"id": draft["id"], "entityType": "Seizure"}
+
+    # Data exchange.
+    chart = (await s.run("core/Statistics", "analyst"))["statistics"]
+    assert chart["total"] > 0 and all(len(b["keys"]) == 2 for b in chart["buckets"])
+    bulk = (await s.run("core/BulkUpsert", "officer"))["bulkUpsert"]
+    assert [r["status"] for r in bulk["results"]] == ["CREATED", "INVALID"]
+    again = (await s.run("core/BulkUpsert", "officer"))["bulkUpsert"]
+    assert again["replayed"] and again["results"] == bulk["results"]
 
     # Suspects.
     persons = (await s.run("suspects/Persons", "officer"))["persons"]
@@ -288,6 +307,43 @@ async def test_every_operation_runs_on_demo_data(make_app) -> None:
     history = (await s.run("core/RecordHistory", "officer", **ids))["node"]["history"]
     assert [step["action"] for step in history][:2] == ["record.create", "record.update"]
     assert {step["toStatus"] for step in history} >= {"submitted", "validated"}
+
+    # Messages and tasks (icomm), then connected instances for administrators.
+    message = example_variables("icomm/SendMessage")["input"]
+    sent = (
+        await s.run("icomm/SendMessage", "officer", input={**message, "references": [first["id"]]})
+    )["sendMessage"]
+    assert sent["messages"][0]["references"] == [{"id": first["id"]}]
+    assert edges((await s.run("icomm/Inbox", "validator"))["inbox"])[0]["id"] == sent["id"]
+    assert (await s.run("icomm/UnreadCount", "validator"))["unreadCount"] == 1
+    assert (await s.run("icomm/Thread", "validator", id=sent["id"]))["thread"]["unreadCount"] == 1
+    await s.run("icomm/ReplyToThread", "validator", id=sent["id"])
+    assert (await s.run("icomm/MarkThreadRead", "officer", id=sent["id"]))["markThreadRead"][
+        "unreadCount"
+    ] == 0
+    assert (await s.run("icomm/ArchiveThread", "officer", id=sent["id"]))["archiveThread"][
+        "archived"
+    ]
+    assignment = example_variables("icomm/AssignTask")["input"]
+    task = (
+        await s.run("icomm/AssignTask", "validator", input={**assignment, "recordId": first["id"]})
+    )["assignTask"]
+    assert task["record"] == {"id": first["id"]}
+    assert task["id"] in {
+        t["id"] for t in edges((await s.run("icomm/MyTasks", "officer"))["myTasks"])
+    }
+    await s.run("icomm/CommentTask", "officer", id=task["id"])
+    done = await s.run("icomm/UpdateTaskStatus", "officer", id=task["id"], version=task["version"])
+    assert [h["action"] for h in done["updateTaskStatus"]["history"]] == [
+        "created",
+        "comment",
+        "status",
+    ]
+    assert (await s.run("icomm/Tasks", "validator"))["tasks"]["totalCount"] == 1
+    await s.run("icomm/AddPeer", "admin")
+    await s.run("icomm/AddAgreement", "admin")
+    [peer] = (await s.run("icomm/Peers", "admin"))["peers"]
+    assert peer["agreements"][0]["validToday"] is True
 
     # Search, then the audit log of all the above.
     found = (await s.run("core/Search", "analyst"))["search"]

@@ -410,3 +410,23 @@ async def test_running_relay_purges_at_most_once_per_period(
             await session.execute(mark_old)
         await instance.outbox._purge_if_due()  # purged a moment ago: not yet again
         assert list(await rows(instance)) == [second]
+
+
+async def test_hasten_makes_a_handlers_backing_off_rows_ready_now(
+    database_url: str, tmp_path: Path
+) -> None:
+    from core.outbox import hasten
+
+    probe = Probe("probe", ["p.peer", "p.other"])
+    probe.failing.update({"p.peer", "p.other"})
+    async with instance_of(database_url, tmp_path, probe, retry_base_delay=600.0) as instance:
+        first, second, other = await write(instance, "p.peer", "p.peer", "p.other")
+        await instance.outbox.drain()  # all fail once and back off for 10 minutes
+        assert await instance.outbox.drain() == 0
+        probe.failing.clear()  # the peer is back
+        assert await hasten(instance.db, "p.peer", exclude=[second]) == 1
+        assert await instance.outbox.drain() == 1
+        assert probe.ids == [first]
+        state = await rows(instance)
+        assert state[second].status == PENDING and state[other].status == PENDING
+        assert state[second].available_at > utcnow()  # excluded: still backing off

@@ -189,6 +189,24 @@ class AttachmentService:
         await session.flush()
         return AttachmentInfo.of(row)
 
+    async def adopt(
+        self, session: AsyncSession, attachment_id: str, entity_type: str, entity_id: str | int
+    ) -> AttachmentInfo:
+        """Give a record an upload the instance stored itself (`store(..., uploaded_by=None)`:
+        a photo received from a connected instance), inside the caller's write transaction.
+        Users' uploads go through `attach`, which checks who uploaded them."""
+        if entity_type not in self.owners:
+            raise ValueError(f"entity type {entity_type!r} is not declared as attachment owner")
+        row = await session.scalar(
+            select(Attachment).where(Attachment.id == str(attachment_id)).with_for_update()
+        )
+        if row is None or row.uploaded_by is not None or row.entity_type is not None:
+            raise ValueError(f"{attachment_id!r} is not an unattached upload of the instance")
+        row.entity_type, row.entity_id = entity_type, str(entity_id)
+        row.attached_at = utcnow()
+        await session.flush()
+        return AttachmentInfo.of(row)
+
     async def replace(
         self,
         session: AsyncSession,

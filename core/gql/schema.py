@@ -8,6 +8,7 @@ import pluggy
 import strawberry
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
+from strawberry.types.base import get_object_definition
 
 from core.audit.consultation import ConsultationAudit
 from core.config import GraphQLSettings
@@ -21,6 +22,7 @@ from core.gql.resolvers import direct_attribute_resolvers
 from core.gql.security import NcenSchema, security_extensions
 from core.plugins import collect
 from core.records.declaration import RecordType
+from core.records.fields import add_record_fields
 from core.records.gql import Record
 from core.records.mutations import record_mutations
 from core.records.registry import build_registry
@@ -36,7 +38,7 @@ def _type_name(cls: type) -> str:
 def _check_unique_fields(kind: str, types: list[tuple[str, type]]) -> None:
     owners: dict[str, str] = {}
     for plugin, cls in types:
-        for field in cls.__strawberry_definition__.fields:
+        for field in get_object_definition(cls, strict=True).fields:
             if field.name in owners:
                 raise SchemaCompositionError(
                     f"{kind} field {field.name!r} is contributed by both "
@@ -94,6 +96,11 @@ def build_schema(pm: pluggy.PluginManager, settings: GraphQLSettings) -> strawbe
         )
     except Exception as exc:  # strawberry reports clashes of nested types here
         raise SchemaCompositionError(f"the combined schema cannot be built: {exc}") from exc
+    add_record_fields(
+        schema,
+        [(p, f) for p, fields in collect(pm, "register_record_fields") for f in fields],
+        [_type_name(rt.output_type) for _, rt in _record_types(pm)],
+    )
     direct_attribute_resolvers(schema)
     count_list_items(schema)  # after: it wraps the resolvers the line above installs
     limit_list_inputs(schema, settings.max_list_items)

@@ -1,7 +1,7 @@
 """core: photo files in the database, in chunks (several app servers, no shared disk)
 
 Revision ID: core_0016
-Revises: core_0011
+Revises: core_0015
 Create Date: 2026-12-03
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "core_0016"
-down_revision = "core_0011"
+down_revision = "core_0015"
 branch_labels = None
 depends_on = None
 
