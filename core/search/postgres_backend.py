@@ -40,6 +40,7 @@ from whoosh import highlight, query
 from whoosh import query as whoosh_query
 
 from core.db import Database
+from core.internals import merge_matched_tokens
 from core.search import query_language
 from core.search.backend import (
     QUERY_TOO_BROAD,
@@ -827,7 +828,7 @@ class PostgresSearchBackend(SearchBackend):
                 )
                 yield token
 
-        merged = highlight.Highlighter._merge_matched_tokens(marked())
+        merged = merge_matched_tokens(marked())
         fragments = _FRAGMENTER.fragment_tokens(value, merged)
         best = highlight.top_fragments(fragments, top, _FRAGMENT_SCORER, highlight.FIRST)
         return str(compiled.formatter.format(best))

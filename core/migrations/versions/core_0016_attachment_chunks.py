@@ -1,7 +1,7 @@
 """core: photo files in the database, in chunks (several app servers, no shared disk)
 
 Revision ID: core_0016
-Revises: core_0011
+Revises: core_0015
 Create Date: 2026-12-03
 """
 
