@@ -68,6 +68,7 @@ LAZY_GROUPS = {
     "instance": "core.instance_key_cli:instance_group",
     "outbox": "core.outbox_cli:outbox",
     "search": "core.search.cli:search_group",
+    "sharing": "core.sharing.cli:sharing_group",
     "token": "core.auth.cli:token_group",
     "user": "core.auth.cli:user_group",
 }

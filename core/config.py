@@ -109,6 +109,22 @@ class AttachmentSettings:
 
 
 @dataclass(frozen=True)
+class SharingSettings:
+    """What leaves for the global database (`[ncen.sharing]`); see docs/sharing.md."""
+
+    # off: nothing is queued; automatic: a record is queued when it is validated; manual: a
+    # user queues batches. Corrections and withdrawals of what was sent follow in both modes.
+    global_export: str = "off"
+    global_types: tuple[str, ...] = ("Seizure",)
+    # This instance is the global database: it stores the non-nominal payloads that national
+    # instances send (refusing any nominal field), as read-only records of their country.
+    global_database: bool = False
+
+
+GLOBAL_EXPORT_MODES = ("off", "automatic", "manual")
+
+
+@dataclass(frozen=True)
 class Config:
     data_dir: Path
     database_url: str
@@ -127,6 +143,7 @@ class Config:
     module_environ: Mapping[str, str] = field(default_factory=dict)
     search: SearchSettings = field(default_factory=SearchSettings)
     audit: AuditSettings = field(default_factory=AuditSettings)
+    sharing: SharingSettings = field(default_factory=SharingSettings)
     source: str = "defaults"
 
     @property
@@ -204,6 +221,23 @@ def _as_list(item: Callable[[Any, str], str]) -> Callable[[Any, str], tuple[str,
         return items
 
     return parse
+
+
+def _one_of(*choices: str) -> Callable[[Any, str], str]:
+    def parse(value: Any, key: str) -> str:
+        text = _as_str(value, key)
+        if text not in choices:
+            raise ConfigError(f"{key}: must be one of {list(choices)}, got {text!r}")
+        return text
+
+    return parse
+
+
+def _entity_type(value: Any, key: str) -> str:
+    text = _as_str(value, key)
+    if not re.fullmatch(r"[A-Z][A-Za-z0-9]{0,99}", text):
+        raise ConfigError(f"{key}: {text!r} is not an entity type name (e.g. Seizure)")
+    return text
 
 
 def _module_name(value: Any, key: str) -> str:
@@ -336,6 +370,11 @@ SETTINGS: dict[str, dict[str, Callable[[Any, str], Any]]] = {
         "unattached_hours": _as_int(1, 24 * 31),
         "max_unattached_per_user": _as_int(1, 100_000),
     },
+    "sharing": {
+        "global_export": _one_of(*GLOBAL_EXPORT_MODES),
+        "global_types": _as_list(_entity_type),
+        "global_database": _as_bool,
+    },
 }
 
 
@@ -426,6 +465,7 @@ def load_config(path: str | Path | None = None, environ: Mapping[str, str] | Non
         module_environ={k: v for k, v in environ.items() if k.startswith(MODULE_ENV_PREFIX)},
         search=SearchSettings(**values["search"]),
         audit=AuditSettings(**values["audit"]),
+        sharing=SharingSettings(**values["sharing"]),
         source=source,
         **top,
     )

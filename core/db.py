@@ -52,6 +52,16 @@ def is_nominal(column: Any) -> bool:
     return bool(column.info.get("nominal"))
 
 
+# Column info tag for free text that may hold names (a narrative): nominal as stored, but a
+# validator may record a checked non-nominal version of it, which is what sharing sends
+# (core/sharing). Free text without this tag never leaves, even checked (internal notes).
+FREE_TEXT: dict[str, bool] = {"nominal": True, "free_text": True}
+
+
+def is_free_text(column: Any) -> bool:
+    return bool(column.info.get("free_text"))
+
+
 # Column info tag for values the module computes from others (search keys, references): they
 # are not entered, so they are never named as changed fields of a record.
 DERIVED: dict[str, bool] = {"derived": True}

@@ -34,6 +34,15 @@ from core.private_files import secure_data_dir
 from core.search.plugin import PLUGIN_NAME as SEARCH_PLUGIN
 from core.search.plugin import CoreSearchPlugin, attach_search
 from core.settings import ModuleSettings, Setting, check_declarations, resolve_module_settings
+from core.sharing.global_search import PLUGIN_NAME as GLOBAL_DATABASE_PLUGIN
+from core.sharing.global_search import GlobalDatabasePlugin
+from core.sharing.plugin import (
+    GLOBAL_EXPORT_PLUGIN,
+    GlobalExportSubscriber,
+    SharingPlugin,
+    attach_sharing,
+)
+from core.sharing.plugin import PLUGIN_NAME as SHARING_PLUGIN
 
 INSTANCE_KEY = "ncen.instance"
 
@@ -43,9 +52,11 @@ def instance_of(session: AsyncSession) -> Instance:
     return session.info[INSTANCE_KEY]
 
 
-def core_plugins() -> list[tuple[str, object]]:
-    """Core features that cannot be disabled, registered as plugins like any module."""
-    return [
+def core_plugins(config: Config | None = None) -> list[tuple[str, object]]:
+    """Core features that cannot be disabled, registered as plugins like any module (and, by
+    the sharing settings, the global export's record-event subscriber and global mode's search
+    of received records)."""
+    plugins: list[tuple[str, object]] = [
         ("core.graphql", CoreGraphQLPlugin()),
         ("core.auth", CoreAuthPlugin()),
         ("core.audit", CoreAuditPlugin()),
@@ -55,13 +66,21 @@ def core_plugins() -> list[tuple[str, object]]:
         ("core.forms", FormsPlugin()),
         (ATTACHMENTS_PLUGIN, CoreAttachmentsPlugin()),
         (EVENTS_PLUGIN, CoreEventsPlugin()),
+        (SHARING_PLUGIN, SharingPlugin()),
     ]
+    if config is not None and config.sharing.global_export != "off":
+        plugins.append((GLOBAL_EXPORT_PLUGIN, GlobalExportSubscriber()))
+    if config is not None and config.sharing.global_database:
+        plugins.append((GLOBAL_DATABASE_PLUGIN, GlobalDatabasePlugin()))
+    return plugins
 
 
 class Instance:
     def __init__(self, config: Config, *, extra_modules: Sequence[Module] = ()) -> None:
         self.config = config
-        loaded = load_modules(config.modules, extra=extra_modules, core_plugins=core_plugins())
+        loaded = load_modules(
+            config.modules, extra=extra_modules, core_plugins=core_plugins(config)
+        )
         self.pm = loaded.pm
         self.modules: tuple[ModuleInfo, ...] = loaded.modules
         self.installed = loaded.installed
@@ -76,6 +95,7 @@ class Instance:
         self.search = attach_search(self)
         self.attachments = attach_attachments(self)
         attach_events(self)
+        attach_sharing(self)
         handlers = [
             (plugin, handler)
             for plugin, answer in collect(self.pm, "register_outbox_handlers", instance=self)

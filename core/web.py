@@ -9,6 +9,7 @@ import logging
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
+from cross_web import HTTPException
 from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -31,7 +32,7 @@ from core.instance import Instance
 from core.landing import landing
 from core.module import Module
 from core.plugins import collect
-from core.request_body import BadRequestBody, decode
+from core.request_body import BadRequestBody, decode, error_response
 
 log = logging.getLogger("ncen.web")
 MODULE_ROUTES = "/modules"
@@ -70,6 +71,28 @@ class NcenGraphQL(GraphQL[Context, None]):
             return await super().run(request, context, root_value)
         except BadRequestBody as exc:
             return exc.response()
+        except HTTPException as exc:
+            # Strawberry answers these in plain text; clients get the GraphQL error shape.
+            return error_response(exc.status_code, exc.reason, {"code": http_error_code(exc)})
+
+
+# Strawberry's own refusals before execution, by the start of their reason.
+_HTTP_ERROR_CODES = {
+    "No GraphQL query found": "NO_QUERY",
+    "Unknown operation named": "UNKNOWN_OPERATION",
+}
+
+
+def http_error_code(exc: HTTPException) -> str:
+    """The code of a refusal strawberry raises as an HTTP error."""
+    for start, code in _HTTP_ERROR_CODES.items():
+        if exc.reason.startswith(start):
+            return code
+    if exc.status_code == 405:
+        return "METHOD_NOT_ALLOWED"
+    if exc.status_code == 404:
+        return "NOT_FOUND"
+    return "BAD_REQUEST"
 
 
 async def healthz(_request: Request) -> Response:

@@ -45,6 +45,9 @@ async def test_bodies_that_cannot_be_read_are_400_with_a_code(make_app) -> None:
         + b"0" * 5000
         + b"}}": "INVALID_JSON",
         b'{"query": "{ health { ok } ': "INVALID_JSON",
+        b"{}": "NO_QUERY",
+        b'{"query": ""}': "NO_QUERY",
+        b'{"query": "query A { health { ok } }", "operationName": "B"}': "UNKNOWN_OPERATION",
     }
     for body, code in refused.items():
         status, answer = await post(app, body)

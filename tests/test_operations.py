@@ -199,6 +199,17 @@ async def test_every_operation_runs_on_demo_data(make_app) -> None:
         await s.run("seizures/ValidateSeizure", "validator", **ids, version=submitted["version"])
     )["validateSeizure"]
     assert validated["status"] == "VALIDATED"
+    checked = (await s.run("core/CheckFreeText", "validator", **ids))["checkFreeText"]
+    assert checked["path"] == "narrative"
+    preview = (await s.run("core/CenPreview", "validator", **ids))["cenPreview"]
+    assert preview["data"]["narrative"] == checked["text"]
+    assert "internalNotes" not in preview["data"]
+    assert (await s.run("core/GlobalExports", "validator"))["globalExports"] == []  # mode off
+    free = (await s.run("core/FreeTexts", "validator", **ids))["freeTexts"]
+    assert {"path": "narrative", "checkHolds": True} in [
+        {k: t[k] for k in ("path", "checkHolds")} for t in free
+    ]
+    assert (await s.run("core/GlobalRecords", "analyst"))["globalRecords"] == []  # national
     other = (await s.run("seizures/CreateSeizure", "officer"))["createSeizure"]
     other = (await s.run("seizures/SubmitSeizure", "officer", id=other["id"], version=1))[
         "submitSeizure"

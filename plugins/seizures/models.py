@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import DERIVED, NOMINAL, Base, JSONType
+from core.db import DERIVED, FREE_TEXT, NOMINAL, Base, JSONType
 from core.workflow import WorkflowColumns
 
 STATUSES = ("draft", "submitted", "returned", "validated")
@@ -52,7 +52,7 @@ class Case(WorkflowColumns, Base):
 
     detection_method: Mapped[str | None] = mapped_column(String(64), index=True)
     concealment_method: Mapped[str | None] = mapped_column(String(64), index=True)
-    concealment_description: Mapped[str | None] = mapped_column(Text, info=NOMINAL)
+    concealment_description: Mapped[str | None] = mapped_column(Text, info=FREE_TEXT)
 
     transport_mode: Mapped[str | None] = mapped_column(String(8), index=True)
     conveyance_type: Mapped[str | None] = mapped_column(String(64))
@@ -60,7 +60,7 @@ class Case(WorkflowColumns, Base):
     vessel_imo: Mapped[str | None] = mapped_column(String(7))
     conveyance_country: Mapped[str | None] = mapped_column(String(2))
 
-    narrative: Mapped[str | None] = mapped_column(Text, info=NOMINAL)
+    narrative: Mapped[str | None] = mapped_column(Text, info=FREE_TEXT)
     internal_notes: Mapped[str | None] = mapped_column(Text, info=NOMINAL)
     extra: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
 
@@ -91,7 +91,7 @@ class GoodsLine(Base):
     position: Mapped[int] = mapped_column(Integer)
     commodity: Mapped[str] = mapped_column(String(64), index=True)
     hs_code: Mapped[str | None] = mapped_column(String(10))
-    description: Mapped[str | None] = mapped_column(Text, info=NOMINAL)
+    description: Mapped[str | None] = mapped_column(Text, info=FREE_TEXT)
     brand: Mapped[str | None] = mapped_column(String(120))
     quantity: Mapped[Decimal | None] = mapped_column(Numeric(18, 3))
     unit: Mapped[str | None] = mapped_column(String(8))
