@@ -37,9 +37,11 @@ run: install
 	NCEN_DATA_DIR=$(DATA_DIR) $(NCEN) init --demo --if-needed
 	NCEN_DATA_DIR=$(DATA_DIR) $(DEMO_GRAPHQL) exec $(NCEN) serve --host $(HOST) --port $(PORT)
 
+# mypy type-checks core/ ([tool.mypy] in pyproject.toml).
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 # Then the example plugin's own suite, from its directory, as a plugin author runs it.
 test: install-dev lint

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import (
+    exchange_bench,
     http_bench,
     icomm_bench,
     limits_bench,
@@ -35,31 +36,34 @@ SIZES: dict[str, dict[str, dict[str, int]]] = {
         "list": {"first": 20, "db_size": 40, "repeat": 2},
         "search": {"docs": 300, "repeat": 2},
         "write": {"creates": 24, "clients": 8},
-        "http": {"requests": 80, "clients": 8},
+        "http": {"seconds": 1, "seizures": 40, "companies": 20},
         "startup": {"db_size": 20, "runs": 1},
         "limits": {"seizures": 40, "companies": 4, "repeat": 4, "rounds": 1},
         "update": {"seizures": 50},
         "icomm": {"messages": 20},
+        "exchange": {"seizures": 40},
     },
     "quick": {
         "list": {"first": 1000, "db_size": 2000, "repeat": 15},
         "search": {"docs": 10_000, "repeat": 10},
         "write": {"creates": 600, "clients": 8},
-        "http": {"requests": 3000, "clients": 8},
+        "http": {"seconds": 5, "seizures": 2000, "companies": 500},
         "startup": {"db_size": 2000, "runs": 3},
         "limits": {"seizures": 2000, "companies": 12, "repeat": 40, "rounds": 10},
         "update": {"seizures": 10_000},
         "icomm": {"messages": 300},
+        "exchange": {"seizures": 10_000},
     },
     "full": {
         "list": {"first": 1000, "db_size": 10_000, "repeat": 20},
         "search": {"docs": 100_000, "repeat": 10},
         "write": {"creates": 2000, "clients": 8},
-        "http": {"requests": 5000, "clients": 8},
+        "http": {"seconds": 10, "seizures": 10_000, "companies": 2000},
         "startup": {"db_size": 10_000, "runs": 5},
         "limits": {"seizures": 10_000, "companies": 12, "repeat": 100, "rounds": 25},
         "update": {"seizures": 100_000},
         "icomm": {"messages": 1000},
+        "exchange": {"seizures": 100_000},
     },
 }
 
@@ -84,6 +88,7 @@ BENCHMARKS: dict[str, Callable[..., None]] = {
     "limits": limits_bench.run,
     "update": update_bench.run,
     "icomm": icomm_bench.run,
+    "exchange": exchange_bench.run,
 }
 
 

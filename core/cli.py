@@ -66,6 +66,8 @@ LAZY_GROUPS = {
     "audit": "core.audit.cli:audit_group",
     "codelists": "core.codelists.cli:codelists_group",
     "instance": "core.instance_key_cli:instance_group",
+    "export": "core.exchange.cli:export_command",
+    "import": "core.exchange.cli:import_command",
     "outbox": "core.outbox_cli:outbox",
     "search": "core.search.cli:search_group",
     "sharing": "core.sharing.cli:sharing_group",

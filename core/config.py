@@ -77,6 +77,8 @@ class AuthSettings:
     login_source_free_attempts: int = 30
     login_account_lockout_threshold: int = 100
     api_token_max_days: int = 365
+    # Verified credentials kept in memory this long (0: off); see core/auth/credential_cache.py.
+    credential_cache_seconds: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -345,6 +347,7 @@ SETTINGS: dict[str, dict[str, Callable[[Any, str], Any]]] = {
         "argon2_memory_cost": _as_int(8, 4_194_304),
         "argon2_parallelism": _as_int(1, 64),
         "session_idle_minutes": _as_int(1, 7 * 24 * 60),
+        "credential_cache_seconds": _as_float(0.0, 300.0),
         "session_absolute_hours": _as_int(1, 24 * 31),
         "login_free_attempts": _as_int(0, 100),
         "login_base_delay": _as_float(0.0, 3600.0),

@@ -16,9 +16,9 @@ import datetime as dt
 import weakref
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import JSON, DateTime, MetaData, event
+from sqlalchemy import JSON, CursorResult, DateTime, MetaData, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -202,3 +202,8 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def rowcount(result: Any) -> int:
+    """Rows an UPDATE or DELETE matched (its result is a `CursorResult`, typed as `Result`)."""
+    return cast(CursorResult[Any], result).rowcount or 0

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from core.auth.permissions import Permission
     from core.codelists.sources import CodeListSource, CodeListUsage
     from core.events import RecordEvent
+    from core.exchange.declaration import ExchangeType
     from core.forms.fields import EntityForm, ExtensionField
     from core.gql.contribution import GraphQLContribution
     from core.instance import Instance
@@ -48,6 +49,11 @@ def register_record_types() -> list[RecordType]:
 def register_record_fields() -> list[RecordField]:
     """Fields the module adds to record types of any module (`tasks` by icomm), present only
     in the schemas of instances that enable the module."""
+
+
+def register_exchange_types() -> list[ExchangeType]:
+    """Record types the module lets users import from files, upsert in bulk, export and count:
+    their columns, export permission, list reader and statistics (core/exchange)."""
 
 
 @hookspec

@@ -15,13 +15,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.attachments.plugin import PLUGIN_NAME as ATTACHMENTS_PLUGIN
 from core.attachments.plugin import CoreAttachmentsPlugin, attach_attachments
 from core.audit.plugin import CoreAuditPlugin
+from core.auth.credential_cache import attach_credential_cache
 from core.auth.plugin import CoreAuthPlugin
+from core.codelists.cache import attach_code_list_cache
 from core.codelists.plugin import CodeListsPlugin
 from core.config import Config
 from core.db import Database
 from core.errors import MigrationError, ModuleLoadError
 from core.events import PLUGIN_NAME as EVENTS_PLUGIN
 from core.events import CoreEventsPlugin, attach_events
+from core.exchange.plugin import CoreExchangePlugin
 from core.forms.plugin import FormsPlugin
 from core.gql.core_schema import CoreGraphQLPlugin
 from core.gql.schema import build_schema
@@ -43,6 +46,7 @@ from core.sharing.plugin import (
     attach_sharing,
 )
 from core.sharing.plugin import PLUGIN_NAME as SHARING_PLUGIN
+from core.table_watch import ListenHub, start_listening
 
 INSTANCE_KEY = "ncen.instance"
 
@@ -67,6 +71,7 @@ def core_plugins(config: Config | None = None) -> list[tuple[str, object]]:
         (ATTACHMENTS_PLUGIN, CoreAttachmentsPlugin()),
         (EVENTS_PLUGIN, CoreEventsPlugin()),
         (SHARING_PLUGIN, SharingPlugin()),
+        ("core.exchange", CoreExchangePlugin()),
     ]
     if config is not None and config.sharing.global_export != "off":
         plugins.append((GLOBAL_EXPORT_PLUGIN, GlobalExportSubscriber()))
@@ -92,6 +97,8 @@ class Instance:
         )
         # Per-instance state that plugins keep between hooks (never module-level globals).
         self.state: dict[str, Any] = {}
+        attach_credential_cache(self.db, config.auth.credential_cache_seconds)
+        attach_code_list_cache(self.db)
         self.search = attach_search(self)
         self.attachments = attach_attachments(self)
         attach_events(self)
@@ -103,6 +110,7 @@ class Instance:
         ]
         self.outbox = OutboxRelay(self.db, handler_table(handlers), config.outbox)
         self.started = False
+        self._listening: ListenHub | None = None
 
     def _module_settings(self) -> dict[str, ModuleSettings]:
         names = set(self.module_names)
@@ -164,10 +172,15 @@ class Instance:
         # Before the relay starts: the relay is the index's writer once serving.
         await self.search.ensure_ready()
         await self.outbox.start()
+        # PostgreSQL: hear of changes other processes make to what in-process caches hold.
+        self._listening = await start_listening(self.db)
         self.started = True
 
     async def stop(self) -> None:
         await self.outbox.stop()
+        listening, self._listening = self._listening, None
+        if listening is not None:
+            await listening.stop()
         if self.started:
             await call_event(self.pm, "on_shutdown", instance=self)
         self.started = False

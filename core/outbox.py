@@ -30,7 +30,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from sqlalchemy import (
     BigInteger,
@@ -38,6 +38,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Table,
     Text,
     and_,
     delete,
@@ -56,7 +57,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, Session, SessionTransaction, mapped_column
 
 from core.config import OutboxSettings
-from core.db import Base, Database, JSONType, UTCDateTime, utcnow
+from core.db import Base, Database, JSONType, UTCDateTime, rowcount, utcnow
 from core.errors import NcenError
 
 log = logging.getLogger("ncen.outbox")
@@ -244,13 +245,22 @@ def _insert_pending(session: Session) -> None:
     rows: list[OutboxRow] | None = session.info.pop(_PENDING, None)
     if not rows:
         return
-    table = OutboxRow.__table__
+    table = cast(Table, OutboxRow.__table__)  # typed as any FromClause; it is a table
+    values = [{column: getattr(row, column) for column in _INSERTED} for row in rows]
+    if session.get_bind().dialect.name == "sqlite":
+        # RETURNING in row order costs SQLite one INSERT per row (an import of 10,000 records
+        # wrote 10,000 statements here): the ids are taken after the largest instead, under
+        # the write lock the transaction holds, which is what SQLite itself would give them.
+        largest: int = session.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()
+        for number, (row, row_values) in enumerate(zip(rows, values, strict=True), 1):
+            row.id = row_values["id"] = largest + number
+        session.execute(insert(table), values)
+        return
     inserted = session.execute(
-        insert(table).returning(table.c.id, sort_by_parameter_order=True),
-        [{column: getattr(row, column) for column in _INSERTED} for row in rows],
+        insert(table).returning(table.c.id, sort_by_parameter_order=True), values
     )
-    for row, (row_id,) in zip(rows, inserted.all(), strict=True):
-        row.id = row_id
+    for row, found in zip(rows, inserted.all(), strict=True):
+        row.id = found.id
 
 
 @event.listens_for(Session, "after_transaction_end")
@@ -273,7 +283,7 @@ async def first_delivery(session: AsyncSession, consumer: str, key: str | int) -
             session.add(Hit(...))
     """
     values = {"consumer": consumer, "key": str(key), "received_at": utcnow()}
-    dialect_insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     result = await session.execute(
         dialect_insert(OutboxReceipt).values(**values).on_conflict_do_nothing()
     )
@@ -342,7 +352,7 @@ class OutboxRelay:
                 )
                 .values(available_at=now)
             )
-        taken = result.rowcount or 0
+        taken = rowcount(result)
         if taken:
             log.info("outbox: %d rows leased by a relay that is gone are ready again", taken)
         return taken
@@ -584,7 +594,7 @@ async def _purge(
         target = key[0].in_(batch.scalar_subquery()) if len(key) == 1 else tuple_(*key).in_(batch)
         async with db.transaction() as session:
             result = await session.execute(delete(table).where(target))
-        deleted = result.rowcount or 0
+        deleted = rowcount(result)
         purged += deleted
         if deleted < chunk:
             return purged
@@ -618,7 +628,7 @@ async def retry_dead(db: Database, topic: str | None = None, handler: str | None
         result = await session.execute(
             query.values(status=PENDING, attempts=0, available_at=utcnow())
         )
-    return result.rowcount or 0
+    return rowcount(result)
 
 
 async def hasten(db: Database, handler: str, *, exclude: Sequence[int] = ()) -> int:
@@ -640,7 +650,7 @@ async def hasten(db: Database, handler: str, *, exclude: Sequence[int] = ()) -> 
         query = query.where(OutboxRow.id.not_in(list(exclude)))
     async with db.transaction() as session:
         result = await session.execute(query.values(available_at=now))
-    return result.rowcount or 0
+    return rowcount(result)
 
 
 @dataclass(frozen=True)

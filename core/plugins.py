@@ -50,7 +50,11 @@ class InstalledModule:
         return path if path.is_dir() else None
 
     def load(self) -> Module:
-        plugin = self.plugin if self.plugin is not None else self.entry_point.load()
+        if self.plugin is not None:
+            plugin = self.plugin
+        else:
+            assert self.entry_point is not None  # an installed module has one or the other
+            plugin = self.entry_point.load()
         info = getattr(plugin, "info", None)
         if not isinstance(info, ModuleInfo):
             raise ModuleLoadError(f"module {self.name!r} has no `info: ModuleInfo` attribute")
@@ -131,7 +135,10 @@ class LoadedModules:
     installed: dict[str, InstalledModule]
 
     def plugin(self, name: str) -> Module:
-        return self.pm.get_plugin(name)
+        found: Module | None = self.pm.get_plugin(name)
+        if found is None:
+            raise KeyError(f"no module {name!r} is loaded")
+        return found
 
 
 def load_modules(
@@ -171,8 +178,8 @@ def load_modules(
             raise ModuleLoadError(f"module {name!r} requires {missing}, which are not enabled")
 
     order = dependency_order(infos)
-    for plugin_name, plugin in core_plugins:
-        pm.register(plugin, name=plugin_name)
+    for plugin_name, core_plugin in core_plugins:
+        pm.register(core_plugin, name=plugin_name)
     for name in order:
         pm.register(plugins[name], name=name)
     return LoadedModules(pm, tuple(infos[name] for name in order), installed)

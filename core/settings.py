@@ -48,8 +48,8 @@ class Setting:
             low = int(self.minimum) if self.minimum is not None else -_UNBOUNDED
             parse = _as_int(low, int(self.maximum) if self.maximum is not None else _UNBOUNDED)
         elif self.type is float:
-            low = self.minimum if self.minimum is not None else float("-inf")
-            parse = _as_float(low, self.maximum if self.maximum is not None else float("inf"))
+            bottom = self.minimum if self.minimum is not None else float("-inf")
+            parse = _as_float(bottom, self.maximum if self.maximum is not None else float("inf"))
         else:
             parse = _as_str
         if not self.choices:

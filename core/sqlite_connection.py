@@ -25,6 +25,8 @@ from typing import Any
 
 import aiosqlite
 
+from core.internals import daemon_thread
+
 _WRITE_LOCKING = ("BEGIN IMMEDIATE", "BEGIN EXCLUSIVE")
 _ENDING = ("COMMIT", "END", "ROLLBACK")
 _IN_PLACE_CONNECTION_CALLS = frozenset({"cursor", "rollback", "create_function"})
@@ -75,5 +77,5 @@ def connect(database: str, **kwargs: Any) -> LoopConnection:
         partial(sqlite3.connect, database, **{**kwargs, "check_same_thread": False}),
         iter_chunk_size=64,
     )
-    connection._thread.daemon = True  # as SQLAlchemy does: never keep the process alive
+    daemon_thread(connection)  # as SQLAlchemy does: never keep the process alive
     return connection

@@ -26,6 +26,7 @@ from core.body_limit import BodyLimit
 from core.config import Config, load_config
 from core.cors import cors_middleware
 from core.errors import ModuleLoadError
+from core.exchange.http import exchange_routes
 from core.gql.context import Context, Principal
 from core.ide import graphiql_page, ide_routes
 from core.instance import Instance
@@ -172,6 +173,7 @@ def create_app(instance: Instance) -> Starlette:
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             *attachment_routes(instance, request_principal),
+            *exchange_routes(instance, request_principal),
             *ide_routes(instance.config.graphql.ide),
             *module_routes(instance),
         ],

@@ -10,7 +10,8 @@ from graphql import GraphQLObjectType
 from strawberry.extensions import FieldExtension
 from strawberry.schema.config import StrawberryConfig
 
-from core.gql.resolvers import BASIC_RESOLVER_NAME, direct_attribute_resolvers
+from core.gql.resolvers import direct_attribute_resolvers
+from core.internals import STRAWBERRY_BASIC_RESOLVER as BASIC_RESOLVER_NAME
 
 
 class Shout(FieldExtension):

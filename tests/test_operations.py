@@ -222,6 +222,14 @@ async def test_every_operation_runs_on_demo_data(make_app) -> None:
     deleted = await s.run("seizures/DeleteSeizure", "officer", id=draft["id"], version=1)
     assert deleted["deleteSeizure"] == {"id": draft["id"], "entityType": "Seizure"}
 
+    # Data exchange.
+    chart = (await s.run("core/Statistics", "analyst"))["statistics"]
+    assert chart["total"] > 0 and all(len(b["keys"]) == 2 for b in chart["buckets"])
+    bulk = (await s.run("core/BulkUpsert", "officer"))["bulkUpsert"]
+    assert [r["status"] for r in bulk["results"]] == ["CREATED", "INVALID"]
+    again = (await s.run("core/BulkUpsert", "officer"))["bulkUpsert"]
+    assert again["replayed"] and again["results"] == bulk["results"]
+
     # Suspects.
     persons = (await s.run("suspects/Persons", "officer"))["persons"]
     assert persons["totalCount"] > 0

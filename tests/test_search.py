@@ -372,3 +372,28 @@ async def test_queries_run_off_the_event_loop(make_app, monkeypatch):
     monkeypatch.setattr(backend, "_query", spy)
     await search(app.instance, "anything", "cargo.view")
     assert threads and threads[0] is not threading.main_thread()
+
+
+async def test_snippets_and_facets_are_computed_only_when_selected(make_app):
+    app = await seeded(make_app)
+    backend = app.instance.search.backend
+    asked: list[Any] = []
+    original = backend.query
+
+    async def spy(request: Any) -> Any:
+        asked.append(request)
+        return await original(request)
+
+    backend.query = spy
+    plain = await execute(
+        app.instance,
+        'query { search(query: "cocaine") { totalCount edges { node { id } } } }',
+        {},
+        "cargo.view",
+    )
+    assert plain.errors is None and plain.data["search"]["totalCount"] == 1
+    assert (asked[-1].snippets, asked[-1].facets) == (False, False)
+    full = await search(app.instance, "cocaine", "cargo.view")
+    assert (asked[-1].snippets, asked[-1].facets) == (True, True)
+    assert full["totalCount"] == 1 and full["edges"][0]["snippets"]
+    assert full["facets"]["entityTypes"] == [{"value": "Shipment", "count": 1}]

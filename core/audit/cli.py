@@ -40,7 +40,7 @@ def audit_verify(ctx: click.Context, kept: tuple[Path, ...]) -> None:
                 f"{path} is not a checkpoint printed by `ncen audit checkpoint`"
             ) from None
 
-    async def action(instance):  # type: ignore[no-untyped-def]
+    async def action(instance):
         store = store_of(instance)
         return await verify_chain(instance.db, [*await store.stored(), *extra], [store.public_key])
 
@@ -65,7 +65,7 @@ def audit_checkpoint(ctx: click.Context) -> None:
     from core.audit.checkpoints import store_of
     from core.cli import with_instance
 
-    async def action(instance):  # type: ignore[no-untyped-def]
+    async def action(instance):
         return await store_of(instance).make()
 
     click.echo(with_instance(ctx, action).to_json())

@@ -1,14 +1,15 @@
 """Per-record audit of consultations: who was served which record holding nominal data.
 
 Resolvers of nominal fields call `note_consultation(info, entity_type, id)`; after the operation
-has run, one `record.view` event per record served is written in one transaction, with the
+has run, one `record.view` event per entity type naming every record served (and one row per
+record in the consultation index) is written in one transaction, with the
 purpose the client sent (`Ncen-Purpose` header). If that write fails the response is replaced by
 an error: nothing nominal leaves without its audit event.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
 from strawberry.extensions import SchemaExtension
@@ -32,20 +33,23 @@ def note_consultations(context: Any, entity_type: str, entity_ids: Iterable[obje
 class ConsultationAudit(SchemaExtension):
     """Writes the consultations noted during an operation, once, when it has finished."""
 
-    async def on_execute(self) -> Iterator[None]:  # type: ignore[override]
+    async def on_execute(self) -> AsyncIterator[None]:
         yield
         context = self.execution_context.context
-        consulted = getattr(context, "loaders", {}).get(_KEY) if context is not None else None
+        consulted: dict[str, set[str]] | None = (
+            getattr(context, "loaders", {}).get(_KEY) if context is not None else None
+        )
         if not consulted:
             return
         purpose = request_purpose(context.request.headers)
         async with context.instance.db.transaction() as session:
             for entity_type, ids in sorted(consulted.items()):
+                ordered: list[str] = sorted(ids, key=lambda i: (len(i), i))
                 await record_consultation(
                     session,
                     actor=context.principal,
                     entity_type=entity_type,
-                    entity_ids=sorted(ids, key=lambda i: (len(i), i)),
+                    entity_ids=ordered,
                     purpose=purpose,
                 )
         consulted.clear()

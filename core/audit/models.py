@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import BigInteger, Index, Integer, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, JSONType, UTCDateTime
@@ -37,6 +37,25 @@ class AuditEvent(Base):
     hash: Mapped[str] = mapped_column(String(64), unique=True)
 
 
+class AuditConsultation(Base):
+    """Which records a consultation event (`record.view`) names, one row per record: the event
+    itself names them all in its hashed `detail` (`{"ids": [...]}`); this index finds the events
+    of one record. Append-only, like the log."""
+
+    __tablename__ = "core_audit_consultation"
+    __table_args__ = (
+        Index("ix_core_audit_consultation_entity", "entity_type", "entity_id", "seq"),
+    )
+
+    seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"),
+        ForeignKey("core_audit_event.seq"),
+        primary_key=True,
+    )
+    entity_type: Mapped[str] = mapped_column(String(100))
+    entity_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+
+
 class AuditCheckpoint(Base):
     """A signed statement "the log had `seq` events, the last one hashing to `head_hash`".
 
@@ -55,4 +74,4 @@ class AuditCheckpoint(Base):
     signature: Mapped[str] = mapped_column(String(128))
 
 
-MODELS: list[type[Base]] = [AuditEvent, AuditCheckpoint]
+MODELS: list[type[Base]] = [AuditEvent, AuditConsultation, AuditCheckpoint]

@@ -6,12 +6,12 @@ import base64
 import datetime as dt
 
 import strawberry
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select
 from strawberry import relay
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from core.audit.models import AuditEvent
+from core.audit.models import AuditConsultation, AuditEvent
 from core.audit.writer import record, request_purpose
 from core.auth.guard import requires
 from core.gql.context import Context
@@ -80,7 +80,7 @@ def _decode_cursor(cursor: str) -> int:
     raise InputError("invalid cursor", field="after")
 
 
-def _filtered(query, flt: AuditEventFilter | None):  # type: ignore[no-untyped-def]
+def _filtered(query, flt: AuditEventFilter | None):
     if flt is None:
         return query
     if flt.action:
@@ -91,15 +91,25 @@ def _filtered(query, flt: AuditEventFilter | None):  # type: ignore[no-untyped-d
     for column, value in (
         (AuditEvent.actor_name, flt.actor_name),
         (AuditEvent.entity_type, flt.entity_type),
-        (AuditEvent.entity_id, flt.entity_id),
     ):
         if value is not None:
             query = query.where(column == value)
+    if flt.entity_id is not None:
+        query = query.where(naming(flt.entity_id, flt.entity_type))
     if flt.since is not None:
         query = query.where(AuditEvent.occurred_at >= flt.since)
     if flt.until is not None:
         query = query.where(AuditEvent.occurred_at < flt.until)
     return query
+
+
+def naming(entity_id: str, entity_type: str | None = None) -> ColumnElement[bool]:
+    """Events about the record `entity_id`: those with it as `entity_id`, and the consultation
+    events that name it among others (found through the consultation index)."""
+    consulted = select(AuditConsultation.seq).where(AuditConsultation.entity_id == entity_id)
+    if entity_type is not None:
+        consulted = consulted.where(AuditConsultation.entity_type == entity_type)
+    return or_(AuditEvent.entity_id == entity_id, AuditEvent.seq.in_(consulted))
 
 
 def _filter_detail(flt: AuditEventFilter | None) -> dict[str, str]:

@@ -13,12 +13,12 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import Table, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.audit.models import AuditEvent
+from core.audit.models import AuditConsultation, AuditEvent
 from core.auth.principal import UserPrincipal
 from core.db import utcnow
 
@@ -27,6 +27,9 @@ CHAIN_LOCK_KEY = 7301002
 _CHAIN_LOCK = text(f"SELECT pg_advisory_xact_lock({CHAIN_LOCK_KEY})")
 _HEAD = select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
 _COLUMNS = tuple(column.key for column in AuditEvent.__table__.columns)
+# A declarative model's `__table__` is typed as any FromClause; these are tables.
+_EVENT_TABLE = cast(Table, AuditEvent.__table__)
+_CONSULTATION_TABLE = cast(Table, AuditConsultation.__table__)
 PURPOSE_HEADER = "ncen-purpose"
 MAX_PURPOSE_LENGTH = 500
 
@@ -110,6 +113,21 @@ async def record_many(
     *,
     actor: object,
     action: str,
+    events: Sequence[tuple[str | None, object | None, Sequence[str] | None, dict[str, Any] | None]],
+    purpose: str | None = None,
+) -> list[AuditEvent]:
+    """Append one event per (entity type, entity id, fields, detail) together: one chain-head
+    read and one insert batch for a batch of writes (imports, bulk upserts)."""
+    if not events:
+        return []
+    return await _append(session, actor, action, None, [], purpose=purpose, entries=events)
+
+
+async def record_each(
+    session: AsyncSession,
+    *,
+    actor: object,
+    action: str,
     entity_type: str | None,
     entity_ids: Sequence[object],
     detail: dict[str, Any] | None = None,
@@ -128,10 +146,26 @@ async def record_consultation(
     entity_ids: Sequence[object],
     purpose: str | None = None,
 ) -> None:
-    """One `record.view` event per record served that holds nominal data, appended together:
-    one chain-head read and one insert batch, whatever the number of records."""
-    if entity_ids:
-        await _append(session, actor, "record.view", entity_type, entity_ids, purpose=purpose)
+    """One `record.view` event naming every record of `entity_type` served that holds nominal
+    data (`detail.ids`; `entity_id` too when there is one), and one row per record in the
+    consultation index (`core_audit_consultation`), by which the consultations of a record are
+    found: one hash and two inserts whatever the number of records."""
+    if not entity_ids:
+        return
+    ids = [str(i) for i in entity_ids]
+    [event] = await _append(
+        session,
+        actor,
+        "record.view",
+        entity_type,
+        [ids[0] if len(ids) == 1 else None],
+        purpose=purpose,
+        detail={"ids": ids},
+    )
+    await session.execute(
+        insert(_CONSULTATION_TABLE),
+        [{"seq": event.seq, "entity_type": entity_type, "entity_id": i} for i in ids],
+    )
 
 
 async def _append(
@@ -144,16 +178,21 @@ async def _append(
     fields: Sequence[str] | None = None,
     purpose: str | None = None,
     detail: dict[str, Any] | None = None,
+    entries: Sequence[
+        tuple[str | None, object | None, Sequence[str] | None, dict[str, Any] | None]
+    ] = (),
 ) -> list[AuditEvent]:
-    """Append one event per entity id, chained after the current head, under the chain lock."""
-    if session.bind.dialect.name == "postgresql":
+    """Append one event per entity id (or per entry: entity type, id, fields, detail), chained
+    after the current head, under the chain lock."""
+    if session.get_bind().dialect.name == "postgresql":
         await session.execute(_CHAIN_LOCK)
     head = (await session.execute(_HEAD)).first()  # flushes the caller's pending changes first
     seq, prev_hash = (head.seq, head.hash) if head else (0, GENESIS_HASH)
     who = actor_of(actor)
     now = utcnow()
     events = []
-    for entity_id in entity_ids:
+    items = entries or [(entity_type, entity_id, fields, detail) for entity_id in entity_ids]
+    for kind, entity_id, names, extra in items:
         seq += 1
         event = AuditEvent(
             seq=seq,
@@ -162,11 +201,11 @@ async def _append(
             actor_id=who.id,
             actor_name=who.name,
             action=action,
-            entity_type=entity_type,
+            entity_type=kind,
             entity_id=None if entity_id is None else str(entity_id),
-            fields=sorted(fields) if fields is not None else None,
+            fields=sorted(names) if names is not None else None,
             purpose=purpose[:MAX_PURPOSE_LENGTH] if purpose else None,
-            detail=detail,
+            detail=extra,
             prev_hash=prev_hash,
         )
         event.hash = prev_hash = event_hash(event)
@@ -174,7 +213,7 @@ async def _append(
     # A Core insert: the events are never changed again, so the ORM's unit of work would only
     # add cost (a third of an append). The returned events are not attached to the session.
     await session.execute(
-        insert(AuditEvent.__table__),
+        insert(_EVENT_TABLE),
         [{column: getattr(event, column) for column in _COLUMNS} for event in events],
     )
     return events

@@ -49,7 +49,7 @@ class Profile:
 
 
 async def lock_accounts(session: AsyncSession) -> None:
-    if session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         await session.execute(text(f"SELECT pg_advisory_xact_lock({ACCOUNTS_LOCK_KEY})"))
 
 

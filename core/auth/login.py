@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from core.audit.writer import Actor, record
 from core.auth import throttle
 from core.auth.accounts import PERSON
+from core.auth.credential_cache import TOUCHING
 from core.auth.models import Session, User
 from core.auth.principal import UserPrincipal
 from core.auth.runtime import passwords
@@ -87,7 +88,11 @@ async def login(
         values: dict[str, object] = {"last_login_at": utcnow()}
         if new_hash:
             values["password_hash"] = new_hash
-        await session.execute(update(User).where(User.id == user.id).values(**values))
+        # Only the time of sign-in and a rehash: no signed-in principal changes.
+        await session.execute(
+            update(User).where(User.id == user.id).values(**values),
+            execution_options=TOUCHING,
+        )
         token, row = await create_session(session, user, settings)
         await record(
             session,

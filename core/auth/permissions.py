@@ -143,7 +143,7 @@ async def sync_permissions(session: AsyncSession, declared: list[DeclaredPermiss
     Runs inside a write transaction; on PostgreSQL a transaction-level advisory lock keeps
     several processes starting at once from inserting the same rows.
     """
-    if session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         await session.execute(text("SELECT pg_advisory_xact_lock(7301001)"))
     roles = set((await session.scalars(select(Role.name))).all())
     for name, label in BUILTIN_ROLES.items():

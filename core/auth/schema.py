@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 import strawberry
 from sqlalchemy import bindparam, select
@@ -19,6 +19,7 @@ from core.auth.sessions import joined, split
 from core.auth.throttle import UNKNOWN_SOURCE
 from core.gql.context import Context
 from core.gql.errors import ApiError, UnauthenticatedError
+from core.gql.selection import selection
 from core.record_ids import record_id
 
 LOGIN_FLAG = "ncen_login_attempted"
@@ -192,6 +193,30 @@ def _profile(data: CreateUserInput | UpdateUserInput) -> accounts.Profile:
     )
 
 
+# Fields of `me { user { ... } }` that the verified credential answers (`_user_of`).
+_KNOWN_FROM_CREDENTIAL = frozenset({"id", "username", "active", "mustChangePassword", "__typename"})
+
+
+def _user_of(principal: UserPrincipal) -> UserType:
+    """The caller's `User` from the credential alone, for a selection within
+    `_KNOWN_FROM_CREDENTIAL`: the other fields are never served from it, so they hold neutral
+    values instead of a database read."""
+    return UserType(
+        id=strawberry.ID(str(principal.user_id)),
+        username=principal.username,
+        active=True,  # a deactivated account's credentials are refused
+        must_change_password=principal.must_change_password,
+        display_name="",
+        email=None,
+        language="",
+        unit="",
+        service_account=False,
+        roles=[],
+        created_at=dt.datetime.min.replace(tzinfo=dt.UTC),
+        last_login_at=None,
+    )
+
+
 # The caller's user row and roles in one statement, built once (`me` is the smallest request).
 _ME = select(
     User,
@@ -206,13 +231,16 @@ class AuthQuery:
         principal = info.context.principal
         if not isinstance(principal, UserPrincipal):
             return None
+        enabled = enabled_permissions(info.context.instance)
+        visible = sorted(p for p in principal.permissions if p in enabled and principal.can(p))
+        if selection(info).at("user").names <= _KNOWN_FROM_CREDENTIAL:
+            # Everything asked for is in the verified credential: no database round trip.
+            return Me(user=_user_of(principal), permissions=visible, via=principal.via)
         async with info.context.instance.db.session() as session:
             found = (await session.execute(_ME, {"user_id": principal.user_id})).first()
         if found is None:
             return None
-        user, roles = found
-        enabled = enabled_permissions(info.context.instance)
-        visible = sorted(p for p in principal.permissions if p in enabled and principal.can(p))
+        user, roles = cast(tuple[User, str | None], tuple(found))
         return Me(
             user=UserType.of(user, sorted(split(roles))),
             permissions=visible,

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 from sqlalchemy import ColumnElement, ScalarSelect, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import QueryableAttribute
 
+from core.auth.credential_cache import TOUCHING, CredentialCache, Entry, cache_of
 from core.auth.models import ApiToken, RolePermission, Session, User, UserRole
 from core.auth.permissions import effective
 from core.auth.principal import RejectedCredentials, UserPrincipal
@@ -20,7 +23,7 @@ TOUCH_INTERVAL = dt.timedelta(seconds=60)
 _SEPARATOR = "\n"  # never part of a permission or role name
 
 
-def joined(column: ColumnElement[str]) -> ColumnElement[str]:
+def joined(column: ColumnElement[str] | QueryableAttribute[str]) -> ColumnElement[str]:
     """The values of `column` as one string (aggregate), so that a list of names travels in the
     row of the statement that needs it; `split` reads it back."""
     return func.aggregate_strings(column, _SEPARATOR)
@@ -66,7 +69,9 @@ async def revoke_user_credentials(
         )
 
 
-def _permissions_of(user_id: ColumnElement[int]) -> ScalarSelect[str | None]:
+def _permissions_of(
+    user_id: ColumnElement[int] | QueryableAttribute[int],
+) -> ScalarSelect[str | None]:
     """The user's permissions joined into one string: a correlated subquery, so that a request's
     credential check is one statement."""
     return (
@@ -103,24 +108,76 @@ def session_expired(row: Session, settings: AuthSettings, now: dt.datetime) -> s
 async def authenticate(
     db: Database, settings: AuthSettings, authorization: str | None
 ) -> Principal:
-    """The principal behind an `Authorization: Bearer` header (anonymous without one)."""
+    """The principal behind an `Authorization: Bearer` header (anonymous without one).
+
+    A credential verified in the last few seconds is served from the process's credential
+    cache (core/auth/credential_cache.py) without a database round trip."""
     if not authorization:
         return ANONYMOUS
     scheme, _, secret = authorization.partition(" ")
     secret = secret.strip()
     if scheme.lower() != "bearer" or not secret:
         return RejectedCredentials("the Authorization header must be `Bearer <token>`")
-    if secret.startswith(SESSION_PREFIX):
-        return await _from_session(db, settings, secret)
-    if secret.startswith(API_TOKEN_PREFIX):
-        return await _from_api_token(db, secret)
-    return RejectedCredentials("unknown kind of token")
+    is_session = secret.startswith(SESSION_PREFIX)
+    if not is_session and not secret.startswith(API_TOKEN_PREFIX):
+        return RejectedCredentials("unknown kind of token")
+    key = digest(secret)
+    cache = cache_of(db)
+    if cache is not None and cache.usable():
+        entry = cache.get(key)
+        if entry is not None:
+            found = await _from_cache(db, settings, entry)
+            if found is not None:
+                return found
+    else:
+        cache = None
+    if is_session:
+        return await _from_session(db, settings, key, cache)
+    return await _from_api_token(db, key, cache)
 
 
-async def _from_session(db: Database, settings: AuthSettings, secret: str) -> Principal:
+async def _from_cache(db: Database, settings: AuthSettings, entry: Entry) -> Principal | None:
+    """The cached principal if its credential is still within its times (None: ask the
+    database, which gives the reason otherwise); records the use as the database path does."""
+    now = utcnow()
+    if now >= entry.expires_at:
+        return None
+    if entry.kind == "session":
+        assert entry.last_used is not None
+        if now - entry.last_used >= dt.timedelta(minutes=settings.session_idle_minutes):
+            return None
+        if now - entry.last_used >= TOUCH_INTERVAL:
+            await _touch_session(db, entry.row_id, now)
+            entry.last_used = now
+    elif entry.last_used is None or now - entry.last_used >= TOUCH_INTERVAL:
+        await _touch_token(db, entry.row_id, now)
+        entry.last_used = now
+    return entry.principal
+
+
+async def _touch_session(db: Database, session_id: int, now: dt.datetime) -> None:
+    async with db.transaction() as session:
+        await session.execute(
+            update(Session).where(Session.id == session_id).values(last_seen_at=now),
+            execution_options=TOUCHING,
+        )
+
+
+async def _touch_token(db: Database, token_id: int, now: dt.datetime) -> None:
+    async with db.transaction() as session:
+        await session.execute(
+            update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now),
+            execution_options=TOUCHING,
+        )
+
+
+async def _from_session(
+    db: Database, settings: AuthSettings, key: str, cache: CredentialCache | None
+) -> Principal:
+    generation = cache.generation if cache is not None else 0
     now = utcnow()
     async with db.session() as session:
-        found = (await session.execute(_SESSION_LOOKUP, {"token_hash": digest(secret)})).first()
+        found = (await session.execute(_SESSION_LOOKUP, {"token_hash": key})).first()
     if found is None:
         return RejectedCredentials("the session is unknown or has ended")
     row, user, permissions = found
@@ -129,12 +186,11 @@ async def _from_session(db: Database, settings: AuthSettings, secret: str) -> Pr
         reason = "the account is deactivated"
     if reason is not None:
         return RejectedCredentials(reason)
-    if now - row.last_seen_at >= TOUCH_INTERVAL:
-        async with db.transaction() as session:
-            await session.execute(
-                update(Session).where(Session.id == row.id).values(last_seen_at=now)
-            )
-    return UserPrincipal(
+    last_seen = row.last_seen_at
+    if now - last_seen >= TOUCH_INTERVAL:
+        await _touch_session(db, row.id, now)
+        last_seen = now
+    principal = UserPrincipal(
         user_id=user.id,
         username=user.username,
         permissions=effective(frozenset(split(permissions))),
@@ -142,12 +198,17 @@ async def _from_session(db: Database, settings: AuthSettings, secret: str) -> Pr
         credential_id=row.id,
         must_change_password=user.must_change_password,
     )
+    if cache is not None:
+        entry = Entry(principal, "session", row.id, row.expires_at, last_seen, time.monotonic())
+        cache.put(key, entry, generation)
+    return principal
 
 
-async def _from_api_token(db: Database, secret: str) -> Principal:
+async def _from_api_token(db: Database, key: str, cache: CredentialCache | None) -> Principal:
+    generation = cache.generation if cache is not None else 0
     now = utcnow()
     async with db.session() as session:
-        found = (await session.execute(_API_TOKEN_LOOKUP, {"token_hash": digest(secret)})).first()
+        found = (await session.execute(_API_TOKEN_LOOKUP, {"token_hash": key})).first()
     if found is None:
         return RejectedCredentials("the API token is unknown")
     token, user, permissions = found
@@ -157,15 +218,18 @@ async def _from_api_token(db: Database, secret: str) -> Principal:
         return RejectedCredentials("the API token has expired")
     if not user.active:
         return RejectedCredentials("the account of the API token is deactivated")
-    if token.last_used_at is None or now - token.last_used_at >= TOUCH_INTERVAL:
-        async with db.transaction() as session:
-            await session.execute(
-                update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now)
-            )
-    return UserPrincipal(
+    last_used = token.last_used_at
+    if last_used is None or now - last_used >= TOUCH_INTERVAL:
+        await _touch_token(db, token.id, now)
+        last_used = now
+    principal = UserPrincipal(
         user_id=user.id,
         username=user.username,
         permissions=effective(frozenset(split(permissions))) & frozenset(token.scopes),
         via="token",
         credential_id=token.id,
     )
+    if cache is not None:
+        entry = Entry(principal, "token", token.id, token.expires_at, last_used, time.monotonic())
+        cache.put(key, entry, generation)
+    return principal

@@ -38,7 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.auth.models import LoginThrottle
 from core.config import AuthSettings
-from core.db import Database, utcnow
+from core.db import Database, rowcount, utcnow
 
 if TYPE_CHECKING:
     from core.instance import Instance
@@ -110,7 +110,7 @@ async def reserve_attempt(
     wanted = sorted(counters(settings, username, source), key=lambda c: c.key)
     now = utcnow()
     async with db.transaction() as session:
-        insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
         for counter in wanted:  # in key order, so that two attempts never deadlock
             await session.execute(
                 insert(LoginThrottle)
@@ -164,7 +164,7 @@ async def unlock(session: AsyncSession, username: str) -> int:
             )
         )
     )
-    return result.rowcount or 0
+    return rowcount(result)
 
 
 def forget_after(settings: AuthSettings) -> dt.timedelta:
@@ -186,7 +186,7 @@ async def forget_stale(db: Database, settings: AuthSettings) -> int:
                 or_(LoginThrottle.next_attempt_at.is_(None), LoginThrottle.next_attempt_at <= now),
             )
         )
-    return result.rowcount or 0
+    return rowcount(result)
 
 
 async def forget_stale_if_due(instance: Instance) -> None:

@@ -20,7 +20,7 @@ def codelists_group() -> None:
     """Code lists: apply the shipped lists, import national entries."""
 
 
-def _run(ctx: click.Context, action):  # type: ignore[no-untyped-def]
+def _run(ctx: click.Context, action):
     from core.cli import with_instance
 
     return with_instance(ctx, action)
@@ -52,7 +52,7 @@ def import_command(ctx: click.Context, file: Path) -> None:
     except CodeListFileError as exc:
         raise NcenError(str(exc)) from None
 
-    async def action(instance: Instance):  # type: ignore[no-untyped-def]
+    async def action(instance: Instance):
         async with instance.db.transaction() as session:
             return await import_lists(session, lists)
 

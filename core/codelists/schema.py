@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Sequence
 from typing import Annotated
 
@@ -13,6 +13,7 @@ from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
 from core.auth.guard import public, requires
+from core.codelists.cache import code_list_cache
 from core.codelists.edit import get_list, upsert_entry
 from core.codelists.language import FALLBACK, label_language, pick_label, request_language
 from core.codelists.models import CodeList, CodeListEntry
@@ -46,7 +47,12 @@ class CodeListEntryType:
     source: str = strawberry.field(
         description="The plugin that ships the entry (`core.codelists`, a module) or `national`."
     )
-    translations: list[CodeListLabel]
+    labels: strawberry.Private[dict[str, str]]
+
+    @strawberry.field
+    def translations(self) -> list[CodeListLabel]:
+        # Built when asked for only: most pickers want one label per code.
+        return [CodeListLabel(language=k, label=v) for k, v in sorted(self.labels.items())]
 
     @classmethod
     def build(cls, row: CodeListEntry, language: str) -> CodeListEntryType:
@@ -59,20 +65,14 @@ class CodeListEntryType:
             valid_from=row.valid_from,
             valid_to=row.valid_to,
             source=row.source,
-            translations=[
-                CodeListLabel(language=k, label=v) for k, v in sorted(row.labels.items())
-            ],
+            labels=row.labels,
         )
 
 
 def _entries_loader(context: Context) -> DataLoader[int, list[CodeListEntry]]:
     async def load(list_ids: Sequence[int]) -> list[list[CodeListEntry]]:
-        found: dict[int, list[CodeListEntry]] = defaultdict(list)
-        async with context.instance.db.session() as session:
-            query = sa.select(CodeListEntry).where(CodeListEntry.list_id.in_(list_ids))
-            for row in await session.scalars(query):
-                found[row.list_id].append(row)
-        return [found[i] for i in list_ids]
+        db = context.instance.db
+        return await code_list_cache(db).entries(db, list_ids)
 
     return DataLoader(load_fn=load)
 
@@ -114,14 +114,20 @@ class CodeListType:
         ] = False,
     ) -> list[CodeListEntryType]:
         rows = await info.context.loader("codelists.entries", _entries_loader).load(self.id)
-        today = dt.date.today()
         instance = info.context.instance
-        entries = [
-            CodeListEntryType.build(row, self.requested_language)
-            for row in rows
-            if (include_expired or row.valid_on(today)) and is_served(instance, row.source)
-        ]
-        return sorted(entries, key=lambda e: (e.sort_order, e.label.casefold(), e.code))
+
+        def build() -> list[CodeListEntryType]:
+            today = dt.date.today()
+            entries = [
+                CodeListEntryType.build(row, self.requested_language)
+                for row in rows
+                if (include_expired or row.valid_on(today)) and is_served(instance, row.source)
+            ]
+            return sorted(entries, key=lambda e: (e.sort_order, e.label.casefold(), e.code))
+
+        # Built once per list and language, then shared by the requests until a list changes.
+        key = ("entries", self.id, self.requested_language, include_expired)
+        return code_list_cache(instance.db).built(key, build)
 
     @classmethod
     def build(cls, row: CodeList, language: str) -> CodeListType:
@@ -146,8 +152,7 @@ class CodeListQuery:
     ) -> CodeListType | None:
         language = await request_language(info.context, language)
         instance = info.context.instance
-        async with instance.db.session() as session:
-            row = await session.scalar(sa.select(CodeList).where(CodeList.name == name))
+        row = await code_list_cache(instance.db).code_list(instance.db, name)
         if row is None or not is_served(instance, row.source):
             return None
         return CodeListType.build(row, language)
@@ -178,7 +183,8 @@ class CodeListLabelInput:
 class CodeListEntryInput:
     list: str
     code: str
-    labels: list[CodeListLabelInput] = strawberry.field(default_factory=list)
+    # `builtins.list`: the field `list` above shadows the name in the class body.
+    labels: builtins.list[CodeListLabelInput] = strawberry.field(default_factory=builtins.list)
     parent: str | None = strawberry.UNSET
     sort_order: int | None = strawberry.UNSET
     valid_from: dt.date | None = strawberry.UNSET

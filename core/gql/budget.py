@@ -21,13 +21,14 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import inspect
-from collections.abc import Awaitable, Sized
+from collections.abc import Awaitable, Collection, Sized
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError, GraphQLList, GraphQLNonNull, GraphQLObjectType
 
 from core.gql.errors import ApiError
+from core.internals import graphql_core_schema
 
 REQUEST_TIMEOUT = "REQUEST_TIMEOUT"
 RESULT_TOO_LARGE = "RESULT_TOO_LARGE"
@@ -114,9 +115,10 @@ def _count(result: Any, budget: RequestBudget, depth: int) -> Any:
 
 def _items(result: Any, depth: int) -> int:
     """Items of a list, and of the lists in it for a list of lists."""
-    if depth <= 1 or not isinstance(result, Sized):
+    if depth <= 1 or not isinstance(result, Collection):
         return len(result) if isinstance(result, Sized) else 0
-    return len(result) + sum(_items(item, depth - 1) for item in result if item is not None)
+    inner: int = sum(_items(item, depth - 1) for item in result if item is not None)
+    return len(result) + inner
 
 
 async def _count_when_done(result: Awaitable[Any], budget: RequestBudget, depth: int) -> Any:
@@ -135,7 +137,7 @@ def count_list_items(schema: strawberry.Schema) -> int:
     """Make every field of `schema` that returns a list count its items against the request's
     budget; returns how many fields were wrapped. Run after any other resolver replacement."""
     wrapped = 0
-    for graphql_type in schema._schema.type_map.values():
+    for graphql_type in graphql_core_schema(schema).type_map.values():
         if not isinstance(graphql_type, GraphQLObjectType) or graphql_type.name.startswith("__"):
             continue
         for field in graphql_type.fields.values():

@@ -265,8 +265,9 @@ def page_variables(document: DocumentNode) -> set[str]:
                         argument.value, VariableNode
                     ):
                         found.add(argument.value.name.value)
-            if getattr(selection, "selection_set", None) is not None:
-                stack.append(selection.selection_set)  # type: ignore[union-attr]
+            inner = getattr(selection, "selection_set", None)  # fields and fragments have one
+            if inner is not None:
+                stack.append(inner)
     return found
 
 
@@ -285,8 +286,8 @@ def _spreads(selection_set: SelectionSetNode) -> Iterator[str]:
         for selection in stack.pop().selections:
             if isinstance(selection, FragmentSpreadNode):
                 yield selection.name.value
-            elif selection.selection_set is not None:  # type: ignore[union-attr]
-                stack.append(selection.selection_set)  # type: ignore[union-attr]
+            elif (inner := getattr(selection, "selection_set", None)) is not None:
+                stack.append(inner)
 
 
 def _dependency_order(fragments: Mapping[str, FragmentDefinitionNode]) -> list[str]:

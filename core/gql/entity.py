@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, ClassVar
 import strawberry
 from strawberry import relay
 from strawberry.types import Info
+from strawberry.types.base import get_object_definition
 
 if TYPE_CHECKING:
     from core.links.schema import LinkNode
@@ -21,7 +22,7 @@ class Entity(relay.Node):
 
     @strawberry.field(description="The entity type, e.g. `Seizure`; stable across versions.")
     def entity_type(self) -> str:
-        return type(self).__strawberry_definition__.name
+        return get_object_definition(type(self), strict=True).name
 
     @strawberry.field(description="The module that owns the record.")
     def module(self) -> str:

@@ -33,6 +33,7 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.scalar import ScalarDefinition, scalar
 
 from core.gql.errors import InputError
+from core.internals import graphql_core_schema
 from core.request_body import text_problem
 
 MAX_ITEMS_KEY = "ncen.max_items"  # key of a list's declared maximum in strawberry metadata
@@ -171,7 +172,7 @@ def limit_list_inputs(schema: strawberry.Schema, default: int) -> int:
     """Check the list lengths of every field's arguments before its resolver runs; returns
     how many fields take lists."""
     checked = 0
-    for graphql_type in schema._schema.type_map.values():
+    for graphql_type in graphql_core_schema(schema).type_map.values():
         if not isinstance(graphql_type, GraphQLObjectType) or graphql_type.name.startswith("__"):
             continue
         for field in graphql_type.fields.values():

@@ -22,7 +22,7 @@ from graphql import GraphQLFieldResolver, GraphQLObjectType, GraphQLResolveInfo
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
 
-BASIC_RESOLVER_NAME = "_get_basic_result"  # strawberry's resolver of basic fields
+from core.internals import graphql_core_schema, is_basic_resolver
 
 
 def direct_attribute_resolvers(schema: strawberry.Schema) -> int:
@@ -30,13 +30,13 @@ def direct_attribute_resolvers(schema: strawberry.Schema) -> int:
     if schema.config.default_resolver is not getattr:
         return 0
     replaced = 0
-    for graphql_type in schema._schema.type_map.values():
+    for graphql_type in graphql_core_schema(schema).type_map.values():
         if not isinstance(graphql_type, GraphQLObjectType):
             continue
         for field in graphql_type.fields.values():
             definition = (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
             if (
-                getattr(field.resolve, "__name__", None) == BASIC_RESOLVER_NAME
+                is_basic_resolver(field.resolve)
                 and isinstance(definition, StrawberryField)
                 and definition.is_basic_field
             ):

@@ -8,6 +8,7 @@ import pluggy
 import strawberry
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
+from strawberry.types.base import get_object_definition
 
 from core.audit.consultation import ConsultationAudit
 from core.config import GraphQLSettings
@@ -37,7 +38,7 @@ def _type_name(cls: type) -> str:
 def _check_unique_fields(kind: str, types: list[tuple[str, type]]) -> None:
     owners: dict[str, str] = {}
     for plugin, cls in types:
-        for field in cls.__strawberry_definition__.fields:
+        for field in get_object_definition(cls, strict=True).fields:
             if field.name in owners:
                 raise SchemaCompositionError(
                     f"{kind} field {field.name!r} is contributed by both "

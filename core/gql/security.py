@@ -32,7 +32,7 @@ import contextvars
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import strawberry
 from graphql import (
@@ -274,7 +274,9 @@ class ParseLimits(SchemaExtension):
         self.max_tokens = max_tokens
 
     def on_operation(self) -> Iterator[None]:
-        self.execution_context.parse_options.update(
+        # graphql-core's parser takes these; strawberry's ParseOptions type lists fewer.
+        options = cast(dict[str, Any], self.execution_context.parse_options)
+        options.update(
             max_tokens=self.max_tokens,
             max_source_length=self.max_tokens * SOURCE_CHARS_PER_TOKEN,
         )

@@ -107,7 +107,9 @@ def main() -> None:
         entries = [fetch(p, Path(workdir)) for p in packages(args.graphiql, args.react)]
     MANIFEST.write_text(json.dumps({"source": "npm", "packages": entries}, indent=2) + "\n")
     for entry in entries:
-        print(f"{entry['package']} {entry['version']}: {', '.join(entry['files'])}")
+        files = entry["files"]
+        assert isinstance(files, list)
+        print(f"{entry['package']} {entry['version']}: {', '.join(files)}")
 
 
 if __name__ == "__main__":

@@ -85,7 +85,7 @@ async def remove_links_of(
     return len(links)
 
 
-def _edge(source: EntityRef, relation: str, target: EntityRef) -> sa.Select[tuple[Link]]:
+def _edge(source: EntityRef, relation: str, target: EntityRef) -> sa.Select[Link]:
     return sa.select(Link).where(
         Link.src_type == source.type,
         Link.src_id == source.id,

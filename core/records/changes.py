@@ -12,6 +12,7 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import inspect
+from sqlalchemy.orm import Mapper
 
 from core.db import is_derived
 
@@ -34,7 +35,7 @@ BOOKKEEPING = frozenset(
 
 @cache
 def _content_columns(model: type) -> tuple[str, ...]:
-    mapper = inspect(model)
+    mapper: Mapper[Any] = inspect(model)
     return tuple(
         attr.key
         for attr in mapper.column_attrs
@@ -45,9 +46,10 @@ def _content_columns(model: type) -> tuple[str, ...]:
 @cache
 def _row_columns(model: type) -> tuple[str, ...]:
     """Content columns of a child row: no primary or foreign key, no position, nothing derived."""
+    mapper: Mapper[Any] = inspect(model)
     return tuple(
         attr.key
-        for attr in inspect(model).column_attrs
+        for attr in mapper.column_attrs
         for column in attr.columns[:1]
         if not column.primary_key
         and not column.foreign_keys
@@ -85,8 +87,11 @@ def child_rows(model: type, items: Iterable[Any] | None) -> list[Any]:
 
 
 def snapshot(record: Any, collections: Mapping[str, str | None]) -> dict[str, Any]:
-    """Comparable content of a record (its declared child lists loaded)."""
-    model = type(record)
+    """Comparable content of a record (its declared child lists loaded), an ORM object or a
+    `bulk.RowImage`."""
+    from core.records.bulk import model_of
+
+    model: type = model_of(record)
     values = {key: getattr(record, key) for key in _content_columns(model)}
     for name in collections:
         columns = _child_columns(model, name)

@@ -161,6 +161,12 @@ class RecordType(Generic[RowT, InputT]):
     async def prepare_new(self, ctx: WriteContext, record: RowT) -> None:
         """Last touches of a new record before it is first written (a reference number)."""
 
+    async def prepare_many(self, ctx: WriteContext, records: Sequence[RowT]) -> None:
+        """`prepare_new` for a batch of new records (imports); override to do it in one
+        statement (seizures reserve their references together)."""
+        for record in records:
+            await self.prepare_new(ctx, record)
+
     async def before_save(self, ctx: WriteContext, record: RowT) -> None:
         """Checks that need the database, before each create or update is written (a twin with
         the same identifier). Runs without autoflush: the record is not written yet."""

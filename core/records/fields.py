@@ -52,7 +52,7 @@ def _output_type(schema: strawberry.Schema, field: RecordField) -> GraphQLOutput
             "(contribute it through register_graphql)"
         )
     if field.many:
-        return GraphQLNonNull(GraphQLList(GraphQLNonNull(named)))  # type: ignore[arg-type]
+        return GraphQLNonNull(GraphQLList(GraphQLNonNull(named)))
     return named  # type: ignore[return-value]
 
 

@@ -26,7 +26,7 @@ class Record(Entity):
         return await record_history(info, entity_type, self.id)  # type: ignore[attr-defined]
 
     @classmethod
-    async def resolve_nodes(  # type: ignore[override]
+    async def resolve_nodes(
         cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
         """`node`, links and search hits, through the record type's visibility rules (one

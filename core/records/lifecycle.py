@@ -8,7 +8,9 @@ the caller may not see is missing, never forbidden), version, workflow state, in
 
 from __future__ import annotations
 
+import contextlib
 import enum
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -19,6 +21,7 @@ from core.audit import writer as audit
 from core.events import enqueue_record_event
 from core.gql.errors import ConflictError, InputError, NotFoundError
 from core.links.service import remove_links_of
+from core.records import bulk
 from core.records.changes import changed_fields, filled_fields, snapshot
 from core.records.declaration import RecordType, WriteContext, given
 from core.search.events import enqueue_delete, enqueue_index
@@ -33,7 +36,7 @@ async def load(
 ) -> Any:
     """The full record (children loaded), locked for the write on PostgreSQL."""
     query = rt.load(select(rt.model).where(rt.model.id == record_id))  # type: ignore[attr-defined]
-    if lock and session.bind.dialect.name == "postgresql":
+    if lock and session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(of=rt.model)
     record = await session.scalar(query)
     if record is None:
@@ -108,37 +111,60 @@ async def changed(
     event: str,
 ) -> None:
     """The audit event, search outbox row and record event of one step, in its transaction."""
-    entity_type = rt.entity_type_of(record)
-    await audit.record(
+    await changed_many(ctx, rt, action, [(record, fields, detail)], event=event)
+
+
+async def changed_many(
+    ctx: WriteContext,
+    rt: RecordType[Any, Any],
+    action: str,
+    steps: Sequence[tuple[Any, list[str], dict[str, Any] | None]],
+    *,
+    event: str,
+) -> None:
+    """`changed` for many records of one step (record, changed fields, audit detail): one
+    audit append for all of them."""
+    await audit.record_many(
         ctx.session,
         actor=ctx.principal,
         action=action,
-        entity_type=entity_type,
-        entity_id=record.id,
-        fields=sorted(fields),
-        detail=detail,
+        events=[
+            (rt.entity_type_of(record), record.id, sorted(fields), detail)
+            for record, fields, detail in steps
+        ],
     )
-    if event in ("deleted", "erased"):
-        purge = event == "erased" or rt.personal
-        enqueue_delete(ctx.session, entity_type, record.id, erase=purge)
-    else:
-        enqueue_index(ctx.session, entity_type, record.id)
-    enqueue_record_event(
-        ctx.session,
-        module=rt.module,
-        entity_type=entity_type,
-        entity_id=record.id,
-        action=event,
-        version=getattr(record, "version", None),
-        actor=ctx.principal,
-        fields=sorted(fields),
-    )
+    for record, fields, _ in steps:
+        entity_type = rt.entity_type_of(record)
+        if event in ("deleted", "erased"):
+            purge = event == "erased" or rt.personal
+            enqueue_delete(ctx.session, entity_type, record.id, erase=purge)
+        else:
+            enqueue_index(ctx.session, entity_type, record.id)
+        enqueue_record_event(
+            ctx.session,
+            module=rt.module,
+            entity_type=entity_type,
+            entity_id=record.id,
+            action=event,
+            version=getattr(record, "version", None),
+            actor=ctx.principal,
+            fields=sorted(fields),
+        )
 
 
 # --- create and update ------------------------------------------------------------------------
 
 
 async def create(ctx: WriteContext, rt: RecordType[Any, Any], data: Any) -> Any:
+    record = await check_create(ctx, rt, data)
+    [record] = await create_many(ctx, rt, [(record, data)])
+    return record
+
+
+async def check_create(ctx: WriteContext, rt: RecordType[Any, Any], data: Any) -> Any:
+    """Every check of a create, without writing: the new row, not yet in the session. A batch
+    (imports, bulk upserts) checks each input on its own, so one bad input is reported alone,
+    then writes the good ones together with `create_many`."""
     require(ctx.principal, rt.edit_permission, f"create{rt.name}")
     await rt.validate(ctx, data, None)
     record = rt.new(ctx, data)
@@ -155,17 +181,34 @@ async def create(ctx: WriteContext, rt: RecordType[Any, Any], data: Any) -> Any:
     record.created_by = user_id(ctx.principal)
     if rt.workflow is not None:
         record.last_changed_by = record.created_by
-    await rt.prepare_new(ctx, record)
     await _before_save(ctx, rt, record)
-    ctx.session.add(record)
-    await _flush(ctx, rt, record)
-    fields = filled_fields(snapshot(record, rt.collections))
-    if await _photos(ctx, rt, record, data):
-        fields.append(_photos_name(rt))
-    await changed(
-        ctx, rt, record, "record.create", fields, rt.audit_detail(record), event="created"
-    )
     return record
+
+
+async def create_many(
+    ctx: WriteContext, rt: RecordType[Any, Any], checked: Sequence[tuple[Any, Any]]
+) -> list[Any]:
+    """Write rows made by `check_create` (with their inputs) in the caller's transaction: one
+    flush, one audit append and the search and record events of each, as `create` does. The
+    rows may be `bulk.RowImage`s of checked rows (imports spool them between passes)."""
+    records = [record for record, _ in checked]
+    if not records:
+        return records
+    await rt.prepare_many(ctx, records)
+    images = any(isinstance(record, bulk.RowImage) for record in records)
+    if images or (len(records) > 1 and bulk.insertable(rt.model, tuple(rt.collections))):
+        await bulk.insert_rows(ctx.session, rt.model, records)
+    else:
+        ctx.session.add_all(records)
+        await _flush(ctx, rt, records[0] if len(records) == 1 else None)
+    steps = []
+    for record, data in checked:
+        fields = filled_fields(snapshot(record, rt.collections))
+        if await _photos(ctx, rt, record, data):
+            fields.append(_photos_name(rt))
+        steps.append((record, fields, rt.audit_detail(record)))
+    await changed_many(ctx, rt, "record.create", steps, event="created")
+    return records
 
 
 async def update(
@@ -179,24 +222,29 @@ async def update(
     entity_type: str | None = None,
 ) -> Any:
     """Change a record. A validated record needs a reason and goes back to submitted."""
-    require(ctx.principal, rt.edit_permission, f"update{rt.name}")
-    record = await _load_visible(ctx, rt, record_id, entity_type)
-    check_version(record, version, rt.noun)
-    if rt.workflow is not None:
-        rt.workflow.check_editable(ctx.principal, record, reason)
-    await rt.validate(ctx, data, record)
-    before = snapshot(record, rt.collections)
-    await _clear_replaced(ctx.session, rt, record, data)
-    rt.apply(record, data)
-    await _extra(ctx, rt, record, data)
-    rt.require_on_save(record)
-    await _before_save(ctx, rt, record)
+    record, before = await check_update(
+        ctx, rt, record_id, version, data, reason, entity_type=entity_type
+    )
+    await finish_update(ctx, rt, record, before, data, reason)
+    return record
+
+
+async def finish_update(
+    ctx: WriteContext,
+    rt: RecordType[Any, Any],
+    record: Any,
+    before: dict[str, Any],
+    data: Any,
+    reason: str | None = None,
+) -> list[str]:
+    """Write an update checked by `check_update`: the changed fields (none: nothing written,
+    the version kept)."""
     fields = changed_fields(before, snapshot(record, rt.collections))
     if await _photos(ctx, rt, record, data):
         fields.append(_photos_name(rt))
     if not fields:
         await _flush(ctx, rt, record)
-        return record
+        return fields
     if rt.workflow is not None:
         detail = rt.workflow.edited(ctx.principal, record, reason)
     else:
@@ -204,7 +252,44 @@ async def update(
         detail = {"version": record.version}
     await _flush(ctx, rt, record)
     await changed(ctx, rt, record, "record.update", fields, detail, event="updated")
-    return record
+    return fields
+
+
+async def check_update(
+    ctx: WriteContext,
+    rt: RecordType[Any, Any],
+    record_id: int,
+    version: int | None,
+    data: Any,
+    reason: str | None = None,
+    *,
+    entity_type: str | None = None,
+    dry: bool = False,
+) -> tuple[Any, dict[str, Any]]:
+    """Every check of an update, with the input applied to the loaded record: the record and
+    its content before. `dry` (a check without a write to follow: imports' first pass) leaves
+    replaced child rows in place in the database; the caller must roll back. A None `version`
+    takes the stored one: imports and bulk upserts keyed by an external id (last write wins)."""
+    require(ctx.principal, rt.edit_permission, f"update{rt.name}")
+    record = await _load_visible(ctx, rt, record_id, entity_type)
+    check_version(record, record.version if version is None else version, rt.noun)
+    if rt.workflow is not None:
+        rt.workflow.check_editable(ctx.principal, record, reason)
+    await rt.validate(ctx, data, record)
+    before = snapshot(record, rt.collections)
+    if not dry:
+        await _clear_replaced(ctx.session, rt, record, data)
+    with ctx.session.no_autoflush if dry else contextlib.nullcontext():
+        rt.apply(record, data)
+        await _extra(ctx, rt, record, data)
+        rt.require_on_save(record)
+        await _before_save(ctx, rt, record)
+    return record, before
+
+
+def changed_by_update(rt: RecordType[Any, Any], record: Any, before: dict[str, Any]) -> list[str]:
+    """The fields an update checked by `check_update` changes (none: nothing to write)."""
+    return changed_fields(before, snapshot(record, rt.collections))
 
 
 async def _before_save(ctx: WriteContext, rt: RecordType[Any, Any], record: Any) -> None:
@@ -212,11 +297,13 @@ async def _before_save(ctx: WriteContext, rt: RecordType[Any, Any], record: Any)
         await rt.before_save(ctx, record)
 
 
-async def _flush(ctx: WriteContext, rt: RecordType[Any, Any], record: Any) -> None:
+async def _flush(ctx: WriteContext, rt: RecordType[Any, Any], record: Any | None) -> None:
+    """Flush; a unique index refusing the write becomes the module's client error (for a
+    batch, `record` is None: the error names no single record)."""
     try:
         await ctx.session.flush()
     except IntegrityError:
-        error = rt.integrity_error(record)
+        error = rt.integrity_error(record) if record is not None else None
         if error is None:
             raise
         raise error from None

@@ -27,7 +27,7 @@ class RecordRegistry:
         """The record type that owns records of `entity_type` (`Vehicle` -> conveyances)."""
         return self.by_entity_type.get(entity_type)
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self):
         return iter(self.by_name.values())
 
 

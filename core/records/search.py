@@ -57,7 +57,7 @@ def _search_type(rt: RecordType[Any, Any], entity_type: str) -> SearchType:
     async def ids(session: AsyncSession, batch_size: int) -> AsyncIterator[Sequence[str]]:
         last = 0
         while True:
-            batch = (
+            batch: Sequence[int] = (
                 await session.scalars(
                     select(model.id)
                     .where(model.id > last, *where)

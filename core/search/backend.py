@@ -72,6 +72,10 @@ class SearchRequest:
     # How many index words one fuzzy, wildcard, prefix or range term may expand to before the
     # backend refuses it with QUERY_TOO_BROAD (None: no limit).
     max_expansions: int | None = None
+    # What the caller will read: highlighted snippets of the hits and the facet counts cost
+    # more than the hits themselves, so they are computed only when asked for.
+    snippets: bool = True
+    facets: bool = True
 
 
 @dataclass(frozen=True)

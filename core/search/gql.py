@@ -20,6 +20,7 @@ from core.gql.cost import cost
 from core.gql.entity import Entity
 from core.gql.errors import InputError
 from core.gql.pagination import clamp_first
+from core.gql.selection import selection
 from core.search.backend import QuerySyntaxError, SearchHit
 from core.search.documents import KEYWORD_FIELDS
 
@@ -173,6 +174,7 @@ class SearchQuery:
         if date_from and date_to and date_from > date_to:
             raise InputError("dateFrom is after dateTo", field="dateFrom")
         offset = decode_cursor(after) + 1 if after else 0
+        tree = selection(info)  # snippets and facets are computed only when selected
         if offset + first > MAX_WINDOW:
             raise InputError(
                 f"search pages end at hit {MAX_WINDOW}; narrow the query", field="after"
@@ -188,6 +190,8 @@ class SearchQuery:
                 filters=_filters(filters),
                 offset=offset,
                 limit=first,
+                snippets=tree.at("edges").has("snippets"),
+                facets=tree.has("facets"),
             )
         except QuerySyntaxError as exc:
             details = {} if exc.position is None else {"position": exc.position}

@@ -331,6 +331,8 @@ class SearchService:
         filters: Mapping[str, Sequence[str]] | None = None,
         offset: int = 0,
         limit: int = 20,
+        snippets: bool = True,
+        facets: bool = True,
     ) -> SearchResult:
         """Hits within the search limits: the query's syntax and shape are checked first, then
         the search waits for a free slot and runs, both within `timeout_seconds`."""
@@ -349,6 +351,8 @@ class SearchService:
             limit=limit,
             deadline=deadline,
             max_expansions=limits.max_expansions,
+            snippets=snippets,
+            facets=facets,
         )
         try:
             async with asyncio.timeout(limits.timeout_seconds):

@@ -33,6 +33,7 @@ from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer
 from whoosh.support.charset import accent_map
 from whoosh.writing import CLEAR
 
+from core.internals import merge_matched_tokens, pin_expansion, term_expansion
 from core.search.backend import (
     QUERY_TOO_BROAD,
     SEARCH_TIMEOUT,
@@ -141,7 +142,7 @@ class _Budget:
         Expanding a fuzzy term reads every word of the field that shares its first letter and
         measures its distance, in Python: the clock is looked at as it goes."""
         words: list[bytes] = []
-        for count, word in enumerate(q._btexts(reader), 1):
+        for count, word in enumerate(term_expansion(q, reader), 1):
             words.append(word)
             if self.max_expansions is not None and count > self.max_expansions:
                 raise SearchLimitError(
@@ -173,10 +174,7 @@ def _expanded_once(q: query.Query, reader: Any, budget: _Budget) -> query.Query:
     their scoring); they only remember the expansion.
     """
     if isinstance(q, query.MultiTerm):
-        words = budget.expand(q, reader)
-        expanded = q.copy()
-        expanded._btexts = lambda _reader: iter(words)
-        return expanded
+        return pin_expansion(q, budget.expand(q, reader))
     if not any(isinstance(leaf, query.MultiTerm) for leaf in q.leaves()):
         return q
     return q.apply(lambda child: _expanded_once(child, reader, budget))
@@ -566,7 +564,7 @@ class WhooshBackend(SearchBackend):
                 text, positions=True, chars=True, mode="index", removestops=False
             )
             tokens = highlight.set_matched_filter(tokens, words[fieldname])
-            tokens = highlight.Highlighter._merge_matched_tokens(tokens)
+            tokens = merge_matched_tokens(tokens)
             fragments = _FRAGMENTER.fragment_tokens(text, tokens)
             best = highlight.top_fragments(fragments, top, _FRAGMENT_SCORER, highlight.FIRST)
             return str(formatter.format(best))
@@ -610,19 +608,23 @@ class WhooshBackend(SearchBackend):
             if not matched:
                 return empty
             budget.check()
-            snippet = self._highlighter(view, parsed)
+            snippet = self._highlighter(view, parsed) if request.snippets else None
             hits = []
             for score, docnum in page:
                 budget.check()
                 stored = view.searcher.stored_fields(docnum)
-                snippets = [
-                    text
-                    for text in (
-                        snippet("title", stored.get("title", ""), 1),
-                        snippet("content", stored.get("content", ""), SNIPPETS),
-                    )
-                    if text
-                ]
+                snippets = (
+                    [
+                        text
+                        for text in (
+                            snippet("title", stored.get("title", ""), 1),
+                            snippet("content", stored.get("content", ""), SNIPPETS),
+                        )
+                        if text
+                    ]
+                    if snippet is not None
+                    else []
+                )
                 hits.append(
                     SearchHit(
                         entity_type=stored["entity_type"],
@@ -635,8 +637,8 @@ class WhooshBackend(SearchBackend):
             return SearchResult(
                 hits=hits,
                 total=len(matched),
-                modules=view.counts("module", matched),
-                entity_types=view.counts("entity_type", matched),
+                modules=view.counts("module", matched) if request.facets else {},
+                entity_types=view.counts("entity_type", matched) if request.facets else {},
             )
 
     async def query(self, request: SearchRequest) -> SearchResult:

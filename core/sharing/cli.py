@@ -23,7 +23,7 @@ def sharing_schema(ctx: click.Context) -> None:
     from core.cli import with_instance
     from core.sharing.payload import payload_schema
 
-    async def action(instance):  # type: ignore[no-untyped-def]
+    async def action(instance):
         return payload_schema(instance)
 
     click.echo(json.dumps(with_instance(ctx, action), indent=2, sort_keys=True))
@@ -41,7 +41,7 @@ def sharing_preview(ctx: click.Context, entity_type: str, record_id: int) -> Non
     from core.sharing import exports
     from core.sharing.payload import record_payload
 
-    async def action(instance):  # type: ignore[no-untyped-def]
+    async def action(instance):
         rt = record_registry(instance).get(entity_type)
         if rt is None:
             raise NcenError(f"{entity_type!r} is not a record type of this instance")
@@ -86,7 +86,7 @@ def sharing_batch_file(
     fmt = fmt or ("csv" if out.suffix.lower() in (".csv", ".zip") else "xlsx")
     since_utc = since.replace(tzinfo=dt.UTC) if since is not None else None
 
-    async def action(instance):  # type: ignore[no-untyped-def]
+    async def action(instance):
         import hashlib
 
         payloads = await batch_payloads(instance, since_utc)
@@ -113,7 +113,7 @@ def sharing_dispatch(ctx: click.Context) -> None:
     from core.cli import with_instance
     from core.sharing.exports import dispatch_pending
 
-    async def action(instance):  # type: ignore[no-untyped-def]
+    async def action(instance):
         return await dispatch_pending(instance)
 
     click.echo(f"{with_instance(ctx, action)} export(s) queued for sending")

@@ -146,8 +146,8 @@ async def record_payloads(
             checks[(entity_type, key)] = value
         if projection.photos:
             found = await record_photos(instance, session, entity_type, ids)
-            for key, value in found.items():
-                photos[(entity_type, key)] = value
+            for photo_key, listed in found.items():
+                photos[(entity_type, photo_key)] = listed
     payloads = []
     for record, kind in zip(records, kinds, strict=True):
         entity_type = rt.entity_type_of(record)
@@ -155,8 +155,13 @@ async def record_payloads(
         if kind == "withdrawal":
             payloads.append(envelope(instance, entity_type, record.id, version, kind, None))
             continue
-        key = (entity_type, str(record.id))
-        data = project(projection, record, checks=checks.get(key, {}), photos=photos.get(key, []))
+        record_key = (entity_type, str(record.id))
+        data = project(
+            projection,
+            record,
+            checks=checks.get(record_key, {}),
+            photos=photos.get(record_key, []),
+        )
         payloads.append(envelope(instance, entity_type, record.id, version, kind, data))
     return payloads
 

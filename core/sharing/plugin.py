@@ -71,7 +71,7 @@ class SharingPlugin:
 
         plugin = self
 
-        async def handle(rows):  # type: ignore[no-untyped-def]
+        async def handle(rows):
             assert plugin.instance is not None
             await deliver(plugin.instance, rows)
 

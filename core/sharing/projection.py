@@ -153,7 +153,8 @@ def _columns(model: type) -> tuple[tuple[Field, ...], tuple[Field, ...], set[str
     fields: list[Field] = []
     free: list[Field] = []
     withheld: set[str] = set()
-    for attr in sa_inspect(model).column_attrs:
+    mapper: Any = sa_inspect(model)
+    for attr in mapper.column_attrs:
         column = attr.columns[0]
         name = attr.key
         if column.primary_key or column.foreign_keys or name in BOOKKEEPING:
@@ -177,7 +178,7 @@ def build_projection(
     """The projection of a record type, from its model's tags and its extension fields."""
     fields, free, withheld = _columns(rt.model)
     collections = []
-    mapper = sa_inspect(rt.model)
+    mapper: Any = sa_inspect(rt.model)
     for attribute in rt.collections:
         child = mapper.relationships[attribute].mapper.class_
         child_fields, child_free, child_withheld = _columns(child)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import strawberry
 from sqlalchemy import select
@@ -128,7 +128,8 @@ class SharingQuery:
             if record is None or rt.entity_type_of(record) != id.type_name:
                 raise NotFoundError(f"no such {rt.noun}", field="id")
             last = await exports.last_entry(session, id.type_name, str(record_id))
-            return await record_payload(instance, session, rt, record, exports.next_kind(last))
+            payload = await record_payload(instance, session, rt, record, exports.next_kind(last))
+            return cast(JSON, payload)
 
     @strawberry.field(
         description="The export log to the global database, newest first (core.sharing.export).",
@@ -306,7 +307,7 @@ class GlobalRecord(Entity):
         )
 
     @classmethod
-    async def resolve_nodes(
+    async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
     ) -> list[GlobalRecord | None]:
         """Search hits and `node(id)`: only for holders of core.sharing.global_view."""

@@ -21,7 +21,7 @@ from core.testing.databases import (
 try:
     import pytest_asyncio
 except ImportError:  # pragma: no cover - the kit needs it; say so where it is used
-    pytest_asyncio = None
+    pytest_asyncio = None  # type: ignore[assignment]  # the fixtures below say it is missing
 
 MakeApp = Callable[..., Any]
 

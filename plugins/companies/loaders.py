@@ -5,33 +5,48 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import Select, select
-from sqlalchemy.orm import selectinload
 from strawberry.dataloader import DataLoader
 
 from core.gql.context import Context
+from core.gql.selection import leave_empty, operation_needs, relation_options
 from plugins.companies.models import Company
 
 ENTITY = "Company"
 
 
-def with_children(query: Select[tuple[Company]]) -> Select[tuple[Company]]:
-    """Load every child collection in one extra statement each, whatever the number of rows."""
-    return query.options(
-        selectinload(Company.trade_names),
-        selectinload(Company.identifiers),
-        selectinload(Company.addresses),
-        selectinload(Company.contacts),
-        selectinload(Company.roles),
-        selectinload(Company.hs_chapters),
-    )
+RELATIONS = ("trade_names", "identifiers", "addresses", "contacts", "roles", "hs_chapters")
+# GraphQL fields of a company -> the child collections they are served from.
+FIELD_CHILDREN: dict[str, tuple[str, ...]] = {
+    "tradeNames": ("trade_names",),
+    "identifiers": ("identifiers",),
+    "addresses": ("addresses",),
+    "contacts": ("contacts",),
+    "roles": ("roles",),
+    "hsChapters": ("hs_chapters",),
+    # Duplicates are found from the identifiers and names of the company.
+    "possibleDuplicates": RELATIONS,
+}
+
+
+def with_children(
+    query: Select[tuple[Company]], wanted: frozenset[str] | None = None
+) -> Select[tuple[Company]]:
+    """Load the child collections (all, or the `wanted` ones; the others stay empty) in one
+    extra statement each, whatever the number of rows."""
+    return query.options(*relation_options(Company, RELATIONS, wanted))
 
 
 def company_loader(context: Context) -> DataLoader[int, Company | None]:
     async def load(ids: Sequence[int]) -> list[Company | None]:
+        # Only the collections some field of the operation can serve (`operation_fields`).
+        wanted = operation_needs(context, FIELD_CHILDREN)
         async with context.instance.db.session() as session:
             rows = (
-                await session.scalars(with_children(select(Company).where(Company.id.in_(ids))))
+                await session.scalars(
+                    with_children(select(Company).where(Company.id.in_(ids)), wanted)
+                )
             ).all()
+            leave_empty(rows, RELATIONS, wanted)
         by_id = {company.id: company for company in rows}
         return [by_id.get(i) for i in ids]
 

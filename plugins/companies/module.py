@@ -18,6 +18,7 @@ from core.links.declarations import LinkType
 from core.module import ModuleInfo
 
 if TYPE_CHECKING:
+    from core.exchange.declaration import ExchangeType
     from core.instance import Instance
     from core.records import RecordType
 
@@ -61,6 +62,11 @@ class CompaniesModule:
             Permission(
                 "companies.validate", "Validate or return submitted companies", ("validator",)
             ),
+            Permission(
+                "companies.export",
+                "Export companies with their nominal fields (names, identifiers, addresses)",
+                ("analyst",),
+            ),
         ]
 
     @hookimpl
@@ -94,6 +100,12 @@ class CompaniesModule:
         from plugins.companies.record import RECORD
 
         return [RECORD]
+
+    @hookimpl
+    def register_exchange_types(self) -> list[ExchangeType]:
+        from plugins.companies.exchange import EXCHANGE
+
+        return [EXCHANGE]
 
     @hookimpl
     def register_graphql(self) -> GraphQLContribution:

@@ -12,6 +12,7 @@ from core.gql.connection import Connection, build_connection, decode_cursor
 from core.gql.context import Context
 from core.gql.errors import InputError, PermissionDeniedError
 from core.gql.pagination import clamp_first
+from core.gql.selection import leave_empty, needed, operation_fields, selection
 from core.record_ids import record_id
 from plugins.companies import access, loaders
 from plugins.companies.identifiers import compact, name_key
@@ -43,7 +44,7 @@ class CompanyFilter:
     )
 
 
-def _apply(query: Select, given: CompanyFilter | None) -> Select:
+def apply_filter(query: Select, given: CompanyFilter | None) -> Select:
     if given is None:
         return query
     conditions = []
@@ -108,18 +109,26 @@ class CompanyQuery:
             raise PermissionDeniedError("companies.view is required", field="companies")
         size = clamp_first(first, context.instance.config.graphql)
         cursor = decode_cursor(after, 1)
-        base = _apply(select(CompanyRow).where(access.visible_filter(context.principal)), filter)
+        base = apply_filter(
+            select(CompanyRow).where(access.visible_filter(context.principal)), filter
+        )
         page = base.order_by(CompanyRow.id.desc()).limit(size + 1)
         if cursor is not None:
             if not isinstance(cursor[0], int):
                 raise InputError("not a cursor returned by this field", field="after")
             page = page.where(CompanyRow.id < cursor[0])
+        tree = selection(info)
+        wanted = needed(tree.at("edges", "node"), loaders.FIELD_CHILDREN)
+        total = 0
         async with context.instance.db.session() as session:
-            rows = (await session.scalars(loaders.with_children(page))).all()
-            total = await session.scalar(select(func.count()).select_from(base.subquery()))
-        loader = loaders.companies(context)
-        for row in rows:
-            loader.prime(row.id, row)
+            rows = (await session.scalars(loaders.with_children(page, wanted))).all()
+            leave_empty(rows, loaders.RELATIONS, wanted)
+            if tree.has("totalCount"):
+                total = await session.scalar(select(func.count()).select_from(base.subquery()))
+        if wanted == frozenset(loaders.RELATIONS):  # rows read in part answer nothing else
+            loader = loaders.companies(context)
+            for row in rows:
+                loader.prime(row.id, row)
         nodes = [Company.from_row(row) for row in rows]
         return build_connection(nodes, [(row.id,) for row in rows], size, total or 0)
 
@@ -134,5 +143,6 @@ class CompanyQuery:
         number = record_id(id.node_id) if id.type_name == "Company" else None
         if number is None:
             return None
+        operation_fields(info)  # the loader reads what the operation can serve
         row = await loaders.companies(context).load(number)
         return visible_company(row, context.principal)

@@ -18,6 +18,7 @@ from strawberry.types import Info
 
 from core.forms import extension_values_field
 from core.gql.context import Context, Principal
+from core.gql.selection import operation_fields
 from core.record_ids import record_id
 from core.records import Record
 from plugins.companies import access, loaders
@@ -178,6 +179,7 @@ class Company(Record):
         """Batched through the request's loader; invisible companies come back as null."""
         principal = info.context.principal
         ids = [record_id(i) or 0 for i in node_ids]
+        operation_fields(info)  # the loader reads what the operation can serve
         found = await loaders.companies(info.context).load_many(ids)
         return [visible_company(row, principal) for row in found]
 

@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
-from core.audit.writer import SYSTEM, record_many
+from core.audit.writer import SYSTEM, record_each
 from core.db import utcnow
 from core.instance import Instance
 from core.instance_key import public_key_from_hex
@@ -260,7 +260,7 @@ async def _record(  # type: ignore[no-untyped-def]
         for (action, kind, peer_id, error), envelope_ids in audited.items():
             peer = peers.get(peer_id)
             agreement = agreements.get(peer_id)
-            await record_many(
+            await record_each(
                 session,
                 actor=SYSTEM,
                 action=action,

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.audit.writer import Actor, record, record_many
+from core.audit.writer import Actor, record, record_each
 from core.db import utcnow
 from core.gql.errors import InputError
 from core.instance import Instance
@@ -176,7 +176,7 @@ async def receive(
             audited[key][2].append(checked.envelope.id)
             results.append({"id": checked.envelope.id, "status": status})
         for (action, _, _), (peer, detail, envelope_ids) in audited.items():
-            await record_many(
+            await record_each(
                 session,
                 actor=_actor(peer),
                 action=action,

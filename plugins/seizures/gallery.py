@@ -70,7 +70,7 @@ class GalleryQuery:
         async with context.instance.db.session() as session:
             rows = (await session.execute(page)).all()
             total = await session.scalar(select(func.count()).select_from(base.subquery()))
-        cases = await loaders.cases(context).load_many([case_id for _, case_id in rows])
+        cases = await loaders.cases_for(info).load_many([case_id for _, case_id in rows])
         items = [
             GalleryItem(photo=Photo.of(AttachmentInfo.of(row)), seizure=Seizure.from_row(case))
             for (row, _), case in zip(rows, cases, strict=True)

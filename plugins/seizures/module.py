@@ -18,6 +18,7 @@ from core.hookspecs import hookimpl
 from core.module import ModuleInfo
 
 if TYPE_CHECKING:
+    from core.exchange.declaration import ExchangeType
     from core.instance import Instance
     from core.records import RecordType
     from core.search import SearchType
@@ -100,6 +101,12 @@ class SeizuresModule:
         from plugins.seizures.record import RECORD
 
         return [RECORD]
+
+    @hookimpl
+    def register_exchange_types(self) -> list[ExchangeType]:
+        from plugins.seizures.exchange import EXCHANGE
+
+        return [EXCHANGE]
 
     @hookimpl
     def register_graphql(self) -> GraphQLContribution:

@@ -29,7 +29,7 @@ from plugins.seizures.models import (
     RiskIndicator,
     RouteLeg,
 )
-from plugins.seizures.references import next_reference
+from plugins.seizures.references import next_reference, reserve_references
 from plugins.seizures.validation import validate_input
 
 _SCALARS = (
@@ -122,6 +122,13 @@ class SeizureRecord(RecordType[Case, SeizureInput]):
     async def prepare_new(self, ctx: WriteContext, case: Case) -> None:
         country = ctx.instance.config.country
         case.reference = await next_reference(ctx.session, country, dt.date.today().year)
+
+    async def prepare_many(self, ctx: WriteContext, cases: Sequence[Case]) -> None:
+        country = ctx.instance.config.country
+        year = dt.date.today().year
+        references = await reserve_references(ctx.session, country, year, len(cases))
+        for case, reference in zip(cases, references, strict=True):
+            case.reference = reference
 
     def submission_requirements(self, case: Case) -> Sequence[Requirement]:
         return forms.FULL if case.form == "full" else forms.SIMPLIFIED

@@ -238,7 +238,7 @@ class Seizure(Record):
         """Batched through the request's loader; invisible seizures come back as null."""
         principal = info.context.principal
         ids = [record_id(i) or 0 for i in node_ids]
-        found = await loaders.cases(info.context).load_many(ids)
+        found = await loaders.cases_for(info).load_many(ids)
         return [visible_seizure(case, principal) for case in found]
 
 

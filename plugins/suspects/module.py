@@ -20,6 +20,7 @@ from core.module import ModuleInfo
 from core.settings import Setting
 
 if TYPE_CHECKING:
+    from core.exchange.declaration import ExchangeType
     from core.instance import Instance
     from core.records import RecordType
 
@@ -126,6 +127,11 @@ class SuspectsModule:
             ),
             Permission("suspects.validate", "Validate or return submitted persons", ("validator",)),
             Permission("suspects.erase", "Erase persons at the end of retention", ("validator",)),
+            Permission(
+                "suspects.export",
+                "Export persons with their nominal fields (granted to no role by default)",
+                (),
+            ),
         ]
 
     @hookimpl
@@ -157,6 +163,12 @@ class SuspectsModule:
         from plugins.suspects.record import CONVEYANCE, PERSON
 
         return [PERSON, CONVEYANCE]
+
+    @hookimpl
+    def register_exchange_types(self) -> list[ExchangeType]:
+        from plugins.suspects.exchange import EXCHANGE
+
+        return [EXCHANGE]
 
     @hookimpl
     def register_graphql(self) -> GraphQLContribution:

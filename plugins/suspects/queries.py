@@ -1,7 +1,7 @@
 """Read side of the suspects API: `persons`, `person`, `conveyances`, `possiblePersonDuplicates`.
 
-Every person served is audited (one `record.view` event per person, with the `Ncen-Purpose` the
-client sends) before the answer leaves, through `types.serve_persons`.
+Every person served is audited (the request's `record.view` event names every person served,
+with the `Ncen-Purpose` the client sends) before the answer leaves, through `types.serve_persons`.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from core.gql.connection import Connection, build_connection, decode_cursor
 from core.gql.context import Context
 from core.gql.errors import InputError, PermissionDeniedError
 from core.gql.pagination import clamp_first
+from core.gql.selection import leave_empty, needed, operation_fields, selection
 from core.record_ids import record_id
 from plugins.suspects import access, duplicates, loaders
 from plugins.suspects.identifiers import normalise_document_number
@@ -61,7 +62,7 @@ class PersonFilter:
     )
 
 
-def _apply(query: Select, given: PersonFilter | None) -> Select:
+def apply_filter(query: Select, given: PersonFilter | None) -> Select:
     if given is None:
         return query
     conditions = []
@@ -165,19 +166,25 @@ class SuspectsQuery:
         _require_view(context, "persons")
         size = clamp_first(first, context.instance.config.graphql)
         cursor = decode_cursor(after, 1)
-        base = _apply(select(Person).where(access.visible_filter(context.principal)), filter)
+        base = apply_filter(select(Person).where(access.visible_filter(context.principal)), filter)
         page = base.order_by(Person.id.desc()).limit(size + 1)
         if cursor is not None:
             try:
                 page = page.where(Person.id < int(cursor[0]))
             except (TypeError, ValueError):
                 raise InputError("not a cursor returned by this field", field="after") from None
+        tree = selection(info)
+        wanted = needed(tree.at("edges", "node"), loaders.FIELD_CHILDREN)
+        total = 0
         async with context.instance.db.session() as session:
-            rows = (await session.scalars(loaders.with_children(page))).all()
-            total = await session.scalar(select(func.count()).select_from(base.subquery()))
-        person_loader = loaders.persons(context)
-        for row in rows:
-            person_loader.prime(row.id, row)
+            rows = (await session.scalars(loaders.with_children(page, wanted))).all()
+            leave_empty(rows, loaders.RELATIONS, wanted)
+            if tree.has("totalCount"):
+                total = await session.scalar(select(func.count()).select_from(base.subquery()))
+        if wanted == frozenset(loaders.RELATIONS):  # rows read in part answer nothing else
+            person_loader = loaders.persons(context)
+            for row in rows:
+                person_loader.prime(row.id, row)
         served = await serve_persons(context, rows[:size])
         nodes: list = [p for p in served if p is not None]
         if len(rows) > size:
@@ -194,6 +201,7 @@ class SuspectsQuery:
         number = record_id(id.node_id) if id.type_name == "Person" else None
         if number is None:
             return None
+        operation_fields(info)  # the loader reads what the operation can serve
         row = await loaders.persons(context).load(number)
         return (await serve_persons(context, [row]))[0]
 
@@ -219,9 +227,11 @@ class SuspectsQuery:
                 page = page.where(Conveyance.id < int(cursor[0]))
             except (TypeError, ValueError):
                 raise InputError("not a cursor returned by this field", field="after") from None
+        total = 0
         async with context.instance.db.session() as session:
             rows = (await session.scalars(page)).all()
-            total = await session.scalar(select(func.count()).select_from(base.subquery()))
+            if selection(info).has("totalCount"):
+                total = await session.scalar(select(func.count()).select_from(base.subquery()))
         nodes = [conveyance_object(row) for row in rows]
         return build_connection(nodes, [(row.id,) for row in rows], size, total or 0)
 

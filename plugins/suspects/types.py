@@ -2,7 +2,8 @@
 `Vessel`, `Aircraft`, `Container`), each an `Entity` (so `node`, links and search reach them).
 
 Every path that serves a person goes through `Person.resolve_nodes` or `serve_persons`, which
-drop what the caller may not see and write one `record.view` audit event per person served.
+drop what the caller may not see and note every person served for the request's `record.view`
+audit event.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from strawberry.types import Info
 from core.attachments.gql import Photo, load_photos
 from core.audit.consultation import note_consultations
 from core.gql.context import Context
+from core.gql.selection import operation_fields
 from core.record_ids import record_id
 from core.records import Record
 from plugins.suspects import access, loaders
@@ -204,6 +206,7 @@ class Person(Record):
         ids = [record_id(i) or 0 for i in node_ids]
         if not info.context.can(access.VIEW):
             return [None] * len(ids)
+        operation_fields(info)  # the loader reads what the operation can serve
         rows = await loaders.persons(info.context).load_many(ids)
         return await serve_persons(info.context, rows)
 

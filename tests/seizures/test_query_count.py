@@ -6,6 +6,7 @@ from sqlalchemy import event
 
 from plugins.seizures import demo
 from tests.seizures.helpers import seizures_app, tokens
+from tests.statements import statements
 
 LIST = """{ seizures(first: 100) { totalCount edges { node {
   reference goods { commodity quantity } route { country } conveyance { containers }
@@ -43,3 +44,74 @@ async def test_statement_count_does_not_grow_with_the_number_of_seizures(make_ap
     assert (total_few, total_many) == (5, 65)
     assert few == many, (few, many)
     assert many <= 10  # page, count, five child collections, history
+
+
+async def test_a_page_reads_what_its_selection_asks_for(make_app):
+    app = await seizures_app(make_app)
+    who = await tokens(app)
+    async with app.instance.db.transaction() as session:
+        await demo.load(session, "XX", 12)
+    token = who["validator"]
+    await app.gql("{ me { via } }", token=token)  # the credential is verified and cached
+
+    plain = "{ seizures(first: 10) { edges { node { reference status } } } }"
+    count, data = await statements(app, plain, token)
+    assert count == 1 and len(data["seizures"]["edges"]) == 10
+    count, data = await statements(
+        app, "{ seizures(first: 10) { totalCount edges { node { reference } } } }", token
+    )
+    assert count <= 2 and data["seizures"]["totalCount"] == 12
+
+    # Fields asked for through fragments are served, and from the same reads as directly.
+    full = """{ seizures(first: 10) { edges { node { reference goods { commodity }
+      conveyance { containers } riskIndicators offenders { count } route { country }
+      concealment { photos { id } } } } } }"""
+    _, direct = await statements(app, full, token)
+    fragments = """{ seizures(first: 10) { ...page } }
+      fragment page on SeizureConnection { edges { node { reference ... on Seizure {
+        goods { commodity } conveyance { containers } riskIndicators offenders { count }
+        route { country } concealment { photos { id } } } } } }"""
+    _, through = await statements(app, fragments, token)
+    assert direct == through
+    assert any(edge["node"]["goods"] for edge in direct["seizures"]["edges"])
+    assert any(edge["node"]["route"] for edge in direct["seizures"]["edges"])
+
+
+async def test_a_case_read_in_part_does_not_answer_another_field(make_app):
+    """A page that read no goods must not leave its cases for `seizure(id)` in the same
+    request, which selects them."""
+    app = await seizures_app(make_app)
+    who = await tokens(app)
+    async with app.instance.db.transaction() as session:
+        await demo.load(session, "XX", 3)
+    token = who["validator"]
+    first = await app.gql("{ seizures(first: 3) { edges { node { id goods { commodity } } } } }",
+                          token=token)  # fmt: skip
+    edge = next(e for e in first["data"]["seizures"]["edges"] if e["node"]["goods"])
+    both = await app.gql(
+        """query($id: ID!) { seizures(first: 3) { edges { node { id reference } } }
+           seizure(id: $id) { goods { commodity } } }""",
+        {"id": edge["node"]["id"]},
+        token=token,
+    )
+    assert both["data"]["seizure"]["goods"] == edge["node"]["goods"]
+
+
+async def test_records_by_id_read_only_what_the_operation_can_serve(make_app):
+    """`node`, links and search hits go through the request's loader of cases: it reads the
+    child collections that some field of the operation names, and no others."""
+    app = await seizures_app(make_app)
+    who = await tokens(app)
+    async with app.instance.db.transaction() as session:
+        await demo.load(session, "XX", 3)
+    token = who["validator"]
+    await app.gql("{ me { via } }", token=token)
+    listed = await app.gql("{ seizures(first: 3) { edges { node { id goods { commodity } } } } }",
+                           token=token)  # fmt: skip
+    edge = next(e for e in listed["data"]["seizures"]["edges"] if e["node"]["goods"])
+    one = "query($id: ID!) { node(id: $id) { ... on Seizure { reference %s } } }"
+    variables = {"id": edge["node"]["id"]}
+    count, data = await statements(app, one % "", token, variables)
+    assert count == 1 and data["node"]["reference"]  # the case, no child collection
+    count, data = await statements(app, one % "goods { commodity }", token, variables)
+    assert count == 2 and data["node"]["goods"] == edge["node"]["goods"]

@@ -3,11 +3,12 @@ that send the `Ncen-Purpose` header."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
-from core.audit.models import AuditEvent
+from core.audit.models import AuditConsultation, AuditEvent
 from core.codelists.sync import sync_code_lists
 from core.testing import TestApp, login_as
 
@@ -94,27 +95,43 @@ async def gql(
     return body
 
 
-async def views(app: TestApp, person_id: str | int | None = None) -> list[AuditEvent]:
-    """`record.view` events of persons (of one person when `person_id` is given)."""
-    query = select(AuditEvent).where(
-        AuditEvent.action == "record.view", AuditEvent.entity_type == "Person"
+def _person_views(person_id: str | int | None = None):  # type: ignore[no-untyped-def]
+    """`record.view` events of persons, one row per person named: a consultation event names
+    every person a request served (through the consultation index), a photo download one."""
+    query = (
+        select(AuditEvent, AuditConsultation.entity_id)
+        .outerjoin(AuditConsultation, AuditConsultation.seq == AuditEvent.seq)
+        .where(AuditEvent.action == "record.view", AuditEvent.entity_type == "Person")
     )
     if person_id is not None:
-        query = query.where(AuditEvent.entity_id == str(person_id))
+        query = query.where(
+            or_(
+                AuditEvent.entity_id == str(person_id),
+                AuditConsultation.entity_id == str(person_id),
+            )
+        )
+    return query.order_by(AuditEvent.seq, AuditConsultation.entity_id)
+
+
+async def views(app: TestApp, person_id: str | int | None = None) -> list[SimpleNamespace]:
+    """`record.view` events of persons (of one person when `person_id` is given), one per
+    person named, with that person as `entity_id`."""
+    columns = [c.key for c in AuditEvent.__table__.columns]
     async with app.instance.db.session() as session:
-        return list((await session.scalars(query.order_by(AuditEvent.seq))).all())
+        rows = (await session.execute(_person_views(person_id))).all()
+    return [
+        SimpleNamespace(
+            **{**{c: getattr(event, c) for c in columns}, "entity_id": named or event.entity_id}
+        )
+        for event, named in rows
+    ]
 
 
 async def count_views(app: TestApp) -> int:
+    """How many times persons were consulted (one per person named by an event)."""
     async with app.instance.db.session() as session:
-        return (
-            await session.scalar(
-                select(func.count())
-                .select_from(AuditEvent)
-                .where(AuditEvent.action == "record.view", AuditEvent.entity_type == "Person")
-            )
-            or 0
-        )
+        found = await session.scalar(select(func.count()).select_from(_person_views().subquery()))
+        return found or 0
 
 
 def node_id(global_id: str) -> str:

@@ -24,7 +24,6 @@ def upgrade() -> None:
         sa.Column("url", sa.String(500), nullable=False),
         sa.Column("public_key", sa.String(64), nullable=False),
         sa.Column("key_id", sa.String(16), nullable=False),
-        sa.Column("country", sa.String(2), nullable=True),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_icomm_peer")),
         sa.UniqueConstraint("name", name=op.f("uq_icomm_peer_name")),
