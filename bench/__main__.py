@@ -21,8 +21,10 @@ from bench import (
     exchange_bench,
     http_bench,
     icomm_bench,
+    intelligence_bench,
     limits_bench,
     list_bench,
+    pg_search_bench,
     search_bench,
     startup_bench,
     update_bench,
@@ -42,6 +44,8 @@ SIZES: dict[str, dict[str, dict[str, int]]] = {
         "update": {"seizures": 50},
         "icomm": {"messages": 20},
         "exchange": {"seizures": 40},
+        "intelligence": {"entries": 200, "seizures": 60, "persons": 60, "alerts": 3},
+        "pgsearch": {"docs": 300, "repeat": 2},
     },
     "quick": {
         "list": {"first": 1000, "db_size": 2000, "repeat": 15},
@@ -53,6 +57,8 @@ SIZES: dict[str, dict[str, dict[str, int]]] = {
         "update": {"seizures": 10_000},
         "icomm": {"messages": 300},
         "exchange": {"seizures": 10_000},
+        "intelligence": {"entries": 10_000, "seizures": 2000, "persons": 2000, "alerts": 20},
+        "pgsearch": {"docs": 20_000, "repeat": 10},
     },
     "full": {
         "list": {"first": 1000, "db_size": 10_000, "repeat": 20},
@@ -64,6 +70,9 @@ SIZES: dict[str, dict[str, dict[str, int]]] = {
         "update": {"seizures": 100_000},
         "icomm": {"messages": 1000},
         "exchange": {"seizures": 100_000},
+        "intelligence": {"entries": 10_000, "seizures": 10_000, "persons": 10_000, "alerts": 50},
+        # The issue-20 target size; `python -m bench.pg_search_bench DOCS` runs another.
+        "pgsearch": {"docs": 1_000_000, "repeat": 10},
     },
 }
 
@@ -73,6 +82,7 @@ MEASURED = (
     "statements",
     "docs_per_s",
     "p95_ms",
+    "records_per_s",
     "creates_per_s",
     "median_ms",
     "seconds",
@@ -89,6 +99,8 @@ BENCHMARKS: dict[str, Callable[..., None]] = {
     "update": update_bench.run,
     "icomm": icomm_bench.run,
     "exchange": exchange_bench.run,
+    "intelligence": intelligence_bench.run,
+    "pgsearch": pg_search_bench.run,
 }
 
 

@@ -63,6 +63,7 @@ def with_instance(ctx: click.Context, action: Callable[[Instance], Coroutine[Any
 # Command groups that live next to the feature they manage, imported only when one is invoked
 # or listed (`ncen --help`): `ncen serve` needs none of them, nor the table printing they use.
 LAZY_GROUPS = {
+    "attachments": "core.attachments.cli:attachments_group",
     "audit": "core.audit.cli:audit_group",
     "codelists": "core.codelists.cli:codelists_group",
     "instance": "core.instance_key_cli:instance_group",
@@ -397,7 +398,7 @@ def modules_command(ctx: click.Context) -> None:
     enabled = {m.name: m for m in instance.modules}
     for name, installed in sorted(instance.installed.items()):
         info = enabled.get(name)
-        version = info.version if info else installed.entry_point.dist.version  # type: ignore[union-attr]
+        version = info.version if info else installed.entry_point.dist.version  # type: ignore[union-attr]  # an enabled module's info is there; otherwise it is installed from an entry point
         label = info.label if info else ""
         table.add_row(name, version, "yes" if info else "no", installed.distribution, label)
     Console().print(table)

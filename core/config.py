@@ -17,7 +17,14 @@ from urllib.parse import urlsplit
 
 from core.errors import ConfigError
 
-BUILTIN_MODULES = ("seizures", "suspects", "companies", "icomm", "update_manager")
+BUILTIN_MODULES = (
+    "seizures",
+    "suspects",
+    "companies",
+    "icomm",
+    "update_manager",
+    "intelligence",
+)
 CONFIG_ENV = "NCEN_CONFIG"
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 _MODULE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -97,6 +104,9 @@ class SearchSettings:
     max_expansions: int = 1000
     timeout_seconds: float = 2.0
     max_concurrent: int = 4
+    # Where the index lives: "auto" is PostgreSQL full-text search on a PostgreSQL database and
+    # whoosh files under the data dir on SQLite (docs/search.md, docs/deployment.md).
+    backend: str = "auto"
 
 
 @dataclass(frozen=True)
@@ -108,6 +118,9 @@ class AttachmentSettings:
     thumbnail_size: int = 320
     unattached_hours: int = 24
     max_unattached_per_user: int = 200
+    # Where photo files live: "auto" is the database on PostgreSQL (no shared disk between app
+    # servers) and files under the data dir on SQLite (docs/attachments.md).
+    storage: str = "auto"
 
 
 @dataclass(frozen=True)
@@ -227,9 +240,9 @@ def _as_list(item: Callable[[Any, str], str]) -> Callable[[Any, str], tuple[str,
 
 def _one_of(*choices: str) -> Callable[[Any, str], str]:
     def parse(value: Any, key: str) -> str:
-        text = _as_str(value, key)
+        text = _as_str(value, key).lower()  # `PostgreSQL` is as good as `postgresql`
         if text not in choices:
-            raise ConfigError(f"{key}: must be one of {list(choices)}, got {text!r}")
+            raise ConfigError(f"{key}: must be one of {list(choices)}, got {value!r}")
         return text
 
     return parse
@@ -365,6 +378,7 @@ SETTINGS: dict[str, dict[str, Callable[[Any, str], Any]]] = {
         "max_expansions": _as_int(1, 1_000_000),
         "timeout_seconds": _as_float(0.05, 600.0),
         "max_concurrent": _as_int(1, 256),
+        "backend": _one_of("auto", "whoosh", "postgresql"),
     },
     "attachments": {
         "max_upload_bytes": _as_int(1024, 1024**3),
@@ -372,6 +386,7 @@ SETTINGS: dict[str, dict[str, Callable[[Any, str], Any]]] = {
         "thumbnail_size": _as_int(16, 2048),
         "unattached_hours": _as_int(1, 24 * 31),
         "max_unattached_per_user": _as_int(1, 100_000),
+        "storage": _one_of("auto", "files", "database"),
     },
     "sharing": {
         "global_export": _one_of(*GLOBAL_EXPORT_MODES),
@@ -472,6 +487,11 @@ def load_config(path: str | Path | None = None, environ: Mapping[str, str] | Non
         source=source,
         **top,
     )
+    if config.is_sqlite and config.search.backend == "postgresql":
+        raise ConfigError(
+            "ncen.search.backend: postgresql needs a PostgreSQL ncen.database_url; "
+            "use auto or whoosh on SQLite"
+        )
     if config.default_language not in config.languages:
         raise ConfigError(
             f"ncen.default_language: {config.default_language!r} is not one of "

@@ -36,6 +36,7 @@ RECORD_TOPIC = "core.record_changed"
 ACTIONS = ("created", "updated", "submitted", "validated", "returned", "deleted", "erased")
 PLUGIN_NAME = "core.events"
 HOOK = "on_record_changed"
+BATCH_HOOK = "on_records_changed"
 
 
 @dataclass(frozen=True)
@@ -125,13 +126,14 @@ def enqueue_record_event(
     return event
 
 
-def subscriber_name(plugin_name: str) -> str:
+def subscriber_name(plugin_name: str, hook: str = HOOK) -> str:
     """The outbox handler key of a plugin's subscription (`ncen outbox status` shows it)."""
-    return f"{plugin_name}.{HOOK}"
+    return f"{plugin_name}.{hook}"
 
 
 class CoreEventsPlugin:
-    """Turns each implementation of `on_record_changed` into an outbox handler of its own."""
+    """Turns each implementation of `on_record_changed` (one event at a time) and of
+    `on_records_changed` (a batch at a time) into an outbox handler of its own."""
 
     def __init__(self) -> None:
         self.instance: Instance | None = None
@@ -140,14 +142,33 @@ class CoreEventsPlugin:
     def register_outbox_handlers(self) -> list[OutboxHandler]:
         if self.instance is None:
             raise RuntimeError("the events plugin is not bound to an instance")
+        hooks = self.instance.pm.hook
         return [
             OutboxHandler(
                 topics=(RECORD_TOPIC,),
                 handle=self._deliverer(impl),
                 name=subscriber_name(impl.plugin_name),
             )
-            for impl in getattr(self.instance.pm.hook, HOOK).get_hookimpls()
+            for impl in getattr(hooks, HOOK).get_hookimpls()
+        ] + [
+            OutboxHandler(
+                topics=(RECORD_TOPIC,),
+                handle=self._batch_deliverer(impl),
+                name=subscriber_name(impl.plugin_name, BATCH_HOOK),
+            )
+            for impl in getattr(hooks, BATCH_HOOK).get_hookimpls()
         ]
+
+    def _batch_deliverer(self, impl: HookImpl) -> Any:
+        instance = self.instance
+
+        async def deliver(rows: Sequence[OutboxEvent]) -> None:
+            """The whole batch in one call; an exception retries all of it."""
+            events = [RecordEvent.from_payload(row.payload) for row in rows]
+            arguments = {"instance": instance, "events": events}
+            await resolve(impl.function(**{k: arguments[k] for k in impl.argnames}))
+
+        return deliver
 
     def _deliverer(self, impl: HookImpl) -> Any:
         instance = self.instance

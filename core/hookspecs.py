@@ -51,6 +51,7 @@ def register_record_fields() -> list[RecordField]:
     in the schemas of instances that enable the module."""
 
 
+@hookspec
 def register_exchange_types() -> list[ExchangeType]:
     """Record types the module lets users import from files, upsert in bulk, export and count:
     their columns, export permission, list reader and statistics (core/exchange)."""
@@ -142,3 +143,10 @@ def on_shutdown(instance: Instance) -> Any:
 def on_record_changed(instance: Instance, event: RecordEvent) -> Any:
     """A record changed (event written in its transaction, delivered after commit, at least
     once, to each implementation on its own); may return an awaitable."""
+
+
+@hookspec
+def on_records_changed(instance: Instance, events: list[RecordEvent]) -> Any:
+    """Records changed: the same events as `on_record_changed`, handed over a batch at a time
+    (in commit order) for subscribers that work faster on many at once; a failure retries the
+    whole batch. May return an awaitable."""

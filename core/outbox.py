@@ -287,7 +287,7 @@ async def first_delivery(session: AsyncSession, consumer: str, key: str | int) -
     result = await session.execute(
         dialect_insert(OutboxReceipt).values(**values).on_conflict_do_nothing()
     )
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return result.rowcount == 1  # type: ignore[attr-defined]  # DML through a session returns a CursorResult, typed as Result
 
 
 def retry_delay(settings: OutboxSettings, attempts: int) -> float:

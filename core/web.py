@@ -57,7 +57,7 @@ class NcenGraphQL(GraphQL[Context, None]):
         """GraphiQL from files this instance serves, not strawberry's page that loads a CDN."""
         return graphiql_page()
 
-    async def get_context(self, request: Request, response: Any) -> Context:  # type: ignore[override]
+    async def get_context(self, request: Request, response: Any) -> Context:  # type: ignore[override]  # strawberry types the context it passes as its base type
         instance = self.instance
         principal = await authenticate(
             instance.db, instance.config.auth, request.headers.get("authorization")

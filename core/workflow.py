@@ -177,7 +177,7 @@ class Workflow:
             record.validated_at, record.validated_by = now, user_id(principal)
         detail: dict[str, Any] = {"from": previous, "to": to, "version": record.version}
         if self.comment_on_record:
-            record.workflow_comment = comment  # type: ignore[attr-defined]
+            record.workflow_comment = comment  # type: ignore[attr-defined]  # declared by record types with `comment_on_record`
         else:
             detail["comment"] = comment
         return detail
@@ -192,7 +192,7 @@ class Workflow:
             record.status, record.validated_by, record.validated_at = "submitted", None, None
             record.submitted_at = dt.datetime.now(dt.UTC)
             if self.comment_on_record:
-                record.workflow_comment = reason.strip() if reason else None  # type: ignore[attr-defined]
+                record.workflow_comment = reason.strip() if reason else None  # type: ignore[attr-defined]  # declared by record types with `comment_on_record`
         record.version += 1
         record.last_changed_by = user_id(principal)
         detail: dict[str, Any] = {"version": record.version}

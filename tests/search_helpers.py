@@ -88,3 +88,115 @@ async def _nothing_pending(instance: Instance) -> bool:
 
 def titles(result: dict[str, Any]) -> list[str]:
     return [edge["node"]["id"] for edge in result["edges"]]
+
+
+def backend_name(instance: Instance) -> str:
+    from core.search.plugin import backend_name as chosen
+
+    return chosen(instance.config)
+
+
+async def lose_index(instance: Instance) -> None:
+    """The index is gone: whoosh's directory removed, or PostgreSQL's tables dropped."""
+    import shutil
+
+    from sqlalchemy import text
+
+    from core.search.postgres_backend import TABLES
+
+    if backend_name(instance) == "whoosh":
+        shutil.rmtree(instance.config.search_dir)
+        return
+    async with instance.db.engine.begin() as conn:
+        for table in TABLES:
+            await conn.execute(text(f"DROP TABLE {table}"))
+
+
+async def damage_index(instance: Instance) -> None:
+    """The index cannot be used as it is: whoosh files overwritten with garbage, PostgreSQL
+    tables of another schema version."""
+    from sqlalchemy import text
+
+    from core.search.postgres_backend import DOCUMENTS
+
+    if backend_name(instance) == "whoosh":
+        for path in instance.config.search_dir.iterdir():
+            if path.suffix in {".toc", ".seg"}:
+                path.write_bytes(b"\x00garbage" * 10)
+        return
+    async with instance.db.engine.begin() as conn:
+        await conn.execute(text(f"COMMENT ON TABLE {DOCUMENTS} IS 'ncen search index, schema 0'"))
+
+
+def search_backend_fixture() -> Any:
+    """A `make_app` that runs each test once per search backend the engine offers: whoosh on
+    both engines, PostgreSQL full-text search on PostgreSQL. Use as
+    `make_app = search_backend_fixture()` in a test module."""
+    import pytest
+
+    from core.config import SearchSettings
+
+    @pytest.fixture(params=["whoosh", "postgresql"])
+    def make_app(request: Any, make_app: Any, database_url: str) -> Any:
+        if request.param == "postgresql" and database_url.startswith("sqlite"):
+            pytest.skip("PostgreSQL full-text search needs a PostgreSQL database")
+
+        async def factory(*args: Any, **kw: Any) -> Any:
+            kw.setdefault("search", SearchSettings(backend=request.param))
+            return await make_app(*args, **kw)
+
+        return factory
+
+    return make_app
+
+
+def backend_factory_fixture() -> Any:
+    """A fixture `new_backend` giving `await new_backend()`: an empty index on each backend in
+    turn (whoosh in a temporary directory; PostgreSQL full-text search in a throwaway
+    database, skipped unless NCEN_TEST_POSTGRESQL_URL is set)."""
+    import os
+
+    import pytest
+    import pytest_asyncio
+
+    from core.testing import (
+        POSTGRESQL_ENV,
+        REQUIRE_POSTGRESQL_ENV,
+        create_pg_database,
+        drop_pg_database,
+    )
+
+    @pytest_asyncio.fixture(
+        params=["whoosh", pytest.param("postgresql", marks=pytest.mark.postgresql)]
+    )
+    async def new_backend(request: Any, tmp_path: Any) -> Any:
+        from core.db import Database
+        from core.search.postgres_backend import PostgresSearchBackend
+        from core.search.whoosh_backend import WhooshBackend
+
+        databases: list[tuple[Database, str]] = []
+        base = os.environ.get(POSTGRESQL_ENV)
+        if request.param == "postgresql" and not base:
+            if os.environ.get(REQUIRE_POSTGRESQL_ENV):
+                pytest.fail(f"{REQUIRE_POSTGRESQL_ENV} is set but {POSTGRESQL_ENV} is not")
+            pytest.skip(f"{POSTGRESQL_ENV} is not set: no PostgreSQL server to test against")
+
+        async def factory() -> Any:
+            if request.param == "whoosh":
+                backend: Any = WhooshBackend(tmp_path / f"search{len(databases)}")
+                databases.append((None, ""))  # type: ignore[arg-type]
+            else:
+                name, url = await create_pg_database(base or "")
+                db = Database(url)
+                databases.append((db, name))
+                backend = PostgresSearchBackend(db)
+            await backend.create()
+            return backend
+
+        yield factory
+        for db, name in databases:
+            if db is not None:
+                await db.dispose()
+                await drop_pg_database(base or "", name)
+
+    return new_backend

@@ -1,5 +1,6 @@
-"""The attachment store end to end, on both engines: upload, dedup, refusals that write nothing,
-authorised downloads, attaching to records and erasure."""
+"""The attachment store end to end, on both engines and both stores (files under the data dir,
+chunks in the database): upload, dedup, refusals that write nothing, authorised downloads,
+attaching to records and erasure."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from core.attachments.models import Attachment
+from core.attachments.models import Attachment, AttachmentChunk
 from core.config import AttachmentSettings
 from core.gql.errors import InputError
 from core.testing import login_as
@@ -28,13 +29,15 @@ from tests.attachment_helpers import (
 )
 
 
-@pytest.fixture
-async def gallery(make_app):
+@pytest.fixture(params=["files", "database"])
+async def gallery(make_app, request):
     """An app with the `gallery` test module and a client of the attachment routes."""
     app = await make_app(
         modules=["gallery"],
         extra_modules=[GalleryModule()],
-        attachments=AttachmentSettings(max_upload_bytes=64 * 1024, max_pixels=1_000_000),
+        attachments=AttachmentSettings(
+            max_upload_bytes=64 * 1024, max_pixels=1_000_000, storage=request.param
+        ),
     )
     async with endpoint_client(app.instance) as client:
         yield app, client
@@ -55,9 +58,30 @@ def stored_files(app) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file() and p.parent.name != "tmp")
 
 
-def assert_nothing_written(app, before_files: list[Path], before_rows: int, after_rows: int):
+async def stored(app) -> list[str]:
+    """What the store holds, as `<sha256>` and `<sha256>.thumb.jpg` names, whichever it is."""
+    if app.instance.attachments.content.name == "files":
+        return [path.name for path in stored_files(app)]
+    assert stored_files(app) == []  # nothing on the app server's disk
+    async with app.instance.db.session() as session:
+        found = await session.execute(
+            select(AttachmentChunk.sha256, AttachmentChunk.kind).distinct()
+        )
+        return sorted(sha if kind == "file" else f"{sha}.thumb.jpg" for sha, kind in found)
+
+
+async def read_stored(app, sha256: str, *, thumbnail: bool = False) -> bytes:
+    content = await app.instance.attachments.content.open(sha256, thumbnail=thumbnail)
+    assert content is not None
+    if content.path is not None:
+        return content.path.read_bytes()
+    assert content.chunks is not None
+    return b"".join([chunk async for chunk in content.chunks()])
+
+
+async def assert_nothing_written(app, before: list[str], before_rows: int, after_rows: int):
     assert after_rows == before_rows
-    assert stored_files(app) == before_files
+    assert await stored(app) == before
     assert not any((app.instance.config.attachments_dir / "tmp").iterdir())
 
 
@@ -68,14 +92,14 @@ async def attach(app, attachment_id: str, entity_id: str, who: str = "uploader")
         )
 
 
-def gone(files, sha256: str) -> bool:
-    return not files.path(sha256).exists() and not files.thumbnail_path(sha256).exists()
+async def gone(app, sha256: str) -> bool:
+    return not any(name.startswith(sha256) for name in await stored(app))
 
 
 async def wait_until(condition) -> None:
     """The outbox relay removes files after commit; wait for it (polls every 50 ms in tests)."""
     for _ in range(250):
-        if condition():
+        if await condition():
             return
         await asyncio.sleep(0.02)
     raise AssertionError("the files were not removed in time")
@@ -90,14 +114,18 @@ async def test_jpeg_upload_is_stored_once_without_exif_with_thumbnail(gallery):
     assert body["url"] == f"/attachments/{body['id']}"
     assert body["thumbnailUrl"] == f"/attachments/{body['id']}/thumbnail"
 
-    files = app.instance.attachments.files
-    path, thumb = files.path(body["sha256"]), files.thumbnail_path(body["sha256"])
-    assert path.relative_to(app.instance.config.attachments_dir).parts[0] == body["sha256"][:2]
-    assert stored_files(app) == sorted([path, thumb])
-    assert body["size"] == path.stat().st_size
-    stored = Image.open(path)
-    assert not stored.getexif() and not stored.getexif().get_ifd(GPS_IFD)
-    assert Image.open(thumb).format == "JPEG"
+    sha256 = body["sha256"]
+    if app.instance.attachments.content.name == "files":
+        files = app.instance.attachments.files
+        path = files.path(sha256)
+        assert path.relative_to(app.instance.config.attachments_dir).parts[0] == sha256[:2]
+    names = [sha256, f"{sha256}.thumb.jpg"]
+    assert await stored(app) == names
+    data = await read_stored(app, sha256)
+    assert body["size"] == len(data)
+    image = Image.open(io.BytesIO(data))
+    assert not image.getexif() and not image.getexif().get_ifd(GPS_IFD)
+    assert Image.open(io.BytesIO(await read_stored(app, sha256, thumbnail=True))).format == "JPEG"
 
     async with app.instance.db.session() as session:
         row = await session.get(Attachment, body["id"])
@@ -106,7 +134,7 @@ async def test_jpeg_upload_is_stored_once_without_exif_with_thumbnail(gallery):
     again = await upload(client, jpeg_with_gps((64, 48)), name="copy.jpg")
     assert again.status_code == 201
     assert again.json()["sha256"] == body["sha256"] and again.json()["id"] != body["id"]
-    assert await rows(app) == 2 and stored_files(app) == sorted([path, thumb])
+    assert await rows(app) == 2 and await stored(app) == names
 
 
 @pytest.mark.parametrize(("fmt", "media_type"), [("PNG", "image/png"), ("WEBP", "image/webp")])
@@ -135,7 +163,7 @@ async def test_png_and_webp_uploads(gallery, fmt, media_type):
 async def test_bad_uploads_get_a_field_error_and_write_nothing(gallery, data, status, code):
     app, client = gallery
     assert (await upload(client, image_bytes("PNG"))).status_code == 201
-    files, count = stored_files(app), await rows(app)
+    before, count = await stored(app), await rows(app)
     response = await upload(client, data, name="holiday.jpg")
     assert response.status_code == status, response.text
     assert response.json() == {
@@ -147,7 +175,7 @@ async def test_bad_uploads_get_a_field_error_and_write_nothing(gallery, data, st
         ]
     }
     assert response.json()["errors"][0]["message"]
-    assert_nothing_written(app, files, count, await rows(app))
+    await assert_nothing_written(app, before, count, await rows(app))
 
 
 async def test_oversized_body_refused_from_its_content_length(gallery):
@@ -160,7 +188,7 @@ async def test_oversized_body_refused_from_its_content_length(gallery):
     )
     assert response.status_code == 413
     assert response.json()["errors"][0]["extensions"] == {"code": "FILE_TOO_LARGE", "field": "file"}
-    assert await rows(app) == 0 and stored_files(app) == []
+    assert await rows(app) == 0 and await stored(app) == []
 
 
 async def test_request_that_is_not_multipart(gallery):
@@ -275,20 +303,20 @@ async def test_erase_removes_rows_and_files_but_keeps_a_file_still_used(gallery)
     await attach(app, first["id"], "1")
     await attach(app, own["id"], "1")
     await attach(app, second["id"], "2")
-    files = app.instance.attachments.files
+    content = app.instance.attachments.content
 
     async with app.instance.db.transaction() as session:
         assert await app.instance.attachments.erase(session, "GalleryItem", 1) == 2
 
-    await wait_until(lambda: gone(files, own["sha256"]))
-    assert files.has(first["sha256"])  # item 2 still uses the same file
+    await wait_until(lambda: gone(app, own["sha256"]))
+    assert await content.has(first["sha256"])  # item 2 still uses the same file
     assert await rows(app) == 1
     assert (await client.get(second["url"], headers=bearer("viewer"))).status_code == 200
     assert (await client.get(first["url"], headers=bearer("uploader"))).status_code == 404
 
     async with app.instance.db.transaction() as session:
         await app.instance.attachments.erase(session, "GalleryItem", "2")
-    await wait_until(lambda: stored_files(app) == [])
+    await wait_until(lambda: gone(app, ""))
     assert await rows(app) == 0
 
 
@@ -303,9 +331,8 @@ async def test_stale_unattached_uploads_are_collected(gallery):
         kept_row = await session.get(Attachment, kept["id"])
         kept_row.created_at = row.created_at
     assert await app.instance.attachments.collect_garbage() == 1
-    files = app.instance.attachments.files
-    await wait_until(lambda: gone(files, stale["sha256"]))
-    assert files.has(kept["sha256"]) and await rows(app) == 1
+    await wait_until(lambda: gone(app, stale["sha256"]))
+    assert await app.instance.attachments.content.has(kept["sha256"]) and await rows(app) == 1
 
 
 async def test_too_many_unattached_uploads(make_app):
@@ -345,3 +372,48 @@ async def test_mounted_on_the_app_with_core_authentication(make_app):
     photo = response.json()
     assert (await client.get(photo["url"], headers=bearer(officer))).status_code == 200
     assert (await client.get(photo["url"], headers=bearer(analyst))).status_code == 404
+
+
+async def test_photos_stored_as_files_move_to_the_database(make_app):
+    """An instance switching to the database store still serves the photos it kept as files,
+    and `ncen attachments to-database` moves them in (idempotent)."""
+    from click.testing import CliRunner
+
+    from core.cli import cli
+
+    def settings(storage: str) -> AttachmentSettings:
+        return AttachmentSettings(storage=storage)
+
+    before = await make_app(
+        modules=["gallery"], extra_modules=[GalleryModule()], attachments=settings("files")
+    )
+    async with endpoint_client(before.instance) as client:
+        photo = (await upload(client, jpeg_with_gps())).json()
+        original = (await client.get(photo["url"], headers=bearer("uploader"))).content
+    await before.close()
+
+    after = await make_app(
+        modules=["gallery"], extra_modules=[GalleryModule()], attachments=settings("database")
+    )
+    assert after.instance.attachments.content.name == "database"
+    async with endpoint_client(after.instance) as client:
+        served = await client.get(photo["url"], headers=bearer("uploader"))
+        assert served.status_code == 200 and served.content == original
+
+        obj = {"config": after.instance.config, "extra_modules": [GalleryModule()]}
+        invoke = lambda: CliRunner().invoke(  # noqa: E731
+            cli, ["attachments", "to-database"], obj=dict(obj), catch_exceptions=False
+        )
+        result = await asyncio.to_thread(invoke)
+        assert result.exit_code == 0, result.output
+        assert "copied 1 photo(s)" in result.output
+        assert await after.instance.attachments.copy_files_to_database() == (0, 0)
+
+        for path in stored_files(after):
+            path.unlink()
+        served = await client.get(photo["url"], headers=bearer("uploader"))
+        assert served.status_code == 200 and served.content == original
+        thumb = await client.get(photo["thumbnailUrl"], headers=bearer("uploader"))
+        assert thumb.status_code == 200 and int(thumb.headers["content-length"]) == len(
+            thumb.content
+        )

@@ -239,7 +239,9 @@ def test_serve_refuses_a_schema_behind_the_code(
     ok(env, "init", NCEN_MODULES="seizures")
     result = invoke(env, "serve", "--port", "1")
     assert_one_line_error(
-        result, "behind for ['companies', 'icomm', 'suspects', 'update_manager']", "ncen db upgrade"
+        result,
+        "behind for ['companies', 'icomm', 'intelligence', 'suspects', 'update_manager']",
+        "ncen db upgrade",
     )
     assert not served and gc.isenabled()
     ok(env, "serve", "--port", "1", NCEN_MODULES="seizures")

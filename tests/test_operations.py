@@ -64,7 +64,7 @@ def the_operation(name: str) -> OperationDefinitionNode:
 
 def test_every_module_and_core_service_has_operations() -> None:
     folders = {name.split("/")[0] for name in OPERATIONS}
-    assert folders == {"core", "seizures", "suspects", "companies", "icomm"}
+    assert folders == {"core", "seizures", "suspects", "companies", "icomm", "intelligence"}
     assert len(OPERATIONS) >= 40
 
 
@@ -169,6 +169,18 @@ async def test_every_operation_runs_on_demo_data(make_app) -> None:
     me = (await s.run("core/Me", "officer"))["me"]
     assert me["user"]["username"] == "officer" and "seizures.edit" in me["permissions"]
 
+    # Intelligence: a watch list for the analysts, watching a term the seizure below will hold.
+    watch = (await s.run("intelligence/CreateWatchList", "analyst"))["createWatchList"]
+    assert watch["sharing"] == "INSTANCE" and watch["canEdit"]
+    entry = (await s.run("intelligence/AddWatchListEntry", "analyst", watchList=watch["id"]))[
+        "addWatchListEntry"
+    ]
+    assert entry["label"] == "refrigeration unit"
+    lists = (await s.run("intelligence/WatchLists", "analyst"))["watchLists"]
+    assert [w["entryCount"] for w in lists] == [1]
+    saved = (await s.run("intelligence/SaveSearch", "analyst"))["saveSearch"]
+    assert saved["lastRunAt"] and saved["alertOnNewData"]
+
     # Seizures: lists, one record, any record by id.
     listed = (await s.run("seizures/Seizures", "analyst"))["seizures"]
     assert listed["totalCount"] > 0
@@ -229,6 +241,19 @@ async def test_every_operation_runs_on_demo_data(make_app) -> None:
     assert [r["status"] for r in bulk["results"]] == ["CREATED", "INVALID"]
     again = (await s.run("core/BulkUpsert", "officer"))["bulkUpsert"]
     assert again["replayed"] and again["results"] == bulk["results"]
+    # The updated seizure's narrative names the watched term: an alert, judged.
+    await s.app.instance.outbox.settle()
+    alerts = edges((await s.run("intelligence/Alerts", "analyst"))["alerts"])
+    [alert] = [a for a in alerts if a["recordId"] == created["id"]]
+    assert alert["explanation"][0]["feature"] == "term"
+    assert alert["matchedFields"] == ["text"]
+    judged = (await s.run("intelligence/JudgeAlert", "analyst", id=alert["id"]))["judgeAlert"]
+    assert judged["status"] == "MATCH"
+    from plugins.intelligence.searches import run_all
+
+    assert await run_all(s.app.instance) >= 1  # the validated seizure's "reefer container"
+    [search] = (await s.run("intelligence/SavedSearches", "analyst"))["savedSearches"]
+    assert created["id"] in {a["recordId"] for a in search["alerts"]}
 
     # Suspects.
     persons = (await s.run("suspects/Persons", "officer"))["persons"]
@@ -267,6 +292,9 @@ async def test_every_operation_runs_on_demo_data(make_app) -> None:
     vehicle = (await s.run("suspects/CreateConveyance", "officer"))["createConveyance"]
     assert vehicle["__typename"] == "Vehicle"
 
+    matches = (await s.run("intelligence/Matches", "officer", id=person["id"]))["matches"]
+    assert all(m["record"]["id"] == m["recordId"] for m in matches)
+
     # Companies.
     companies = (await s.run("companies/Companies", "analyst"))["companies"]
     assert all("importer" in n["roles"] for n in edges(companies))
@@ -296,6 +324,13 @@ async def test_every_operation_runs_on_demo_data(make_app) -> None:
         "companies/ReturnCompany", "validator", id=second_id, version=second["version"]
     )
     assert returned["returnCompany"]["status"] == "RETURNED"
+
+    # Cross-referencing a database (`ncen xref companies`), then its stored pairs.
+    from plugins.intelligence.xref import xref
+
+    await xref(s.app.instance, "companies")
+    await s.run("intelligence/XrefMatches", "analyst", filter={"module": "companies"})
+    await s.run("intelligence/RemoveWatchListEntry", "analyst", id=entry["id"])
 
     # Links between modules, and the history of a record.
     link = {"source": first["id"], "relation": "courier", "target": person["id"]}

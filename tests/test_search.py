@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import shutil
 from typing import Any
 
 import pytest
@@ -14,7 +13,19 @@ from click.testing import CliRunner
 from core.cli import cli
 from tests.fixture_modules.cargo.module import CargoModule
 from tests.fixture_modules.parcels.module import ParcelsModule
-from tests.search_helpers import SEARCH, execute, search, settle
+from tests.search_helpers import (
+    SEARCH,
+    backend_name,
+    damage_index,
+    execute,
+    lose_index,
+    search,
+    search_backend_fixture,
+    settle,
+)
+
+# Every test runs on each backend: whoosh (SQLite, PostgreSQL) and PostgreSQL full-text search.
+make_app = search_backend_fixture()
 
 VIEW_ALL = ("cargo.view", "parcels.view")
 
@@ -86,6 +97,17 @@ QUERIES: list[tuple[str, dict[str, Any], list[str]]] = [
         {"filters": [{"field": "countries", "values": ["FR", "NL"]}]},
         ["Shipment:2", "Shipment:3"],
     ),
+    ("b?nana", {}, ["Shipment:1"]),
+    ("cocaine ANDNOT gold", {}, ["Shipment:1"]),
+    ("gold ANDMAYBE cocaine", {}, ["Shipment:3"]),
+    ("NOT cocaine", {}, ["Shipment:2", "Shipment:3"]),
+    ("month:2025-07", {}, ["Shipment:2"]),
+    ("year:[2025 TO 2025]", {}, ["Shipment:2", "Shipment:3"]),
+    ("codes:[0900 TO 0999]", {}, ["Shipment:1"]),
+    ('title:"gold bars"', {}, ["Shipment:3"]),
+    ('content:"gold bars"', {}, []),
+    ("entity_type:Shipment module:cargo countries:nl", {}, ["Shipment:3"]),
+    ("(gold OR cigarettes) AND year:2025 AND NOT countries:FR", {}, ["Shipment:3"]),
 ]
 
 
@@ -238,14 +260,11 @@ async def test_a_module_without_records_is_not_reindexed_at_every_start(make_app
 @pytest.mark.parametrize("damage", ["delete", "corrupt"])
 async def test_lost_or_corrupt_index_is_rebuilt_at_start(make_app, damage):
     app = await seeded(make_app)
-    search_dir = app.instance.config.search_dir
     await app.close()
     if damage == "delete":
-        shutil.rmtree(search_dir)
+        await lose_index(app.instance)
     else:
-        for path in search_dir.iterdir():
-            if path.suffix in {".toc", ".seg"}:
-                path.write_bytes(b"\x00garbage" * 10)
+        await damage_index(app.instance)
     restarted = await make_app(modules=["cargo"], extra_modules=[CargoModule()])
     assert restarted.instance.search.state == "ready"
     assert ids(await search(restarted.instance, "cocaine", "cargo.view")) == ["Shipment:1"]
@@ -256,7 +275,7 @@ async def test_lost_or_corrupt_index_is_rebuilt_at_start(make_app, damage):
 
 async def test_index_lost_while_serving_is_rebuilt_by_the_next_change(make_app):
     app = await seeded(make_app)
-    shutil.rmtree(app.instance.config.search_dir)
+    await lose_index(app.instance)
     await add_shipment(app, "Cocaine in pineapples")
     await settle(app.instance)
     assert (await search(app.instance, "cocaine", "cargo.view"))["totalCount"] == 2
@@ -352,7 +371,7 @@ async def test_cli_reindex_and_check(make_app):
     assert result.exit_code == 1 and "nope" in result.output
     assert ids(await search(app.instance, "cocaine", "cargo.view")) == ["Shipment:1"]
 
-    shutil.rmtree(app.instance.config.search_dir)
+    await lose_index(app.instance)
     result = await asyncio.to_thread(invoke, "search", "check")
     assert result.exit_code == 1 and "missing" in result.output
 
@@ -361,6 +380,8 @@ async def test_queries_run_off_the_event_loop(make_app, monkeypatch):
     import threading
 
     app = await make_app(modules=["cargo"], extra_modules=[CargoModule()])
+    if backend_name(app.instance) != "whoosh":
+        pytest.skip("whoosh searches in threads; PostgreSQL is queried asynchronously")
     backend = app.instance.search.backend
     original = backend._query
     threads = []

@@ -1,16 +1,18 @@
-"""The whoosh backend's open searcher and cached document sets: every query sees the last commit
-and exactly what its caller may see, whatever queries ran before on the same cached view."""
+"""Every backend answers the same contract: each query sees the last commit and exactly what its
+caller may see, whatever queries ran before (whoosh keeps an open searcher and cached document
+sets; PostgreSQL applies visibility in the SQL)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 
 from core.search import SearchDocument
-from core.search.backend import SearchRequest, SearchResult
-from core.search.whoosh_backend import WhooshBackend
+from core.search.backend import SearchBackend, SearchRequest, SearchResult
+from tests.search_helpers import backend_factory_fixture
+
+new_backend = backend_factory_fixture()
 
 
 def doc(entity_type: str, record_id: int, text: str, **kw: object) -> SearchDocument:
@@ -49,9 +51,8 @@ def found(result: SearchResult) -> list[str]:
 
 
 @pytest.fixture
-async def backend(tmp_path: Path) -> WhooshBackend:
-    backend = WhooshBackend(tmp_path / "search")
-    await backend.create()
+async def backend(new_backend) -> SearchBackend:
+    backend = await new_backend()
     async with backend.writer() as writer:
         await writer.upsert(DOCS)
     return backend
@@ -151,3 +152,29 @@ async def test_a_rebuild_writes_each_document_once(backend):
     # The failed rebuild was discarded: the index is as before.
     request = SearchRequest(text="cocaine", allowed_types={"Shipment": None, "Parcel": None})
     assert (await backend.query(request)).total == 4
+
+
+async def test_words_taken_out_of_documents_are_no_longer_found(backend):
+    allowed = {"Shipment": None, "Parcel": None}
+    async with backend.writer() as writer:
+        await writer.upsert([doc("Shipment", 9, "courier Qwertyzanov")])
+    assert found(
+        await backend.query(SearchRequest(text="qwertyzanof~", allowed_types=allowed))
+    ) == ["Shipment:9"]
+    async with backend.writer() as writer:  # a corrected name
+        await writer.upsert([doc("Shipment", 9, "courier Smith")])
+    for text in ("qwertyzanof~", "qwerty*", "qwertyzanov"):
+        result = await backend.query(SearchRequest(text=text, allowed_types=allowed))
+        assert result.total == 0, text
+    if hasattr(backend, "db"):  # PostgreSQL: the vocabulary holds only live documents' words
+        from sqlalchemy import text as sql
+
+        async with backend.db.engine.connect() as conn:
+            words = set(await conn.scalars(sql("SELECT word FROM core_search_word")))
+        assert "smith" in words and not any(w.startswith("qwerty") for w in words)
+        async with backend.writer() as writer:
+            await writer.delete(["Shipment:9"])
+            writer.purge_on_commit()
+        async with backend.db.engine.connect() as conn:
+            words = set(await conn.scalars(sql("SELECT word FROM core_search_word")))
+        assert "smith" not in words and "cocaine" in words

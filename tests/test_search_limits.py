@@ -12,11 +12,11 @@ import pytest
 
 from core.config import SearchSettings
 from core.search import SearchDocument
-from core.search.backend import SearchLimitError, SearchRequest, SearchResult
+from core.search.backend import SearchBackend, SearchLimitError, SearchRequest, SearchResult
 from core.search.limits import check_query, shape_of
 from core.search.service import SearchService
 from core.search.whoosh_backend import WhooshBackend
-from tests.search_helpers import TestPrincipal
+from tests.search_helpers import TestPrincipal, backend_factory_fixture
 
 WORDS = [f"cocaine{i:04d}" for i in range(1500)]
 
@@ -35,10 +35,12 @@ def test_the_query_text_is_counted_the_same_for_every_backend() -> None:
         assert refused.value.code == "QUERY_TOO_COMPLEX"
 
 
+new_backend = backend_factory_fixture()
+
+
 @pytest.fixture
-async def backend(tmp_path: Path) -> WhooshBackend:
-    backend = WhooshBackend(tmp_path / "search")
-    await backend.create()
+async def backend(new_backend) -> SearchBackend:
+    backend = await new_backend()
     async with backend.writer() as writer:
         await writer.upsert(
             [
@@ -59,7 +61,7 @@ def request(text: str, **options: object) -> SearchRequest:
     return SearchRequest(text=text, allowed_types={"Shipment": None}, **options)  # type: ignore[arg-type]
 
 
-async def test_a_pattern_over_its_expansions_is_refused(backend: WhooshBackend) -> None:
+async def test_a_pattern_over_its_expansions_is_refused(backend: SearchBackend) -> None:
     narrow = await backend.query(request("cocaine000*", max_expansions=20))
     assert narrow.total == 1  # cocaine0000 ... cocaine0009: one document
     with pytest.raises(SearchLimitError) as refused:
@@ -70,7 +72,7 @@ async def test_a_pattern_over_its_expansions_is_refused(backend: WhooshBackend) 
         await backend.query(request("cocaine0001~1", max_expansions=5))
 
 
-async def test_the_backend_stops_at_its_deadline(backend: WhooshBackend) -> None:
+async def test_the_backend_stops_at_its_deadline(backend: SearchBackend) -> None:
     with pytest.raises(SearchLimitError) as refused:
         await backend.query(request("cocaine*", deadline=time.monotonic() - 1))
     assert refused.value.code == "SEARCH_TIMEOUT"

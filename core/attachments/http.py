@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from core.attachments.images import THUMBNAIL_MEDIA_TYPE, ImageRejected
@@ -148,21 +148,35 @@ class AttachmentEndpoints:
             # Not allowed looks like not there: ids of other people's records reveal nothing.
             if row is None or not await self.service.may_read(session, principal, row):
                 return _not_found()
-        files = self.service.files
-        path = files.thumbnail_path(row.sha256) if thumbnail else files.path(row.sha256)
-        if not path.is_file():
-            log.error("attachment %s: file %s is missing", row.id, path)
+        content = await self.service.content.open(row.sha256, thumbnail=thumbnail)
+        if content is None:
+            log.error(
+                "attachment %s: %s of %s is missing from the %s store",
+                row.id,
+                "thumbnail" if thumbnail else "file",
+                row.sha256,
+                self.service.content.name,
+            )
             return _not_found()
         await self._audit_read(request, principal, row, thumbnail=thumbnail)
         media_type = THUMBNAIL_MEDIA_TYPE if thumbnail else row.media_type
         suffix = "thumb.jpg" if thumbnail else _EXTENSIONS.get(row.media_type, "bin")
-        return FileResponse(
-            path,
-            media_type=media_type,
-            headers=DOWNLOAD_HEADERS,
-            filename=f"{row.id}.{suffix}",
-            content_disposition_type="inline",
-        )
+        filename = f"{row.id}.{suffix}"
+        if content.path is not None:
+            return FileResponse(
+                content.path,
+                media_type=media_type,
+                headers=DOWNLOAD_HEADERS,
+                filename=filename,
+                content_disposition_type="inline",
+            )
+        assert content.chunks is not None
+        headers = {
+            **DOWNLOAD_HEADERS,
+            "Content-Length": str(content.size),
+            "Content-Disposition": f'inline; filename="{filename}"',
+        }
+        return StreamingResponse(content.chunks(), media_type=media_type, headers=headers)
 
     async def _audit_read(
         self, request: Request, principal: Any, row: Attachment, *, thumbnail: bool

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Index, Integer, String
+from sqlalchemy import Index, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import NOMINAL, Base, UTCDateTime, utcnow
@@ -38,3 +38,19 @@ class Attachment(Base):
         Index("ix_core_attachment_sha256", "sha256"),
         Index("ix_core_attachment_uploader", "uploaded_by", "entity_type"),
     )
+
+
+class AttachmentChunk(Base):
+    """`core_attachment_chunk`: the bytes of a stored file in the database, in chunks.
+
+    Used when `[ncen.attachments] storage` is `database` (the default on PostgreSQL): several
+    app servers then share photos without a shared disk. `kind` is `file` or `thumb`; chunks
+    are read one at a time, so serving a photo never holds it whole in memory.
+    """
+
+    __tablename__ = "core_attachment_chunk"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    data: Mapped[bytes] = mapped_column(LargeBinary)

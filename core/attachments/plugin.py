@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from core.attachments.models import Attachment
+from core.attachments.models import Attachment, AttachmentChunk
 from core.attachments.owners import collect_owners
 from core.attachments.service import PURGE_TOPIC, UPLOAD_PERMISSION, AttachmentService
 from core.auth import Permission
@@ -33,7 +33,7 @@ class CoreAttachmentsPlugin:
 
     @hookimpl
     def register_models(self) -> list[type]:
-        return [Attachment]
+        return [Attachment, AttachmentChunk]
 
     @hookimpl
     def register_permissions(self) -> list[Permission]:

@@ -21,12 +21,14 @@ from typing import Any
 from sqlalchemy import ColumnElement, delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.attachments.content import make_content_store
 from core.attachments.files import FileStore
 from core.attachments.images import ProcessedImage, process_image
 from core.attachments.models import Attachment
 from core.attachments.owners import AttachmentOwner
 from core.config import AttachmentSettings
 from core.db import Database, utcnow
+from core.errors import NcenError
 from core.gql.errors import InputError
 from core.outbox import OutboxEvent, enqueue
 
@@ -101,7 +103,9 @@ class AttachmentService:
     ) -> None:
         self.db = db
         self.settings = settings
+        # Temporary upload files stay local; stored photos go where `storage` says.
         self.files = FileStore(root)
+        self.content = make_content_store(settings.storage, db, self.files)
         self.owners = owners
         self._workers: asyncio.Semaphore | None = None
         self._next_gc = 0.0
@@ -148,7 +152,7 @@ class AttachmentService:
         )
         async with self.db.transaction() as session:
             await self._lock_content(session, image.sha256)
-            await asyncio.to_thread(self.files.put, image.sha256, image.data, image.thumbnail)
+            await self.content.put(session, image.sha256, image.data, image.thumbnail)
             session.add(row)
         await self.collect_garbage_if_due()
         return AttachmentInfo.of(row)
@@ -296,7 +300,7 @@ class AttachmentService:
                     select(func.count()).select_from(Attachment).where(Attachment.sha256 == sha256)
                 )
                 if not users:
-                    await asyncio.to_thread(self.files.remove, sha256)
+                    await self.content.remove(session, sha256)
 
     async def collect_garbage(self) -> int:
         """Erase uploads never attached within `unattached_hours`."""
@@ -318,6 +322,34 @@ class AttachmentService:
             await self.collect_garbage()
         except Exception:  # housekeeping must not fail the upload that triggered it
             log.exception("collecting stale uploads failed")
+
+    async def copy_files_to_database(self) -> tuple[int, int]:
+        """Copy the photos still stored as files (before the switch to the database store)
+        into the database; idempotent. Returns (copied, missing: named by a row, in neither)."""
+        from core.attachments.content import DatabaseContentStore
+
+        content = self.content
+        if not isinstance(content, DatabaseContentStore):
+            raise NcenError(
+                "photos are stored as files here: set [ncen.attachments] storage to "
+                "database (the default on PostgreSQL) first"
+            )
+        async with self.db.session() as session:
+            hashes = (await session.scalars(select(Attachment.sha256).distinct())).all()
+        copied = missing = 0
+        for sha256 in sorted(hashes):
+            async with self.db.transaction() as session:
+                await self._lock_content(session, sha256)
+                if await content.stored_in_database(session, sha256):
+                    continue
+                if not await asyncio.to_thread(self.files.has, sha256):
+                    missing += 1
+                    continue
+                data = await asyncio.to_thread(self.files.path(sha256).read_bytes)
+                thumb = await asyncio.to_thread(self.files.thumbnail_path(sha256).read_bytes)
+                await content.put(session, sha256, data, thumb)
+                copied += 1
+        return copied, missing
 
     async def _lock_content(self, session: AsyncSession, sha256: str) -> None:
         """Serialise publishing and removing the files of one hash (SQLite write transactions

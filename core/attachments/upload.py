@@ -133,7 +133,7 @@ async def receive_file(
 ) -> ReceivedFile:
     """Copy the `file` part of a multipart body to `out`; at most `limit` bytes of file."""
     collector = _FileCollector(out, limit)
-    parser = MultipartParser(boundary, collector.callbacks())  # type: ignore[arg-type]
+    parser = MultipartParser(boundary, collector.callbacks())  # type: ignore[arg-type]  # python-multipart types its callbacks narrower than it calls them
     total = 0
     async for chunk in chunks:
         total += len(chunk)

@@ -62,7 +62,7 @@ def _history_loader(context: Context, entity_type: str) -> DataLoader[int, list[
             ).all()
         by_record: dict[str, list[HistoryEntry]] = {str(i): [] for i in ids}
         for event in rows:
-            by_record[event.entity_id].append(HistoryEntry.of(event))  # type: ignore[index]
+            by_record[event.entity_id].append(HistoryEntry.of(event))  # type: ignore[index]  # the query selects events with an entity_id among `ids`
         return [by_record[str(i)] for i in ids]
 
     return DataLoader(load_fn=load)

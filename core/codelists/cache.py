@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 CACHE_KEY = "core.codelists.cache"  # in Database.session_info
 TABLES = ("core_codelist", "core_codelist_entry")
+MAX_BUILT = 512  # lists x languages x expired-or-not kept built at most
 _LIST = sa.select(CodeList).where(CodeList.name == sa.bindparam("name"))
 _ENTRIES = sa.select(CodeListEntry).where(
     CodeListEntry.list_id.in_(sa.bindparam("ids", expanding=True))
@@ -35,7 +36,7 @@ class CodeListCache:
         self.changes = changes
         self._generation: int | None = None
         self._day: dt.date | None = None
-        self._lists: dict[str, CodeList | None] = {}
+        self._lists: dict[str, CodeList] = {}
         self._entries: dict[int, list[CodeListEntry]] = {}
         self._built: dict[tuple[Any, ...], Any] = {}
 
@@ -60,7 +61,8 @@ class CodeListCache:
         generation = self.changes.generation
         async with db.session() as session:
             row = await session.scalar(_LIST, {"name": name})
-        if fresh and generation == self.changes.generation:
+        # Unknown names are not kept: a client could send any number of them.
+        if fresh and row is not None and generation == self.changes.generation:
             self._lists[name] = row
         return row
 
@@ -88,6 +90,8 @@ class CodeListCache:
         generation = self.changes.generation
         if key not in self._built:
             value = build()
+            if len(self._built) >= MAX_BUILT:  # any 2-3 letter code is a language: stay bounded
+                self._built.clear()
             if generation != self.changes.generation:
                 return value
             self._built[key] = value

@@ -100,7 +100,7 @@ def _parents_first(entries: Sequence[EntryData]) -> list[EntryData]:
         seen: set[str] = set()
         while parents.get(code) in parents and code not in seen:
             seen.add(code)
-            code = parents[code]  # type: ignore[assignment]
+            code = parents[code]  # type: ignore[assignment]  # `parents.get(code) in parents` was checked on the line above
         return len(seen)
 
     return sorted(entries, key=lambda e: depth(e.code))

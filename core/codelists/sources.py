@@ -71,7 +71,7 @@ class CodeListSource:
             raise ValueError(f"code list {self.name!r}: give exactly one of `file` or `entries`")
 
     def load(self, languages: Sequence[str]) -> ListData:
-        data = self.entries(languages) if self.entries else read_list_file(self.file)  # type: ignore[arg-type]
+        data = self.entries(languages) if self.entries else read_list_file(self.file)  # type: ignore[arg-type]  # a source without `entries` has a `file` (checked at declaration)
         if data.name != self.name:
             raise CodeListFileError(f"{self.file or self.name}: the list is named {data.name!r}")
         return data

@@ -90,10 +90,10 @@ async def validate_many(
     """
     day = on or dt.date.today()
     checks = [c for c in checks if c.value is not None]
-    await _load(session, {(c.list, c.value) for c in checks})  # type: ignore[misc]
+    await _load(session, {(c.list, c.value) for c in checks})  # type: ignore[misc]  # None values were filtered out on the line above
     cache = _cache(session)
     for check in checks:
-        error = _error(check, cache[(check.list, check.value)], day)  # type: ignore[index]
+        error = _error(check, cache[(check.list, check.value)], day)  # type: ignore[index]  # None values were filtered out above
         if error is not None:
             raise error
 

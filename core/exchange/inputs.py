@@ -61,7 +61,7 @@ class InputBuilder:
     def __init__(self, schema: Any, input_class: type, *, date_format: str | None = None):
         self.schema = schema
         self.input_class = input_class
-        name = input_class.__strawberry_definition__.name  # type: ignore[attr-defined]
+        name = input_class.__strawberry_definition__.name  # type: ignore[attr-defined]  # a strawberry input class carries its definition
         graphql_type = schema._schema.get_type(name)
         assert isinstance(graphql_type, GraphQLInputObjectType)
         self.type = graphql_type

@@ -76,7 +76,7 @@ def column_field(
         label=dict(label),
         help=dict(help or {}),
         nominal=any(is_nominal(c) for c in columns),
-        max_length=length,  # type: ignore[arg-type]
+        max_length=length,  # type: ignore[arg-type]  # String columns carry an int length or None
     )
 
 

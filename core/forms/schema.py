@@ -62,6 +62,10 @@ class FormSchema:
     fields: list[FormFieldSchema]
 
 
+_BUILT = "core.forms.built"  # in instance.state: (entity type, language) -> FormSchema
+_MAX_BUILT = 256
+
+
 @strawberry.type
 class FormQuery:
     # Describes structure, never data: public like the code lists it points to.
@@ -72,14 +76,23 @@ class FormQuery:
     async def form_schema(
         self, info: Info[Context, None], entity_type: str, language: str | None = None
     ) -> FormSchema | None:
-        fields = form_registry(info.context.instance).fields(entity_type)
+        instance = info.context.instance
+        fields = form_registry(instance).fields(entity_type)
         if fields is None:
             return None
         language = await request_language(info.context, language)
-        translated = any(resolved.field.label.get(language) for resolved in fields)
-        return FormSchema(
-            entity_type=entity_type,
-            language=language if translated else FALLBACK,
-            requested_language=language,
-            fields=[FormFieldSchema.build(f, language) for f in fields],
-        )
+        # Forms are declarations, fixed while the instance runs: each is built once per
+        # language and then shared by the requests (never changed in place).
+        built: dict[tuple[str, str], FormSchema] = instance.state.setdefault(_BUILT, {})
+        key = (entity_type, language)
+        if key not in built:
+            if len(built) >= _MAX_BUILT:  # any 2-3 letter code is a language: stay bounded
+                built.clear()
+            translated = any(resolved.field.label.get(language) for resolved in fields)
+            built[key] = FormSchema(
+                entity_type=entity_type,
+                language=language if translated else FALLBACK,
+                requested_language=language,
+                fields=[FormFieldSchema.build(f, language) for f in fields],
+            )
+        return built[key]

@@ -65,7 +65,7 @@ class RequestBudget:
                 self.deadline.reschedule(asyncio.get_running_loop().time())
             return
         error = self.error_for(RESULT_TOO_LARGE)
-        raise ApiError(error.message, **error.extensions)  # type: ignore[arg-type]
+        raise ApiError(error.message, **error.extensions)  # type: ignore[arg-type]  # error_for() builds extensions with str keys and JSON values
 
     def error(self) -> GraphQLError:
         """The one error a request cut short answers with."""
@@ -100,7 +100,7 @@ def _counted(resolve: Any, depth: int) -> Any:
             return _count_when_done(result, budget, depth)
         return _count(result, budget, depth)
 
-    resolve_counted.__wrapped__ = resolve  # type: ignore[attr-defined]
+    resolve_counted.__wrapped__ = resolve  # type: ignore[attr-defined]  # a function attribute read by strawberry's resolver lookup
     return resolve_counted
 
 

@@ -71,7 +71,7 @@ def parse_decimal(value: object) -> decimal.Decimal:
     if not number.is_finite():
         raise InputError("a decimal must be a finite number", code=INVALID_DECIMAL)
     digits_before = max(number.adjusted() + 1, 0)
-    digits_after = max(-number.as_tuple().exponent, 0)  # type: ignore[operator]
+    digits_after = max(-number.as_tuple().exponent, 0)  # type: ignore[operator]  # a finite Decimal's exponent is an int (checked above)
     if number and (digits_before > MAX_DECIMAL_DIGITS or digits_after > MAX_DECIMAL_DIGITS):
         raise InputError(
             f"at most {MAX_DECIMAL_DIGITS} digits before and after the decimal point",
@@ -164,7 +164,7 @@ def _checked(resolve: Any, arguments: dict[str, tuple[Any, int]], default: int) 
                 check_list_lengths(args[name], graphql_type, limit, path, default)
         return resolve(source, info, **args)
 
-    resolve_checked.__wrapped__ = resolve  # type: ignore[attr-defined]
+    resolve_checked.__wrapped__ = resolve  # type: ignore[attr-defined]  # a function attribute read by strawberry's resolver lookup
     return resolve_checked
 
 

@@ -105,7 +105,7 @@ async def entity_links(
         raise InputError(f"first must be between 1 and {maximum}", field="first")
     cls = type(entity)
     side = (
-        cls.__strawberry_definition__.name,  # type: ignore[attr-defined]
+        cls.__strawberry_definition__.name,  # type: ignore[attr-defined]  # every strawberry type has its definition
         str(await resolve(cls.resolve_id(entity, info=info))),
     )
     rows = await info.context.loader("links.edges", _edges_loader).load(side)

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 
     from core.gql.context import Principal
     from core.instance import Instance
+    from core.matching.profile import Profile
     from core.search.documents import SearchDocument
 
 RowT = TypeVar("RowT")
@@ -111,6 +112,9 @@ class RecordType(Generic[RowT, InputT]):
     # its search document is purged from disk when it is deleted, not only when erased.
     personal: ClassVar[bool] = False
     descriptions: ClassVar[Mapping[str, str]] = {}  # mutation -> description override
+    # Child lists (relationship names) `match_profile` reads; screening loads only these, and
+    # may hand it plain objects with the same attributes instead of ORM rows (core.matching).
+    match_children: ClassVar[tuple[str, ...]] = ()
 
     # --- derived ----------------------------------------------------------------------------
     @property
@@ -209,10 +213,17 @@ class RecordType(Generic[RowT, InputT]):
         return None
 
     def to_graphql(self, record: RowT) -> Any:
-        return self.output_type.from_row(record)  # type: ignore[attr-defined]
+        return self.output_type.from_row(record)  # type: ignore[attr-defined]  # output types declare `from_row` by convention (RecordType docs)
 
     def search_document(self, instance: Instance, record: RowT) -> SearchDocument | None:
         """The record's search document; None keeps the type out of search."""
+        return None
+
+    def match_profile(self, record: RowT) -> Profile | None:
+        """The record as matching sees it (names, identifiers, dates: `core.matching`); None
+        keeps the type out of screening and cross-referencing. Reads only columns and the child
+        lists named in `match_children`: `record` may be an ORM row or a plain object with the
+        same attributes (`core.matching.rows`)."""
         return None
 
     # --- reading, shared by every path -------------------------------------------------------
@@ -235,7 +246,7 @@ class RecordType(Generic[RowT, InputT]):
         if not principal.can(self.view_permission):
             return set()
         wanted = record_ids(ids)
-        query = select(self.model.id).where(self.model.id.in_(wanted))  # type: ignore[attr-defined]
+        query = select(self.model.id).where(self.model.id.in_(wanted))  # type: ignore[attr-defined]  # record models have an integer `id` by convention
         if self.workflow is not None:
             query = query.where(self.workflow.visible_filter(self.model, principal))
         return {str(i) for i in await session.scalars(query)}

@@ -53,7 +53,7 @@ def _output_type(schema: strawberry.Schema, field: RecordField) -> GraphQLOutput
         )
     if field.many:
         return GraphQLNonNull(GraphQLList(GraphQLNonNull(named)))
-    return named  # type: ignore[return-value]
+    return named  # type: ignore[return-value]  # a named type from the schema's type map is an output type here
 
 
 def _resolver(field: RecordField) -> Callable[..., Awaitable[Any]]:

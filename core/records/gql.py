@@ -22,8 +22,8 @@ from core.record_ids import record_id
 class Record(Entity):
     @strawberry.field(description="Every step with who and when: creation, edits, transitions.")
     async def history(self, info: Info[Context, None]) -> list[HistoryEntry]:
-        entity_type = type(self).__strawberry_definition__.name  # type: ignore[attr-defined]
-        return await record_history(info, entity_type, self.id)  # type: ignore[attr-defined]
+        entity_type = type(self).__strawberry_definition__.name  # type: ignore[attr-defined]  # every strawberry type has its definition; the interface is not one
+        return await record_history(info, entity_type, self.id)  # type: ignore[attr-defined]  # implementations of Record declare `id`
 
     @classmethod
     async def resolve_nodes(
@@ -34,7 +34,7 @@ class Record(Entity):
         from core.records.lifecycle import read_many
         from core.records.registry import record_registry
 
-        entity_type = cls.__strawberry_definition__.name  # type: ignore[attr-defined]
+        entity_type = cls.__strawberry_definition__.name  # type: ignore[attr-defined]  # every strawberry type has its definition; the interface is not one
         rt = record_registry(info.context.instance).get(entity_type)
         ids = [record_id(i) or 0 for i in node_ids]
         if rt is None:

@@ -35,7 +35,7 @@ async def load(
     session: AsyncSession, rt: RecordType[Any, Any], record_id: int, *, lock: bool = True
 ) -> Any:
     """The full record (children loaded), locked for the write on PostgreSQL."""
-    query = rt.load(select(rt.model).where(rt.model.id == record_id))  # type: ignore[attr-defined]
+    query = rt.load(select(rt.model).where(rt.model.id == record_id))  # type: ignore[attr-defined]  # record models have an integer `id` by convention
     if lock and session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(of=rt.model)
     record = await session.scalar(query)

@@ -28,30 +28,26 @@ from collections.abc import (
 from pathlib import Path
 from typing import Any
 
-from whoosh import fields, highlight, index, qparser, query
-from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer
-from whoosh.support.charset import accent_map
+from whoosh import highlight, index, qparser, query
 from whoosh.writing import CLEAR
 
 from core.internals import merge_matched_tokens, pin_expansion, term_expansion
+from core.search import query_language
 from core.search.backend import (
     QUERY_TOO_BROAD,
     SEARCH_TIMEOUT,
     IndexState,
     IndexStatus,
     IndexWriter,
-    QuerySyntaxError,
     SearchBackend,
     SearchHit,
     SearchLimitError,
     SearchRequest,
     SearchResult,
 )
-from core.search.dates import date_terms, day_key, month_key, year_key
+from core.search.dates import date_terms
 from core.search.documents import (
-    KEYWORD_FIELDS,
     PUBLIC_AUDIENCE,
-    QUERY_FIELDS,
     TEXT_FIELDS,
     SearchDocument,
 )
@@ -62,7 +58,6 @@ INDEX_NAME = "ncen"
 # Bump when the schema below changes: an index of another version is rebuilt at start-up.
 SCHEMA_VERSION = 2
 VERSION_FILE = "schema-version.json"
-MAX_FUZZY_DISTANCE = 2
 SNIPPETS = 3
 
 # Posting pool of a rebuild's writer (whoosh's estimate, ~190 bytes per posting): about 5M
@@ -73,48 +68,11 @@ REBUILD_POOL_MB = 1024
 CACHED_SETS = 64
 CACHED_TERMS = 4096
 
-# No stop words and no stemming: records are in many languages; accents are folded.
-_ANALYZER = RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
 _FRAGMENTER = highlight.ContextFragmenter(maxchars=200, surround=40)
 _FRAGMENT_SCORER = highlight.BasicFragmentScorer()
-
-
-def _schema() -> fields.Schema:
-    schema = fields.Schema(
-        doc_id=fields.ID(unique=True, stored=True),
-        record_id=fields.ID(stored=True),
-        entity_type=fields.ID(stored=True),
-        module=fields.ID(stored=True),
-        title=fields.TEXT(analyzer=_ANALYZER, stored=True, field_boost=2.0),
-        content=fields.TEXT(analyzer=_ANALYZER, stored=True),
-        date=fields.ID(stored=True),
-        month=fields.ID(),
-        year=fields.ID(),
-        audience=fields.KEYWORD(commas=True),
-    )
-    for name in KEYWORD_FIELDS:
-        schema.add(name, fields.KEYWORD(lowercase=True, commas=True, scorable=True))
-    return schema
-
-
-def _fields_of(doc: SearchDocument) -> dict[str, Any]:
-    values: dict[str, Any] = {
-        "doc_id": doc.doc_id,
-        "record_id": doc.id,
-        "entity_type": doc.entity_type,
-        "module": doc.module,
-        "title": doc.title,
-        "content": doc.content,
-        "audience": PUBLIC_AUDIENCE
-        if doc.audience is None
-        else ",".join(token.replace(",", " ") for token in doc.audience),
-    }
-    if doc.date is not None:
-        values.update(date=day_key(doc.date), month=month_key(doc.date), year=year_key(doc.date))
-    for name, items in doc.keywords.items():
-        cleaned = [str(item).replace(",", " ").strip() for item in items]
-        values[name] = ",".join(item for item in cleaned if item)
-    return values
+_schema = query_language.schema
+_fields_of = query_language.fields_of
+_shown = query_language.shown
 
 
 def _texts(terms: Any) -> list[str]:
@@ -154,16 +112,6 @@ class _Budget:
                 self.check()
         self.check()
         return words
-
-
-def _shown(q: query.Query) -> str:
-    """A pattern as the client wrote it (roughly), for an error message."""
-    text = getattr(q, "text", None)
-    if isinstance(q, query.FuzzyTerm):
-        return f"the fuzzy term {q.text}~{q.maxdist:g}"
-    if isinstance(text, str):
-        return f"the pattern {text!r}"
-    return "a range"
 
 
 def _expanded_once(q: query.Query, reader: Any, budget: _Budget) -> query.Query:
@@ -376,12 +324,7 @@ class WhooshBackend(SearchBackend):
     # --- opening -----------------------------------------------------------------------------
 
     def _make_parser(self) -> qparser.QueryParser:
-        parser = qparser.MultifieldParser(list(TEXT_FIELDS), self.schema)
-        # Keep unknown `field:` prefixes as fields so that they can be refused, not searched as text.
-        parser.remove_plugin_class(qparser.FieldsPlugin)
-        parser.add_plugin(qparser.FieldsPlugin(remove_unknown=False))
-        parser.add_plugin(qparser.FuzzyTermPlugin())
-        return parser
+        return query_language.make_parser(self.schema)
 
     def _version_path(self) -> Path:
         return self.path / VERSION_FILE
@@ -496,34 +439,7 @@ class WhooshBackend(SearchBackend):
     # --- reading -----------------------------------------------------------------------------
 
     def _parse(self, text: str) -> query.Query:
-        if not text.strip():
-            return query.Every()
-        try:
-            parsed = self._parser.parse(text)
-        except Exception:  # whoosh is lenient; anything it still refuses is a syntax error
-            # whoosh's own message speaks of its internals (e.g. "list index out of range").
-            log.debug("whoosh cannot parse %r", text, exc_info=True)
-            raise QuerySyntaxError(
-                "cannot parse the query: check its brackets, quotes and operators"
-            ) from None
-        for leaf in parsed.leaves():
-            name = getattr(leaf, "fieldname", None)
-            start = getattr(leaf, "startchar", None)
-            if name is not None and name not in QUERY_FIELDS:
-                # The parser marks the value; the field's name is written just before it.
-                prefix = text.rfind(f"{name}:", 0, start) if start is not None else -1
-                raise QuerySyntaxError(
-                    f"unknown field {name!r}; fields: {', '.join(sorted(QUERY_FIELDS))}",
-                    code="UNKNOWN_FIELD",
-                    position=prefix if prefix >= 0 else start,
-                )
-            if isinstance(leaf, query.FuzzyTerm) and leaf.maxdist > MAX_FUZZY_DISTANCE:
-                raise QuerySyntaxError(
-                    f"fuzzy distance {leaf.maxdist} is above {MAX_FUZZY_DISTANCE}",
-                    code="FUZZY",
-                    position=start,
-                )
-        return parsed
+        return query_language.parse(self._parser, text)
 
     def _restriction(self, view: _View, request: SearchRequest) -> frozenset[int] | None:
         """The documents the request may return (visibility, dates, keyword filters), or None

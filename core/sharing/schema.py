@@ -307,7 +307,7 @@ class GlobalRecord(Entity):
         )
 
     @classmethod
-    async def resolve_nodes(  # type: ignore[override]
+    async def resolve_nodes(  # type: ignore[override]  # strawberry's Node.resolve_nodes is overloaded on `required`; one body serves both
         cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
     ) -> list[GlobalRecord | None]:
         """Search hits and `node(id)`: only for holders of core.sharing.global_view."""

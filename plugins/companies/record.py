@@ -14,9 +14,10 @@ from sqlalchemy import Select
 
 from core.gql.errors import InputError
 from core.instance import Instance
+from core.matching import Profile
 from core.records import RecordType, Requirement, WriteContext, child_rows, copy_given, given
 from core.search import SearchDocument
-from plugins.companies import access
+from plugins.companies import access, matching
 from plugins.companies.identifiers import name_key
 from plugins.companies.inputs import CompanyInput
 from plugins.companies.loaders import with_children
@@ -117,6 +118,11 @@ class CompanyRecord(RecordType[Company, CompanyInput]):
         from plugins.companies.search import document
 
         return document(company)
+
+    match_children = ("trade_names", "identifiers", "addresses", "contacts")
+
+    def match_profile(self, company: Company) -> Profile:
+        return matching.profile_of(company)
 
 
 RECORD = CompanyRecord()

@@ -17,8 +17,9 @@ from typing import Any
 from sqlalchemy import Select
 
 from core.gql.errors import InputError
+from core.matching import Profile
 from core.records import RecordType, Requirement, WriteContext, child_rows, copy_given, given
-from plugins.seizures import access, forms
+from plugins.seizures import access, forms, matching
 from plugins.seizures.inputs import SeizureInput
 from plugins.seizures.loaders import with_children
 from plugins.seizures.models import (
@@ -138,6 +139,11 @@ class SeizureRecord(RecordType[Case, SeizureInput]):
 
     def audit_detail(self, case: Case) -> dict[str, Any]:
         return {"reference": case.reference}
+
+    match_children = ("goods", "route", "containers")
+
+    def match_profile(self, case: Case) -> Profile:
+        return matching.profile_of(case)
 
 
 RECORD = SeizureRecord()

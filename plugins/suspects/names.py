@@ -13,60 +13,16 @@ any date it contains); when either side has none, only near-identical names are 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import jellyfish
-from anyascii import anyascii
 from rapidfuzz import fuzz
 
-PARTICLES = frozenset(
-    [
-        "al",
-        "el",
-        "ul",
-        "ad",
-        "ar",
-        "as",
-        "at",
-        "az",
-        "bin",
-        "ben",
-        "ibn",
-        "abu",
-        "bint",
-        "van",
-        "von",
-        "der",
-        "den",
-        "de",
-        "da",
-        "di",
-        "du",
-        "la",
-        "le",
-        "dos",
-        "das",
-        "del",
-        "della",
-        "mac",
-        "mc",
-    ]
-)
+from core.matching.names import PARTICLES, fold  # one folding for every matcher
+
 PART_THRESHOLD = 85.0  # rapidfuzz ratio at or above which two name parts match
 IDENTICAL_THRESHOLD = 95.0  # names this close match even without dates of birth
-_JOINERS = re.compile(r"['\u2019`\-]+")
-_NON_ALNUM = re.compile(r"[^a-z0-9 ]+")
-
-
-def fold(text: str | None) -> str:
-    """ASCII, lower case, joined at hyphens and apostrophes, single spaces."""
-    if not text:
-        return ""
-    ascii_text = anyascii(text).lower()
-    ascii_text = _JOINERS.sub("", ascii_text)
-    return " ".join(_NON_ALNUM.sub(" ", ascii_text).split())
 
 
 def _compact(tokens: Sequence[str]) -> str:

@@ -19,6 +19,7 @@ from strawberry.relay import to_base64
 
 from core.gql.errors import ConflictError, InputError
 from core.instance import Instance
+from core.matching import Profile
 from core.records import (
     Erasure,
     RecordType,
@@ -29,7 +30,7 @@ from core.records import (
     given,
 )
 from core.search import SearchDocument
-from plugins.suspects import access, duplicates
+from plugins.suspects import access, duplicates, matching
 from plugins.suspects.identifiers import registration_key
 from plugins.suspects.inputs import MeansOfConveyanceInput, PersonInput
 from plugins.suspects.loaders import with_children
@@ -165,6 +166,11 @@ class PersonRecord(RecordType[Person, PersonInput]):
 
         return person_document(person)
 
+    match_children = ("aliases", "nationalities", "documents", "phones")
+
+    def match_profile(self, person: Person) -> Profile:
+        return matching.person_profile(person)
+
 
 _CONVEYANCE_FIELDS = (
     "plate",
@@ -273,6 +279,9 @@ class ConveyanceRecord(RecordType[Conveyance, MeansOfConveyanceInput]):
         from plugins.suspects.search import conveyance_document
 
         return conveyance_document(row)
+
+    def match_profile(self, row: Conveyance) -> Profile:
+        return matching.conveyance_profile(row)
 
 
 def _duplicate(row: Conveyance, **details: Any) -> ConflictError:

@@ -100,8 +100,9 @@ async def test_erasure_leaves_only_a_content_free_audit_event(make_app):
     await app.instance.outbox.settle()
     hits = await gql(app, '{ search(query: "qwertyzanov") { totalCount } }', token=validator)
     assert hits["data"]["search"]["totalCount"] == 1
-    photo_file = app.instance.config.attachments_dir / photo["sha256"][:2] / photo["sha256"]
-    assert photo_file.exists()
+    # Files under the data dir on SQLite, chunks in the database on PostgreSQL.
+    content = app.instance.attachments.content
+    assert await content.has(photo["sha256"])
 
     early = await gql(
         app, ERASE, {"id": pid, "g": "RETENTION_ENDED"}, token=validator, expect_errors=True
@@ -123,8 +124,8 @@ async def test_erasure_leaves_only_a_content_free_audit_event(make_app):
         app, '{ search(query: "qwertyzanov OR CANARY998877") { totalCount } }', token=validator
     )
     assert hits["data"]["search"]["totalCount"] == 0
-    assert not photo_file.exists()
-    assert not photo_file.with_name(photo_file.name + ".thumb.jpg").exists()
+    assert not await content.has(photo["sha256"])
+    assert await content.open(photo["sha256"], thumbnail=True) is None
 
     async with app.instance.db.session() as session:
         events = (

@@ -1,0 +1,299 @@
+"""PostgreSQL full-text search at scale: the search service on the PostgreSQL backend against raw
+PostgreSQL full-text queries on the same documents, measured in the same run.
+
+Documents are the seizures demo generator's cases turned into search documents by the seizures
+module's own `document()` (no records are written: at a million documents that would take
+hours), written through the backend's rebuild writer in batches. The anchor is a plain table
+holding the same documents with PostgreSQL's own `to_tsvector('simple', ...)`, a GIN index, the
+keyword fields as `text[]` with GIN indexes and a `date` column with a B-tree index. Both sides
+answer the same question: the total of matches and the top 20 (ranked by `ts_rank` for words;
+by id for keyword + date filters). The service also counts facets, applies permissions, and
+cuts highlighted snippets.
+
+Needs a PostgreSQL server: `NCEN_BENCH_POSTGRESQL_URL` (or `NCEN_TEST_POSTGRESQL_URL`) naming a
+database on it with the right to create databases; without one it only says it was skipped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import os
+import random
+import time
+from collections.abc import AsyncIterator, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.common import Results, ratio, stats, target
+
+URL_ENVS = ("NCEN_BENCH_POSTGRESQL_URL", "NCEN_TEST_POSTGRESQL_URL")
+BATCH = 2000
+LIMIT = 20
+TARGET_P95_MS = 100.0
+TARGET_RATIO = 1.5
+
+
+@dataclass(frozen=True)
+class Q:
+    kind: str
+    text: str  # the service's query
+    raw_where: str  # the anchor's condition ($1: the tsquery text, when there is one)
+    tsquery: str | None = None  # the anchor's tsquery (ranked by ts_rank)
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+
+QUERIES: tuple[Q, ...] = (
+    Q("term", "cocaine", "tsv @@ $1::tsquery", "cocaine"),
+    Q("term", "cigarettes", "tsv @@ $1::tsquery", "cigarettes"),
+    Q("term", "rotterdam", "tsv @@ $1::tsquery", "rotterdam"),
+    Q("term", "watches", "tsv @@ $1::tsquery", "watches"),
+    Q(
+        "fielded_date",
+        "countries:NL",
+        "countries @> '{nl}'",
+        None,
+        dt.date(2025, 3, 1),
+        dt.date(2025, 5, 15),
+    ),
+    Q(
+        "fielded_date",
+        "codes:drugs",
+        "codes @> '{drugs}'",
+        None,
+        dt.date(2025, 6, 10),
+        dt.date(2025, 9, 20),
+    ),
+    Q(
+        "fielded_date",
+        "codes:detector_dog",
+        "codes @> '{detector_dog}'",
+        None,
+        dt.date(2025, 1, 15),
+        dt.date(2025, 1, 31),
+    ),
+    # Not in the targets; measured for the record.
+    Q("phrase", '"taped bricks"', "tsv @@ $1::tsquery", "taped <-> bricks"),
+    Q("fuzzy", "cocain~", "tsv @@ $1::tsquery", "cocaine | cocain"),
+)
+KINDS = ("term", "fielded_date", "phrase", "fuzzy")
+TARGETED = ("term", "fielded_date")
+
+
+class AllowAll:
+    is_authenticated = True
+
+    def can(self, permission: str) -> bool:
+        return True
+
+
+def postgresql_url() -> str | None:
+    return next((os.environ[name] for name in URL_ENVS if os.environ.get(name)), None)
+
+
+def documents(count: int, seed: int = 20_261_203) -> Iterator[list[Any]]:
+    """Batches of search documents of the seizures demo generator (drafts left out, as the
+    seizures module leaves them out of the index)."""
+    from plugins.seizures import demo
+    from plugins.seizures.search import document
+
+    rng = random.Random(seed)
+    year_start = dt.date(demo.DEMO_YEAR, 1, 1)
+    batch: list[Any] = []
+    made = 0
+    number = 0
+    while made < count:
+        number += 1
+        case = demo.make_case(rng, f"XX-{demo.DEMO_YEAR}-{number:07d}", year_start)
+        if case.status == "draft":
+            continue
+        case.id = number
+        batch.append(document(case))
+        made += 1
+        if len(batch) == BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+@contextlib.asynccontextmanager
+async def _database(base: str) -> AsyncIterator[str]:
+    from core.testing import create_pg_database, drop_pg_database
+
+    name, url = await create_pg_database(base)
+    try:
+        yield url
+    finally:
+        await drop_pg_database(base, name)
+
+
+RAW_TABLE = """
+CREATE TABLE raw_docs AS
+SELECT doc_id,
+       setweight(to_tsvector('simple', title), 'A')
+         || setweight(to_tsvector('simple', content), 'B') AS tsv,
+       ARRAY(SELECT substr(l, 11) FROM unnest(tsvector_to_array(tsv)) l
+             WHERE l LIKE 'countries=%') AS countries,
+       ARRAY(SELECT substr(l, 7) FROM unnest(tsvector_to_array(tsv)) l
+             WHERE l LIKE 'codes=%') AS codes,
+       day::date AS day
+FROM core_search_document JOIN core_search_text USING (doc_id)
+"""
+RAW_INDEXES = (
+    "CREATE INDEX raw_docs_tsv ON raw_docs USING gin (tsv)",
+    "CREATE INDEX raw_docs_countries ON raw_docs USING gin (countries)",
+    "CREATE INDEX raw_docs_codes ON raw_docs USING gin (codes)",
+    "CREATE INDEX raw_docs_day ON raw_docs (day)",
+    "ANALYZE raw_docs",
+)
+
+
+async def _raw_query(conn: Any, q: Q) -> tuple[int, list[str]]:
+    where = q.raw_where
+    params: list[Any] = [q.tsquery] if q.tsquery is not None else []
+    if q.date_from is not None:
+        params.append(q.date_from)
+        where += f" AND day >= ${len(params)}"
+    if q.date_to is not None:
+        params.append(q.date_to)
+        where += f" AND day <= ${len(params)}"
+    total = await conn.fetchval(f"SELECT count(*) FROM raw_docs WHERE {where}", *params)
+    order = "ts_rank(tsv, $1::tsquery) DESC, doc_id" if q.tsquery is not None else "doc_id"
+    rows = await conn.fetch(
+        f"SELECT doc_id FROM raw_docs WHERE {where} ORDER BY {order} LIMIT {LIMIT}", *params
+    )
+    return int(total), [row["doc_id"] for row in rows]
+
+
+async def _measure(size: int, repeat: int, url: str, results: Results) -> None:
+    import asyncpg
+
+    from core.config import SearchSettings
+    from core.db import Database
+    from core.search.documents import SearchType
+    from core.search.postgres_backend import PostgresSearchBackend
+    from core.search.service import SearchService
+
+    db = Database(url)
+    try:
+        backend = PostgresSearchBackend(db)
+        await backend.create()
+        written = 0
+        writing = 0.0
+        async with backend.writer(replace_all=True) as writer:
+            for batch in documents(size):
+                begin = time.perf_counter()
+                await writer.upsert(batch)
+                writing += time.perf_counter() - begin
+                written += len(batch)
+            begin = time.perf_counter()
+        writing += time.perf_counter() - begin  # the commit
+        async with db.engine.begin() as conn:
+            from sqlalchemy import text
+
+            await conn.execute(text("ANALYZE core_search_document"))
+        results.add(
+            "pgsearch.rebuild",
+            written,
+            docs_per_s=round(written / writing, 1),
+            seconds=round(writing, 1),
+            note="documents built in Python (analyzer, tsvector) and written in batches of "
+            f"{BATCH}, one transaction; generating the documents is not counted",
+        )
+
+        async def never(*_args: Any) -> Any:
+            raise AssertionError("not used by the benchmark")
+
+        seizures = SearchType(
+            entity_type="Seizure", module="seizures", permission="any", fetch=never, ids=never
+        )
+        service = SearchService(
+            backend, db, {"Seizure": seizures}, SearchSettings(timeout_seconds=30.0)
+        )
+        principal = AllowAll()
+        ours: dict[str, list[float]] = {kind: [] for kind in KINDS}
+        totals: dict[str, int] = {}
+        for q in QUERIES:  # warm-up, as a serving process is
+            found = await service.search(
+                principal, q.text, date_from=q.date_from, date_to=q.date_to, limit=LIMIT
+            )
+            totals[q.text] = found.total
+        for _ in range(repeat):
+            for q in QUERIES:
+                begin = time.perf_counter()
+                await service.search(
+                    principal, q.text, date_from=q.date_from, date_to=q.date_to, limit=LIMIT
+                )
+                ours[q.kind].append(time.perf_counter() - begin)
+
+        conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://", 1))
+        try:
+            begin = time.perf_counter()
+            await conn.execute(RAW_TABLE)
+            for statement in RAW_INDEXES:
+                await conn.execute(statement)
+            raw_build = time.perf_counter() - begin
+            raw: dict[str, list[float]] = {kind: [] for kind in KINDS}
+            raw_totals: dict[str, int] = {}
+            for q in QUERIES:
+                raw_totals[q.text] = (await _raw_query(conn, q))[0]
+            for _ in range(repeat):
+                for q in QUERIES:
+                    begin = time.perf_counter()
+                    await _raw_query(conn, q)
+                    raw[q.kind].append(time.perf_counter() - begin)
+        finally:
+            await conn.close()
+        results.note(f"pgsearch: totals {totals}; raw totals {raw_totals}")
+        results.note(f"pgsearch: raw table and indexes built in {raw_build:.1f} s")
+        for kind in KINDS:
+            measured = stats(ours[kind])
+            anchor = stats(raw[kind])
+            extra: dict[str, Any] = {}
+            if kind in TARGETED:
+                extra = target(measured["p95_ms"], TARGET_P95_MS)
+                extra["ratio_p95"] = ratio(measured["p95_ms"], anchor["p95_ms"])
+                extra["ratio_target"] = TARGET_RATIO
+            results.add(
+                f"pgsearch.{kind}",
+                written,
+                **measured,
+                anchor="raw PostgreSQL full-text: count + top 20, same documents",
+                anchor_median_ms=anchor["median_ms"],
+                anchor_p95_ms=anchor["p95_ms"],
+                ratio=ratio(measured["median_ms"], anchor["median_ms"]),
+                **extra,
+            )
+    finally:
+        await db.dispose()
+
+
+def run(results: Results, work: Path, *, docs: int, repeat: int) -> None:
+    base = postgresql_url()
+    if base is None:
+        results.note(f"pgsearch: skipped, no PostgreSQL server ({' or '.join(URL_ENVS)})")
+        return
+
+    async def main() -> None:
+        async with _database(base) as url:
+            await _measure(docs, repeat, url, results)
+
+    asyncio.run(main())
+
+
+def only_sizes(argv: Sequence[str] | None = None) -> None:
+    """`python -m bench.pg_search_bench DOCS [REPEAT]`: one run at a chosen size."""
+    import sys
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    size = int(args[0]) if args else 10_000
+    repeat = int(args[1]) if len(args) > 1 else 10
+    run(Results(), Path("."), docs=size, repeat=repeat)
+
+
+if __name__ == "__main__":
+    only_sizes()
