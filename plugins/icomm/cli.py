@@ -33,13 +33,14 @@ def peer_group() -> None:
 @click.argument("name")
 @click.argument("url")
 @click.option("--key", required=True, help="The peer's public key (`ncen instance key` there).")
+@click.option("--country", default=None, help="The peer's country (ISO 3166 alpha-2).")
 @click.pass_context
-def add_command(ctx: click.Context, name: str, url: str, key: str) -> None:
-    """Register the instance served at URL under NAME."""
+def add_command(ctx: click.Context, name: str, url: str, key: str, country: str | None) -> None:
+    """Register the instance served at URL under NAME (`global`: the global database)."""
     from plugins.icomm.peers import add_peer
 
     async def action(instance: Instance):  # type: ignore[no-untyped-def]
-        return await add_peer(instance, _actor(), name, url, key)
+        return await add_peer(instance, _actor(), name, url, key, country)
 
     peer = _run(ctx, action)
     click.echo(f"added peer {peer.name} at {peer.url} (key {peer.key_id})")
@@ -50,7 +51,7 @@ def _print(view) -> None:  # type: ignore[no-untyped-def]
 
     p = view.peer
     today = dt.datetime.now(dt.UTC).date()
-    click.echo(f"{p.name}  {p.url}  key {p.key_id}")
+    click.echo(f"{p.name}  {p.url}  key {p.key_id}  country {p.country or '-'}")
     click.echo(f"  public key: {p.public_key}")
     if not view.agreements:
         click.echo("  no agreement: nothing is sent to it or accepted from it")

@@ -22,8 +22,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from core.db import utcnow
 
 VERSION = 1
-MESSAGE_KIND, RECEIPT_KIND = "message", "receipt"
-KINDS = (MESSAGE_KIND, RECEIPT_KIND)
+MESSAGE_KIND, RECEIPT_KIND, SHARE_KIND = "message", "receipt", "share"
+KINDS = (MESSAGE_KIND, RECEIPT_KIND, SHARE_KIND)
 
 
 class EnvelopeRefused(Exception):

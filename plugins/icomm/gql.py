@@ -325,6 +325,7 @@ class AgreementType:
 class PeerType:
     name: str
     url: str
+    country: str | None
     public_key: str
     key_id: str
     created_at: dt.datetime
@@ -337,6 +338,7 @@ class PeerType:
         return cls(
             name=p.name,
             url=p.url,
+            country=p.country,
             public_key=p.public_key,
             key_id=p.key_id,
             created_at=p.created_at,
@@ -412,6 +414,7 @@ class AddPeerInput:
     name: str
     url: str
     public_key: str
+    country: str | None = None
 
 
 @strawberry.input(description="An agreement with a peer.")
@@ -701,7 +704,12 @@ class IcommMutation:
     async def add_peer(self, info: Info[Context, None], input: AddPeerInput) -> PeerType:
         instance = info.context.instance
         await peers.add_peer(
-            instance, actor_of(info.context.principal), input.name, input.url, input.public_key
+            instance,
+            actor_of(info.context.principal),
+            input.name,
+            input.url,
+            input.public_key,
+            input.country,
         )
         [view] = await peers.list_peers(instance, input.name)
         return PeerType.build(view)

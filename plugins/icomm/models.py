@@ -170,6 +170,8 @@ class Peer(Base):
     url: Mapped[str] = mapped_column(String(500))
     public_key: Mapped[str] = mapped_column(String(64))
     key_id: Mapped[str] = mapped_column(String(16), unique=True)
+    # The peer's country (ISO 3166 alpha-2), which payloads it shares must name as theirs.
+    country: Mapped[str | None] = mapped_column(String(2), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

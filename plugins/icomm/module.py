@@ -128,6 +128,12 @@ class IcommModule:
         await on_record_changed(instance, event)
 
     @hookimpl
+    async def on_startup(self, instance: Instance) -> None:
+        from plugins.icomm.global_peer import install
+
+        await install(instance)
+
+    @hookimpl
     async def on_shutdown(self, instance: Instance) -> None:
         from plugins.icomm.delivery import close
 

@@ -61,8 +61,19 @@ async def get_peer(session: AsyncSession, name: str) -> Peer:
     return peer
 
 
-async def add_peer(instance: Instance, actor: object, name: str, url: str, key: str) -> Peer:
-    name, url = check_name(name), check_url(url)
+def check_country(country: str | None) -> str | None:
+    if country is None or not country.strip():
+        return None
+    value = country.strip().upper()
+    if not re.fullmatch(r"[A-Z]{2}", value):
+        raise InputError("an ISO 3166 alpha-2 country code, e.g. PT", field="country")
+    return value
+
+
+async def add_peer(
+    instance: Instance, actor: object, name: str, url: str, key: str, country: str | None = None
+) -> Peer:
+    name, url, country = check_name(name), check_url(url), check_country(country)
     public, kid = check_key(key)
     async with instance.db.transaction() as session:
         clash = (
@@ -71,7 +82,9 @@ async def add_peer(instance: Instance, actor: object, name: str, url: str, key: 
         if clash is not None:
             which = "name" if clash.name == name else "key"
             raise ConflictError(f"peer {clash.name!r} has this {which} already", field=which)
-        peer = Peer(name=name, url=url, public_key=public, key_id=kid, created_at=utcnow())
+        peer = Peer(
+            name=name, url=url, public_key=public, key_id=kid, country=country, created_at=utcnow()
+        )
         session.add(peer)
         await session.flush()
         await record(
@@ -80,7 +93,7 @@ async def add_peer(instance: Instance, actor: object, name: str, url: str, key: 
             action="icomm.peer.added",
             entity_type=ENTITY,
             entity_id=name,
-            detail={"url": url, "key_id": kid},
+            detail={"url": url, "key_id": kid, "country": country},
         )
     return peer
 

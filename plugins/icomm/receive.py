@@ -27,6 +27,7 @@ from core.instance_key import public_key_from_hex
 from plugins.icomm import addresses as addr
 from plugins.icomm.envelopes import (
     MESSAGE_KIND,
+    SHARE_KIND,
     Envelope,
     EnvelopeRefused,
     parse,
@@ -241,6 +242,10 @@ async def _apply(
         message_id = await _apply_message(session, peer, envelope.body, known)
         for attachment_id in stored:
             await instance.attachments.adopt(session, attachment_id, ATTACHMENT_ENTITY, message_id)
+    elif envelope.kind == SHARE_KIND:
+        from plugins.icomm.global_peer import receive_share
+
+        await receive_share(instance, session, peer, envelope.body)
     else:
         await _apply_receipt(session, peer, envelope.body)
     now = utcnow()
