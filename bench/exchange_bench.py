@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from bench.common import Results
+from core.auth.plugin import sync_instance_permissions
 from core.codelists.sync import sync_code_lists
 from core.exchange.cli import settle, user_principal
 from core.exchange.exporter import Exporter
@@ -16,7 +17,8 @@ from core.exchange.importer import Importer
 from core.exchange.registry import exchange_type
 from core.exchange.statistics import statistics
 from core.exchange.writers import open_writer
-from core.testing import create_user, make_config, start_app
+from core.instance import Instance
+from core.testing import TestApp, create_user, make_config, start_app
 
 
 def _rss_mb() -> float:
@@ -27,14 +29,28 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _mkdir(folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+
+
 def _verdict(size: int, met: bool) -> dict[str, bool]:
     """Targets are set at 100,000 seizures: smaller runs check that the benchmark works."""
     return {"target_met": met} if size >= 100_000 else {}
 
 
-async def _app(folder: Path):
+async def _app(folder: Path, *, serving: bool = True):
+    """An instance over a new database; `serving=False` builds it as `ncen import` does, without
+    the outbox relay (which would index the imported records meanwhile: `ncen serve` does that
+    after, in batches)."""
     config = make_config(f"sqlite+aiosqlite:///{folder / 'ncen.db'}", folder, ["seizures"])
-    app = await start_app(config)
+    if serving:
+        app = await start_app(config)
+    else:
+        _mkdir(folder)
+        instance = Instance(config)
+        await instance.migrator.upgrade()
+        await sync_instance_permissions(instance)  # what `ncen user create` does first
+        app = TestApp(instance, None)  # type: ignore[arg-type]  # no HTTP client needed
     await sync_code_lists(app.instance)
     await create_user(app, "bench", "officer", "validator", "analyst")
     principal = await user_principal(app.instance, "bench")
@@ -83,7 +99,7 @@ async def _run(results: Results, work: Path, seizures: int) -> None:
     )
     await source.close()
 
-    target, principal = await _app(work / "target")
+    target, principal = await _app(work / "target", serving=False)
     importer = Importer(target.instance, principal, exchange_type(target.instance, "seizures"))
     started, cpu = time.perf_counter(), time.process_time()
     result = await importer.run(out, "csv", dry_run=False)
@@ -99,7 +115,7 @@ async def _run(results: Results, work: Path, seizures: int) -> None:
         target="<= 60 s at 100,000",
         **_verdict(seizures, seconds <= 60 and result.status == "done"),
     )
-    await target.close()
+    await target.instance.db.dispose()
 
 
 def run(results: Results, work: Path, *, seizures: int) -> None:

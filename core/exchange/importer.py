@@ -192,7 +192,7 @@ class Importer:
                                 self._row_errors(outcome.index, outcome.errors, mapping)
                             )
                     if spool is not None and not result.error_count:
-                        pickle.dump(_spooled(items, outcomes, images), spool, protocol=5)
+                        pickle.dump(_spooled(self.rt, items, outcomes, images), spool, protocol=5)
                     await session.rollback()
                     session.expunge_all()
                     self._count(result, outcomes)
@@ -257,12 +257,16 @@ class Spooled:
     image: RowImage | None = None  # the checked new row, when it can be inserted as is
 
 
-def _spooled(items: list[Item], outcomes: list[Outcome], images: bool) -> list[Spooled]:
+def _spooled(
+    rt: RecordType[Any, Any], items: list[Item], outcomes: list[Outcome], images: bool
+) -> list[Spooled]:
     spooled = []
     for item, outcome in zip(items, outcomes, strict=True):
         image = None
         if images and outcome.status == CREATED and outcome.record is not None:
             image = image_of(outcome.record)
+            if rt.photos_of(item.data) is None:  # the input is needed for its photos only
+                item = Item(item.index, item.key, None)
         spooled.append(Spooled(item, outcome.status, image))
     return spooled
 

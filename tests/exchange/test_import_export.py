@@ -165,6 +165,26 @@ async def test_example_spreadsheet_and_csv_import_with_the_example_mapping(make_
     importer = Importer(app.instance, principal, xt, mapping)
     done = await importer.run(EXAMPLES / "seizures-register.xlsx", "xlsx", dry_run=False)
     assert (done.status, done.created, done.error_count) == ("done", 3, 0), done.errors
+    # Written in one batch (core.records.bulk): children, defaults and references as a create.
+    from plugins.seizures.loaders import with_children
+
+    async with app.instance.db.session() as session:
+        cases = (
+            await session.scalars(with_children(select(Case)).order_by(Case.national_case_number))
+        ).all()
+        events = (
+            await session.scalars(select(AuditEvent).where(AuditEvent.action == "record.create"))
+        ).all()
+    first = cases[0]
+    assert first.national_case_number == "R-2026-001" and first.reference.startswith("XX-")
+    assert [(g.commodity, str(g.quantity), g.unit) for g in first.goods] == [
+        ("cocaine", "12.500", "KGM")
+    ]
+    assert [(leg.position, leg.role, leg.country) for leg in first.route] == [(0, "origin", "CO")]
+    assert first.created_at is not None and first.status == "draft" and first.version == 1
+    assert len({c.reference for c in cases}) == 3
+    assert sorted(e.entity_id for e in events) == sorted(str(c.id) for c in cases)
+    assert "goods" in events[0].fields and events[0].detail["reference"].startswith("XX-")
     # The CSV holds the same register: same keys, nothing new.
     again = await importer.run(EXAMPLES / "seizures-register.csv", "csv", dry_run=False)
     assert (again.created, again.unchanged) == (0, 3), again.errors
