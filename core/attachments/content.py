@@ -56,6 +56,16 @@ class ContentStore(ABC):
     async def open(self, sha256: str, *, thumbnail: bool) -> StoredContent | None:
         """The stored bytes to serve, or None if they are missing."""
 
+    async def read(self, sha256: str) -> bytes:
+        """The whole file, wherever it is stored (to send it on: icomm's envelopes)."""
+        stored = await self.open(sha256, thumbnail=False)
+        if stored is None:
+            raise FileNotFoundError(f"the content of attachment {sha256[:12]} is missing")
+        if stored.path is not None:
+            return await asyncio.to_thread(stored.path.read_bytes)
+        assert stored.chunks is not None
+        return b"".join([chunk async for chunk in stored.chunks()])
+
 
 class FileContentStore(ContentStore):
     """`<data_dir>/attachments/<sha256[:2]>/<sha256>` (see files.py)."""

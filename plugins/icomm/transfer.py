@@ -10,7 +10,6 @@ unattached upload of the instance, removed with the other stale uploads.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import os
@@ -40,7 +39,7 @@ async def outgoing(
             continue
         carried = []
         for item in items:  # file names stay home: they may name people
-            data = await asyncio.to_thread(service.files.path(item.sha256).read_bytes)
+            data = await service.content.read(item.sha256)
             carried.append(
                 {"media_type": item.media_type, "data": base64.b64encode(data).decode("ascii")}
             )
