@@ -369,8 +369,8 @@ class _PostgresWriter(IndexWriter):
                 ),
                 {"ids": list(rows)},
             )
-            for key, lexemes in previous.tuples():
-                self.removed_words.update(set(lexemes) - words_of[str(key)])
+            for old in previous:
+                self.removed_words.update(set(old[1]) - words_of[str(old[0])])
         await self.conn.execute(
             text(
                 f"""INSERT INTO {DOCUMENTS} AS d (doc_id, record_id, entity_type, module,
@@ -417,8 +417,8 @@ class _PostgresWriter(IndexWriter):
             ),
             {"values": list(values)},
         )
-        for (lexemes,) in result.tuples():
-            self.removed_words.update(list(lexemes))
+        for row in result:
+            self.removed_words.update(list(row[0]))
 
     async def delete(self, doc_ids: Sequence[str]) -> None:
         await self._delete("doc_id", doc_ids)
@@ -492,9 +492,7 @@ class PostgresSearchBackend(SearchBackend):
                     "GROUP BY entity_type, module"
                 )
             )
-            counts = {
-                (str(module), str(entity_type)): int(n) for module, entity_type, n in rows.tuples()
-            }
+            counts = {(str(row[0]), str(row[1])): int(row[2]) for row in rows}
         return IndexStatus(IndexState.OK, f"{sum(counts.values())} documents", counts)
 
     async def create(self) -> None:
