@@ -22,8 +22,9 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
-from core.db import utcnow
+from core.db import rowcount, utcnow
 from core.matching import CandidateIndex, MatchResult, Profile, compare
 from core.matching.rows import plain_rows
 from core.outbox import enqueue
@@ -274,8 +275,17 @@ async def _record(instance: Instance, profiles: list[Profile], hits: list[Hit]) 
                 existing[(hit.entry.entry_id, hit.entity_type, hit.entity_id)] = alert
             if hit.owner_sees and alert.announced_at is None:
                 await session.flush()
-                _announce(session, alert, hit.entry.owner_id)
-                alert.announced_at = now
+                # Claimed by a conditional update: two batches screening the same record at
+                # once (its update and its submission) announce it once between them.
+                claimed = await session.execute(
+                    update(Alert)
+                    .where(Alert.id == alert.id, Alert.announced_at.is_(None))
+                    .values(announced_at=now)
+                    .execution_options(synchronize_session=False)
+                )
+                if rowcount(claimed) == 1:
+                    _announce(session, alert, hit.entry.owner_id)
+                set_committed_value(alert, "announced_at", now)
             written += 1
     return written
 
