@@ -30,26 +30,32 @@ def note_consultations(context: Any, entity_type: str, entity_ids: Iterable[obje
     consulted.setdefault(entity_type, set()).update(str(i) for i in entity_ids)
 
 
+async def write_consultations(context: Any) -> None:
+    """Write the consultations noted during the operation (one transaction), and forget them.
+    Raises if the write fails: the caller then answers an error instead of the data."""
+    consulted: dict[str, set[str]] | None = (
+        getattr(context, "loaders", {}).get(_KEY) if context is not None else None
+    )
+    if not consulted:
+        return
+    purpose = request_purpose(context.request.headers)
+    async with context.instance.db.transaction() as session:
+        for entity_type, ids in sorted(consulted.items()):
+            ordered: list[str] = sorted(ids, key=lambda i: (len(i), i))
+            await record_consultation(
+                session,
+                actor=context.principal,
+                entity_type=entity_type,
+                entity_ids=ordered,
+                purpose=purpose,
+            )
+    consulted.clear()
+
+
 class ConsultationAudit(SchemaExtension):
-    """Writes the consultations noted during an operation, once, when it has finished."""
+    """Writes the consultations noted during an operation, once, when it has finished (for
+    strawberry's own paths; `NcenSchema.execute` calls `write_consultations` itself)."""
 
     async def on_execute(self) -> AsyncIterator[None]:
         yield
-        context = self.execution_context.context
-        consulted: dict[str, set[str]] | None = (
-            getattr(context, "loaders", {}).get(_KEY) if context is not None else None
-        )
-        if not consulted:
-            return
-        purpose = request_purpose(context.request.headers)
-        async with context.instance.db.transaction() as session:
-            for entity_type, ids in sorted(consulted.items()):
-                ordered: list[str] = sorted(ids, key=lambda i: (len(i), i))
-                await record_consultation(
-                    session,
-                    actor=context.principal,
-                    entity_type=entity_type,
-                    entity_ids=ordered,
-                    purpose=purpose,
-                )
-        consulted.clear()
+        await write_consultations(self.execution_context.context)

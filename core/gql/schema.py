@@ -18,8 +18,9 @@ from core.gql.contribution import GraphQLContribution
 from core.gql.entity import Entity
 from core.gql.error_codes import ValidationErrorCodes
 from core.gql.inputs import SCALAR_OVERRIDES, limit_list_inputs
+from core.gql.pipeline import NcenSchema
 from core.gql.resolvers import direct_attribute_resolvers
-from core.gql.security import NcenSchema, security_extensions
+from core.gql.security import security_extensions
 from core.plugins import collect
 from core.records.declaration import RecordType
 from core.records.fields import add_record_fields
