@@ -10,9 +10,11 @@ extensions stay declared on the schema for strawberry's other paths (`execute_sy
 subscriptions), and share their logic with this one (`cost_refusal`, `validation_rules`,
 `code_validation_errors`, `write_consultations`).
 
-Parsing and validation are cached per document text (validation per document and kind of
-caller: anonymous callers may have one rule more), like strawberry's ParserCache and
-ValidationCache; a document that fails to parse is not cached.
+Parsing and validation are cached per document text (validation per text and kind of caller:
+anonymous callers may have one rule more), as strawberry's ParserCache and ValidationCache do,
+but keyed on the text, whose hash Python keeps, rather than on the parsed document, whose hash
+graphql-core computes over every node at every lookup; a document that fails to parse is not
+cached.
 """
 
 from __future__ import annotations
@@ -87,8 +89,10 @@ class NcenSchema(strawberry.Schema):
     def _parse(self, query: str) -> DocumentNode:
         return parse(query, max_tokens=self._max_tokens, max_source_length=self._max_source_length)
 
-    def _validate(self, document: DocumentNode, anonymous: bool) -> list[GraphQLError]:
-        errors = validate_document(self._schema, document, self._rules[anonymous])
+    def _validate(self, query: str, anonymous: bool) -> list[GraphQLError]:
+        # Keyed on the text, whose hash Python keeps, not on the document: a graphql-core
+        # node hashes its whole subtree on every lookup.
+        errors = validate_document(self._schema, self.parsed(query), self._rules[anonymous])
         code_validation_errors(errors)
         return errors
 
@@ -188,7 +192,7 @@ class NcenSchema(strawberry.Schema):
                 raise InvalidOperationTypeError(operation_type)
             principal = getattr(context, "principal", None)
             anonymous = not getattr(principal, "is_authenticated", False)
-            errors = self.validated(document, anonymous)
+            errors = self.validated(query, anonymous)
             if errors:
                 return self._refused(errors)
             cost, refusal = cost_refusal(

@@ -14,7 +14,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Select, Table, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import selectinload
 from strawberry.dataloader import DataLoader
 
@@ -54,7 +54,15 @@ ROW_TYPES: dict[str, type[tuple[Any, ...]]] = {
 class CaseRecord(SimpleNamespace):
     """A case read with Core: the columns of `seizures_case` and the child rows, under the
     attribute names of `Case` (so forms, access checks and `Seizure.from_row` take either),
-    plus `photos`, the attachments of the case."""
+    plus `photos`, the attachments of the case.
+
+    A page reads only the columns its selection serves (`columns`); the columns not read are
+    None here (class attributes), and such a record is never primed into the request's loader
+    of cases, which other fields use."""
+
+
+for _name in [column.key for column in CASE_TABLE.c]:
+    setattr(CaseRecord, _name, None)
 
 
 def with_children(query: Select[tuple[Case]]) -> Select[tuple[Case]]:
@@ -68,9 +76,69 @@ def with_children(query: Select[tuple[Case]]) -> Select[tuple[Case]]:
     )
 
 
-def page_query() -> Select[Any]:
-    """`SELECT <every column of seizures_case>`: the start of a page for `read_page`."""
-    return select(CASE_TABLE)
+def page_query(columns: tuple[str, ...] | None = None) -> Select[Any]:
+    """`SELECT <columns of seizures_case>` (all of them when None): the start of a page for
+    `read_page`."""
+    if columns is None:
+        return select(CASE_TABLE)
+    return select(*(CASE_TABLE.c[name] for name in columns))
+
+
+# GraphQL fields of a seizure -> the columns of `seizures_case` they are served from. A field not
+# named here (completeness, missing fields, fields of the Record interface or added by other
+# modules, which may look at the whole case) makes a page read every column.
+FIELD_COLUMNS: dict[str, tuple[str, ...]] = {
+    "__typename": (),
+    "id": ("id",),
+    "reference": ("reference",),
+    "nationalCaseNumber": ("national_case_number",),
+    "status": ("status",),
+    "form": ("form",),
+    "version": ("version",),
+    "seizureDate": ("seizure_date",),
+    "seizureTime": ("seizure_time",),
+    "reportingOffice": ("reporting_office",),
+    "place": ("place_country", "place_code", "place_name", "location_type"),
+    "direction": ("direction",),
+    "area": ("area",),
+    "offenceType": ("offence_type",),
+    "detectionMethod": ("detection_method",),
+    "riskIndicators": (),
+    "concealment": ("concealment_method", "concealment_description"),
+    "conveyance": (
+        "transport_mode",
+        "conveyance_type",
+        "conveyance_identifier",
+        "vessel_imo",
+        "conveyance_country",
+    ),
+    "goods": (),
+    "route": (),
+    "offenders": (),
+    "narrative": ("narrative",),
+    "internalNotes": ("internal_notes",),
+    "createdAt": ("created_at",),
+    "updatedAt": ("updated_at",),
+    "submittedAt": ("submitted_at",),
+    "validatedAt": ("validated_at",),
+    "extra": ("extra",),
+}
+# Read whatever the selection: the id, and the seizure date with it for the page's cursors.
+KEY_COLUMNS = ("id", "seizure_date")
+
+
+def columns(node: Tree) -> tuple[str, ...] | None:
+    """The columns of `seizures_case` to read to serve the selection `node` of a seizure, in
+    table order (a stable key for built statements); None: every column."""
+    wanted = set(KEY_COLUMNS)
+    for name in node.names:
+        found = FIELD_COLUMNS.get(name)
+        if found is None:
+            return None
+        wanted.update(found)
+    if len(wanted) == len(CASE_TABLE.c):
+        return None
+    return tuple(column.key for column in CASE_TABLE.c if column.key in wanted)
 
 
 # GraphQL fields of a seizure -> the child collections they are served from. Completeness and
@@ -119,7 +187,7 @@ async def read_page(
 
 
 async def read_cases(
-    session: AsyncSession,
+    session: AsyncSession | AsyncConnection,
     page: Select[Any],
     children: frozenset[str] | None = None,
     params: dict[str, Any] | None = None,
@@ -129,7 +197,7 @@ async def read_cases(
     the cases and one per collection read (lists, search documents)."""
     # Through the session's connection: Core statements run through `session.execute` pay
     # for the ORM's statement handling (~0.7 ms a statement) with nothing to show for it.
-    connection = await session.connection()
+    connection = await session.connection() if isinstance(session, AsyncSession) else session
     cases = [CaseRecord(**row._mapping) for row in await connection.execute(page, params)]
     if not cases:
         return cases

@@ -187,8 +187,9 @@ class Seizure(Record):
             id=case.id,
             reference=case.reference,
             national_case_number=case.national_case_number,
-            status=SeizureStatus(case.status),
-            form=SeizureForm(case.form),
+            # None when a page did not read the column (its selection serves neither).
+            status=SeizureStatus(case.status) if case.status else None,  # type: ignore[arg-type]
+            form=SeizureForm(case.form) if case.form else None,  # type: ignore[arg-type]
             version=case.version,
             seizure_date=case.seizure_date,
             seizure_time=case.seizure_time,
