@@ -8,12 +8,11 @@ row to build and are never written to here. Single records and the write path ke
 
 from __future__ import annotations
 
-from collections import namedtuple
 from collections.abc import Sequence
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Select, Table, select
+from sqlalchemy import Select, Table
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import selectinload
 from strawberry.dataloader import DataLoader
@@ -21,6 +20,7 @@ from strawberry.dataloader import DataLoader
 from core.attachments.service import AttachmentInfo
 from core.gql.context import Context
 from core.gql.selection import Tree, operation_fields, operation_needs
+from core.records.page_reads import Child, PageReads
 from plugins.seizures.models import (
     Case,
     Container,
@@ -32,22 +32,14 @@ from plugins.seizures.models import (
 
 CASE_TABLE: Table = Case.__table__  # type: ignore[assignment]
 
-# Child collections of a case: attribute on Case -> (table, order within a case), as on the ORM
+# Child collections of a case: attribute on Case -> table and order within a case, as on the ORM
 # relationships, so that a `CaseRecord` reads like a `Case`.
-CHILDREN: dict[str, tuple[Table, str]] = {
-    "goods": (GoodsLine.__table__, "position"),  # type: ignore[dict-item]
-    "route": (RouteLeg.__table__, "position"),  # type: ignore[dict-item]
-    "containers": (Container.__table__, "number"),  # type: ignore[dict-item]
-    "risk_indicators": (RiskIndicator.__table__, "code"),  # type: ignore[dict-item]
-    "offenders": (OffenderSummary.__table__, "position"),  # type: ignore[dict-item]
-}
-
-# Child rows become plain named tuples: the GraphQL child types are served from them directly,
-# and graphql-core asks each list item whether it is awaitable (`hasattr(item, "__await__")`),
-# which a SQLAlchemy `Row` answers by raising and catching an exception of its own, per row.
-ROW_TYPES: dict[str, type[tuple[Any, ...]]] = {
-    name: namedtuple(f"{table.name}_row", table.c.keys())  # type: ignore[misc]
-    for name, (table, _) in CHILDREN.items()
+CHILDREN: dict[str, Child] = {
+    "goods": Child(GoodsLine.__table__, "case_id", "position"),  # type: ignore[arg-type]
+    "route": Child(RouteLeg.__table__, "case_id", "position"),  # type: ignore[arg-type]
+    "containers": Child(Container.__table__, "case_id", "number"),  # type: ignore[arg-type]
+    "risk_indicators": Child(RiskIndicator.__table__, "case_id", "code"),  # type: ignore[arg-type]
+    "offenders": Child(OffenderSummary.__table__, "case_id", "position"),  # type: ignore[arg-type]
 }
 
 
@@ -61,10 +53,6 @@ class CaseRecord(SimpleNamespace):
     of cases, which other fields use."""
 
 
-for _name in [column.key for column in CASE_TABLE.c]:
-    setattr(CaseRecord, _name, None)
-
-
 def with_children(query: Select[tuple[Case]]) -> Select[tuple[Case]]:
     """Load every child collection of ORM cases in one extra statement each (per 500 cases)."""
     return query.options(
@@ -74,14 +62,6 @@ def with_children(query: Select[tuple[Case]]) -> Select[tuple[Case]]:
         selectinload(Case.risk_indicators),
         selectinload(Case.offenders),
     )
-
-
-def page_query(columns: tuple[str, ...] | None = None) -> Select[Any]:
-    """`SELECT <columns of seizures_case>` (all of them when None): the start of a page for
-    `read_page`."""
-    if columns is None:
-        return select(CASE_TABLE)
-    return select(*(CASE_TABLE.c[name] for name in columns))
 
 
 # GraphQL fields of a seizure -> the columns of `seizures_case` they are served from. A field not
@@ -123,22 +103,24 @@ FIELD_COLUMNS: dict[str, tuple[str, ...]] = {
     "validatedAt": ("validated_at",),
     "extra": ("extra",),
 }
-# Read whatever the selection: the id, and the seizure date with it for the page's cursors.
-KEY_COLUMNS = ("id", "seizure_date")
+
+
+# How pages read cases (core/records/page_reads.py); the seizure date is the cursor's key.
+PAGE = PageReads(
+    CASE_TABLE, CaseRecord, CHILDREN, FIELD_COLUMNS, key_columns=("id", "seizure_date")
+)
+
+
+def page_query(columns: tuple[str, ...] | None = None) -> Select[Any]:
+    """`SELECT <columns of seizures_case>` (all of them when None): the start of a page for
+    `read_page`."""
+    return PAGE.select(columns)
 
 
 def columns(node: Tree) -> tuple[str, ...] | None:
-    """The columns of `seizures_case` to read to serve the selection `node` of a seizure, in
-    table order (a stable key for built statements); None: every column."""
-    wanted = set(KEY_COLUMNS)
-    for name in node.names:
-        found = FIELD_COLUMNS.get(name)
-        if found is None:
-            return None
-        wanted.update(found)
-    if len(wanted) == len(CASE_TABLE.c):
-        return None
-    return tuple(column.key for column in CASE_TABLE.c if column.key in wanted)
+    """The columns of `seizures_case` to read to serve the selection `node` of a seizure; None:
+    every column."""
+    return PAGE.columns(node)
 
 
 # GraphQL fields of a seizure -> the child collections they are served from. Completeness and
@@ -195,30 +177,7 @@ async def read_cases(
     """The cases of `page` (built on `page_query()`) with their child collections (all, or
     those named in `children`; the others are left empty), as plain rows: one statement for
     the cases and one per collection read (lists, search documents)."""
-    # Through the session's connection: Core statements run through `session.execute` pay
-    # for the ORM's statement handling (~0.7 ms a statement) with nothing to show for it.
-    connection = await session.connection() if isinstance(session, AsyncSession) else session
-    cases = [CaseRecord(**row._mapping) for row in await connection.execute(page, params)]
-    if not cases:
-        return cases
-    ids = [case.id for case in cases]
-    by_id: dict[int, CaseRecord] = {}
-    for case in cases:
-        by_id[case.id] = case
-        for name in CHILDREN:
-            setattr(case, name, [])
-    for name, (table, order) in CHILDREN.items():
-        if children is not None and name not in children:
-            continue
-        case_id = table.c.case_id
-        rows = await connection.execute(
-            select(table).where(case_id.in_(ids)).order_by(case_id, table.c[order])
-        )
-        make = ROW_TYPES[name]._make  # type: ignore[attr-defined]
-        for row in rows:
-            record = make(row)
-            getattr(by_id[record.case_id], name).append(record)
-    return cases
+    return await PAGE.read(session, page, children, params)
 
 
 def photo_infos(case: Any) -> list[AttachmentInfo] | None:
