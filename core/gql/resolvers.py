@@ -22,6 +22,7 @@ from graphql import GraphQLFieldResolver, GraphQLObjectType, GraphQLResolveInfo
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
 
+from core.gql.precompleted import ATTRIBUTE
 from core.internals import graphql_core_schema, is_basic_resolver
 
 
@@ -49,4 +50,5 @@ def _attribute(name: str) -> GraphQLFieldResolver:
     def resolve(source: Any, _info: GraphQLResolveInfo, **_args: Any) -> Any:
         return getattr(source, name)
 
+    setattr(resolve, ATTRIBUTE, name)  # what it reads, for core/gql/precompleted.py
     return resolve

@@ -19,6 +19,7 @@ from core.gql.entity import Entity
 from core.gql.error_codes import ValidationErrorCodes
 from core.gql.inputs import SCALAR_OVERRIDES, limit_list_inputs
 from core.gql.pipeline import NcenSchema
+from core.gql.precompleted import NcenExecutionContext
 from core.gql.resolvers import direct_attribute_resolvers
 from core.gql.security import security_extensions
 from core.plugins import collect
@@ -93,6 +94,7 @@ def build_schema(pm: pluggy.PluginManager, settings: GraphQLSettings) -> strawbe
             extensions=[*security_extensions(settings), ValidationErrorCodes, ConsultationAudit],
             config=StrawberryConfig(relay_max_results=settings.max_page_size),
             scalar_overrides=SCALAR_OVERRIDES,
+            execution_context_class=NcenExecutionContext,
             settings=settings,
         )
     except Exception as exc:  # strawberry reports clashes of nested types here
