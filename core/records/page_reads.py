@@ -72,8 +72,13 @@ class PageReads:
     def columns(self, node: Tree) -> tuple[str, ...] | None:
         """The columns to read to serve the selection `node` of a record, in table order (a
         stable key for statements built once); None: every column."""
+        return self.columns_for(node.names)
+
+    def columns_for(self, names: Iterable[str], also: Iterable[str] = ()) -> tuple[str, ...] | None:
+        """The columns to read to serve the GraphQL fields `names` of a record, with `also`."""
         wanted = set(self.key_columns)
-        for name in node.names:
+        wanted.update(also)
+        for name in names:
             found = self.field_columns.get(name)
             if found is None:
                 return None

@@ -19,7 +19,8 @@ from strawberry.dataloader import DataLoader
 
 from core.attachments.service import AttachmentInfo
 from core.gql.context import Context
-from core.gql.selection import Tree, operation_fields, operation_needs
+from core.gql.selection import Tree, operation_fields, operation_names, operation_needs
+from core.internals import graphql_core_schema
 from core.records.page_reads import Child, PageReads
 from plugins.seizures.models import (
     Case,
@@ -102,7 +103,12 @@ FIELD_COLUMNS: dict[str, tuple[str, ...]] = {
     "submittedAt": ("submitted_at",),
     "validatedAt": ("validated_at",),
     "extra": ("extra",),
+    # Of the Entity interface: read from the type, not the case.
+    "entityType": (),
+    "module": (),
 }
+# Read with a case by id whatever the selection: who may see it (`access.can_see`).
+ACCESS_COLUMNS = ("status", "created_by")
 
 
 # How pages read cases (core/records/page_reads.py); the seizure date is the cursor's key.
@@ -190,8 +196,9 @@ def case_loader(context: Context) -> DataLoader[int, Case | None]:
     `node`, links and search hits cost what a page of the same cases costs."""
 
     async def load(ids: Sequence[int]) -> list[Case | None]:
-        query = page_query().where(CASE_TABLE.c.id.in_(sorted(set(ids))))
-        # Only the collections some field of the operation can serve (`cases_for`).
+        # Only the columns and collections some field of the operation can serve
+        # (`cases_for`): every use of the loader in the request serves that operation.
+        query = page_query(_operation_columns(context)).where(CASE_TABLE.c.id.in_(sorted(set(ids))))
         children = operation_needs(context, FIELD_CHILDREN)
         async with context.instance.db.session() as session:
             rows = await read_cases(session, query, children)
@@ -199,6 +206,16 @@ def case_loader(context: Context) -> DataLoader[int, Case | None]:
         return [by_id.get(i) for i in ids]  # type: ignore[misc]  # reads like a Case
 
     return DataLoader(load_fn=load)
+
+
+def _operation_columns(context: Context) -> tuple[str, ...] | None:
+    """The columns the Seizure fields named in the operation are served from (names of other
+    types' fields are left out); None: every column (or the operation was not seen)."""
+    names = operation_names(context)
+    if names is None:
+        return None
+    fields = graphql_core_schema(context.instance.schema).type_map["Seizure"].fields  # type: ignore[union-attr]
+    return PAGE.columns_for((name for name in names if name in fields), ACCESS_COLUMNS)
 
 
 def cases(context: Context) -> DataLoader[int, Case | None]:

@@ -162,3 +162,33 @@ async def test_a_page_reads_the_columns_its_selection_serves(make_app):
         {k: v for k, v in edge["node"].items()} for edge in partial["data"]["seizures"]["edges"]
     ] == [{k: v for k, v in n.items() if k != "completeness"} for n in nodes]
     assert all(e["cursor"] for e in partial["data"]["seizures"]["edges"])
+
+
+async def test_records_by_id_read_the_columns_the_operation_can_serve(make_app):
+    app = await seizures_app(make_app)
+    who = await tokens(app)
+    async with app.instance.db.transaction() as session:
+        await demo.load(session, "XX", 3)
+    token = who["validator"]
+    listed = await app.gql("{ seizures(first: 1) { edges { node { id narrative } } } }",
+                           token=token)  # fmt: skip
+    node = listed["data"]["seizures"]["edges"][0]["node"]
+    seen: list[str] = []
+
+    def before(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if "FROM seizures_case" in statement:
+            seen.append(statement.split("FROM", 1)[0])
+
+    one = "query($id: ID!) { node(id: $id) { ... on Seizure { entityType reference %s } } }"
+    engine = app.instance.db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        plain = await app.gql(one % "", {"id": node["id"]}, token=token)
+        narrow = seen.pop()
+        told = await app.gql(one % "narrative", {"id": node["id"]}, token=token)
+        wide = seen.pop()
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+    assert plain["data"]["node"]["entityType"] == "Seizure" and plain["data"]["node"]["reference"]
+    assert "narrative" not in narrow and "narrative" in wide
+    assert told["data"]["node"]["narrative"] == node["narrative"]
