@@ -195,7 +195,7 @@ def _compile_object(
     def complete(value: Any) -> Any:
         if value is None:
             return None
-        if is_type_of is not None and not is_type_of(value, None):
+        if is_type_of is not None and not is_type_of(value, None):  # type: ignore[arg-type]  # strawberry's check reads no info
             return ABORT
         completed: dict[str, Any] = {}
         for key, resolve, sub in fields:
