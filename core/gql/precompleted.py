@@ -30,12 +30,15 @@ from graphql import (
     SelectionSetNode,
     Undefined,
 )
+from strawberry.relay import GlobalID
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from core.gql.budget import CURRENT as CURRENT_BUDGET
 
 # The attribute a resolver of core/gql/resolvers.py reads, kept on the resolver.
 ATTRIBUTE = "ncen_attribute"
+# On the resolver of a relay node's `id` resolved the default way: (node class, id attribute).
+NODE_ID = "ncen_node_id"
 
 # (response key, attribute or None for __typename, scalar type or the type name, non-null)
 Plain = tuple[tuple[str, str | None, Any, bool], ...]
@@ -168,6 +171,19 @@ def _compile(graphql_type: Any, selection_set: SelectionSetNode | None) -> Compi
     return None
 
 
+def _global_id(type_name: str, node_class: type, attribute: str) -> Callable[..., Any]:
+    """Strawberry's `Node.id` for a node of exactly `node_class` whose id and type name are
+    resolved the default way (the type's name, the `NodeID` attribute): any other object makes
+    the plan give up, for strawberry to resolve."""
+
+    def resolve(source: Any, _info: Any) -> Any:
+        if type(source) is not node_class:
+            raise TypeError("not a plain node")
+        return GlobalID(type_name=type_name, node_id=str(getattr(source, attribute)))
+
+    return resolve
+
+
 def _compile_object(
     object_type: GraphQLObjectType, selection_set: SelectionSetNode
 ) -> Compiled | None:
@@ -182,12 +198,16 @@ def _compile_object(
             fields.append((key, None, object_type.name))
             continue
         field = object_type.fields.get(node.name.value)
-        if field is None or not _is_attribute(field.resolve):
+        if field is None:
+            return None
+        node_id = getattr(field.resolve, NODE_ID, None)
+        resolve = _global_id(object_type.name, *node_id) if node_id else field.resolve
+        if not (node_id or _is_attribute(resolve)):
             return None
         sub = _compile(field.type, node.selection_set)
         if sub is None:
             return None
-        fields.append((key, field.resolve, sub))
+        fields.append((key, resolve, sub))
     if len({key for key, *_ in fields}) != len(fields):
         return None  # the same key twice: merged by graphql-core's rules
     is_type_of = object_type.is_type_of
