@@ -17,6 +17,16 @@ from strawberry.extensions import SchemaExtension
 from core.audit.writer import record_consultation, request_purpose
 
 _KEY = "core.audit.consulted"
+# Metadata of a strawberry field whose resolver is exactly "serve `value` attribute of the
+# object, noting a consultation of `entity_type` `id` attribute when it is not empty", so
+# that core/gql/precompleted.py may serve it in one pass: (entity type, value, id attribute).
+AUDITED = "ncen_audited"
+
+
+def audited(entity_type: str, value: str, id_attribute: str) -> dict[str, tuple[str, str, str]]:
+    """The `metadata=` of such a field (its resolver must do just that, with `nominal`-like
+    code: a test compares both paths)."""
+    return {AUDITED: (entity_type, value, id_attribute)}
 
 
 def note_consultation(info: Any, entity_type: str, entity_id: object) -> None:

@@ -16,6 +16,7 @@ the shortcut changes speed, never the response.
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -32,7 +33,9 @@ from graphql import (
 )
 from strawberry.relay import GlobalID
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.schema.schema_converter import GraphQLCoreConverter
 
+from core.audit.consultation import AUDITED, note_consultations
 from core.gql.budget import CURRENT as CURRENT_BUDGET
 
 # The attribute a resolver of core/gql/resolvers.py reads, kept on the resolver.
@@ -68,10 +71,13 @@ class NcenExecutionContext(StrawberryGraphQLCoreExecutionContext):
             if found is not None:
                 budget = CURRENT_BUDGET.get()
                 counted = budget.items if budget is not None else 0
+                token = _CONTEXT.set(info.context)
                 try:
                     completed = found(result)
                 except Exception:  # graphql-core reports it, located: let it
                     completed = ABORT
+                finally:
+                    _CONTEXT.reset(token)
                 if completed is not ABORT:
                     return completed
                 if budget is not None:  # graphql-core counts the lists again
@@ -95,6 +101,10 @@ class NcenExecutionContext(StrawberryGraphQLCoreExecutionContext):
 # object of another type) makes it give up (`ABORT`) and graphql-core completes it, errors and all.
 
 ABORT: Any = object()
+# The request's context while a plan runs (audited fields note their consultations there).
+_CONTEXT: contextvars.ContextVar[Any] = contextvars.ContextVar("ncen_plan_context")
+
+
 Compiled = Callable[[Any], Any]
 _PLANS: dict[tuple[int, int], tuple[Any, Any, Compiled | None]] = {}
 MAX_PLANS = 4096
@@ -171,6 +181,28 @@ def _compile(graphql_type: Any, selection_set: SelectionSetNode | None) -> Compi
     return None
 
 
+def _audited(field: Any) -> tuple[str, str, str] | None:
+    """(entity type, value attribute, id attribute) of a field declared `audited` with no
+    other extension (core/audit/consultation.py)."""
+    definition = (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    if definition is None or getattr(definition, "extensions", None):
+        return None
+    found = (getattr(definition, "metadata", None) or {}).get(AUDITED)
+    return (found[0], found[1], found[2]) if found else None
+
+
+def _audited_value(entity_type: str, value: str, id_attribute: str) -> Callable[..., Any]:
+    """The resolver of an audited field, reading the request's context from the plan's run."""
+
+    def resolve(source: Any, _info: Any) -> Any:
+        found = getattr(source, value)
+        if found:
+            note_consultations(_CONTEXT.get(), entity_type, [getattr(source, id_attribute)])
+        return found
+
+    return resolve
+
+
 def _global_id(type_name: str, node_class: type, attribute: str) -> Callable[..., Any]:
     """Strawberry's `Node.id` for a node of exactly `node_class` whose id and type name are
     resolved the default way (the type's name, the `NodeID` attribute): any other object makes
@@ -201,8 +233,14 @@ def _compile_object(
         if field is None:
             return None
         node_id = getattr(field.resolve, NODE_ID, None)
-        resolve = _global_id(object_type.name, *node_id) if node_id else field.resolve
-        if not (node_id or _is_attribute(resolve)):
+        audit = _audited(field)
+        if node_id:
+            resolve = _global_id(object_type.name, *node_id)
+        elif audit:
+            resolve = _audited_value(*audit)
+        elif _is_attribute(field.resolve):
+            resolve = field.resolve
+        else:
             return None
         sub = _compile(field.type, node.selection_set)
         if sub is None:
