@@ -1,17 +1,25 @@
-"""Lists served in their response shape, built once and shared by the requests that ask for
-the same thing (reference data: the entries of a code list).
+"""Values completed in one pass instead of graphql-core's value-by-value completion.
 
-graphql-core completes a list item by item and field by field: about 4 µs per value, so the
-250 countries of a code list with `{ code label }` cost ~2 ms of CPU per request although the
-entries themselves come from memory. When a field's selection is a flat set of scalar fields
-served by plain attributes (`plain_selection`), its resolver may return `Completed` items built
-from that selection (`complete_items`) and cache them with the data; the executor
-(`NcenExecutionContext`) passes such a value through as it is.
+graphql-core completes each value served through several generic steps (collect the fields of
+the selection, build a resolve info, call the resolver, check for awaitables, complete by type):
+about 4 us per value, most of a list page's CPU. Two shortcuts, both through the execution
+context's `complete_value` (`NcenExecutionContext`):
 
-Anything else (arguments, directives, fragments, nested selections, a field computed by a
-resolver, a null where the schema promises a value) is refused by `plain_selection` or
-`complete_items`, and the resolver returns its objects for graphql-core to complete as usual:
-the shortcut changes speed, never the response.
+- **Plans** (`plan`): a selection made only of scalars, enums and objects whose fields are read
+  from attributes (core/gql/resolvers.py), relay node ids resolved the default way, or audited
+  free text declared with `audited()` (core/audit/consultation.py) — no arguments, directives,
+  fragments or interfaces — is compiled once per document node into nested closures that build
+  the response directly. List fields call their resolvers, which count their items against the
+  request's budget (core/gql/budget.py), and audited fields note their consultations, as the
+  field-by-field path does. A value a plan cannot complete as graphql-core would (a null where
+  the schema promises a value, a value a scalar refuses, an object of another type, an
+  exception) makes it give up (`ABORT`) and graphql-core completes that value, errors and all.
+- **Completed values**: a resolver may return `Completed` items already in their response shape
+  (reference data built once per list, language and selection: `plain_selection`,
+  `complete_items`); they are passed through as they are.
+
+Both change speed, never the response: tests/test_gql_precompleted.py compares them with plain
+graphql-core, and tests/test_codelist_cache.py the code lists.
 """
 
 from __future__ import annotations
@@ -87,18 +95,7 @@ class NcenExecutionContext(StrawberryGraphQLCoreExecutionContext):
         )
 
 
-# --- plain subtrees completed in one pass -------------------------------------------------------
-#
-# graphql-core completes each value through several generic steps (collect the fields of the
-# selection, build a resolve info, call the resolver, check awaitables, complete by type): about
-# 4 us per value served. Most of a list page is plain: objects whose selected fields are scalars,
-# enums or other such objects, read from attributes (core/gql/resolvers.py), without arguments,
-# directives or fragments. `plan` compiles such a selection once per document node into nested
-# closures that build the response directly; list fields still count their items against the
-# request's budget (their resolvers, which count, are called as graphql-core calls them).
-# Anything else has no plan and is completed by graphql-core; a value a plan cannot complete as
-# graphql-core would (a null where the schema promises a value, a value a scalar refuses, an
-# object of another type) makes it give up (`ABORT`) and graphql-core completes it, errors and all.
+# --- plans ------------------------------------------------------------------------------------
 
 ABORT: Any = object()
 # The request's context while a plan runs (audited fields note their consultations there).

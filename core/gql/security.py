@@ -1,5 +1,8 @@
 """Schema extensions that protect the server from hostile documents and hide internals.
 
+`NcenSchema.execute` (core/gql/pipeline.py) runs these steps as plain calls, in this order, for
+every request over HTTP; the extensions themselves serve strawberry's other paths.
+
 What each request goes through, in order:
 
 1. Parsing with a token budget and a source-length cap: graphql-core's lexer stops at the first
