@@ -277,6 +277,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None, workers: int |
         port=port,
         workers=workers,
         log_level="info",
+        access_log=config.server.access_log,
     )
 
 

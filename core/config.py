@@ -53,6 +53,8 @@ class ServerSettings:
     workers: int = 1
     # Browser origins (scheme://host[:port]) allowed to call the API from their own pages.
     cors_origins: tuple[str, ...] = ()
+    # One line per request on the server's output (uvicorn's access log).
+    access_log: bool = True
 
 
 @dataclass(frozen=True)
@@ -344,6 +346,7 @@ SETTINGS: dict[str, dict[str, Callable[[Any, str], Any]]] = {
         "port": _as_int(1, 65535),
         "workers": _as_int(1, 64),
         "cors_origins": _as_list(_origin),
+        "access_log": _as_bool,
     },
     "outbox": {
         "batch_size": _as_int(1, 100_000),
