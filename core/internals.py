@@ -8,7 +8,7 @@ a named test instead of misbehaving (or silently losing the speed-up).
 | Internal | Library | Used by | Why |
 |---|---|---|---|
 | `Schema._schema` | strawberry | core/gql (budget, inputs, resolvers) | the graphql-core schema strawberry builds, to walk its fields once at start-up |
-| `Info._raw_info` | strawberry | core/gql/selection.py | the fragments of the document, to see every field an operation names (`operation_fields`) |
+| `Info._raw_info` | strawberry | core/gql/selection.py, core/gql/precompleted.py | the fragments of the document, to see every field an operation names (`operation_fields`); the field nodes, to build a selection tree once per document |
 | `_get_basic_result` | strawberry | core/gql/resolvers.py | recognise the resolver of plain attribute fields, to replace it by one `getattr` (~7% of a 1,000-record list) |
 | `Executor.complete_value` (overridden) | graphql-core, through strawberry's `StrawberryGraphQLCoreExecutionContext` | core/gql/precompleted.py | complete plain subtrees in one pass and serve lists built once in their response shape (a code list's entries) instead of value by value (~4 us a value) |
 | `MultiTerm._btexts` | whoosh | core/search/whoosh_backend.py | expand a fuzzy/wildcard term once, within a cap and a deadline, instead of at each pass |
@@ -42,6 +42,11 @@ def is_basic_resolver(resolve: Callable[..., Any] | None) -> bool:
     """Whether graphql-core's `resolve` of a field is strawberry's resolver of plain attribute
     fields (it has no public marker)."""
     return getattr(resolve, "__name__", None) == STRAWBERRY_BASIC_RESOLVER
+
+
+def raw_info(info: Any) -> Any:
+    """graphql-core's resolve info behind strawberry's `Info` (`_raw_info`), or `info` itself."""
+    return getattr(info, "_raw_info", info)
 
 
 def fragments_of(info: Any) -> dict[str, Any]:

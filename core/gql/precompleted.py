@@ -34,7 +34,6 @@ from graphql import (
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
-    GraphQLResolveInfo,
     GraphQLScalarType,
     SelectionSetNode,
     Undefined,
@@ -45,6 +44,7 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 
 from core.audit.consultation import AUDITED, note_consultations
 from core.gql.budget import CURRENT as CURRENT_BUDGET
+from core.internals import raw_info
 
 # The attribute a resolver of core/gql/resolvers.py reads, kept on the resolver.
 ATTRIBUTE = "ncen_attribute"
@@ -266,15 +266,11 @@ def _compile_object(
     return complete
 
 
-def _raw(info: Any) -> GraphQLResolveInfo:
-    return getattr(info, "_raw_info", info)
-
-
 def plain_selection(info: Any, item_type: GraphQLObjectType) -> Plain | None:
     """The selection of the field being resolved, as (response key, attribute, scalar,
     non-null) per selected field of its `item_type` items, when every selected field is a
     scalar read from an attribute with no argument or directive; None otherwise."""
-    raw = _raw(info)
+    raw = raw_info(info)
     if len(raw.field_nodes) != 1:
         return None
     selection_set = raw.field_nodes[0].selection_set

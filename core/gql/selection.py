@@ -22,7 +22,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.interfaces import LoaderOption
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
 
-from core.internals import fragments_of
+from core.internals import fragments_of, raw_info
 
 _EMPTY: dict[str, Tree] = {}
 
@@ -64,12 +64,28 @@ def _freeze(raw: dict[str, dict[str, Any]]) -> Tree:
     return Tree({name: _freeze(sub) for name, sub in raw.items()})
 
 
+# Trees by the field nodes they were built from (documents are parsed once and cached, so a
+# request for the same text hands the same nodes; the nodes are kept, so their ids stay theirs).
+_TREES: dict[tuple[int, ...], tuple[tuple[Any, ...], Tree]] = {}
+MAX_TREES = 4096
+
+
 def selection(info: Any) -> Tree:
-    """The tree selected under the field being resolved (all its occurrences merged)."""
+    """The tree selected under the field being resolved (all its occurrences merged): built
+    once per field of a document (it depends on the document only, not on variables)."""
+    nodes = tuple(raw_info(info).field_nodes)
+    key = tuple(map(id, nodes))
+    found = _TREES.get(key)
+    if found is not None and all(a is b for a, b in zip(found[0], nodes, strict=True)):
+        return found[1]
     raw: dict[str, dict[str, Any]] = {}
     for selected in info.selected_fields:
         _merge(selected.selections, raw)
-    return _freeze(raw)
+    tree = _freeze(raw)
+    if len(_TREES) >= MAX_TREES:
+        _TREES.clear()
+    _TREES[key] = (nodes, tree)
+    return tree
 
 
 _OPERATION_KEY = "core.gql.operation_fields"
