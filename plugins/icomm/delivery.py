@@ -28,6 +28,7 @@ from core.outbox import OutboxEvent, OutboxHandler, PartialFailure, enqueue, has
 from plugins.icomm import transfer
 from plugins.icomm.envelopes import (
     MESSAGE_KIND,
+    RECORD_KIND,
     Envelope,
     EnvelopeRefused,
     sign,
@@ -123,6 +124,11 @@ async def deliver(instance: Instance, events: Sequence[OutboxEvent]) -> None:
             outcomes[row.id] = (FAILED, "the peer was removed")
         elif agreements[peer.id] is None:
             outcomes[row.id] = (FAILED, "no agreement valid today allows sending to the peer")
+        elif row.kind == RECORD_KIND and not await _share_allowed(instance, row):
+            outcomes[row.id] = (
+                FAILED,
+                f"the agreement {row.agreement_reference!r} was revoked or is no longer valid",
+            )
         else:
             groups.setdefault(peer.id, []).append(row)
     per_request = instance.settings("icomm").batch_envelopes
@@ -146,7 +152,12 @@ async def deliver(instance: Instance, events: Sequence[OutboxEvent]) -> None:
                 sender=sender,
                 recipient=peer.key_id,
                 sent_at=timestamp(),
-                agreement=agreement.reference,
+                # A shared record travels under the agreement it was shared under.
+                agreement=(
+                    row.agreement_reference or agreement.reference
+                    if row.kind == RECORD_KIND
+                    else agreement.reference
+                ),
                 body=body,
             )
             wire = sign(envelope, key)
@@ -196,6 +207,16 @@ async def deliver(instance: Instance, events: Sequence[OutboxEvent]) -> None:
         instance.outbox.notify()
     if failed:
         raise PartialFailure(failed)
+
+
+async def _share_allowed(instance: Instance, row: EnvelopeRow) -> bool:
+    """A shared record leaves only while the agreement it was shared under still allows it."""
+    from plugins.icomm.shares import agreement_still_valid
+
+    if row.peer_id is None or row.agreement_reference is None:
+        return False
+    async with instance.db.session() as session:
+        return await agreement_still_valid(session, row.peer_id, row.agreement_reference)
 
 
 def _chunks(signed, most: int, request_bytes: int):  # type: ignore[no-untyped-def]
@@ -254,6 +275,8 @@ async def _record(  # type: ignore[no-untyped-def]
             if not (status == DELIVERED and envelope.status == READ):
                 envelope.status = status
             envelope.last_error = error
+            if row.kind == RECORD_KIND:
+                envelope.body = {}  # what left is logged by its hash (icomm_share); no copy stays
             action = "icomm.envelope.sent" if status == DELIVERED else "icomm.envelope.failed"
             audited.setdefault((action, row.kind, row.peer_id, error), []).append(row.envelope_id)
         # One audit event per envelope, appended per kind of outcome in one batch each.

@@ -319,6 +319,9 @@ class AgreementType:
     record_types: list[str]
     nominal: bool
     valid_today: bool
+    revoked_at: dt.datetime | None = strawberry.field(
+        default=None, description="When it was revoked: nothing is sent or accepted under it since."
+    )
 
 
 @strawberry.type(name="IcommPeer", description="A connected instance.")
@@ -355,6 +358,7 @@ class PeerType:
                     valid_today=peers.is_valid(
                         a, a.direction if a.direction != "both" else "send", today
                     ),
+                    revoked_at=a.revoked_at,
                 )
                 for a in view.agreements
             ],
@@ -747,6 +751,15 @@ class IcommMutation:
     )
     async def remove_agreement(self, info: Info[Context, None], id: int) -> bool:
         await peers.remove_agreement(info.context.instance, actor_of(info.context.principal), id)
+        return True
+
+    @strawberry.mutation(
+        description="Revoke an agreement (icomm.peers.manage, audited): it stays on record as "
+        "the legal basis of past exchanges, and nothing more is sent or accepted under it.",
+        extensions=[requires(PEERS)],
+    )
+    async def revoke_agreement(self, info: Info[Context, None], id: int) -> bool:
+        await peers.revoke_agreement(info.context.instance, actor_of(info.context.principal), id)
         return True
 
 

@@ -51,6 +51,11 @@ class IcommModule:
                 "Write to connected instances",
                 ("officer", "validator"),
             ),
+            Permission(
+                "icomm.records.share",
+                "Share records with connected instances under their agreements",
+                ("officer", "validator"),
+            ),
             Permission("icomm.tasks.work", "See and work on one's tasks", USERS),
             Permission("icomm.tasks.assign", "Assign tasks", ("validator",)),
             Permission("icomm.tasks.supervise", "See and manage every task", ("validator",)),
@@ -86,8 +91,12 @@ class IcommModule:
     @hookimpl
     def register_graphql(self) -> GraphQLContribution:
         from plugins.icomm.gql import IcommMutation, IcommQuery
+        from plugins.icomm.shares_gql import IcommSharesMutation, IcommSharesQuery
 
-        return GraphQLContribution(queries=[IcommQuery], mutations=[IcommMutation])
+        return GraphQLContribution(
+            queries=[IcommQuery, IcommSharesQuery],
+            mutations=[IcommMutation, IcommSharesMutation],
+        )
 
     @hookimpl
     def register_record_fields(self) -> list[RecordField]:
@@ -129,9 +138,10 @@ class IcommModule:
 
     @hookimpl
     async def on_startup(self, instance: Instance) -> None:
-        from plugins.icomm.global_peer import install
+        from plugins.icomm import global_peer, shares
 
-        await install(instance)
+        await shares.install(instance)
+        await global_peer.install(instance)
 
     @hookimpl
     async def on_shutdown(self, instance: Instance) -> None:
