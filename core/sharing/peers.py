@@ -84,15 +84,18 @@ async def share_body(
     """What a share of `record` carries: `payload` (the projection) and, for a nominal share,
     `fields`. Raises ValueError when a nominal share is asked of a type whose module declares
     no exchange columns."""
-    body: dict[str, Any] = {
-        "payload": await record_payload(instance, session, rt, record, "submission")
-    }
-    if include_nominal:
-        xt = exchange_of(instance, rt)
-        if xt is None:
-            raise ValueError(f"{rt.name} records declare no exchange columns to share")
-        body["fields"] = record_fields(xt, record)
-    return body
+    payload = await record_payload(instance, session, rt, record, "submission")
+    if not include_nominal:
+        return share_content(payload)
+    xt = exchange_of(instance, rt)
+    if xt is None:
+        raise ValueError(f"{rt.name} records declare no exchange columns to share")
+    return share_content(payload, record_fields(xt, record))
+
+
+def share_content(payload: dict[str, Any], fields: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A share's content: the payload, and the fields only when given (a nominal share)."""
+    return {"payload": payload} if fields is None else {"payload": payload, "fields": fields}
 
 
 def body_sha256(body: Mapping[str, Any]) -> str:
@@ -222,4 +225,5 @@ __all__ = [
     "record_fields",
     "set_peer_transport",
     "share_body",
+    "share_content",
 ]

@@ -101,7 +101,7 @@ async def share_record(
             direction=OUT,
             kind=RECORD_KIND,
             peer_id=peer.id,
-            body={"share": uid, "sharedBy": username, **body},
+            body=envelope_body(uid, body, username if include_nominal else None),
             status=QUEUED,
             agreement_reference=agreement.reference,
             created_at=now,
@@ -143,6 +143,13 @@ async def share_record(
             },
         )
         return share, envelope
+
+
+def envelope_body(uid: str, content: dict[str, Any], shared_by: str | None) -> dict[str, Any]:
+    """The body of a `record` envelope: the share's id and content (`share_content`). Who
+    shared travels only with nominal data (a contact under an agreement covering personal
+    data); a non-nominal share names the instance, never its staff."""
+    return {"share": uid, **({"sharedBy": shared_by} if shared_by else {}), **content}
 
 
 async def agreement_still_valid(session: AsyncSession, peer_id: int, reference: str) -> bool:

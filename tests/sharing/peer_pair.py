@@ -4,11 +4,13 @@ travel the real transport (signed, checked, receipted) without sockets."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest_asyncio
 
@@ -55,8 +57,14 @@ async def agree(
     return agreement.id
 
 
-@pytest_asyncio.fixture
-async def pair(database_url: str, tmp_path: Path) -> AsyncIterator[Pair]:
+@contextlib.asynccontextmanager
+async def connected(
+    database_url: str,
+    tmp_path: Path,
+    modules: Sequence[str] = MODULES,
+    extra_modules: Sequence[Any] = (),
+) -> AsyncIterator[Pair]:
+    """Two instances (NL and BE) on the engine of `database_url`, each its own database."""
     created: list[str] = []
     urls = [database_url]
     if database_url.startswith("sqlite"):
@@ -66,11 +74,11 @@ async def pair(database_url: str, tmp_path: Path) -> AsyncIterator[Pair]:
         created.append(name)
         urls.append(url)
     apps = []
-    for url, name, country in zip(urls, ("nl", "be"), ("NL", "BE"), strict=True):
-        config = make_config(url, tmp_path / name, MODULES, country=country)
-        apps.append(await start_app(config, code_lists=True))
-    nl, be = apps
     try:
+        for url, name, country in zip(urls, ("nl", "be"), ("NL", "BE"), strict=True):
+            config = make_config(url, tmp_path / name, modules, country=country)
+            apps.append(await start_app(config, extra_modules, code_lists=True))
+        nl, be = apps
         for here, there, there_name, country in ((nl, be, "be", "BE"), (be, nl, "nl", "NL")):
             key = public_hex(signing_key(there.instance).public_key())
             await add_peer(
@@ -91,3 +99,9 @@ async def pair(database_url: str, tmp_path: Path) -> AsyncIterator[Pair]:
             await app.close()
         for name in created:
             await drop_pg_database(os.environ[POSTGRESQL_ENV], name)
+
+
+@pytest_asyncio.fixture
+async def pair(database_url: str, tmp_path: Path) -> AsyncIterator[Pair]:
+    async with connected(database_url, tmp_path) as found:
+        yield found
