@@ -12,6 +12,7 @@ from strawberry import relay
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from core.audit.consultation import note_consultation
 from core.auth.guard import requires, signed_in
 from core.gql.context import Context
 from core.gql.entity import Entity
@@ -66,9 +67,7 @@ class ReceivedShare(Entity):
     version: int | None
     nominal: bool = strawberry.field(description="Whether it carries nominal fields.")
     data: JSON = strawberry.field(description="Its non-nominal payload (docs/sharing.md).")
-    fields: JSON | None = strawberry.field(
-        description="Nominal shares: the whole record by input path, what an import fills."
-    )
+    nominal_fields: strawberry.Private[dict[str, Any] | None]
     shared_by: str | None
     received_at: dt.datetime
     status: str = strawberry.field(description="received, imported or linked")
@@ -93,7 +92,7 @@ class ReceivedShare(Entity):
             version=r.version,
             nominal=r.nominal,
             data=r.data,
-            fields=r.fields,
+            nominal_fields=r.fields,
             shared_by=r.shared_by,
             received_at=r.received_at,
             status=r.status,
@@ -101,6 +100,15 @@ class ReceivedShare(Entity):
             handled_by=r.handled_by,
             handled_at=r.handled_at,
         )
+
+    @strawberry.field(
+        description="Nominal shares: the whole record by input path, what an import fills "
+        "(each read is audited as a consultation); null for a non-nominal share."
+    )
+    def fields(self, info: Info[Context, None]) -> JSON | None:
+        if self.nominal_fields is not None:
+            note_consultation(info, "ReceivedShare", self.id)
+        return self.nominal_fields
 
     @strawberry.field(
         description="Every check an import would run, without writing, and the local records "

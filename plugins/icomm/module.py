@@ -102,6 +102,7 @@ class IcommModule:
     def register_record_fields(self) -> list[RecordField]:
         from core.records.fields import RecordField
         from plugins.icomm.gql import TaskType, record_tasks
+        from plugins.icomm.shares_gql import RecordShareType, record_shares
 
         return [
             RecordField(
@@ -109,7 +110,14 @@ class IcommModule:
                 TaskType,
                 record_tasks,
                 "Tasks about this record that you may see (icomm), newest first.",
-            )
+            ),
+            RecordField(
+                "shares",
+                RecordShareType,
+                record_shares,
+                "Shares of this record with connected instances and what became of them "
+                "(icomm.records.share; none without it), newest first.",
+            ),
         ]
 
     @hookimpl

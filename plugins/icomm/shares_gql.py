@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import strawberry
 from strawberry import relay
@@ -97,3 +98,18 @@ class IcommSharesMutation:
             info.context.instance, info.context.principal, id, peer, include_nominal
         )
         return RecordShareType.of(share, envelope)
+
+
+async def record_shares(record: Any, context: Context) -> list[RecordShareType]:
+    """`shares` on every record type: the record's shares, for holders of icomm.records.share."""
+    if not context.principal.can(shares.SHARE):
+        return []
+    type_name = type(record).__strawberry_definition__.name
+    found = await shares.list_shares(
+        context.instance,
+        context.principal,
+        record=relay.GlobalID(type_name, str(record.id)),
+        peer=None,
+        first=100,
+    )
+    return [RecordShareType.of(share, envelope) for share, envelope in found]

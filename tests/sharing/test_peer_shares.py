@@ -137,8 +137,13 @@ async def test_a_person_is_shared_imported_and_the_sender_sees_the_receipts(pair
     [again] = await received(be, be_who["officer"])
     assert again["links"] == [{"relation": "sharedAs", "entityType": "Person"}]
 
-    # The receipt goes back: the sender's share says imported.
+    # The receipt goes back: the sender's share says imported, on the record too.
     await wait_for(lambda: _has(share_status(nl, nl_who["officer"], person_id), "imported"))
+    on_record = "query($id: ID!) { person(id: $id) { shares { peer status nominal } } }"
+    body = await nl.gql(on_record, {"id": person_id}, token=nl_who["officer"])
+    assert body["data"]["person"]["shares"] == [
+        {"peer": "be", "status": "imported", "nominal": True}
+    ]
 
     # Audit on both sides, with the legal basis.
     [shared] = await audit_actions(nl, "icomm.record.shared")
@@ -146,10 +151,14 @@ async def test_a_person_is_shared_imported_and_the_sender_sees_the_receipts(pair
     assert "Naples II" in shared.detail["legal_basis"] and shared.detail["nominal"] is True
     [receipt] = await audit_actions(nl, "icomm.record.imported")
     assert receipt.detail["agreement"] == "MOU-NL-BE-2026"
+    assert receipt.detail["legal_basis"] == shared.detail["legal_basis"]
     [kept] = await audit_actions(be, "sharing.peer_record_received")
     assert (
         kept.detail["agreement"] == "MOU-NL-BE-2026" and "Naples II" in kept.detail["legal_basis"]
     )
+    # Reading the nominal fields of a share is a consultation, audited as reads of records are.
+    views = [e for e in await audit_actions(be, "record.view") if e.entity_type == "ReceivedShare"]
+    assert views and all(e.actor_name == "officer-be" for e in views)
     [done] = await audit_actions(be, "sharing.peer_record_imported")
     assert done.detail["legal_basis"] == kept.detail["legal_basis"]
     assert done.actor_name == "officer-be"
@@ -209,3 +218,18 @@ async def test_revoked_agreements_stop_shares_on_both_sides(pair: Pair):
 async def _has(statuses, wanted: str):  # type: ignore[no-untyped-def]
     found = await statuses
     return found if found and found[0] == wanted else None
+
+
+async def test_the_receiver_refuses_a_share_under_an_agreement_it_does_not_hold(pair: Pair):
+    nl, be = pair.nl, pair.be
+    nl_who, be_who = pair.tokens["nl"], pair.tokens["be"]
+    await agree(nl, "be", "MOU-NL-ONLY")
+    await agree(be, "nl", "MOU-BE-ONLY")  # valid, but not the one the share names
+    person_id = await person(nl, nl_who["officer"])
+    await nl.gql(SHARE, {"id": person_id, "peer": "be", "n": True}, token=nl_who["officer"])
+    await wait_for(lambda: _has(share_status(nl, nl_who["officer"], person_id), "failed"))
+    body = await nl.gql(SHARES, {"id": person_id}, token=nl_who["officer"])
+    assert "unknown_agreement" in body["data"]["recordShares"][0]["error"]
+    assert await received(be, be_who["officer"]) == []
+    [refused] = await audit_actions(be, "icomm.envelope.refused")
+    assert refused.detail["reason"] == "unknown_agreement"
