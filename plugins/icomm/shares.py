@@ -248,9 +248,7 @@ async def apply_share_receipt(session: AsyncSession, peer: Peer, body: dict[str,
         await session.scalars(select(Share).where(Share.peer_id == peer.id, Share.uid.in_(uids)))
     ).all()
     for share in shares:
-        agreement = (
-            await session.get(Agreement, share.agreement_id) if share.agreement_id else None
-        )
+        agreement = await session.get(Agreement, share.agreement_id) if share.agreement_id else None
         await record(
             session,
             actor=Actor("peer", peer.key_id, peer.name),
