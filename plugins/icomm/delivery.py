@@ -42,6 +42,7 @@ from plugins.icomm.models import DELIVERED, FAILED, QUEUED, READ, SEND, Message,
 from plugins.icomm.models import Envelope as EnvelopeRow
 from plugins.icomm.peers import valid_agreement
 from plugins.icomm.receive import ACCEPTED, DUPLICATE, ENTITY
+from plugins.icomm.shares import agreement_still_valid
 
 log = logging.getLogger("ncen.icomm")
 INBOUND_PATH = "/modules/icomm/envelopes"
@@ -112,6 +113,15 @@ async def deliver(instance: Instance, events: Sequence[OutboxEvent]) -> None:
             )
         }
         agreements = {pid: await valid_agreement(session, pid, SEND) for pid in peers}
+        # A shared record leaves only while the agreement it was shared under allows it.
+        shares_allowed = {
+            key: await agreement_still_valid(session, *key)
+            for key in {
+                (r.peer_id, r.agreement_reference)
+                for r in rows
+                if r.kind == RECORD_KIND and r.peer_id is not None and r.agreement_reference
+            }
+        }
         photos = await transfer.outgoing(instance, session, message_ids)
     failed: dict[int, str] = {}  # outbox row id -> error (retried)
     outcomes: dict[int, tuple[str, str | None]] = {}  # envelope row id -> (status, error)
@@ -124,7 +134,9 @@ async def deliver(instance: Instance, events: Sequence[OutboxEvent]) -> None:
             outcomes[row.id] = (FAILED, "the peer was removed")
         elif agreements[peer.id] is None:
             outcomes[row.id] = (FAILED, "no agreement valid today allows sending to the peer")
-        elif row.kind == RECORD_KIND and not await _share_allowed(instance, row):
+        elif row.kind == RECORD_KIND and not shares_allowed.get(
+            (row.peer_id, row.agreement_reference)
+        ):
             outcomes[row.id] = (
                 FAILED,
                 f"the agreement {row.agreement_reference!r} was revoked or is no longer valid",
@@ -207,16 +219,6 @@ async def deliver(instance: Instance, events: Sequence[OutboxEvent]) -> None:
         instance.outbox.notify()
     if failed:
         raise PartialFailure(failed)
-
-
-async def _share_allowed(instance: Instance, row: EnvelopeRow) -> bool:
-    """A shared record leaves only while the agreement it was shared under still allows it."""
-    from plugins.icomm.shares import agreement_still_valid
-
-    if row.peer_id is None or row.agreement_reference is None:
-        return False
-    async with instance.db.session() as session:
-        return await agreement_still_valid(session, row.peer_id, row.agreement_reference)
 
 
 def _chunks(signed, most: int, request_bytes: int):  # type: ignore[no-untyped-def]
