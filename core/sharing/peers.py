@@ -136,6 +136,10 @@ async def receive_shared(
         )
     fields = body.get("fields")
     if fields is not None:
+        if instance.config.sharing.global_database:
+            raise PayloadRefused(
+                "NOMINAL_FIELD", "the global database accepts no nominal fields", ["fields"]
+            )
         if not provenance.nominal_allowed:
             raise PayloadRefused(
                 "NOMINAL_FIELD",

@@ -233,3 +233,26 @@ async def test_the_receiver_refuses_a_share_under_an_agreement_it_does_not_hold(
     assert await received(be, be_who["officer"]) == []
     [refused] = await audit_actions(be, "icomm.envelope.refused")
     assert refused.detail["reason"] == "unknown_agreement"
+
+
+async def test_a_shared_company_hints_at_the_local_one_with_its_registration_number(pair: Pair):
+    from tests.companies.helpers import CREATE as CREATE_COMPANY
+    from tests.companies.helpers import company_input
+
+    nl, be = pair.nl, pair.be
+    nl_who, be_who = pair.tokens["nl"], pair.tokens["be"]
+    await agree(nl, "be", "MOU-C")
+    await agree(be, "nl", "MOU-C")
+    create = {"input": company_input(legalName="Harbour Freight B.V.")}
+    shared = (await nl.gql(CREATE_COMPANY, create, token=nl_who["officer"]))["data"]
+    local = (await be.gql(CREATE_COMPANY, create, token=be_who["officer"]))["data"]
+    await nl.gql(
+        SHARE,
+        {"id": shared["createCompany"]["id"], "peer": "be", "n": True},
+        token=nl_who["officer"],
+    )
+    [got] = await wait_for(lambda: received(be, be_who["officer"]))
+    duplicates = got["importCheck"]["duplicates"]
+    assert [d["recordId"] for d in duplicates] == [local["createCompany"]["id"]]
+    assert duplicates[0]["score"] == 100.0
+    assert "eori:GB123456789000" in duplicates[0]["reasons"] and "name" in duplicates[0]["reasons"]
