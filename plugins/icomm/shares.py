@@ -196,12 +196,39 @@ async def receive_record(
     content = {k: body[k] for k in ("payload", "fields") if k in body}
     try:
         async with session.begin_nested():
-            return await receive_shared(instance, session, content, provenance)
+            row = await receive_shared(instance, session, content, provenance)
     except PayloadRefused as exc:
         fields = ", ".join(exc.fields[:20])
         raise EnvelopeRefused(
             exc.code.lower(), f"{exc}" + (f" ({fields})" if fields else "")
         ) from None
+    await _notice(instance, session, peer, row)
+    return row
+
+
+async def _notice(instance: Instance, session: AsyncSession, peer: Peer, row: PeerRecord) -> None:
+    """Tell the officers (`share_notice`) that a share arrived: what, from whom, under which
+    agreement, with a reference to it; never its content."""
+    from core.notifications import Notification
+    from plugins.icomm.notices import post
+
+    setting = str(instance.settings("icomm").share_notice)
+    recipients = tuple(r.strip() for r in setting.split(",") if r.strip())
+    if not recipients:
+        return
+    country = f" ({row.sender_country})" if row.sender_country else ""
+    nominal = "with nominal data" if row.nominal else "without nominal data"
+    await post(
+        session,
+        Notification(
+            recipients,
+            f"{peer.name}{country} shared a {row.entity_type} record",
+            f"{peer.name}{country} shared a {row.entity_type} record with this instance, "
+            f"{nominal}, under the agreement {row.agreement_reference}. Read it in "
+            "receivedShares, then import it or link it to a local record.",
+            (relay.to_base64("ReceivedShare", row.id),),
+        ),
+    )
 
 
 class IcommPeerTransport:

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from core.audit.models import AuditEvent
 from plugins.icomm.peers import revoke_agreement
+from tests.icomm.helpers import INBOX
 from tests.sharing.peer_pair import Pair, agree
 from tests.suspects.helpers import CREATE as CREATE_PERSON
 from tests.suspects.helpers import person_input
@@ -118,6 +119,13 @@ async def test_a_person_is_shared_imported_and_the_sender_sees_the_receipts(pair
     assert check["importable"] is True and check["problems"] == []
     assert [d["recordId"] for d in check["duplicates"]] == [twin]
     assert "document" in check["duplicates"][0]["reasons"]
+
+    # The officers are told, by a notice that names no one.
+    inbox = (await be.gql(INBOX, token=be_who["officer"]))["data"]["inbox"]
+    [notice] = [e["node"] for e in inbox["edges"]]
+    assert notice["subject"] == "nl (NL) shared a Person record"
+    assert "MOU-NL-BE-2026" in notice["lastMessage"]["body"]
+    assert "Vermeulen" not in str(notice)
 
     # Readable only by holders of the record type's view permission: not an administrator.
     from core.testing import login_as
