@@ -54,7 +54,6 @@ from plugins.icomm.models import Envelope as EnvelopeRow
 from plugins.icomm.peers import ShareRefusal, is_valid, share_agreement, valid_agreement
 
 SHARE = "icomm.records.share"
-ENTITY = "IcommShare"
 REMOTE_STATUSES = ("imported", "linked")
 
 
@@ -177,8 +176,10 @@ async def receive_record(
     if not isinstance(record_type, str):
         raise EnvelopeRefused("malformed", "the payload names no record type")
     nominal = "fields" in body
+    local = record_registry(instance).get(record_type)  # `Vehicle` is of record type Conveyance
+    names = (record_type, local.name) if local is not None else (record_type,)
     found = await share_agreement(
-        session, peer, RECEIVE, (record_type,), nominal, reference=envelope.agreement
+        session, peer, RECEIVE, names, nominal, reference=envelope.agreement
     )
     if isinstance(found, ShareRefusal):
         raise EnvelopeRefused(found.code.lower(), found.message)

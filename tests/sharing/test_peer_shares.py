@@ -264,3 +264,19 @@ async def test_a_shared_company_hints_at_the_local_one_with_its_registration_num
     assert [d["recordId"] for d in duplicates] == [local["createCompany"]["id"]]
     assert duplicates[0]["score"] == 100.0
     assert "eori:GB123456789000" in duplicates[0]["reasons"] and "name" in duplicates[0]["reasons"]
+
+
+async def test_an_agreement_naming_the_record_type_covers_each_of_its_entity_types(pair: Pair):
+    from tests.suspects.helpers import CREATE_CONVEYANCE
+
+    nl, be = pair.nl, pair.be
+    nl_who, be_who = pair.tokens["nl"], pair.tokens["be"]
+    await agree(nl, "be", "MOU-V", record_types=("Conveyance",), nominal=False)
+    await agree(be, "nl", "MOU-V", record_types=("Conveyance",), nominal=False)
+    car = {"kind": "VEHICLE", "plate": "ab-12 cd", "country": "nl", "make": "Volvo"}
+    created = (await nl.gql(CREATE_CONVEYANCE, {"input": car}, token=nl_who["officer"]))["data"]
+    vehicle = created["createConveyance"]["id"]
+    await nl.gql(SHARE, {"id": vehicle, "peer": "be", "n": False}, token=nl_who["officer"])
+    [got] = await wait_for(lambda: received(be, be_who["officer"]))
+    assert got["recordType"] == "Vehicle" and got["data"]["make"] == "Volvo"
+    assert "plate" not in got["data"]  # nominal: a plate identifies its keeper
