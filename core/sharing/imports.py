@@ -12,6 +12,7 @@ through the transport (a receipt) when one is installed.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -44,6 +45,17 @@ def can_read(instance: Instance, principal: Principal, row: PeerRecord) -> bool:
     """Readable by holders of the view permission of its record type here."""
     rt = record_type_of(instance, row)
     return rt is not None and principal.can(rt.view_permission)
+
+
+async def readable_ids(
+    instance: Instance, session: AsyncSession, principal: Principal, ids: Sequence[str]
+) -> set[str]:
+    """Of these received share ids, those `principal` may read (photo downloads)."""
+    wanted = [int(i) for i in ids if str(i).isdigit()]
+    if not wanted:
+        return set()
+    rows = await session.scalars(select(PeerRecord).where(PeerRecord.id.in_(wanted)))
+    return {str(r.id) for r in rows if can_read(instance, principal, r)}
 
 
 async def get_readable(

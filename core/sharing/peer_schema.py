@@ -12,6 +12,7 @@ from strawberry import relay
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from core.attachments.gql import Photo, load_photos
 from core.audit.consultation import note_consultation
 from core.auth.guard import requires, signed_in
 from core.gql.context import Context
@@ -21,6 +22,7 @@ from core.links.schema import WRITE
 from core.records.gql import Record
 from core.sharing import imports
 from core.sharing.models import PEER_RECORD_STATUSES, PeerRecord
+from core.sharing.peers import PEER_RECORD
 
 
 @strawberry.type(description="A reason an import would be refused, with the field at fault.")
@@ -109,6 +111,13 @@ class ReceivedShare(Entity):
         if self.nominal_fields is not None:
             note_consultation(info, "ReceivedShare", self.id)
         return self.nominal_fields
+
+    @strawberry.field(
+        description="The photos that came with it: those the sender's validator checked as "
+        "showing no person (each download audited)."
+    )
+    async def photos(self, info: Info[Context, None]) -> list[Photo]:
+        return await load_photos(info, PEER_RECORD, self.id)
 
     @strawberry.field(
         description="Every check an import would run, without writing, and the local records "

@@ -71,6 +71,23 @@ class SharingPlugin:
         )
 
     @hookimpl
+    def register_attachment_owners(self) -> list[Any]:
+        """Photos a connected instance shared with a record: readable by whoever may read the
+        received share; each download audited."""
+        from core.attachments.owners import AttachmentOwner
+        from core.sharing.peers import PEER_RECORD
+
+        plugin = self
+
+        async def can_read(session: Any, principal: Any, ids: Any) -> set[str]:
+            from core.sharing.imports import readable_ids
+
+            assert plugin.instance is not None
+            return await readable_ids(plugin.instance, session, principal, ids)
+
+        return [AttachmentOwner(PEER_RECORD, "core", "", can_read=can_read, audit_reads=True)]
+
+    @hookimpl
     def register_link_types(self) -> list[Any]:
         """A received share links to the local record it is (every record type)."""
         from core.sharing.peer_schema import link_types

@@ -156,6 +156,8 @@ async def deliver(instance: Instance, events: Sequence[OutboxEvent]) -> None:
                 body = _message_body(
                     message, threads[message.thread_id], photos.get(message.id, [])
                 )
+            elif row.kind == RECORD_KIND:
+                body = await transfer.shared_photos(instance, dict(row.body))
             else:
                 body = dict(row.body)
             envelope = Envelope(

@@ -249,8 +249,12 @@ async def _apply(
         await receive_share(instance, session, peer, envelope.body)
     elif envelope.kind == RECORD_KIND:
         from plugins.icomm.shares import receive_record
+        from plugins.icomm.transfer import SHARED_PHOTOS
 
-        await receive_record(instance, session, peer, envelope)
+        stored = photos.get(envelope.id, [])
+        if (envelope.body.get(SHARED_PHOTOS) and not stored) or stored == BAD:
+            raise EnvelopeRefused("bad_attachment", "a photo is not an acceptable image")
+        await receive_record(instance, session, peer, envelope, list(stored))
     else:
         await _apply_receipt(session, peer, envelope.body)
     now = utcnow()

@@ -20,6 +20,7 @@ share (`receive_shared`). When an officer imports or links it, a receipt goes ba
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select, update
@@ -36,7 +37,13 @@ from core.records import lifecycle
 from core.records.mutations import decode_id
 from core.records.registry import record_registry
 from core.sharing.models import PeerRecord
-from core.sharing.peers import Provenance, body_sha256, receive_shared, share_body
+from core.sharing.peers import (
+    PEER_RECORD,
+    Provenance,
+    body_sha256,
+    receive_shared,
+    share_body,
+)
 from core.sharing.receive import PayloadRefused
 from core.workflow import require
 from plugins.icomm.envelopes import RECEIPT_KIND, RECORD_KIND, Envelope, EnvelopeRefused
@@ -163,7 +170,11 @@ async def agreement_still_valid(session: AsyncSession, peer_id: int, reference: 
 
 
 async def receive_record(
-    instance: Instance, session: AsyncSession, peer: Peer, envelope: Envelope
+    instance: Instance,
+    session: AsyncSession,
+    peer: Peer,
+    envelope: Envelope,
+    photos: Sequence[str] = (),
 ) -> PeerRecord:
     """A record a peer shares: checked against this instance's agreement of the reference the
     envelope names, then kept by core (in a savepoint: a refused share leaves nothing)."""
@@ -195,6 +206,9 @@ async def receive_record(
         shared_by=shared_by if isinstance(shared_by, str) else None,
     )
     content = {k: body[k] for k in ("payload", "fields") if k in body}
+    known = await session.scalar(
+        select(PeerRecord.id).where(PeerRecord.sender == peer.name, PeerRecord.share_uid == uid)
+    )
     try:
         async with session.begin_nested():
             row = await receive_shared(instance, session, content, provenance)
@@ -203,7 +217,10 @@ async def receive_record(
         raise EnvelopeRefused(
             exc.code.lower(), f"{exc}" + (f" ({fields})" if fields else "")
         ) from None
-    await _notice(instance, session, peer, row)
+    if known is None:  # new here (a share received before keeps what it had)
+        for attachment_id in photos:  # stored by transfer.incoming, checked and re-encoded
+            await instance.attachments.adopt(session, attachment_id, PEER_RECORD, row.id)
+        await _notice(instance, session, peer, row)
     return row
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from core.audit.models import AuditEvent
 from core.sharing.models import PeerRecord
 from core.sharing.payload import canonical_json
+from core.testing import login_as
 from core.web import create_app
 from tests.sharing.canary_plugin import CanaryCountryModule
 from tests.sharing.peer_pair import agree, connected
@@ -70,6 +71,18 @@ async def test_non_nominal_shares_carry_no_canary_to_the_peer(database_url, tmp_
         seizure = next(s for s in shares if s["recordType"] == "Seizure")
         assert seizure["data"]["extensions"] == {"customsRegion": "north"}
         assert [p["id"] for p in seizure["data"]["photos"]] == [ids[3]]
+        # The checked photo came with it (re-encoded by the receiver's store), its name did not.
+        [photo] = seizure["photos"]
+        download = await be.client.get(
+            photo["url"], headers={"authorization": f"Bearer {be_who['officer']}"}
+        )
+        assert download.status_code == 200, download.text
+        assert download.headers["content-type"].startswith("image/") and download.content
+        received.append(download.content)
+        admin = await login_as(be, "admin-be", "admin")  # no view permission: no photo
+        refused = await be.client.get(photo["url"], headers={"authorization": f"Bearer {admin}"})
+        assert refused.status_code in (403, 404)
+        assert all(s["photos"] == [] for s in shares if s["recordType"] != "Seizure")
         received.append(response.content)
 
         async with be.instance.db.session() as session:

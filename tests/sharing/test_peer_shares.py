@@ -22,7 +22,7 @@ SHARE = """mutation($id: ID!, $peer: String!, $n: Boolean!) {
 SHARES = """query($id: ID) { recordShares(recordId: $id) { id status error nominal } }"""
 RECEIVED = """query { receivedShares {
   id sender senderCountry agreementReference legalBasis recordType sourceId nominal data fields
-  sharedBy status localRecordId
+  sharedBy status localRecordId photos { id mediaType url }
   importCheck { importable problems { field code } duplicates { recordId score reasons } }
   links { relation entityType } } }"""
 IMPORT = """mutation($id: ID!) { importReceivedShare(id: $id) {
