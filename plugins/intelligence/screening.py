@@ -40,6 +40,7 @@ from plugins.intelligence.models import (
     WatchList,
     WatchListEntry,
 )
+from plugins.intelligence.notify import notify_owner
 
 if TYPE_CHECKING:
     from core.events import RecordEvent
@@ -86,6 +87,7 @@ class Hit:
     action: str
     result: MatchResult
     owner_sees: bool  # the owner may see this very record now (not only its type)
+    noun: str = "record"
 
 
 async def bump_revision(session: AsyncSession, name: str = WATCH) -> None:
@@ -206,6 +208,7 @@ async def _find_hits(
                             event.action,
                             result,
                             rt.can_see(owner, row),
+                            rt.noun,
                         )
                     )
     return profiles, hits
@@ -284,16 +287,17 @@ async def _record(instance: Instance, profiles: list[Profile], hits: list[Hit]) 
                     .execution_options(synchronize_session=False)
                 )
                 if rowcount(claimed) == 1:
-                    _announce(session, alert, hit.entry.owner_id)
+                    await _announce(session, alert, hit.entry.owner_id, hit.noun)
                 set_committed_value(alert, "announced_at", now)
             written += 1
     return written
 
 
-def _announce(session: AsyncSession, alert: Alert, owner_id: int) -> None:
-    """Tell whoever subscribes (messaging: icomm notifications) that the owner has a new
-    alert, in the alert's transaction. Names and ids only: a subscriber reads the alert (and
-    the record) as the owner, so visibility rules apply to what it shows."""
+async def _announce(session: AsyncSession, alert: Alert, owner_id: int, noun: str) -> None:
+    """Tell the owner (a notice, delivered by icomm when enabled) and whoever subscribes to
+    the topic that the owner has a new alert, in the alert's transaction. Names and ids only: a
+    subscriber reads the alert (and the record) as the owner, so visibility rules apply."""
+    await notify_owner(session, alert, owner_id, noun)
     enqueue(
         session,
         ALERT_TOPIC,
