@@ -2,7 +2,8 @@
 explanations, and judgements.
 
 Queries: `watchLists`, `watchList(id)`, `alerts(filter, first, after)`.
-Mutations: `createWatchList`, `addWatchListEntry`, `removeWatchListEntry`, `judgeAlert`.
+Mutations: `createWatchList`, `updateWatchList`, `deleteWatchList`, `addWatchListEntry`,
+`removeWatchListEntry`, `judgeAlert`.
 """
 
 from __future__ import annotations
@@ -548,6 +549,48 @@ class WatchListInput:
     valid_until: dt.date | None = None
 
 
+@strawberry.input(
+    description="Changes to a watch list: a field left out stays as it is; null empties "
+    "sharedRole, validFrom and validUntil."
+)
+class WatchListUpdateInput:
+    name: str | None = strawberry.UNSET
+    description: str | None = strawberry.UNSET
+    sharing: WatchListSharing | None = strawberry.UNSET
+    shared_role: str | None = strawberry.UNSET
+    valid_from: dt.date | None = strawberry.UNSET
+    valid_until: dt.date | None = strawberry.UNSET
+
+    def changes(self) -> service.ListChanges:
+        for name, value in (
+            ("name", self.name),
+            ("description", self.description),
+            ("sharing", self.sharing),
+        ):
+            if value is None:
+                raise InputError(
+                    "leave it out to keep it; it cannot be null", field=f"input.{name}"
+                )
+        given = {
+            "sharedRole": self.shared_role,
+            "validFrom": self.valid_from,
+            "validUntil": self.valid_until,
+        }
+
+        def value(v: Any) -> Any:
+            return None if v is strawberry.UNSET else v
+
+        return service.ListChanges(
+            name=value(self.name),
+            description=value(self.description),
+            sharing=value(self.sharing).value if value(self.sharing) else None,
+            shared_role=value(self.shared_role),
+            valid_from=value(self.valid_from),
+            valid_until=value(self.valid_until),
+            clear=frozenset(k for k, v in given.items() if v is None),
+        )
+
+
 @strawberry.input(description="A watched identifier.")
 class WatchIdentifierInput:
     family: IdentifierFamily
@@ -816,8 +859,35 @@ class IntelligenceMutation:
         return WatchList.from_row(row)
 
     @strawberry.mutation(
-        description="Add an entry to a watch list; records changed from now on are screened "
-        "against it.",
+        description="Rename, describe, re-share or change the validity of a watch list you "
+        "own (audited).",
+        extensions=[requires(access.MANAGE)],
+    )
+    async def update_watch_list(
+        self, info: Info[Context, None], id: relay.GlobalID, input: WatchListUpdateInput
+    ) -> WatchList:
+        row = await service.update_list(
+            info.context.instance,
+            info.context.principal,
+            _number(id, "WatchList"),
+            input.changes(),
+        )
+        return WatchList.from_row(row)
+
+    @strawberry.mutation(
+        description="Delete a watch list you own, with its entries, alerts and judgements "
+        "(audited).",
+        extensions=[requires(access.MANAGE)],
+    )
+    async def delete_watch_list(self, info: Info[Context, None], id: relay.GlobalID) -> bool:
+        await service.delete_list(
+            info.context.instance, info.context.principal, _number(id, "WatchList")
+        )
+        return True
+
+    @strawberry.mutation(
+        description="Add an entry to a watch list: records changed from now on are screened "
+        "against it, and the records already there are screened in the background.",
         extensions=[requires(access.MANAGE)],
     )
     async def add_watch_list_entry(

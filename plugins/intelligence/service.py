@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit.writer import record as audit
@@ -102,6 +102,110 @@ async def create_list(instance: Instance, principal: Principal, data: ListData) 
         )
         await bump_revision(session)
     return row
+
+
+@dataclass
+class ListChanges:
+    """What an update changes: only the fields given (None: unchanged); `clear` names the
+    optional fields to empty (`sharedRole`, `validFrom`, `validUntil`)."""
+
+    name: str | None = None
+    description: str | None = None
+    sharing: str | None = None
+    shared_role: str | None = None
+    valid_from: dt.date | None = None
+    valid_until: dt.date | None = None
+    clear: frozenset[str] = frozenset()
+
+
+async def _owned_list(
+    session: AsyncSession, principal: Principal, list_id: int | None
+) -> WatchList:
+    """A list the caller may see and owns: only the owner renames, re-shares or deletes it."""
+    watch_list = await visible_list(session, principal, list_id, "id")
+    if watch_list.owner_id != user_id(principal) or not principal.can(access.MANAGE):
+        raise PermissionDeniedError("only the owner changes or deletes a watch list", field="id")
+    return watch_list
+
+
+async def update_list(
+    instance: Instance, principal: Principal, list_id: int | None, changes: ListChanges
+) -> WatchList:
+    async with instance.db.transaction() as session:
+        row = await _owned_list(session, principal, list_id)
+        data = ListData(
+            name=row.name if changes.name is None else changes.name,
+            description=row.description if changes.description is None else changes.description,
+            sharing=row.sharing if changes.sharing is None else changes.sharing,
+            shared_role=None
+            if "sharedRole" in changes.clear
+            else changes.shared_role
+            or (row.shared_role if changes.sharing in (None, row.sharing) else None),
+            valid_from=None
+            if "validFrom" in changes.clear
+            else changes.valid_from or row.valid_from,
+            valid_until=None
+            if "validUntil" in changes.clear
+            else changes.valid_until or row.valid_until,
+        )
+        await _check_list(session, data)
+        before = {"sharing": row.sharing, "shared_role": row.shared_role}
+        changed = sorted(
+            name
+            for name, old, new in (
+                ("name", row.name, data.name),
+                ("description", row.description, data.description),
+                ("sharing", row.sharing, data.sharing),
+                ("sharedRole", row.shared_role, data.shared_role),
+                ("validFrom", row.valid_from, data.valid_from),
+                ("validUntil", row.valid_until, data.valid_until),
+            )
+            if old != new
+        )
+        if not changed:
+            return row
+        row.name, row.description = data.name, data.description
+        row.sharing, row.shared_role = data.sharing, data.shared_role
+        row.valid_from, row.valid_until = data.valid_from, data.valid_until
+        row.updated_at = utcnow()
+        await audit(
+            session,
+            actor=principal,
+            action="intelligence.watch_list.update",
+            entity_type="WatchList",
+            entity_id=row.id,
+            detail={
+                "fields": changed,
+                "sharing": row.sharing,
+                "shared_role": row.shared_role,
+                "was": before,
+            },
+        )
+        await bump_revision(session)  # the validity period bounds screening
+    return row
+
+
+async def delete_list(instance: Instance, principal: Principal, list_id: int | None) -> None:
+    """The list goes with its entries, alerts and judgements (what it watched for is gone)."""
+    async with instance.db.transaction() as session:
+        row = await _owned_list(session, principal, list_id)
+        counts = {
+            "entries": await session.scalar(
+                select(func.count()).where(WatchListEntry.list_id == row.id)
+            ),
+            "alerts": await session.scalar(select(func.count()).where(Alert.list_id == row.id)),
+        }
+        number = row.id
+        await session.execute(delete(WatchList).where(WatchList.id == number))
+        await audit(
+            session,
+            actor=principal,
+            action="intelligence.watch_list.delete",
+            entity_type="WatchList",
+            entity_id=number,
+            detail={k: int(v or 0) for k, v in counts.items()},
+        )
+        await bump_revision(session)
 
 
 async def visible_list(
