@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from core.auth.permissions import Permission
     from core.events import RecordEvent
     from core.instance import Instance
+    from core.outbox import OutboxHandler
     from core.settings import Setting
 
 
@@ -60,6 +61,12 @@ class IntelligenceModule:
         from plugins.intelligence.gql import IntelligenceMutation, IntelligenceQuery
 
         return GraphQLContribution(queries=[IntelligenceQuery], mutations=[IntelligenceMutation])
+
+    @hookimpl
+    def register_outbox_handlers(self, instance: Instance) -> list[OutboxHandler]:
+        from plugins.intelligence import retro
+
+        return retro.handlers(instance)
 
     @hookimpl
     def on_startup(self, instance: Instance) -> None:

@@ -109,6 +109,19 @@ def _earlier(a: dt.date | None, b: dt.date | None) -> dt.date | None:
     return min(a, b) if a and b else a or b
 
 
+def entry_info(
+    entry: WatchListEntry, owner_id: int, list_from: dt.date | None, list_until: dt.date | None
+) -> EntryInfo:
+    """An entry as screening needs it: its list, the owner, and the validity of both."""
+    return EntryInfo(
+        entry.id,
+        entry.list_id,
+        owner_id,
+        _later(entry.valid_from, list_from),
+        _earlier(entry.valid_until, list_until),
+    )
+
+
 async def watch_index(instance: Instance) -> WatchIndex:
     """The index of live entries, rebuilt only when the revision has moved."""
     async with instance.db.session() as session:
@@ -126,13 +139,7 @@ async def watch_index(instance: Instance) -> WatchIndex:
         for entry, owner_id, list_from, list_until in rows:
             profile = entries.profile_of(entry)
             index.add(profile)
-            infos[profile.id] = EntryInfo(
-                entry.id,
-                entry.list_id,
-                owner_id,
-                _later(entry.valid_from, list_from),
-                _earlier(entry.valid_until, list_until),
-            )
+            infos[profile.id] = entry_info(entry, owner_id, list_from, list_until)
     built = WatchIndex(revision, index, infos)
     instance.state[_STATE_KEY] = built
     return built
@@ -153,7 +160,7 @@ async def screen(instance: Instance, events: Sequence[RecordEvent]) -> int:
         return 0
     watch = await watch_index(instance)
     profiles, hits = await _find_hits(instance, watch, latest)
-    return await _record(instance, profiles, hits)
+    return await record_hits(instance, profiles, hits)
 
 
 async def _find_hits(
@@ -189,29 +196,45 @@ async def _find_hits(
                     result = compare(candidate, profile, weights)
                     if not result.is_match:
                         continue
-                    if info.owner_id not in owners:
-                        owners[info.owner_id] = await access.principal_of_user(
-                            session, info.owner_id
-                        )
-                    owner = owners[info.owner_id]
-                    if owner is None or not owner.can(rt.view_permission):
-                        continue  # never an alert about a type of record the owner may not see
                     event = latest[(profile.entity_type, profile.id)]
-                    hits.append(
-                        Hit(
-                            info,
-                            rt.module,
-                            profile.entity_type,
-                            profile.id,
-                            rt.view_permission,
-                            event.version,
-                            event.action,
-                            result,
-                            rt.can_see(owner, row),
-                            rt.noun,
-                        )
+                    hit = await hit_for(
+                        session, owners, info, rt, row, profile, result, event.version, event.action
                     )
+                    if hit is not None:
+                        hits.append(hit)
     return profiles, hits
+
+
+async def hit_for(
+    session: AsyncSession,
+    owners: dict[int, Any],
+    info: EntryInfo,
+    rt: RecordType[Any, Any],
+    row: Any,
+    profile: Profile,
+    result: MatchResult,
+    version: int | None,
+    action: str,
+) -> Hit | None:
+    """The hit of a matching entry and record, or None when the list's owner may not see
+    records of this type (`owners` caches the owners' principals for a batch)."""
+    if info.owner_id not in owners:
+        owners[info.owner_id] = await access.principal_of_user(session, info.owner_id)
+    owner = owners[info.owner_id]
+    if owner is None or not owner.can(rt.view_permission):
+        return None  # never an alert about a type of record the owner may not see
+    return Hit(
+        info,
+        rt.module,
+        profile.entity_type,
+        profile.id,
+        rt.view_permission,
+        version,
+        action,
+        result,
+        rt.can_see(owner, row),
+        rt.noun,
+    )
 
 
 async def read_for_matching(
@@ -225,7 +248,7 @@ async def read_for_matching(
     return [row for row in rows if rt.can_see(principal, row)]
 
 
-async def _record(instance: Instance, profiles: list[Profile], hits: list[Hit]) -> int:
+async def record_hits(instance: Instance, profiles: list[Profile], hits: list[Hit]) -> int:
     """Replace the records' blocking keys; upsert one alert per (entry, record), leaving a
     pair judged `no_match` alone."""
     now = utcnow()

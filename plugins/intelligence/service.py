@@ -17,7 +17,7 @@ from core.auth.models import Role
 from core.db import utcnow
 from core.gql.errors import InputError, NotFoundError, PermissionDeniedError
 from core.workflow import user_id
-from plugins.intelligence import access, entries
+from plugins.intelligence import access, entries, retro
 from plugins.intelligence.models import (
     ROLE,
     SHARING,
@@ -261,6 +261,7 @@ async def add_entries(
         session.add_all(rows)
         watch_list.updated_at = utcnow()
         await session.flush()
+        retro.schedule(session, [r.id for r in rows])  # the records already there, in the back
         await audit(
             session,
             actor=principal,
