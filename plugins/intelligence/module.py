@@ -15,6 +15,7 @@ from core.module import ModuleInfo
 
 if TYPE_CHECKING:
     import click
+    from starlette.routing import BaseRoute
 
     from core.auth.permissions import Permission
     from core.events import RecordEvent
@@ -67,6 +68,12 @@ class IntelligenceModule:
         from plugins.intelligence import retro
 
         return retro.handlers(instance)
+
+    @hookimpl
+    def register_routes(self) -> list[BaseRoute]:
+        from plugins.intelligence.http import routes
+
+        return routes()
 
     @hookimpl
     def on_startup(self, instance: Instance) -> None:

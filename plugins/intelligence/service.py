@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -222,28 +222,61 @@ async def visible_list(
     return row
 
 
+Given = tuple[entries.EntryData, str | None, dt.date | None, dt.date | None]  # entry, note, dates
+Checked = tuple[str, dict[str, Any], str | None, dt.date | None, dt.date | None]
+
+
+def check_entry(given: Given, where: str) -> Checked:
+    """One entry as stored (kind, data, note, validity); InputError naming the field under
+    `where` otherwise."""
+    data, note, start, end = given
+    stored = entries.check(data, where)
+    if note and len(note) > 5000:
+        raise InputError("at most 5000 characters", field=f"{where}.note")
+    _check_validity(start, end, f"{where}.")
+    return data.kind, stored, note, start, end
+
+
+async def editable_list(
+    session: AsyncSession, principal: Principal, list_id: int | None, field: str
+) -> WatchList:
+    """A list the caller may see and add entries to."""
+    watch_list = await visible_list(session, principal, list_id, field)
+    if not access.can_edit(principal, watch_list):
+        raise PermissionDeniedError("only the owner changes a private list", field=field)
+    return watch_list
+
+
 async def add_entries(
     instance: Instance,
     principal: Principal,
     list_id: int | None,
-    given: Sequence[tuple[entries.EntryData, str | None, dt.date | None, dt.date | None]],
+    given: Sequence[Given],
     *,
     path: str = "input",
     field: str = "watchList",
 ) -> list[WatchListEntry]:
-    """Check every entry first (an import is all or nothing), then add them in one transaction."""
-    checked = []
-    for n, (data, note, start, end) in enumerate(given):
-        where = path if len(given) == 1 else f"{path}[{n}]"
-        stored = entries.check(data, where)
-        if note and len(note) > 5000:
-            raise InputError("at most 5000 characters", field=f"{where}.note")
-        _check_validity(start, end, f"{where}.")
-        checked.append((data.kind, stored, note, start, end))
+    """Check every entry first (the first bad one is the error), then add them all."""
+    checked = [
+        check_entry(item, path if len(given) == 1 else f"{path}[{n}]")
+        for n, item in enumerate(given)
+    ]
+    return await add_checked(instance, principal, list_id, checked, field=field)
+
+
+async def add_checked(
+    instance: Instance,
+    principal: Principal,
+    list_id: int | None,
+    checked: Sequence[Checked],
+    *,
+    field: str = "watchList",
+    source: str | None = None,
+) -> list[WatchListEntry]:
+    """Add checked entries in one transaction (all or none), audited, and queue the screening
+    of the records already there."""
     async with instance.db.transaction() as session:
-        watch_list = await visible_list(session, principal, list_id, field)
-        if not access.can_edit(principal, watch_list):
-            raise PermissionDeniedError("only the owner changes a private list", field=field)
+        watch_list = await editable_list(session, principal, list_id, field)
         rows = [
             WatchListEntry(
                 list_id=watch_list.id,
@@ -262,13 +295,16 @@ async def add_entries(
         watch_list.updated_at = utcnow()
         await session.flush()
         retro.schedule(session, [r.id for r in rows])  # the records already there, in the back
+        detail: dict[str, Any] = {"entries": len(rows), "kinds": sorted({r.kind for r in rows})}
+        if source:
+            detail["source"] = source
         await audit(
             session,
             actor=principal,
             action="intelligence.watch_list.entries_added",
             entity_type="WatchList",
             entity_id=watch_list.id,
-            detail={"entries": len(rows), "kinds": sorted({r.kind for r in rows})},
+            detail=detail,
         )
         await bump_revision(session)
     return rows
