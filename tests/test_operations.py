@@ -180,6 +180,8 @@ async def test_every_operation_runs_on_demo_data(make_app) -> None:
     assert [w["entryCount"] for w in lists] == [1]
     changed = await s.run("intelligence/UpdateWatchList", "analyst", id=watch["id"])
     assert changed["updateWatchList"]["validUntil"] is None
+    imported = await s.run("intelligence/ImportWatchListEntries", "analyst", watchList=watch["id"])
+    assert imported["importWatchListEntries"]["added"] == 2
     saved = (await s.run("intelligence/SaveSearch", "analyst"))["saveSearch"]
     assert saved["lastRunAt"] and saved["alertOnNewData"]
 

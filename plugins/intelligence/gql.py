@@ -3,11 +3,12 @@ explanations, and judgements.
 
 Queries: `watchLists`, `watchList(id)`, `alerts(filter, first, after)`.
 Mutations: `createWatchList`, `updateWatchList`, `deleteWatchList`, `addWatchListEntry`,
-`removeWatchListEntry`, `judgeAlert`.
+`importWatchListEntries`, `removeWatchListEntry`, `judgeAlert`.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import enum
 from collections.abc import Sequence
@@ -87,6 +88,31 @@ class Verdict(enum.Enum):
     MATCH = "match"
     NO_MATCH = "no_match"
     UNSURE = "unsure"
+
+
+@strawberry.enum(description="The format of a file of watch-list entries.")
+class EntryFileFormat(enum.Enum):
+    CSV = "csv"
+    XLSX = "xlsx"
+
+
+@strawberry.type(description="A bad row of a file of entries: nothing of the file was added.")
+class EntryRowError:
+    row: int = strawberry.field(description="As a spreadsheet shows it: the header is row 1.")
+    column: str | None = strawberry.field(description="The column, as the file spells it.")
+    field: str = strawberry.field(description="The entry's field, e.g. `identifiers[0].value`.")
+    code: str
+    message: str
+
+
+@strawberry.type(description="What an import of a file of entries did.")
+class WatchListImport:
+    watch_list: strawberry.ID
+    rows: int = strawberry.field(description="Filled rows read.")
+    added: int = strawberry.field(description="Entries added: 0 on a dry run or a bad row.")
+    dry_run: bool
+    error_count: int
+    errors: list[EntryRowError] = strawberry.field(description="The bad rows (up to 1,000).")
 
 
 def _gid(type_name: str, number: int) -> strawberry.ID:
@@ -900,6 +926,53 @@ class IntelligenceMutation:
             [(input.entry_data(), input.note, input.valid_from, input.valid_until)],
         )
         return WatchListEntry.from_row(row)
+
+    @strawberry.mutation(
+        description="Add the entries of a CSV or XLSX file (base64 `content`, within the "
+        "GraphQL body cap; larger files: POST /modules/intelligence/watch-lists/{id}/entries). "
+        "All rows or none: every bad row is listed in `errors`.",
+        extensions=[requires(access.MANAGE)],
+    )
+    async def import_watch_list_entries(
+        self,
+        info: Info[Context, None],
+        watch_list: relay.GlobalID,
+        format: EntryFileFormat,
+        content: str,
+        dry_run: bool = False,
+    ) -> WatchListImport:
+        from core.exchange.readers import FileFormatError
+        from plugins.intelligence import importer
+
+        try:
+            data = base64.b64decode(content, validate=True)
+        except ValueError:
+            raise InputError("not base64", field="content") from None
+        number = _number(watch_list, "WatchList")
+        try:
+            report = await importer.import_content(
+                info.context.instance,
+                info.context.principal,
+                number,
+                data,
+                format.value,
+                dry_run=dry_run,
+            )
+        except FileFormatError as exc:
+            raise InputError(str(exc), field="content", code="INVALID_FILE") from None
+        return WatchListImport(
+            watch_list=_gid("WatchList", number or 0),
+            rows=report.rows,
+            added=report.added,
+            dry_run=dry_run,
+            error_count=report.error_count,
+            errors=[
+                EntryRowError(
+                    row=e.row, column=e.column, field=e.field, code=e.code, message=e.message
+                )
+                for e in report.errors
+            ],
+        )
 
     @strawberry.mutation(
         description="Remove an entry: it is no longer screened; its alerts are kept.",

@@ -198,6 +198,41 @@ async def import_file(
     return report
 
 
+async def import_content(
+    instance: Instance,
+    principal: Principal,
+    list_id: int | None,
+    content: bytes,
+    kind: str,
+    *,
+    dry_run: bool = False,
+    field: str = "watchList",
+) -> ImportReport:
+    """`import_file` for a file held in memory (a GraphQL argument): written to a private
+    temporary file for the readers, removed after. The list is checked first."""
+    async with instance.db.session() as session:
+        await service.editable_list(session, principal, list_id, field)
+    path = await asyncio.to_thread(_spill, instance, content, kind)
+    try:
+        return await import_file(
+            instance, principal, list_id, path, kind, dry_run=dry_run, field=field
+        )
+    finally:
+        await asyncio.to_thread(path.unlink, missing_ok=True)
+
+
+def _spill(instance: Instance, content: bytes, kind: str) -> Path:
+    import os
+    import tempfile
+
+    from core.exchange.importer import exchange_dir
+
+    fd, name = tempfile.mkstemp(dir=exchange_dir(instance), prefix="tmp-watch-", suffix=f".{kind}")
+    with os.fdopen(fd, "wb") as out:
+        out.write(content)
+    return Path(name)
+
+
 def describe(error: RowError, name: str) -> str:
     """`file.csv row 5, identifiers[0].value: ...` for the command line."""
     return f"{name} row {error.row}, {error.field}: {error.message}"

@@ -4,6 +4,7 @@ screens the records already there; permissions are checked before the file is re
 
 from __future__ import annotations
 
+import base64
 import io
 from typing import Any
 
@@ -147,3 +148,45 @@ async def test_uploads_are_refused_before_reading_to_whoever_may_not_add(make_ap
     assert wrong_columns.status_code == 400
     assert "kind required" in wrong_columns.json()["errors"][0]["message"]
     assert await _entry_count(app, owner) == 0
+
+
+IMPORT = """mutation($list: ID!, $format: EntryFileFormat!, $content: String!, $dry: Boolean) {
+  importWatchListEntries(watchList: $list, format: $format, content: $content, dryRun: $dry) {
+    watchList rows added dryRun errorCount errors { row column field code message } } }"""
+
+
+async def test_graphql_takes_a_file_as_base64_with_the_same_rules(make_app: Any) -> None:
+    app = await intelligence_app(make_app)
+    analyst = await login_as(app, "analyst1", "analyst")
+    colleague = await login_as(app, "analyst2", "analyst")
+    list_id = await watch_list(app, analyst)
+
+    def variables(text: str, **extra: Any) -> dict[str, Any]:
+        content = base64.b64encode(text.encode()).decode()
+        return {"list": list_id, "format": "CSV", "content": content, **extra}
+
+    body = await app.gql(IMPORT, variables(BAD), token=analyst)
+    result = body["data"]["importWatchListEntries"]
+    assert (result["rows"], result["added"], result["errorCount"]) == (5, 0, 4)
+    assert [(e["row"], e["field"]) for e in result["errors"]] == [
+        (3, "identifiers[0].value"),
+        (4, "birthDate"),
+        (5, "kind"),
+        (6, "identifiers"),
+    ]
+    assert await _entry_count(app, analyst) == 0
+    body = await app.gql(IMPORT, variables(GOOD), token=analyst)
+    assert body["data"]["importWatchListEntries"]["added"] == 3
+    assert await _entry_count(app, analyst) == 3
+
+    refused = await app.gql(IMPORT, variables(GOOD), token=colleague, expect_errors=True)
+    assert refused["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    refused = await app.gql(
+        IMPORT, variables(GOOD) | {"content": "%%%"}, token=analyst, expect_errors=True
+    )
+    assert refused["errors"][0]["extensions"]["field"] == "content"
+    refused = await app.gql(
+        IMPORT, variables(GOOD) | {"format": "XLSX"}, token=analyst, expect_errors=True
+    )
+    assert refused["errors"][0]["extensions"]["code"] == "INVALID_FILE"
+    assert await _entry_count(app, analyst) == 3
