@@ -55,6 +55,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, Session, SessionTransaction, mapped_column
+from sqlalchemy.orm.attributes import set_committed_value
 
 from core.config import OutboxSettings
 from core.db import Base, Database, JSONType, UTCDateTime, rowcount, utcnow
@@ -75,6 +76,7 @@ PURGE_CHUNK = 5000  # rows deleted per transaction by a purge
 _WRITTEN = "ncen_outbox_written"
 _PENDING = "ncen_outbox_pending"  # rows enqueued, inserted at commit
 ROUTES_KEY = "ncen.outbox.routes"  # session info: the instance's HandlerTable
+_ID_CHUNK = 900  # ids per IN list (SQLite's default limit on bound parameters is 999)
 _INSERTED = ("topic", "handler", "payload", "status", "attempts", "created_at", "available_at")
 
 
@@ -430,10 +432,20 @@ class OutboxRelay:
                     continue
                 else:
                     claimed.append(row)
+            await session.flush()  # rows handed to handlers get their ids
+            # The lease in one UPDATE per chunk of ids, not one statement per row through the
+            # unit of work (a third of the relay's own cost at 500 rows a batch).
+            ids = [row.id for row in claimed]
+            for start in range(0, len(ids), _ID_CHUNK):
+                await session.execute(
+                    update(OutboxRow)
+                    .where(OutboxRow.id.in_(ids[start : start + _ID_CHUNK]))
+                    .values(attempts=OutboxRow.attempts + 1, available_at=lease_end)
+                    .execution_options(synchronize_session=False)
+                )
             for row in claimed:
-                row.attempts += 1
-                row.available_at = lease_end
-            await session.flush()
+                set_committed_value(row, "attempts", row.attempts + 1)
+                set_committed_value(row, "available_at", lease_end)
         return claimed, lease_end
 
     def _assign(self, session: AsyncSession, row: OutboxRow) -> list[OutboxRow]:
