@@ -156,13 +156,22 @@ async def _prepare(data_dir: Path, seizures: int, persons: int, entries: int) ->
         start = time.perf_counter()
         await service.add_entries(instance, principal, watch_list.id, made)
         timings["entries_seconds"] = time.perf_counter() - start
-        # Adding entries queues the screening of the records already there: done now (no keys
-        # are stored yet, so it finds nothing), so that it is not counted with new data below.
-        await instance.outbox.drain()
         timings["list_id"] = watch_list.id
         start = time.perf_counter()
         await instance.search.reindex()
         timings["reindex_seconds"] = time.perf_counter() - start
+        # Adding entries queued the screening of the records already there: done now, so that
+        # it is not counted with new data below (`existing_records` measures it), its alerts
+        # cleared so that screening raises them anew.
+        from sqlalchemy import delete
+
+        from plugins.intelligence.models import Alert
+
+        start = time.perf_counter()
+        await instance.outbox.drain()
+        timings["existing_jobs_seconds"] = time.perf_counter() - start
+        async with instance.db.transaction() as session:
+            await session.execute(delete(Alert))
     finally:
         await instance.db.dispose()
     return timings
@@ -246,6 +255,8 @@ async def _screening(results: Results, data_dir: Path, entries: int) -> None:
         from plugins.intelligence.models import WatchListEntry
         from plugins.intelligence.retro import CHUNK, screen_existing
 
+        async with instance.db.transaction() as session:
+            await session.execute(delete(Alert))  # raised anew, not found already there
         async with instance.db.session() as session:
             entry_ids = list(await session.scalars(select(WatchListEntry.id)))
         wall, jobs, raised = time.perf_counter(), [], 0

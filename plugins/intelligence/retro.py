@@ -31,7 +31,6 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.errors import NcenError
 from core.matching import compare
 from core.outbox import OutboxEvent, OutboxHandler, enqueue
 from core.record_ids import record_ids
@@ -145,8 +144,8 @@ async def _candidates(
             result = await instance.search.search(
                 system, f'"{phrase}"', limit=limit, snippets=False, facets=False
             )
-        except NcenError as exc:  # a term the search refuses: its screening of new data stays
-            log.warning("existing records for a term could not be searched: %s", exc)
+        except Exception as exc:  # refused or failing: new data is still screened for it
+            log.warning("existing records for a term could not be searched: %r", exc)
             continue
         for hit in result.hits:
             found.setdefault(hit.entity_type, []).append(hit.id)

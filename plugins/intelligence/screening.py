@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from core.db import rowcount, utcnow
+from core.long_lived import freeze_long_lived, paused
 from core.matching import CandidateIndex, MatchResult, Profile, compare
 from core.matching.rows import plain_rows
 from core.outbox import enqueue
@@ -53,6 +54,7 @@ ALERT_TOPIC = "intelligence.alert_raised"
 GONE = ("deleted", "erased")
 WATCH = "watch"
 _STATE_KEY = "intelligence.watch_index"
+OBJECTS_PER_ENTRY = 8  # tracked objects of an indexed entry: profile, names, identifiers...
 
 
 @dataclass(frozen=True)
@@ -110,7 +112,10 @@ def _earlier(a: dt.date | None, b: dt.date | None) -> dt.date | None:
 
 
 def entry_info(
-    entry: WatchListEntry, owner_id: int, list_from: dt.date | None, list_until: dt.date | None
+    entry: WatchListEntry | Any,
+    owner_id: int,
+    list_from: dt.date | None,
+    list_until: dt.date | None,
 ) -> EntryInfo:
     """An entry as screening needs it: its list, the owner, and the validity of both."""
     return EntryInfo(
@@ -129,19 +134,37 @@ async def watch_index(instance: Instance) -> WatchIndex:
         cached: WatchIndex | None = instance.state.get(_STATE_KEY)
         if cached is not None and cached.revision == revision:
             return cached
-        rows = await session.execute(
-            select(WatchListEntry, WatchList.owner_id, WatchList.valid_from, WatchList.valid_until)
-            .join(WatchList, WatchList.id == WatchListEntry.list_id)
-            .where(WatchListEntry.removed_at.is_(None))
-        )
-        index = CandidateIndex()
-        infos: dict[str, EntryInfo] = {}
-        for entry, owner_id, list_from, list_until in rows:
-            profile = entries.profile_of(entry)
+        # Columns, not ORM instances: tens of thousands of entries load several times faster.
+        rows = (
+            await session.execute(
+                select(
+                    WatchListEntry.id,
+                    WatchListEntry.list_id,
+                    WatchListEntry.kind,
+                    WatchListEntry.data,
+                    WatchListEntry.valid_from,
+                    WatchListEntry.valid_until,
+                    WatchList.owner_id,
+                    WatchList.valid_from.label("list_from"),
+                    WatchList.valid_until.label("list_until"),
+                )
+                .join(WatchList, WatchList.id == WatchListEntry.list_id)
+                .where(WatchListEntry.removed_at.is_(None))
+            )
+        ).all()
+    index = CandidateIndex()
+    infos: dict[str, EntryInfo] = {}
+    with paused():  # synchronous: tens of thousands of objects, no full collection
+        for row in rows:
+            profile = entries.profile_of(row)
             index.add(profile)
-            infos[profile.id] = entry_info(entry, owner_id, list_from, list_until)
+            infos[profile.id] = entry_info(row, row.owner_id, row.list_from, row.list_until)
+    del rows
     built = WatchIndex(revision, index, infos)
     instance.state[_STATE_KEY] = built
+    if cached is not None:
+        del cached  # the old index goes before the long-lived objects are frozen
+    freeze_long_lived(len(index) * OBJECTS_PER_ENTRY)  # kept out of every full collection
     return built
 
 
