@@ -67,6 +67,7 @@ EXPECTED = {
     "intelligence": {
         "intelligence.screening_engine",
         "intelligence.screening_outbox",
+        "intelligence.existing_records",
         "intelligence.xref",
         "intelligence.alert_latency",
     },
