@@ -136,10 +136,10 @@ CREATE TABLE raw_docs AS
 SELECT doc_id,
        setweight(to_tsvector('simple', title), 'A')
          || setweight(to_tsvector('simple', content), 'B') AS tsv,
-       ARRAY(SELECT substr(l, 11) FROM unnest(tsvector_to_array(tsv)) l
-             WHERE l LIKE 'countries=%') AS countries,
-       ARRAY(SELECT substr(l, 7) FROM unnest(tsvector_to_array(tsv)) l
-             WHERE l LIKE 'codes=%') AS codes,
+       ARRAY(SELECT substr(k, 11) FROM unnest(keywords) k
+             WHERE k LIKE 'countries=%') AS countries,
+       ARRAY(SELECT substr(k, 7) FROM unnest(keywords) k
+             WHERE k LIKE 'codes=%') AS codes,
        day::date AS day
 FROM core_search_document JOIN core_search_text USING (doc_id)
 """
@@ -174,12 +174,14 @@ async def _measure(size: int, repeat: int, url: str, results: Results) -> None:
 
     from core.config import SearchSettings
     from core.db import Database
+    from core.migrate import Migrator
     from core.search.documents import SearchType
     from core.search.postgres_backend import PostgresSearchBackend
     from core.search.service import SearchService
 
     db = Database(url)
     try:
+        await Migrator(db, [], []).upgrade()  # core's migrations make the index's tables
         backend = PostgresSearchBackend(db)
         await backend.create()
         written = 0

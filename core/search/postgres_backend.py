@@ -5,20 +5,22 @@ hosts share one index, and a commit by one is seen by the next query of every ot
 
 One row per document. Its `tsv` holds every searchable word of the document, analysed by the
 query language's analyzer in Python (core/search/query_language.py), so that both backends cut
-text into the same words without any PostgreSQL extension:
+text into the same words without any PostgreSQL extension: title words with weight A, content
+words with weight B (phrases and fields use the weights). The exact-match fields are in their
+own `keywords` array as `field=value` strings (`countries=be`, `module=cargo`,
+`entity_type=Shipment`, `date=2026-03-05`, `month=2026-03`, `year=2026`), with a GIN index of
+its own: a filter on a keyword field is an array containment the planner can weigh against the
+text and date indexes, as it would for a plain `text[]` column.
 
-- title words with weight A, content words with weight B (phrases and fields use the weights);
-- exact-match fields as `field=value` lexemes with weight C (`countries=be`, `module=cargo`,
-  `entity_type=Shipment`, `date=2026-03-05`, `month=2026-03`, `year=2026`).
+A query tree compiles to one `tsquery` (a GIN index scan) plus SQL predicates for what a
+tsquery does not hold (keywords, ranges of dates). Visibility, dates and keyword filters are
+applied inside the same SQL, so hits, totals and facet counts never include a document the
+caller may not see. Fuzzy, wildcard and range terms are expanded against `core_search_word`, the
+vocabulary of the index, with the same caps as whoosh.
 
-A query tree compiles to one `tsquery` (a GIN index scan) plus, for what a tsquery cannot say,
-SQL predicates (ranges of dates). Visibility, dates and keyword filters are applied inside the
-same SQL, so hits, totals and facet counts never include a document the caller may not see.
-Fuzzy, wildcard and range terms are expanded against `core_search_word`, the vocabulary of the
-index, with the same caps as whoosh.
-
-The tables are the backend's, like whoosh's files: derived from the database, created by
-`create()` and rebuilt from the records whenever they are missing or of another schema version.
+The tables are created and changed by core's migrations (core_0021); the backend only fills
+them. Their rows are derived from the database and rebuilt from the records whenever the state
+row is missing or of another version.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from whoosh import highlight, query
 from whoosh import query as whoosh_query
 
 from core.db import Database
+from core.errors import NcenError
 from core.internals import merge_matched_tokens
 from core.search import query_language
 from core.search.backend import (
@@ -59,11 +62,14 @@ from core.search.documents import KEYWORD_FIELDS, PUBLIC_AUDIENCE, TEXT_FIELDS, 
 DOCUMENTS = "core_search_document"
 TEXTS = "core_search_text"
 WORDS = "core_search_word"
-TABLES = (TEXTS, DOCUMENTS, WORDS)  # in the order they can be dropped
-# Bump when the table layout or the way documents become lexemes changes: an index of another
-# version is rebuilt at start-up.
-SCHEMA_VERSION = 2
-_COMMENT = f"ncen search index, schema {SCHEMA_VERSION}"
+STATE = "core_search_state"
+# Created and changed by core's migrations (core_0021 and later), never by the backend.
+TABLES = (TEXTS, DOCUMENTS, WORDS, STATE)
+# The version of what the rows hold (how documents become lexemes and keywords), kept in the
+# state row by the build that wrote them: another version (or no row: tables a migration just
+# made, or whose data a backup left out) means a rebuild at start-up. A change of the tables'
+# layout is a migration, which empties the state row.
+SCHEMA_VERSION = 3
 # pg_advisory_xact_lock(namespace, key): one index writer at a time across every process.
 _LOCK_NAMESPACE = 7301005
 _WRITER_KEY = 1
@@ -74,41 +80,13 @@ SNIPPETS = 3
 MAX_POSITION = 16383
 MAX_POSITIONS = 256
 MAX_LEXEME_BYTES = 2000
-# Exact-match fields as lexemes `field=value` (the text words never contain "=").
+# Exact-match fields as `field=value` in the `keywords` array (text words never contain "=").
 _EXACT_FIELDS = ("entity_type", "module", "date", "month", "year", *KEYWORD_FIELDS)
 _DATE_FIELDS = {"date": "day", "month": "month", "year": "year"}
 _WEIGHT = {"title": "A", "content": "B"}
 
 _FRAGMENTER = highlight.ContextFragmenter(maxchars=200, surround=40)
 _FRAGMENT_SCORER = highlight.BasicFragmentScorer()
-
-_DDL = (
-    f"""CREATE TABLE IF NOT EXISTS {DOCUMENTS} (
-        doc_id text PRIMARY KEY,
-        record_id text NOT NULL,
-        entity_type text NOT NULL,
-        module text NOT NULL,
-        day text,
-        month text,
-        year text,
-        audience text[] NOT NULL,
-        tsv tsvector NOT NULL
-    )""",
-    f"CREATE INDEX IF NOT EXISTS {DOCUMENTS}_tsv ON {DOCUMENTS} USING gin (tsv)",
-    f"CREATE INDEX IF NOT EXISTS {DOCUMENTS}_day ON {DOCUMENTS} (day)",
-    # Visibility by type, and the counts of `status()` as an index-only scan (start-up).
-    f"CREATE INDEX IF NOT EXISTS {DOCUMENTS}_type ON {DOCUMENTS} (entity_type, module)",
-    # The stored text, for snippets of a page of hits only: out of the rows a query scans, so
-    # that matching and counting read fewer pages (a third fewer for seizures).
-    f"""CREATE TABLE IF NOT EXISTS {TEXTS} (
-        doc_id text PRIMARY KEY REFERENCES {DOCUMENTS} (doc_id) ON DELETE CASCADE,
-        title text NOT NULL,
-        content text NOT NULL
-    )""",
-    f'CREATE TABLE IF NOT EXISTS {WORDS} (word text COLLATE "C" PRIMARY KEY)',
-    f"COMMENT ON TABLE {DOCUMENTS} IS '{_COMMENT}'",
-)
-
 
 # --- documents to lexemes ----------------------------------------------------------------------
 
@@ -142,7 +120,7 @@ class _Lexemes:
 
 
 def document_row(doc: SearchDocument, schema: Any) -> tuple[dict[str, Any], set[str]]:
-    """The table row of a document, and its words (for the vocabulary)."""
+    """The table row of a document, and its words and keywords (for the vocabulary)."""
     values = query_language.fields_of(doc)
     lexemes = _Lexemes()
     offset = 0
@@ -152,11 +130,13 @@ def document_row(doc: SearchDocument, schema: Any) -> tuple[dict[str, Any], set[
             last = offset + token.pos + 1
             lexemes.add(token.text, last, _WEIGHT[fieldname])
         offset = last + 1
+    keywords: set[str] = set()
     for fieldname in _EXACT_FIELDS:
         value = values.get(fieldname)
         if value:
             for word in schema[fieldname].process_text(value, mode="index"):
-                lexemes.add(_exact(fieldname, word), 1, "C")
+                if len(word.encode()) <= MAX_LEXEME_BYTES:
+                    keywords.add(_exact(fieldname, word))
     row = {
         "doc_id": doc.doc_id,
         "record_id": doc.id,
@@ -168,9 +148,10 @@ def document_row(doc: SearchDocument, schema: Any) -> tuple[dict[str, Any], set[
         "month": values.get("month"),
         "year": values.get("year"),
         "audience": [PUBLIC_AUDIENCE] if doc.audience is None else list(doc.audience),
+        "keywords": sorted(keywords),
         "tsv": lexemes.literal(),
     }
-    return row, set(lexemes.positions)
+    return row, set(lexemes.positions) | keywords
 
 
 # --- query trees to SQL ------------------------------------------------------------------------
@@ -225,17 +206,26 @@ class _Compiler:
     # leaves
 
     def _word(self, fieldname: str, word: str, *, prefix: bool, positive: bool) -> str:
+        """A text word as a tsquery term (exact fields are in `keywords`, see `_keywords`)."""
         star = "*" if prefix else ""
-        if fieldname not in _WEIGHT:
-            # Exact fields filter; they do not rank (every match would score the same).
-            return _quote(_exact(fieldname, word)) + (":*" if prefix else "")
         ts = f"{_quote(word)}:{star}{_WEIGHT[fieldname]}"
         if positive:
             (self.prefixes if prefix else self.words)[fieldname].add(word)
             self.positive.append(ts)
         return ts
 
+    def _keywords(self, fieldname: str, words: Iterable[str], *, every: bool) -> _Part:
+        """Exact fields filter through the `keywords` array's GIN index: all of `words`
+        (`@>`) or any of them (`&&`). They do not rank (every match would score the same)."""
+        values = sorted({_exact(fieldname, w) for w in words})
+        if not values:
+            return _TRUE if every else _FALSE
+        operator = "@>" if every else "&&"
+        return _Part(sql=f"keywords {operator} {self.param(values)}::text[]")
+
     def _any(self, fieldname: str, words: Iterable[str], positive: bool) -> _Part:
+        if fieldname not in _WEIGHT:
+            return self._keywords(fieldname, words, every=False)
         terms = [self._word(fieldname, w, prefix=False, positive=positive) for w in words]
         if not terms:
             return _FALSE
@@ -247,14 +237,20 @@ class _Compiler:
         if q is query.NullQuery or isinstance(q, type(query.NullQuery)):
             return _FALSE
         if isinstance(q, query.Term) and not isinstance(q, query.MultiTerm):
+            if q.fieldname not in _WEIGHT:
+                return self._keywords(q.fieldname, [q.text], every=True)
             return _Part(ts=self._word(q.fieldname, q.text, prefix=False, positive=positive))
         if isinstance(q, query.Phrase):
+            if q.fieldname not in _WEIGHT:
+                return self._keywords(q.fieldname, q.words, every=True)
             terms = [self._word(q.fieldname, w, prefix=False, positive=positive) for w in q.words]
             if not terms:
                 return _TRUE
             joint = " <-> " if q.slop <= 1 else " & "
             return _Part(ts="(" + joint.join(terms) + ")")
         if isinstance(q, query.Prefix):
+            if q.fieldname not in _WEIGHT:  # expanded against the vocabulary
+                return self._any(q.fieldname, self.expansions.get(id(q), []), positive)
             return _Part(ts=self._word(q.fieldname, q.text, prefix=True, positive=positive))
         if isinstance(q, whoosh_query.TermRange) and q.fieldname in _DATE_FIELDS:
             return self._date_range(q)
@@ -364,7 +360,7 @@ class _PostgresWriter(IndexWriter):
             # Words an update takes out of a document may leave the vocabulary (at commit).
             previous = await self.conn.execute(
                 text(
-                    f"SELECT doc_id, tsvector_to_array(tsv) FROM {DOCUMENTS} "
+                    f"SELECT doc_id, tsvector_to_array(tsv) || keywords FROM {DOCUMENTS} "
                     "WHERE doc_id = ANY(CAST(:ids AS text[]))"
                 ),
                 {"ids": list(rows)},
@@ -374,13 +370,14 @@ class _PostgresWriter(IndexWriter):
         await self.conn.execute(
             text(
                 f"""INSERT INTO {DOCUMENTS} AS d (doc_id, record_id, entity_type, module,
-                        day, month, year, audience, tsv)
+                        day, month, year, audience, keywords, tsv)
                     VALUES (:doc_id, :record_id, :entity_type, :module, :day,
-                        :month, :year, :audience, CAST(:tsv AS tsvector))
+                        :month, :year, :audience, :keywords, CAST(:tsv AS tsvector))
                     ON CONFLICT (doc_id) DO UPDATE SET record_id = excluded.record_id,
                         entity_type = excluded.entity_type, module = excluded.module,
                         day = excluded.day, month = excluded.month, year = excluded.year,
-                        audience = excluded.audience, tsv = excluded.tsv"""
+                        audience = excluded.audience, keywords = excluded.keywords,
+                        tsv = excluded.tsv"""
             ),
             [
                 {k: v for k, v in row.items() if k not in ("title", "content")}
@@ -413,7 +410,7 @@ class _PostgresWriter(IndexWriter):
         result = await self.conn.execute(
             text(
                 f"DELETE FROM {DOCUMENTS} WHERE {column} = ANY(CAST(:values AS text[])) "
-                "RETURNING tsvector_to_array(tsv)"
+                "RETURNING tsvector_to_array(tsv) || keywords"
             ),
             {"values": list(values)},
         )
@@ -432,14 +429,26 @@ class _PostgresWriter(IndexWriter):
         fuzzy or wildcard search never finds an erased (or corrected) name."""
         if not self.removed_words:
             return
-        await self.conn.execute(
-            text(
-                f"""DELETE FROM {WORDS} w WHERE w.word = ANY(CAST(:words AS text[]))
-                    AND NOT EXISTS (SELECT 1 FROM {DOCUMENTS} d
-                        WHERE d.tsv @@ CAST(quote_literal(w.word) AS tsquery))"""
-            ),
-            {"words": sorted(self.removed_words)},
-        )
+        words = sorted(w for w in self.removed_words if "=" not in w)
+        keywords = sorted(w for w in self.removed_words if "=" in w)
+        if words:
+            await self.conn.execute(
+                text(
+                    f"""DELETE FROM {WORDS} w WHERE w.word = ANY(CAST(:words AS text[]))
+                        AND NOT EXISTS (SELECT 1 FROM {DOCUMENTS} d
+                            WHERE d.tsv @@ CAST(quote_literal(w.word) AS tsquery))"""
+                ),
+                {"words": words},
+            )
+        if keywords:
+            await self.conn.execute(
+                text(
+                    f"""DELETE FROM {WORDS} w WHERE w.word = ANY(CAST(:words AS text[]))
+                        AND NOT EXISTS (SELECT 1 FROM {DOCUMENTS} d
+                            WHERE d.keywords @> ARRAY[w.word])"""
+                ),
+                {"words": keywords},
+            )
 
 
 def _like_escape(value: str) -> str:
@@ -460,25 +469,23 @@ class PostgresSearchBackend(SearchBackend):
     # --- state -------------------------------------------------------------------------------
 
     @staticmethod
-    async def _current(conn: AsyncConnection) -> bool:
-        """Whether every table exists, of this schema version."""
-        return await PostgresSearchBackend._state(conn) is None
-
-    @staticmethod
     async def _state(conn: AsyncConnection) -> IndexStatus | None:
-        """Why the tables cannot be used (missing, outdated), or None."""
+        """Why the tables cannot be used (missing, never built, outdated), or None."""
         found = await conn.execute(
-            text(
-                "SELECT "
-                + " AND ".join(f"to_regclass('{t}') IS NOT NULL" for t in TABLES)
-                + f", obj_description(to_regclass('{DOCUMENTS}'), 'pg_class')"
-            )
+            text("SELECT " + " AND ".join(f"to_regclass('{t}') IS NOT NULL" for t in TABLES))
         )
-        exists, comment = found.one()
-        if not exists:
-            return IndexStatus(IndexState.MISSING, f"no tables {', '.join(TABLES)}")
-        if comment != _COMMENT:
-            return IndexStatus(IndexState.OUTDATED, f"{comment!r}, need {_COMMENT!r}")
+        if not found.scalar():
+            return IndexStatus(
+                IndexState.MISSING,
+                f"no tables {', '.join(TABLES)} (core's migrations create them: ncen migrate)",
+            )
+        version = await conn.scalar(text(f"SELECT version FROM {STATE}"))
+        if version is None:
+            return IndexStatus(IndexState.MISSING, "the index was never built")
+        if version != SCHEMA_VERSION:
+            return IndexStatus(
+                IndexState.OUTDATED, f"built as version {version}, need {SCHEMA_VERSION}"
+            )
         return None
 
     async def status(self) -> IndexStatus:
@@ -496,37 +503,49 @@ class PostgresSearchBackend(SearchBackend):
         return IndexStatus(IndexState.OK, f"{sum(counts.values())} documents", counts)
 
     async def create(self) -> None:
-        """Empty tables of this schema version, replacing whatever was there.
+        """Empty tables marked as this version, in place of what they held.
 
-        Empty tables of this version are kept as they are: another server made them while this
-        one waited for the lock, and is filling them in its rebuild's transaction (servers
-        starting together on a new database do not drop each other's tables).
+        The tables themselves are the migrations' (core_0021): missing tables are an error
+        that `ncen migrate` cannot have left behind. Tables already of this version are kept as
+        they are: another server made them current while this one waited for the lock, and
+        fills them in its rebuild's transaction (servers starting together on a new database
+        do not empty each other's index).
         """
         async with self._write_lock, self.db.engine.begin() as conn:
             await conn.execute(
                 text("SELECT pg_advisory_xact_lock(:ns, :key)"),
                 {"ns": _LOCK_NAMESPACE, "key": _CREATE_KEY},
             )
-            if await self._current(conn) and not await conn.scalar(
-                text(f"SELECT EXISTS (SELECT 1 FROM {DOCUMENTS})")
-            ):
+            unusable = await self._state(conn)
+            if unusable is None:
                 return
-            for table in TABLES:
-                await conn.execute(text(f"DROP TABLE IF EXISTS {table}"))
-            for statement in _DDL:
-                await conn.execute(text(statement))
+            if not await conn.scalar(text(f"SELECT to_regclass('{STATE}') IS NOT NULL")):
+                raise NcenError(
+                    f"the search index's tables are missing ({unusable.detail}); they are "
+                    "created by core's migrations (core_0021)"
+                )
+            await conn.execute(text(f"TRUNCATE {', '.join(TABLES)}"))
+            await conn.execute(
+                text(f"INSERT INTO {STATE} (version) VALUES (:version)"),
+                {"version": SCHEMA_VERSION},
+            )
 
     # --- writing -----------------------------------------------------------------------------
 
     @contextlib.asynccontextmanager
     async def writer(self, *, replace_all: bool = False) -> AsyncIterator[IndexWriter]:
         """One transaction: readers see the whole batch (or the whole rebuild) at commit.
-        An advisory lock makes writers of every process take turns."""
+        An advisory lock makes writers of every process take turns. The index must have been
+        built (`create` and a rebuild): writing into tables whose data was lost or is of
+        another version would make a partial index look complete."""
         async with self._write_lock, self.db.engine.begin() as conn:
             await conn.execute(
                 text("SELECT pg_advisory_xact_lock(:ns, :key)"),
                 {"ns": _LOCK_NAMESPACE, "key": _WRITER_KEY},
             )
+            version = await conn.scalar(text(f"SELECT version FROM {STATE}"))
+            if version != SCHEMA_VERSION:
+                raise NcenError(f"the search index is not built (version {version})")
             if replace_all:
                 await conn.execute(text(f"DELETE FROM {TEXTS}"))
                 await conn.execute(text(f"DELETE FROM {DOCUMENTS}"))
@@ -588,7 +607,8 @@ class PostgresSearchBackend(SearchBackend):
         self, driver: Any, parsed: whoosh_query.Query, request: SearchRequest
     ) -> dict[int, list[str]]:
         """The index words of each fuzzy, wildcard and (non-date) range term, within the cap;
-        prefixes are matched by the GIN index itself but counted against the cap too."""
+        text prefixes are matched by the GIN index itself but counted against the cap too,
+        prefixes of keyword fields are expanded (the array index matches whole values)."""
         cap = request.max_expansions
         limit = cap + 1 if cap is not None else None
         found: dict[int, list[str]] = {}
@@ -598,8 +618,8 @@ class PostgresSearchBackend(SearchBackend):
             if isinstance(leaf, whoosh_query.TermRange) and leaf.fieldname in _DATE_FIELDS:
                 continue
             if isinstance(leaf, query.Prefix):
-                if cap is None:
-                    continue
+                if cap is None and leaf.fieldname in TEXT_FIELDS:
+                    continue  # the GIN index matches text prefixes itself
                 words = await self._vocabulary(driver, leaf.fieldname, leaf.text, None, limit)
             elif isinstance(leaf, whoosh_query.FuzzyTerm):
                 words = await self._fuzzy(driver, leaf, limit)
