@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import json
 import time
 from collections import defaultdict
 from collections.abc import AsyncIterator, Collection, Iterable, Sequence
@@ -267,6 +268,9 @@ class _Compiler:
         if isinstance(q, query.Require):
             return self._and([self.compile(q.a, positive), self.compile(q.b, positive)])
         if isinstance(q, (query.Or, query.DisjunctionMax)):
+            both = self._in_both_fields(q, positive)
+            if both is not None:
+                return both
             return self._or([self.compile(child, positive) for child in q.subqueries])
         if isinstance(q, (query.And, query.Ordered)):
             return self._and([self.compile(child, positive) for child in q.subqueries])
@@ -275,6 +279,29 @@ class _Compiler:
         if isinstance(q, query.WrappingQuery):
             return self.compile(q.child, positive)
         raise ValueError(f"cannot search with {type(q).__name__} on PostgreSQL")
+
+    def _in_both_fields(self, q: whoosh_query.Query, positive: bool) -> _Part | None:
+        """A word or prefix searched in the title or the content (how the parser reads a word
+        without a field) as one unweighted lexeme: the tsvector holds only title and content
+        words, so it matches the same documents, and the GIN index answers it without reading
+        each row again to check weights. Ranking reads the weights of the document."""
+        subs = list(q.subqueries)
+        if len(subs) != 2 or sorted(getattr(s, "fieldname", "") for s in subs) != sorted(
+            TEXT_FIELDS
+        ):
+            return None
+        kinds = {type(s) for s in subs}
+        texts = {getattr(s, "text", None) for s in subs}
+        if len(kinds) != 1 or len(texts) != 1 or kinds & {query.Term, query.Prefix} != kinds:
+            return None
+        word = str(texts.pop())
+        prefix = kinds.pop() is query.Prefix
+        ts = _quote(word) + (":*" if prefix else "")
+        if positive:
+            for fieldname in TEXT_FIELDS:
+                (self.prefixes if prefix else self.words)[fieldname].add(word)
+            self.positive.append(ts)
+        return _Part(ts=ts)
 
     def _date_range(self, q: whoosh_query.TermRange) -> _Part:
         """Ranges of `date`, `month` and `year` compare the ISO keys, as whoosh does."""
@@ -451,6 +478,16 @@ class _PostgresWriter(IndexWriter):
             )
 
 
+# The entity types of the index, one index probe each (a skip scan of the (entity_type, module)
+# index): there are a handful, and a scan would read every row.
+_TYPES_PRESENT = f"""WITH RECURSIVE present(entity_type) AS (
+        SELECT min(entity_type) FROM {DOCUMENTS}
+        UNION ALL
+        SELECT (SELECT min(entity_type) FROM {DOCUMENTS} d WHERE d.entity_type > p.entity_type)
+        FROM present p WHERE p.entity_type IS NOT NULL
+    ) SELECT entity_type FROM present WHERE entity_type IS NOT NULL"""
+
+
 def _like_escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -571,7 +608,8 @@ class PostgresSearchBackend(SearchBackend):
             if request.deadline is not None:
                 remaining = max(int((request.deadline - time.monotonic()) * 1000), 1)
                 timeout = f"; SET LOCAL statement_timeout = {remaining}"
-            await driver.execute("BEGIN READ ONLY" + timeout)
+            # One snapshot for the statements of a search (types present, count, page, facets).
+            await driver.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" + timeout)
             try:
                 result = await self._search(driver, parsed, request)
             except asyncio.CancelledError:
@@ -593,7 +631,8 @@ class PostgresSearchBackend(SearchBackend):
         self, driver: Any, parsed: whoosh_query.Query, request: SearchRequest
     ) -> SearchResult | None:
         expansions = await self._expand(driver, parsed, request)
-        compiled = self._compile(parsed, expansions, request)
+        present = {row[0] for row in await driver.fetch(_TYPES_PRESENT)}
+        compiled = self._compile(parsed, expansions, request, present)
         if compiled is None:
             return None
         return await self._run(driver, compiled, request)
@@ -723,7 +762,11 @@ class PostgresSearchBackend(SearchBackend):
         return [self._plain(leaf.fieldname, row[0]) for row in rows]
 
     def _compile(
-        self, parsed: whoosh_query.Query, expansions: dict[int, list[str]], request: SearchRequest
+        self,
+        parsed: whoosh_query.Query,
+        expansions: dict[int, list[str]],
+        request: SearchRequest,
+        present: Collection[str],
     ) -> _Compiled | None:
         compiler = _Compiler(expansions)
         parts = [compiler.compile(parsed)]
@@ -737,7 +780,7 @@ class PostgresSearchBackend(SearchBackend):
         matched = compiler._and(parts)
         if matched is _FALSE:
             return None
-        visible = self._visibility(compiler, request)
+        visible = self._visibility(compiler, request, present)
         where = " AND ".join(
             part for part in (compiler.as_sql(matched), visible) if part and part != "TRUE"
         )
@@ -751,9 +794,13 @@ class PostgresSearchBackend(SearchBackend):
         )
 
     @staticmethod
-    def _visibility(compiler: _Compiler, request: SearchRequest) -> str:
-        """Types seen whole, and per type the public documents and the caller's audience."""
+    def _visibility(compiler: _Compiler, request: SearchRequest, present: Collection[str]) -> str:
+        """Types seen whole, and per type the public documents and the caller's audience; no
+        condition at all when the caller sees every type the index holds whole (read in the
+        search's snapshot), so that a count needs no row of the table (as whoosh's backend)."""
         whole = sorted(t for t, tokens in request.allowed_types.items() if tokens is None)
+        if set(present) <= set(whole):
+            return "TRUE"
         clauses = []
         if whole:
             clauses.append(f"entity_type = ANY({compiler.param(whole)}::text[])")
@@ -767,30 +814,31 @@ class PostgresSearchBackend(SearchBackend):
         return "(" + " OR ".join(clauses) + ")"
 
     async def _run(self, driver: Any, compiled: _Compiled, request: SearchRequest) -> SearchResult:
-        """Facet counts and the page in one statement: the matches are found once."""
-        params = list(compiled.params)
-        if compiled.rank is not None:
-            params.append(compiled.rank)
-            score = f"ts_rank(tsv, ${len(params)}::text::tsquery)"
-        else:
-            score = "0::real"
-        rows = await driver.fetch(
-            f"""WITH matched AS MATERIALIZED (
-                    SELECT doc_id, module, entity_type, {score} AS score
-                    FROM {DOCUMENTS} WHERE {compiled.where}
-                ), page AS (
-                    SELECT doc_id, score FROM matched
-                    ORDER BY score DESC, doc_id
-                    LIMIT {max(int(request.limit), 0)} OFFSET {int(request.offset)}
-                )
-                SELECT module, entity_type, count(*)::int AS n, NULL AS doc_id,
-                       NULL AS record_id, NULL AS title, NULL AS content, NULL::real AS score
-                FROM matched GROUP BY module, entity_type
-                UNION ALL
-                SELECT d.module, d.entity_type, NULL, d.doc_id, d.record_id, t.title,
-                       t.content, page.score
-                FROM page JOIN {DOCUMENTS} d USING (doc_id) JOIN {TEXTS} t USING (doc_id)""",
+        """Count (exactly up to `exact_total_limit`), rank, read the page, count facets.
+
+        A query matching more than the limit is counted by the planner's estimate and ranked
+        among the first limit + 1 matches found (docs/search.md, "Totals and ranking of broad
+        queries"): exact counts and rankings of tens of thousands of matches cost a visit of
+        each matching row, which no index avoids."""
+        params = compiled.params
+        where = compiled.where
+        cap = request.exact_total_limit
+        bound = f" LIMIT {int(cap) + 1}" if cap is not None else ""
+        counted = await driver.fetchval(
+            f"SELECT count(*) FROM (SELECT 1 FROM {DOCUMENTS} WHERE {where}{bound}) found",
             *params,
+        )
+        if not counted:
+            return SearchResult(hits=[], total=0, modules={}, entity_types={})
+        exact = cap is None or counted <= cap
+        total = (
+            int(counted)
+            if exact
+            else max(int(counted), await self._estimate(driver, where, params))
+        )
+        facets_of_page = request.facets and exact  # counted from the candidates, in one go
+        rows = await self._page(
+            driver, compiled, request, bound if not exact else "", facets_of_page
         )
         modules: dict[str, int] = defaultdict(int)
         entity_types: dict[str, int] = defaultdict(int)
@@ -801,21 +849,28 @@ class PostgresSearchBackend(SearchBackend):
                 entity_types[row["entity_type"]] += row["n"]
             else:
                 page.append(row)
-        total = sum(modules.values())
-        if not total:
-            return SearchResult(hits=[], total=0, modules={}, entity_types={})
+        if request.facets and not exact:
+            for row in await driver.fetch(
+                f"SELECT module, entity_type, count(*)::int AS n FROM {DOCUMENTS} "
+                f"WHERE {where} GROUP BY module, entity_type",
+                *params,
+            ):
+                modules[row["module"]] += row["n"]
+                entity_types[row["entity_type"]] += row["n"]
         page.sort(key=lambda row: (-row["score"], row["doc_id"]))
         hits = []
         for row in page:
             self._check_time(request)
-            snippets = [
-                s
-                for s in (
-                    self._snippet(compiled, "title", row["title"], 1),
-                    self._snippet(compiled, "content", row["content"], SNIPPETS),
-                )
-                if s
-            ]
+            snippets = []
+            if request.snippets:
+                snippets = [
+                    s
+                    for s in (
+                        self._snippet(compiled, "title", row["title"], 1),
+                        self._snippet(compiled, "content", row["content"], SNIPPETS),
+                    )
+                    if s
+                ]
             hits.append(
                 SearchHit(
                     entity_type=row["entity_type"],
@@ -826,7 +881,67 @@ class PostgresSearchBackend(SearchBackend):
                 )
             )
         return SearchResult(
-            hits=hits, total=total, modules=dict(modules), entity_types=dict(entity_types)
+            hits=hits,
+            total=total,
+            modules=dict(modules),
+            entity_types=dict(entity_types),
+            total_exact=exact,
+            ranked=None if exact else int(counted),
+        )
+
+    @staticmethod
+    async def _estimate(driver: Any, where: str, params: Sequence[Any]) -> int:
+        """PostgreSQL's estimate of the matching rows (its statistics of lexemes, keywords and
+        dates; conditions taken as independent)."""
+        plan = await driver.fetchval(
+            f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {DOCUMENTS} WHERE {where}", *params
+        )
+        found = json.loads(plan) if isinstance(plan, str) else plan
+        return int(found[0]["Plan"]["Plan Rows"])
+
+    async def _page(
+        self,
+        driver: Any,
+        compiled: _Compiled,
+        request: SearchRequest,
+        bound: str,
+        facets: bool,
+    ) -> list[Any]:
+        """The ranked page (with the stored text when snippets are wanted) of the matches, or of
+        the first ones found (`bound`); facet counts of the same candidates when `facets`."""
+        params = list(compiled.params)
+        if compiled.rank is not None:
+            params.append(compiled.rank)
+            score = f"ts_rank(tsv, ${len(params)}::text::tsquery)"
+        else:
+            score = "0::real"
+        text_columns = (
+            "t.title, t.content" if request.snippets else "NULL AS title, NULL AS content"
+        )
+        text_join = f"JOIN {TEXTS} t USING (doc_id)" if request.snippets else ""
+        counts = (
+            """SELECT module, entity_type, count(*)::int AS n, NULL AS doc_id, NULL AS record_id,
+                   NULL AS title, NULL AS content, NULL::real AS score
+               FROM matched GROUP BY module, entity_type
+               UNION ALL"""
+            if facets
+            else ""
+        )
+        return list(
+            await driver.fetch(
+                f"""WITH matched AS MATERIALIZED (
+                        SELECT doc_id, record_id, module, entity_type, {score} AS score
+                        FROM {DOCUMENTS} WHERE {compiled.where}{bound}
+                    ), page AS (
+                        SELECT * FROM matched ORDER BY score DESC, doc_id
+                        LIMIT {max(int(request.limit), 0)} OFFSET {int(request.offset)}
+                    )
+                    {counts}
+                    SELECT page.module, page.entity_type, NULL, page.doc_id, page.record_id,
+                           {text_columns}, page.score
+                    FROM page {text_join}""",
+                *params,
+            )
         )
 
     def _snippet(self, compiled: _Compiled, fieldname: str, value: str, top: int) -> str:
