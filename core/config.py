@@ -106,7 +106,7 @@ class SearchSettings:
     max_concurrent: int = 4
     # Matches counted and ranked exactly; a query matching more gets an estimated total and the
     # best of the first matches found (PostgreSQL backend; docs/search.md).
-    exact_total_limit: int = 10_000
+    exact_total_limit: int = 1_000
     # Where the index lives: "auto" is PostgreSQL full-text search on a PostgreSQL database and
     # whoosh files under the data dir on SQLite (docs/search.md, docs/deployment.md).
     backend: str = "auto"

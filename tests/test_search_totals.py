@@ -166,3 +166,54 @@ async def test_visibility_still_applies_when_the_index_holds_types_the_caller_ca
     )
     assert [(h.entity_type, h.id) for h in only_parcels.hits] == [("Parcel", "1")]
     assert only_parcels.total == 1 and only_parcels.entity_types == {"Parcel": 1}
+
+
+async def test_a_broad_query_without_ranking_words_keeps_its_exact_order(new_backend):
+    backend = await new_backend()
+    docs = [shipment(n, f"lot {n}", "BE", "drugs") for n in range(1, 41)]
+    async with backend.writer() as writer:
+        await writer.upsert(docs)
+    every = await backend.query(SearchRequest(text="codes:drugs", allowed_types=ALL, limit=7))
+    broad = await backend.query(
+        SearchRequest(
+            text="codes:drugs", allowed_types=ALL, limit=7, offset=3, exact_total_limit=10
+        )
+    )
+    assert [h.id for h in broad.hits] == [h.id for h in every.hits][3:] + [
+        h.id
+        for h in (
+            await backend.query(
+                SearchRequest(text="codes:drugs", allowed_types=ALL, limit=3, offset=7)
+            )
+        ).hits
+    ]
+    assert broad.ranked is None  # every match can be paged to
+    assert broad.total_exact == (not isinstance(backend, PostgresSearchBackend))
+
+
+@pytest.mark.parametrize(
+    ("date_from", "date_to", "expected"),
+    [
+        (dt.date(2025, 1, 1), None, ["2", "3", "4"]),
+        (None, dt.date(2025, 6, 15), ["1", "2", "3"]),
+        (dt.date(2024, 12, 31), dt.date(2025, 1, 1), ["1", "2"]),
+        (dt.date(2025, 1, 2), dt.date(2026, 1, 31), ["3"]),
+        (dt.date(2027, 1, 1), None, []),
+    ],
+)
+async def test_date_ranges_open_or_across_years(new_backend, date_from, date_to, expected):
+    backend = await new_backend()
+    dates = [dt.date(2024, 12, 31), dt.date(2025, 1, 1), dt.date(2025, 6, 15), dt.date(2026, 2, 1)]
+    docs = [
+        SearchDocument(entity_type="Shipment", id=str(n), module="shipment", title="lot", date=d)
+        for n, d in enumerate(dates, start=1)
+    ]
+    docs.append(SearchDocument(entity_type="Shipment", id="5", module="shipment", title="lot"))
+    async with backend.writer() as writer:
+        await writer.upsert(docs)
+    for text in ("lot", ""):
+        result = await backend.query(
+            SearchRequest(text=text, allowed_types=ALL, date_from=date_from, date_to=date_to)
+        )
+        assert sorted(h.id for h in result.hits) == expected
+        assert result.total == len(expected)

@@ -58,6 +58,7 @@ from core.search.backend import (
     SearchRequest,
     SearchResult,
 )
+from core.search.dates import date_terms
 from core.search.documents import KEYWORD_FIELDS, PUBLIC_AUDIENCE, TEXT_FIELDS, SearchDocument
 
 DOCUMENTS = "core_search_document"
@@ -488,6 +489,13 @@ _TYPES_PRESENT = f"""WITH RECURSIVE present(entity_type) AS (
     ) SELECT entity_type FROM present WHERE entity_type IS NOT NULL"""
 
 
+# The years of the index's documents, from its vocabulary (bounds open date ranges).
+_YEARS_PRESENT = (
+    f"SELECT substr(word, 6) FROM {WORDS} WHERE word >= 'year=' AND word < 'year>' "
+    "AND word ~ '^year=[0-9]{4}$'"
+)
+
+
 def _like_escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -632,7 +640,10 @@ class PostgresSearchBackend(SearchBackend):
     ) -> SearchResult | None:
         expansions = await self._expand(driver, parsed, request)
         present = {row[0] for row in await driver.fetch(_TYPES_PRESENT)}
-        compiled = self._compile(parsed, expansions, request, present)
+        years: set[int] = set()
+        if request.date_from is not None or request.date_to is not None:
+            years = {int(row[0]) for row in await driver.fetch(_YEARS_PRESENT)}
+        compiled = self._compile(parsed, expansions, request, present, years)
         if compiled is None:
             return None
         return await self._run(driver, compiled, request)
@@ -767,16 +778,26 @@ class PostgresSearchBackend(SearchBackend):
         expansions: dict[int, list[str]],
         request: SearchRequest,
         present: Collection[str],
+        years: Collection[int] = (),
     ) -> _Compiled | None:
         compiler = _Compiler(expansions)
         parts = [compiler.compile(parsed)]
         for name, values in sorted(request.filters.items()):
             words = {w for v in values for w in self.schema[name].process_text(v, mode="query")}
             parts.append(compiler._any(name, sorted(words), positive=False))
-        if request.date_from is not None:
-            parts.append(_Part(sql=f"day >= {compiler.param(request.date_from.isoformat())}::text"))
-        if request.date_to is not None:
-            parts.append(_Part(sql=f"day <= {compiler.param(request.date_to.isoformat())}::text"))
+        if request.date_from is not None or request.date_to is not None:
+            # The range as the fewest whole years, months and days (core/search/dates.py) in
+            # `keywords`: one GIN index scan with the other keyword conditions, where a B-tree
+            # range on `day` meant intersecting two bitmaps of every document in the range.
+            terms = date_terms(request.date_from, request.date_to, years)
+            keys = [
+                *(_exact("year", y) for y in terms.years),
+                *(_exact("month", m) for m in terms.months),
+                *(_exact("date", d) for d in terms.days),
+            ]
+            parts.append(
+                _Part(sql=f"keywords && {compiler.param(keys)}::text[]") if keys else _FALSE
+            )
         matched = compiler._and(parts)
         if matched is _FALSE:
             return None
@@ -816,48 +837,49 @@ class PostgresSearchBackend(SearchBackend):
     async def _run(self, driver: Any, compiled: _Compiled, request: SearchRequest) -> SearchResult:
         """Count (exactly up to `exact_total_limit`), rank, read the page, count facets.
 
-        A query matching more than the limit is counted by the planner's estimate and ranked
-        among the first limit + 1 matches found (docs/search.md, "Totals and ranking of broad
-        queries"): exact counts and rankings of tens of thousands of matches cost a visit of
-        each matching row, which no index avoids."""
-        params = compiled.params
-        where = compiled.where
+        A query matching more than the limit gets the planner's estimate as its total, and,
+        when words rank it, its hits ranked among the first limit + 1 matches found
+        (docs/search.md, "Broad queries"): exact counts and rankings of tens of thousands of
+        matches cost a visit of each matching row, which no index of core PostgreSQL avoids.
+        Without ranking words (keyword fields, dates, an empty query) the page is exact: the
+        first matches in `doc_id` order, read through the primary key."""
         cap = request.exact_total_limit
         bound = f" LIMIT {int(cap) + 1}" if cap is not None else ""
-        counted = await driver.fetchval(
-            f"SELECT count(*) FROM (SELECT 1 FROM {DOCUMENTS} WHERE {where}{bound}) found",
-            *params,
+        where, params = compiled.where, compiled.params
+        text_columns = "t.title, t.content" if request.snippets else "NULL, NULL"
+        text_join = f"JOIN {TEXTS} t USING (doc_id)" if request.snippets else ""
+        window = f"LIMIT {max(int(request.limit), 0)} OFFSET {int(request.offset)}"
+        rows, facet_rows, counted = await self._ranked(
+            driver, compiled, bound, window, text_columns, text_join, request.facets
         )
+        exact = cap is None or counted <= cap
+        if not exact and compiled.rank is None and counted:
+            # Nothing ranks: the first matches in `doc_id` order, of all (primary key walk).
+            rows = await driver.fetch(
+                f"""SELECT d.doc_id, d.record_id, d.module, d.entity_type, 0::real AS score,
+                        {text_columns}
+                    FROM (SELECT doc_id FROM {DOCUMENTS} WHERE {where}
+                          ORDER BY doc_id {window}) page
+                    JOIN {DOCUMENTS} d USING (doc_id) {text_join}""",
+                *params,
+            )
         if not counted:
             return SearchResult(hits=[], total=0, modules={}, entity_types={})
-        exact = cap is None or counted <= cap
-        total = (
-            int(counted)
-            if exact
-            else max(int(counted), await self._estimate(driver, where, params))
-        )
-        facets_of_page = request.facets and exact  # counted from the candidates, in one go
-        rows = await self._page(
-            driver, compiled, request, bound if not exact else "", facets_of_page
-        )
-        modules: dict[str, int] = defaultdict(int)
-        entity_types: dict[str, int] = defaultdict(int)
-        page = []
-        for row in rows:
-            if row["doc_id"] is None:
-                modules[row["module"]] += row["n"]
-                entity_types[row["entity_type"]] += row["n"]
-            else:
-                page.append(row)
+        total = int(counted)
+        if not exact:
+            total = max(total, await self._estimate(driver, where, params))
         if request.facets and not exact:
-            for row in await driver.fetch(
+            facet_rows = await driver.fetch(
                 f"SELECT module, entity_type, count(*)::int AS n FROM {DOCUMENTS} "
                 f"WHERE {where} GROUP BY module, entity_type",
                 *params,
-            ):
-                modules[row["module"]] += row["n"]
-                entity_types[row["entity_type"]] += row["n"]
-        page.sort(key=lambda row: (-row["score"], row["doc_id"]))
+            )
+        modules: dict[str, int] = defaultdict(int)
+        entity_types: dict[str, int] = defaultdict(int)
+        for row in facet_rows:
+            modules[row["module"]] += row["n"]
+            entity_types[row["entity_type"]] += row["n"]
+        page = sorted(rows, key=lambda row: (-row["score"], row["doc_id"]))
         hits = []
         for row in page:
             self._check_time(request)
@@ -886,8 +908,53 @@ class PostgresSearchBackend(SearchBackend):
             modules=dict(modules),
             entity_types=dict(entity_types),
             total_exact=exact,
-            ranked=None if exact else int(counted),
+            ranked=None if exact or compiled.rank is None else int(counted),
         )
+
+    @staticmethod
+    async def _ranked(
+        driver: Any,
+        compiled: _Compiled,
+        bound: str,
+        window: str,
+        text_columns: str,
+        text_join: str,
+        facets: bool,
+    ) -> tuple[list[Any], list[Any], int]:
+        """One pass over the matches (up to `bound`): their count, the ranked page and, when
+        asked, the facet counts of these matches (exact when they are all the matches)."""
+        params = list(compiled.params)
+        score = "0::real"  # keyword fields, dates, an empty query: ties, in doc_id order
+        if compiled.rank is not None:
+            params.append(compiled.rank)
+            score = f"ts_rank(tsv, ${len(params)}::text::tsquery)"
+        counts = (
+            "SELECT 'f', module, entity_type, count(*)::int, NULL, NULL, NULL, NULL, NULL "
+            "FROM matched GROUP BY module, entity_type UNION ALL"
+            if facets
+            else ""
+        )
+        rows = await driver.fetch(
+            f"""WITH matched AS MATERIALIZED (
+                    SELECT doc_id, record_id, module, entity_type, {score} AS score
+                    FROM {DOCUMENTS} WHERE {compiled.where}{bound}
+                ), page AS (
+                    SELECT * FROM matched ORDER BY score DESC, doc_id {window}
+                )
+                SELECT 'n' AS kind, NULL AS module, NULL AS entity_type, count(*)::int AS n,
+                       NULL AS doc_id, NULL AS record_id, NULL::real AS score, NULL AS title,
+                       NULL AS content
+                FROM matched
+                UNION ALL {counts}
+                SELECT 'p', page.module, page.entity_type, NULL, page.doc_id, page.record_id,
+                       page.score, {text_columns}
+                FROM page {text_join}""",
+            *params,
+        )
+        counted = next(row["n"] for row in rows if row["kind"] == "n")
+        page = [row for row in rows if row["kind"] == "p"]
+        facet_rows = [row for row in rows if row["kind"] == "f"]
+        return page, facet_rows, int(counted)
 
     @staticmethod
     async def _estimate(driver: Any, where: str, params: Sequence[Any]) -> int:
@@ -898,51 +965,6 @@ class PostgresSearchBackend(SearchBackend):
         )
         found = json.loads(plan) if isinstance(plan, str) else plan
         return int(found[0]["Plan"]["Plan Rows"])
-
-    async def _page(
-        self,
-        driver: Any,
-        compiled: _Compiled,
-        request: SearchRequest,
-        bound: str,
-        facets: bool,
-    ) -> list[Any]:
-        """The ranked page (with the stored text when snippets are wanted) of the matches, or of
-        the first ones found (`bound`); facet counts of the same candidates when `facets`."""
-        params = list(compiled.params)
-        if compiled.rank is not None:
-            params.append(compiled.rank)
-            score = f"ts_rank(tsv, ${len(params)}::text::tsquery)"
-        else:
-            score = "0::real"
-        text_columns = (
-            "t.title, t.content" if request.snippets else "NULL AS title, NULL AS content"
-        )
-        text_join = f"JOIN {TEXTS} t USING (doc_id)" if request.snippets else ""
-        counts = (
-            """SELECT module, entity_type, count(*)::int AS n, NULL AS doc_id, NULL AS record_id,
-                   NULL AS title, NULL AS content, NULL::real AS score
-               FROM matched GROUP BY module, entity_type
-               UNION ALL"""
-            if facets
-            else ""
-        )
-        return list(
-            await driver.fetch(
-                f"""WITH matched AS MATERIALIZED (
-                        SELECT doc_id, record_id, module, entity_type, {score} AS score
-                        FROM {DOCUMENTS} WHERE {compiled.where}{bound}
-                    ), page AS (
-                        SELECT * FROM matched ORDER BY score DESC, doc_id
-                        LIMIT {max(int(request.limit), 0)} OFFSET {int(request.offset)}
-                    )
-                    {counts}
-                    SELECT page.module, page.entity_type, NULL, page.doc_id, page.record_id,
-                           {text_columns}, page.score
-                    FROM page {text_join}""",
-                *params,
-            )
-        )
 
     def _snippet(self, compiled: _Compiled, fieldname: str, value: str, top: int) -> str:
         """The stored text with the query's words marked, cut as the whoosh backend cuts it."""
