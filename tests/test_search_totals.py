@@ -217,3 +217,26 @@ async def test_date_ranges_open_or_across_years(new_backend, date_from, date_to,
         )
         assert sorted(h.id for h in result.hits) == expected
         assert result.total == len(expected)
+
+
+FUZZY_WORDS = ["cocaine", "c0caine", "coca1ne2", "c0c4ine", "cocain", "ab12", "a1b2", "ab1", "12ab"]
+
+
+@pytest.mark.parametrize("term", ["cocaine~", "c0caine~2", "cocaine~2", "ab1~2", "ab~2", "12~"])
+async def test_fuzzy_terms_with_digits_find_every_word_within_the_distance(new_backend, term):
+    from rapidfuzz.distance import OSA
+
+    backend = await new_backend()
+    docs = [
+        SearchDocument(entity_type="Shipment", id=str(n), module="shipment", title=word)
+        for n, word in enumerate(FUZZY_WORDS, start=1)
+    ]
+    async with backend.writer() as writer:
+        await writer.upsert(docs)
+    text, _, distance = term.partition("~")
+    expected = sorted(
+        str(n)
+        for n, word in enumerate(FUZZY_WORDS, start=1)
+        if OSA.distance(text, word) <= int(distance or 1)
+    )
+    assert await ids(backend, term) == [f"Shipment:{n}" for n in expected]

@@ -49,6 +49,9 @@ _CREATE = (
         content text NOT NULL
     )""",
     'CREATE TABLE core_search_word (word text COLLATE "C" PRIMARY KEY)',
+    # Fuzzy terms: words with at most so many digits, of a length (skips the number words).
+    """CREATE INDEX core_search_word_shape ON core_search_word
+        ((char_length(regexp_replace(word, '[^0-9]', '', 'g'))), char_length(word))""",
     """CREATE TABLE core_search_state (
         singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
         version integer NOT NULL,
