@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import json
 import os
 import random
 import time
@@ -215,6 +216,41 @@ async def _replicate(url: str, copies: int) -> float:
     return time.perf_counter() - begin
 
 
+async def _raw_bounded(conn: Any, q: Q, cap: int) -> tuple[int, list[str]]:
+    """The anchor of the API's contract (docs/search.md, "Broad queries") in plain SQL on the
+    plain table: matches counted up to `cap` + 1, the planner's estimate above, the top 20 by
+    `ts_rank` among those first matches with `ts_headline` fragments of their stored text (by
+    id among all, without words to rank by)."""
+    where = q.raw_where
+    params: list[Any] = [q.tsquery] if q.tsquery is not None else []
+    if q.date_from is not None:
+        params.append(q.date_from)
+        where += f" AND day >= ${len(params)}"
+    if q.date_to is not None:
+        params.append(q.date_to)
+        where += f" AND day <= ${len(params)}"
+    total = await conn.fetchval(
+        f"SELECT count(*) FROM (SELECT FROM raw_docs WHERE {where} LIMIT {cap + 1}) s", *params
+    )
+    if total > cap:
+        plan = await conn.fetchval(
+            f"EXPLAIN (FORMAT JSON) SELECT 1 FROM raw_docs WHERE {where}", *params
+        )
+        total = max(total, int(json.loads(plan)[0]["Plan"]["Plan Rows"]))
+    if q.tsquery is not None:
+        # With highlighted fragments of the page's text, as ncen's snippets (ts_headline).
+        sql = f"""SELECT p.doc_id, ts_headline('simple', t.title, $1::tsquery),
+                      ts_headline('simple', t.content, $1::tsquery, 'MaxFragments=3')
+                  FROM (SELECT doc_id FROM (SELECT doc_id, tsv FROM raw_docs WHERE {where}
+                        LIMIT {cap + 1}) c
+                        ORDER BY ts_rank(tsv, $1::tsquery) DESC, doc_id LIMIT {LIMIT}) p
+                  JOIN core_search_text t USING (doc_id)"""
+    else:
+        sql = f"SELECT doc_id FROM raw_docs WHERE {where} ORDER BY doc_id LIMIT {LIMIT}"
+    rows = await conn.fetch(sql, *params)
+    return int(total), [row["doc_id"] for row in rows]
+
+
 async def _raw_query(conn: Any, q: Q) -> tuple[int, list[str]]:
     where = q.raw_where
     params: list[Any] = [q.tsquery] if q.tsquery is not None else []
@@ -316,6 +352,7 @@ async def _measure(
     import asyncpg
 
     service = service_of(url)
+    cap = service.limits.exact_total_limit
     try:
         principal = AllowAll()
         ours: dict[str, list[float]] = {kind: [] for kind in (*KINDS, *FACETED)}
@@ -350,6 +387,8 @@ async def _measure(
 
     conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://", 1))
     try:
+        # As ncen's searches: plans for the values at hand, not a generic one after 5 runs.
+        await conn.execute("SET plan_cache_mode = force_custom_plan")
         begin = time.perf_counter()
         if not (reuse and await conn.fetchval("SELECT to_regclass('raw_docs') IS NOT NULL")):
             await conn.execute("DROP TABLE IF EXISTS raw_docs")
@@ -358,11 +397,16 @@ async def _measure(
                 await conn.execute(statement)
         raw_build = time.perf_counter() - begin
         raw: dict[str, list[float]] = {kind: [] for kind in KINDS}
+        bounded: dict[str, list[float]] = {kind: [] for kind in KINDS}
         raw_totals: dict[str, int] = {}
         for q in QUERIES:
             raw_totals[q.text] = (await _raw_query(conn, q))[0]
+            await _raw_bounded(conn, q, cap)
         for _ in range(repeat):
             for q in QUERIES:
+                begin = time.perf_counter()
+                await _raw_bounded(conn, q, cap)
+                bounded[q.kind].append(time.perf_counter() - begin)
                 begin = time.perf_counter()
                 await _raw_query(conn, q)
                 raw[q.kind].append(time.perf_counter() - begin)
@@ -372,20 +416,25 @@ async def _measure(
     results.note(f"pgsearch: raw table and indexes built in {raw_build:.1f} s")
     for kind in (*KINDS, *FACETED):
         measured = stats(ours[kind])
-        anchor = stats(raw[kind.removesuffix("_facets")])
+        same = stats(bounded[kind.removesuffix("_facets")])
+        every = stats(raw[kind.removesuffix("_facets")])
         extra: dict[str, Any] = {}
         if kind in TARGETED:
             extra = target(measured["p95_ms"], TARGET_P95_MS)
-            extra["ratio_p95"] = ratio(measured["p95_ms"], anchor["p95_ms"])
+            extra["ratio_p95"] = ratio(measured["p95_ms"], same["p95_ms"])
             extra["ratio_target"] = TARGET_RATIO
         results.add(
             f"pgsearch.{kind}",
             written,
             **measured,
-            anchor="raw PostgreSQL full-text: count + top 20, same documents",
-            anchor_median_ms=anchor["median_ms"],
-            anchor_p95_ms=anchor["p95_ms"],
-            ratio=ratio(measured["median_ms"], anchor["median_ms"]),
+            anchor=f"raw PostgreSQL, same contract: count up to {cap} + 1 (estimate above), "
+            "top 20 of those by ts_rank (by id of all without words); same documents",
+            anchor_median_ms=same["median_ms"],
+            anchor_p95_ms=same["p95_ms"],
+            ratio=ratio(measured["median_ms"], same["median_ms"]),
+            exact_anchor="raw PostgreSQL: exact count(*) + top 20 of all matches",
+            exact_anchor_median_ms=every["median_ms"],
+            exact_anchor_p95_ms=every["p95_ms"],
             **extra,
         )
 
