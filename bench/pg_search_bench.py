@@ -3,12 +3,15 @@ PostgreSQL full-text queries on the same documents, measured in the same run.
 
 Documents are the seizures demo generator's cases turned into search documents by the seizures
 module's own `document()` (no records are written: at a million documents that would take
-hours), written through the backend's rebuild writer in batches. The anchor is a plain table
+hours), written through the backend's rebuild writer in batches; with `--base N`, N of them are
+written so and copied in SQL up to the size (`_replicate`). The anchors use a plain table
 holding the same documents with PostgreSQL's own `to_tsvector('simple', ...)`, a GIN index, the
-keyword fields as `text[]` with GIN indexes and a `date` column with a B-tree index. Both sides
-answer the same question: the total of matches and the top 20 (ranked by `ts_rank` for words;
-by id for keyword + date filters). The service also counts facets, applies permissions, and
-cuts highlighted snippets.
+keyword fields as `text[]` with GIN indexes and a `date` column with a B-tree index. The main
+anchor answers the API's question in plain SQL (docs/search.md, "Broad queries"): matches
+counted up to `exact_total_limit` + 1 with the planner's estimate above, the top 20 by
+`ts_rank` among those with `ts_headline` fragments (by id without words to rank by); the exact
+anchor counts and ranks every match. The service also applies permissions and cuts its
+highlighted snippets; the `_facets` measurements add facet counts.
 
 Needs a PostgreSQL server: `NCEN_BENCH_POSTGRESQL_URL` (or `NCEN_TEST_POSTGRESQL_URL`) naming a
 database on it with the right to create databases; without one it only says it was skipped.
