@@ -448,3 +448,34 @@ async def test_a_query_broader_than_the_exact_limit_says_its_total_is_an_estimat
     assert not more.data["search"]["pageInfo"]["hasNextPage"]
     narrow = await execute(app.instance, query, {"q": "watches lot 3"}, "cargo.view")
     assert narrow.data["search"]["totalCountExact"] and narrow.data["search"]["totalCount"] == 1
+
+
+async def test_an_instance_upgraded_from_the_backend_made_tables_is_rebuilt(make_app):
+    """The PostgreSQL index's tables were made by the backend before core_0021: an instance of
+    that release, migrated and started, searches the new tables, rebuilt from its records."""
+    from sqlalchemy import text
+
+    from core.migrate import alembic_config
+    from tests.test_search_tables import SCHEMA_2
+
+    app = await seeded(make_app)
+    if backend_name(app.instance) != "postgresql":
+        pytest.skip("the PostgreSQL backend's tables")
+    await app.close()
+
+    def back_to_core_0016(connection: Any) -> None:
+        from alembic import command
+
+        command.downgrade(alembic_config(app.instance.migrator.installed, connection), "core_0016")
+
+    async with app.instance.db.engine.begin() as conn:
+        await conn.run_sync(back_to_core_0016)
+        for statement in SCHEMA_2:  # what the previous release's backend made and wrote
+            await conn.execute(text(statement))
+    restarted = await make_app(modules=["cargo"], extra_modules=[CargoModule()])
+    assert restarted.instance.search.state == "ready"
+    assert ids(await search(restarted.instance, "cocaine", "cargo.view")) == ["Shipment:1"]
+    async with restarted.instance.db.engine.connect() as conn:
+        assert not await conn.scalar(
+            text("SELECT count(*) FROM core_search_document WHERE doc_id = 'Seizure:1'")
+        )
