@@ -282,27 +282,41 @@ class _Compiler:
         raise ValueError(f"cannot search with {type(q).__name__} on PostgreSQL")
 
     def _in_both_fields(self, q: whoosh_query.Query, positive: bool) -> _Part | None:
-        """A word or prefix searched in the title or the content (how the parser reads a word
-        without a field) as one unweighted lexeme: the tsvector holds only title and content
-        words, so it matches the same documents, and the GIN index answers it without reading
-        each row again to check weights. Ranking reads the weights of the document."""
+        """A word, prefix, fuzzy term or wildcard searched in the title or the content (how the
+        parser reads a term without a field) as unweighted lexemes: the tsvector holds only
+        title and content words, so they match the same documents, the GIN index answers them
+        without reading each row again to check weights, and an expanded term is written once
+        instead of once per field. Ranking reads the weights of the document."""
         subs = list(q.subqueries)
         if len(subs) != 2 or sorted(getattr(s, "fieldname", "") for s in subs) != sorted(
             TEXT_FIELDS
         ):
             return None
         kinds = {type(s) for s in subs}
-        texts = {getattr(s, "text", None) for s in subs}
-        if len(kinds) != 1 or len(texts) != 1 or kinds & {query.Term, query.Prefix} != kinds:
+        shapes = {_shape(s) for s in subs}
+        if len(kinds) != 1 or len(shapes) != 1:
             return None
-        word = str(texts.pop())
-        prefix = kinds.pop() is query.Prefix
-        ts = _quote(word) + (":*" if prefix else "")
-        if positive:
-            for fieldname in TEXT_FIELDS:
-                (self.prefixes if prefix else self.words)[fieldname].add(word)
-            self.positive.append(ts)
-        return _Part(ts=ts)
+        kind = kinds.pop()
+        if kind in (query.Term, query.Prefix):
+            word = str(subs[0].text)
+            prefix = kind is query.Prefix
+            ts = _quote(word) + (":*" if prefix else "")
+            if positive:
+                for fieldname in TEXT_FIELDS:
+                    (self.prefixes if prefix else self.words)[fieldname].add(word)
+                self.positive.append(ts)
+            return _Part(ts=ts)
+        if kind in (whoosh_query.FuzzyTerm, query.Wildcard):
+            words = self.expansions.get(id(subs[0]), [])
+            if not words:
+                return _FALSE
+            terms = [_quote(w) for w in words]
+            if positive:
+                for fieldname in TEXT_FIELDS:
+                    self.words[fieldname].update(words)
+                self.positive.extend(terms)
+            return _Part(ts=terms[0] if len(terms) == 1 else "(" + " | ".join(terms) + ")")
+        return None
 
     def _date_range(self, q: whoosh_query.TermRange) -> _Part:
         """Ranges of `date`, `month` and `year` compare the ISO keys, as whoosh does."""
@@ -489,6 +503,20 @@ _TYPES_PRESENT = f"""WITH RECURSIVE present(entity_type) AS (
     ) SELECT entity_type FROM present WHERE entity_type IS NOT NULL"""
 
 
+def _shape(q: whoosh_query.Query) -> tuple[Any, ...]:
+    """What a term asks, whatever its field: kind, text and fuzzy or range parameters."""
+    return (
+        type(q),
+        getattr(q, "text", None),
+        getattr(q, "maxdist", None),
+        getattr(q, "prefixlength", None),
+        getattr(q, "start", None),
+        getattr(q, "end", None),
+        getattr(q, "startexcl", None),
+        getattr(q, "endexcl", None),
+    )
+
+
 # Digits in a word, as indexed with its length by core_0021 (the expression must match it).
 _DIGITS = "char_length(regexp_replace(word, '[^0-9]', '', 'g'))"
 
@@ -623,10 +651,15 @@ class PostgresSearchBackend(SearchBackend):
             # Plans for the values at hand: the driver prepares each statement, and after five
             # runs PostgreSQL may switch to one generic plan for every value, which is blind to
             # how many rows a word or keyword matches (a keyword filter with dates went from
-            # ~60 ms to ~400 ms at a million documents when it did).
+            # ~60 ms to ~400 ms at a million documents when it did). No sequential scan where an
+            # index can answer: the planner's estimate of a long OR of rare words (a fuzzy
+            # number, `0001234~`: ~60 words, 490 matches) can be 300 times too high, and a scan
+            # of a million rows took 2 s where the GIN index takes milliseconds; a scan stays
+            # possible where nothing else is (a pattern starting with `*` in the vocabulary).
             await driver.execute(
                 "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; "
-                "SET LOCAL plan_cache_mode = force_custom_plan" + timeout
+                "SET LOCAL plan_cache_mode = force_custom_plan; "
+                "SET LOCAL enable_seqscan = off" + timeout
             )
             try:
                 result = await self._search(driver, parsed, request)
@@ -672,8 +705,15 @@ class PostgresSearchBackend(SearchBackend):
         cap = request.max_expansions
         limit = cap + 1 if cap is not None else None
         found: dict[int, list[str]] = {}
+        # The title and content words are one vocabulary: a term without a field is looked up
+        # once for both.
+        looked_up: dict[tuple[Any, ...], list[str]] = {}
         for leaf in parsed.leaves():
             if not isinstance(leaf, query.MultiTerm):
+                continue
+            key = (leaf.fieldname in TEXT_FIELDS or leaf.fieldname, _shape(leaf))
+            if key in looked_up:
+                found[id(leaf)] = looked_up[key]
                 continue
             if isinstance(leaf, whoosh_query.TermRange) and leaf.fieldname in _DATE_FIELDS:
                 continue
@@ -696,7 +736,7 @@ class PostgresSearchBackend(SearchBackend):
                     QUERY_TOO_BROAD,
                 )
             self._check_time(request)
-            found[id(leaf)] = words
+            found[id(leaf)] = looked_up[key] = words
         return found
 
     @staticmethod
