@@ -463,13 +463,13 @@ async def test_an_instance_upgraded_from_the_backend_made_tables_is_rebuilt(make
         pytest.skip("the PostgreSQL backend's tables")
     await app.close()
 
-    def back_to_core_0016(connection: Any) -> None:
+    def back_to_core_0018(connection: Any) -> None:
         from alembic import command
 
-        command.downgrade(alembic_config(app.instance.migrator.installed, connection), "core_0016")
+        command.downgrade(alembic_config(app.instance.migrator.installed, connection), "core_0018")
 
     async with app.instance.db.engine.begin() as conn:
-        await conn.run_sync(back_to_core_0016)
+        await conn.run_sync(back_to_core_0018)
         for statement in SCHEMA_2:  # what the previous release's backend made and wrote
             await conn.execute(text(statement))
     restarted = await make_app(modules=["cargo"], extra_modules=[CargoModule()])

@@ -7,14 +7,14 @@ are dropped, the new ones are created empty and without a state row, so that the
 whoosh index lives in files.
 
 Revision ID: core_0021
-Revises: core_0016
+Revises: core_0018
 Create Date: 2026-12-03
 """
 
 from alembic import op
 
 revision = "core_0021"
-down_revision = "core_0016"
+down_revision = "core_0018"
 branch_labels = None
 depends_on = None
 
