@@ -31,9 +31,10 @@ from core.exchange.upsert import (
     INVALID,
     UNCHANGED,
     UPDATED,
+    BatchRefused,
     Item,
     Outcome,
-    create_checked,
+    create_each,
     upsert,
 )
 from core.records import bulk
@@ -200,29 +201,15 @@ class Importer:
 
     async def _write(self, spool: IO[bytes], mapping: Mapping, result: ImportResult) -> None:
         result.rows = result.created = result.updated = result.unchanged = 0
-        reason = self._reason(mapping)
         while True:
             try:
                 entries: list[Spooled] = pickle.load(spool)
             except EOFError:
                 return
-            async with self.instance.db.transaction() as session:
-                ctx = WriteContext(session, self.principal, self.instance)
-                created = [(e.item, e.image) for e in entries if e.image is not None]
-                if created:
-                    await create_checked(ctx, self.rt, mapping.source, created)
-                items = [e.item for e in entries if e.image is None and e.status != UNCHANGED]
-                outcomes = await upsert(
-                    ctx, self.rt, mapping.source, items, dry=False, reason=reason
-                )
-                bad = [o for o in outcomes if o.status == INVALID]
-                if bad:
-                    result.add_errors(self._row_errors(bad[0].index, bad[0].errors, mapping))
-                    raise ImportAborted(
-                        f"row {bad[0].index} was refused while writing "
-                        f"({bad[0].errors[0].message}); the rows before it are written, "
-                        "run the import again to finish"
-                    )
+            try:
+                outcomes = await self._write_chunk(entries, mapping, result, one_by_one=False)
+            except BatchRefused:
+                outcomes = await self._write_chunk(entries, mapping, result, one_by_one=True)
             done = {o.index: o.status for o in outcomes}
             self._count(
                 result,
@@ -232,6 +219,39 @@ class Importer:
                 ],
             )
             self.progress(len(entries))
+
+    async def _write_chunk(
+        self, entries: list[Spooled], mapping: Mapping, result: ImportResult, *, one_by_one: bool
+    ) -> list[Outcome]:
+        """One transaction: the chunk's new rows together (or `one_by_one`, to tell which one
+        a unique index refuses), then its updates. A row refused stops the import with this
+        chunk rolled back."""
+        async with self.instance.db.transaction() as session:
+            ctx = WriteContext(session, self.principal, self.instance)
+            created = [(e.item, e.image) for e in entries if e.image is not None]
+            refused = await create_each(
+                ctx, self.rt, mapping.source, created, one_by_one=one_by_one
+            )
+            items = [e.item for e in entries if e.image is None and e.status != UNCHANGED]
+            outcomes = await upsert(
+                ctx,
+                self.rt,
+                mapping.source,
+                items,
+                dry=False,
+                reason=self._reason(mapping),
+                one_by_one=one_by_one,
+            )
+            bad = [(i, e) for i, e in refused.items()]
+            bad += [(o.index, o.errors) for o in outcomes if o.status == INVALID]
+            if bad:
+                index, errors = min(bad, key=lambda b: b[0])
+                result.add_errors(self._row_errors(index, errors, mapping))
+                raise ImportAborted(
+                    f"row {index} was refused while writing ({errors[0].message}); the "
+                    "chunks before its own are written, run the import again to finish"
+                )
+        return outcomes
 
     def _count(self, result: ImportResult, outcomes: list[Any]) -> None:
         """Counts of the pass: what a dry run would do, then what the write did."""
