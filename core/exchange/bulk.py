@@ -74,8 +74,8 @@ async def bulk_upsert(
             items.append(Item(index, record["key"], builder.from_tree(record["input"])))
         except RowInvalid as exc:
             items.append(Item(index, record["key"], None, exc.errors))
-    keep = None
-    if idempotency_key is not None:
+    keep: tuple[int, str, str, str] | None = None
+    if idempotency_key is not None and user_id is not None:
         keep = (user_id, idempotency_key, xt.module, digest)
     try:
         results = await _write(instance, principal, rt, source, items, keep, one_by_one=False)
