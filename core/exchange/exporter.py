@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from core.audit import writer as audit
 from core.exchange.declaration import Column, ExchangeType
 from core.exchange.inputs import InputBuilder, RowInvalid
+from core.exchange.reading import read_chunk
 from core.exchange.writers import PLAIN, cell
 from core.gql.errors import InputError, PermissionDeniedError
 from core.records.registry import record_registry
@@ -77,8 +78,8 @@ class Exporter:
         after = 0
         async with self.instance.db.session() as session:
             while True:
-                records = await self.xt.read_chunk(
-                    session, self.principal, self.filter, after, self.chunk
+                records = await read_chunk(
+                    self.rt, self.xt, session, self.principal, self.filter, after, self.chunk
                 )
                 if self.consulted is not None:
                     self.consulted.extend(record.id for record in records)
