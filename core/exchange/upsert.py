@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from core.exchange.inputs import FieldError
 from core.exchange.models import ExternalKey
 from core.gql.errors import ApiError, NotFoundError
-from core.records import lifecycle
+from core.records import bulk, lifecycle
 from core.records.declaration import RecordType, WriteContext
 
 CREATED, UPDATED, UNCHANGED, INVALID = "created", "updated", "unchanged", "invalid"
@@ -97,6 +97,8 @@ async def _upsert(
     one_by_one: bool = False,
 ) -> list[Outcome]:
     known = await known_keys(ctx, rt, source, [i.key for i in items if i.key])
+    # New rows as plain objects when they can be inserted without the ORM (all built-in types).
+    plain = bulk.insertable(rt.model, tuple(rt.collections))
     outcomes: dict[int, Outcome] = {}
     creates: list[tuple[Item, Any]] = []
     for item in items:
@@ -106,7 +108,8 @@ async def _upsert(
         record_id = known.get(item.key) if item.key else None
         try:
             if record_id is None:
-                creates.append((item, await lifecycle.check_create(ctx, rt, item.data)))
+                record = await lifecycle.check_create(ctx, rt, item.data, plain=plain)
+                creates.append((item, record))
                 continue
             if dry:
                 status = await _check_update(ctx, rt, record_id, item.data, reason)

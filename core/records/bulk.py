@@ -9,7 +9,9 @@ every relationship is a declared child list of plain rows; others go through the
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import cache
 from typing import Any
 
@@ -66,12 +68,68 @@ class RowImage:
         self._model = model
 
 
+class PlainRow(RowImage):
+    """A new record as a batch's check builds it (imports, bulk upserts): a plain object the
+    module's `apply` fills as it would the ORM row (`case.goods = [...]`), without the ORM's
+    instrumentation, which cost more than the rest of a row's check. Which attributes were set
+    is tracked, so that an explicit None is inserted as NULL as the unit of work would, and
+    an attribute never set gets its column default. Written by `insert_rows` only."""
+
+    def __init__(self, model: type, values: dict[str, Any]) -> None:
+        super().__init__(model, {})
+        self.__dict__["_given"] = set(values)
+        for name, relationship in _mapper(model).relationships.items():
+            self.__dict__[name] = [] if relationship.uselist else None
+        self.__dict__.update(values)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        self.__dict__[name] = value
+        if name[0] != "_":
+            self.__dict__["_given"].add(name)
+
+
+def plain_row(record: Any) -> PlainRow:
+    """The plain stand-in of a transient ORM row (`RecordType.new`), with what it set."""
+    state = {k: v for k, v in record.__dict__.items() if not k.startswith("_sa_")}
+    return PlainRow(type(record), state)
+
+
+_PLAIN_CHILDREN: ContextVar[bool] = ContextVar("plain_children", default=False)
+
+
+@contextmanager
+def plain_children() -> Iterator[None]:
+    """While a batch's check applies an input to a `PlainRow`: child rows built by
+    `core.records.child_rows` are plain too."""
+    token = _PLAIN_CHILDREN.set(True)
+    try:
+        yield
+    finally:
+        _PLAIN_CHILDREN.reset(token)
+
+
+def new_child(model: type, values: dict[str, Any]) -> Any:
+    """A child row: plain inside `plain_children()`, else the ORM object."""
+    return PlainRow(model, values) if _PLAIN_CHILDREN.get() else model(**values)
+
+
 def model_of(record: Any) -> type:
     return record._model if isinstance(record, RowImage) else type(record)
 
 
 def image_of(record: Any, *, children: bool = True) -> RowImage:
-    """The image of a transient ORM object (columns it set, child lists as images)."""
+    """The image of a transient ORM object (columns it set, child lists as images); a plain
+    row is its own image (child rows the module built as ORM objects become images)."""
+    if isinstance(record, RowImage):
+        if children:
+            for name in _lists(record._model):
+                rows = record.__dict__.get(name)
+                if rows and not all(isinstance(row, RowImage) for row in rows):
+                    record.__dict__[name] = [
+                        row if isinstance(row, RowImage) else image_of(row, children=False)
+                        for row in rows
+                    ]
+        return record
     model: type = type(record)
     state = record.__dict__  # the instance state's dict: what was set, nothing loaded
     values = {key: state[key] for key in _column_keys(model) if key in state}
@@ -87,6 +145,8 @@ def _lists(model: type) -> tuple[str, ...]:
 
 
 def _state(obj: Any) -> dict[str, Any]:
+    if isinstance(obj, PlainRow):
+        return {k: obj.__dict__[k] for k in obj.__dict__["_given"]}
     if isinstance(obj, RowImage):
         # Set when made, or since (a reference given by `prepare_many`).
         return {k: v for k, v in obj.__dict__.items() if v is not None or k in obj._set}
