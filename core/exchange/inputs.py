@@ -23,8 +23,10 @@ from graphql import (
     GraphQLNonNull,
     GraphQLScalarType,
     Undefined,
+    is_required_input_field,
 )
 from graphql.utilities import coerce_input_value, validate_input_value
+from graphql.utilities.coerce_input_value import coerce_default_value
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
 _PART = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?:\[(\d+)\])?")
@@ -35,6 +37,10 @@ class FieldError:
     field: str  # input path, as GraphQL errors name it (`goods[0].quantity`)
     code: str
     message: str
+
+
+class _Refused(Exception):
+    """A value the direct build does not take: build the row the long way for its errors."""
 
 
 class RowInvalid(Exception):
@@ -68,6 +74,7 @@ class InputBuilder:
         self.date_format = date_format
         self._paths: dict[str, list[str | int]] = {}
         self._classes: dict[str, tuple[type, list[Any]]] = {}
+        self._direct_classes: dict[str, tuple[type, list[Any], frozenset[str]]] = {}
 
     def build(self, values: MappingABC[str, Any], separator: str = ";") -> Any:
         """The strawberry input for `values` (input path -> cell value), or RowInvalid."""
@@ -79,6 +86,10 @@ class InputBuilder:
 
     def from_tree(self, tree: Any, separator: str = ";") -> Any:
         """The strawberry input for a nested value as JSON carries it (camelCase names)."""
+        try:
+            return self._direct(tree, self.type, separator)
+        except _Refused:
+            pass  # the three passes below say exactly what is wrong
         errors: list[FieldError] = []
         prepared = self._prepare(tree, self.type, "", separator, errors)
         if errors:
@@ -95,6 +106,66 @@ class InputBuilder:
             )
             raise RowInvalid(errors or [FieldError("", "INVALID_VALUE", "not a valid record")])
         return self._instantiate(coerced, self.type)
+
+    def _direct(self, value: Any, type_: GraphQLInputType, sep: str) -> Any:
+        """`_prepare`, `coerce_input_value` and `_instantiate` in one walk, for values that
+        pass: the same result (the same scalar and enum parsers, defaults, required fields)
+        at a third of the cost (an import builds ~50 values a row). Anything unusual raises
+        `_Refused`, and the row is built again the long way, whose errors name the field."""
+        if isinstance(type_, GraphQLNonNull):
+            if value is None:
+                raise _Refused
+            type_ = type_.of_type
+        if value is None:
+            return None
+        if isinstance(type_, GraphQLList):
+            if isinstance(value, str):
+                value = [v.strip() for v in value.split(sep) if v.strip()]
+            elif not isinstance(value, list):
+                value = [value]
+            item_type = type_.of_type
+            return [self._direct(item, item_type, sep) for item in value]
+        if isinstance(type_, GraphQLInputObjectType):
+            if not isinstance(value, dict):
+                raise _Refused
+            cls, fields, names = self._direct_fields(type_)
+            if not names.issuperset(value):
+                raise _Refused
+            arguments = {}
+            for name, python_name, field_type, field in fields:
+                item = value.get(name, Undefined)
+                if item is Undefined:
+                    if is_required_input_field(field):
+                        raise _Refused
+                    default = coerce_default_value(field)
+                    if default is not Undefined:
+                        arguments[python_name] = self._instantiate(default, field_type)
+                    continue
+                arguments[python_name] = self._direct(item, field_type, sep)
+            return cls(**arguments)
+        try:
+            if isinstance(type_, GraphQLEnumType):
+                parsed = type_.coerce_input_value(str(value).strip().upper())
+            else:
+                assert isinstance(type_, GraphQLScalarType)
+                parsed = type_.coerce_input_value(self._scalar(value, type_.name))
+        except Exception:
+            raise _Refused from None
+        if parsed is Undefined:
+            raise _Refused
+        return parsed
+
+    def _direct_fields(
+        self, type_: GraphQLInputObjectType
+    ) -> tuple[type, list[Any], frozenset[str]]:
+        found = self._direct_classes.get(type_.name)
+        if found is None:
+            if type_.is_one_of or "out_type" in vars(type_):
+                raise _Refused  # not built here: the long way handles them
+            cls, fields = self._fields_of(type_)
+            table = [(n, p, t, type_.fields[n]) for n, p, t in fields]
+            found = self._direct_classes[type_.name] = (cls, table, frozenset(type_.fields))
+        return found
 
     def _instantiate(self, value: Any, type_: GraphQLInputType) -> Any:
         """Coerced values -> the strawberry input classes (what strawberry's own
