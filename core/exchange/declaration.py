@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from core.db import is_nominal
@@ -39,6 +40,11 @@ class Column:
     importable: bool = True
     # Several values in one cell (`riskIndicators`: "a;b"), split on import, joined on export.
     multiple: bool = False
+    # Where `get` reads (set by the helpers below): an attribute of the record, or of its
+    # `index`-th child in `collection`. Exports read runs of them with one attrgetter.
+    attribute: str | None = None
+    collection: str | None = None
+    index: int = 0
 
     @property
     def nominal(self) -> bool:
@@ -144,8 +150,9 @@ def field_column(model: type, attribute: str, path: str | None = None, **options
     "place.country")`; the path defaults to the attribute in camelCase."""
     return Column(
         path or camel(attribute),
-        lambda record: getattr(record, attribute),
+        attrgetter(attribute),
         getattr(model, attribute),
+        attribute=attribute,
         **options,
     )
 
@@ -160,7 +167,14 @@ def child_column(
         return getattr(children[index], attribute) if len(children) > index else None
 
     name = f"{camel(collection)}[{index}].{input_name or camel(attribute)}"
-    return Column(name, get, getattr(model, attribute))
+    return Column(
+        name,
+        get,
+        getattr(model, attribute),
+        attribute=attribute,
+        collection=collection,
+        index=index,
+    )
 
 
 def list_column(
