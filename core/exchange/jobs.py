@@ -7,9 +7,10 @@ failed) with its counts; the report (row, column, field, code, message) is kept 
 A job survives the process running it. The row keeps what another process needs to run it
 again (the upload under `<data_dir>/exchange/`, the mapping, the permissions of the credential
 that uploaded it) and a lease: the process running it and its heartbeat. Each write chunk
-commits with the job's progress (rows written, counts) in its transaction. A process that
-starts, and every running process from time to time, takes over the jobs whose runner has not
-been heard of for `[ncen.outbox] lease_seconds`, and goes on after the rows already written:
+commits with the job's progress (rows written, counts) in its transaction. A SQLite instance
+(one process) takes over every unfinished job when it starts; on PostgreSQL a server that
+starts, and every running server once a lease, takes over the jobs whose runner has not been
+heard of for `[ncen.outbox] lease_seconds`. Either goes on after the rows already written:
 nothing is written twice, keys or no keys. A job interrupted `MAX_ATTEMPTS` times, or whose
 upload is gone, is failed with a message saying to upload the file again.
 """
@@ -27,7 +28,7 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import utcnow
@@ -239,12 +240,18 @@ async def _principal(instance: Instance, job: ImportJob) -> UserPrincipal | None
     return UserPrincipal(user.id, user.username, permissions)
 
 
-async def resume_jobs(instance: Instance) -> list[int]:
+async def resume_jobs(instance: Instance, *, every: bool = False) -> list[int]:
     """Take over the unfinished jobs whose runner has not been heard of for a lease (a process
-    that stopped or crashed), and run them here. Returns their ids."""
+    that stopped or crashed), or `every` unfinished job (a SQLite instance starting: it is
+    served by one process, so they are all of a process that ended), and run them here.
+    Returns their ids."""
     cutoff = utcnow() - dt.timedelta(seconds=lease_seconds(instance))
     runner = runner_id(instance)
-    stale = or_(ImportJob.heartbeat_at.is_(None), ImportJob.heartbeat_at < cutoff)
+    stale: ColumnElement[bool] = or_(
+        ImportJob.heartbeat_at.is_(None), ImportJob.heartbeat_at < cutoff
+    )
+    if every:
+        stale = true()
     async with instance.db.session() as session:
         candidates = list(
             await session.scalars(
@@ -271,13 +278,20 @@ async def resume_jobs(instance: Instance) -> list[int]:
 
 
 async def _sweep(instance: Instance) -> None:
-    """At start, then every quarter lease: jobs of processes that stopped are taken over."""
+    """At start: the jobs of a process that ended are taken over (on SQLite, one process serves
+    the instance: all of them). On PostgreSQL, where several servers share the instance, again
+    every lease: the jobs of a server that stopped are taken over by one still running."""
+    sqlite = instance.config.is_sqlite
+    every = sqlite
     while True:
         try:
-            await resume_jobs(instance)
+            await resume_jobs(instance, every=every)
         except Exception:
             log.exception("taking over import jobs failed")
-        await asyncio.sleep(lease_seconds(instance) / 4)
+        if sqlite:
+            return
+        every = False
+        await asyncio.sleep(lease_seconds(instance))
 
 
 def start_sweeping(instance: Instance) -> None:
