@@ -115,9 +115,11 @@ class GoodsLine(Base):
 
     case: Mapped[Case] = relationship(back_populates="goods")
 
+    # Statistics by commodity and sums of quantities read this index, not the goods rows
+    # (migration seizures_0003); reads of a case's goods use its first column.
     __table_args__ = (
         UniqueConstraint("case_id", "position"),
-        Index("ix_seizures_goods_line_case", "case_id"),
+        Index("ix_seizures_goods_line_statistics", "case_id", "commodity", "unit", "quantity"),
     )
 
 
