@@ -73,17 +73,26 @@ class PlainRow(RowImage):
     module's `apply` fills as it would the ORM row (`case.goods = [...]`), without the ORM's
     instrumentation, which cost more than the rest of a row's check. Which attributes were set
     is tracked, so that an explicit None is inserted as NULL as the unit of work would, and
-    an attribute never set gets its column default. Written by `insert_rows` only."""
+    an attribute never set gets its column default. An attribute never set reads as on a
+    transient ORM row: None for a column, an empty list for a child list. Written by
+    `insert_rows` only."""
 
     def __init__(self, model: type, values: dict[str, Any]) -> None:
         state = self.__dict__
-        state.update(_blank(model))
-        for name in _lists(model):
-            state[name] = []
         state["_model"] = model
         state["_set"] = frozenset()
         state["_given"] = set(values)
         state.update(values)
+
+    def __getattr__(self, name: str) -> Any:
+        # Only for attributes never set (the others are found in __dict__ first).
+        if name[0] != "_":
+            kind = _unset(self.__dict__["_model"]).get(name)
+            if kind is not None:
+                value: Any = [] if kind == "list" else None
+                self.__dict__[name] = value  # a list read is appended to, as the ORM's
+                return value
+        raise AttributeError(name)
 
     def __setattr__(self, name: str, value: Any) -> None:
         self.__dict__[name] = value
@@ -91,19 +100,18 @@ class PlainRow(RowImage):
             self.__dict__["_given"].add(name)
 
     def __reduce__(self) -> tuple[Any, ...]:
-        # Only what was set (a spooled import row): a third of the bytes of the whole state.
+        # Only what was set (a spooled import row).
         state = self.__dict__
         return (PlainRow, (state["_model"], {k: state[k] for k in state["_given"]}))
 
 
 @cache
-def _blank(model: type) -> dict[str, Any]:
-    """Every column None, every single-valued relationship None: an unset attribute's value."""
-    blank: dict[str, Any] = dict.fromkeys(_column_keys(model))
+def _unset(model: type) -> dict[str, str]:
+    """Attribute -> what it reads when never set: "none" (columns, single rows), "list"."""
+    kinds = dict.fromkeys(_column_keys(model), "none")
     for name, relationship in _mapper(model).relationships.items():
-        if not relationship.uselist:
-            blank[name] = None
-    return blank
+        kinds[name] = "list" if relationship.uselist else "none"
+    return kinds
 
 
 def plain_row(record: Any) -> PlainRow:
