@@ -188,18 +188,32 @@ def _row(obj: Any, model: type, **extra: Any) -> dict[str, Any]:
     """The column values of a transient object, with the column's Python default for an
     attribute never set (what the unit of work would insert)."""
     state = _state(obj)
-    row: dict[str, Any] = {}
-    for key, column in _columns(model):
-        if key in state:
-            row[column.key] = state[key]
-        elif column.default is not None and column.default.is_scalar:
-            row[column.key] = column.default.arg
-        elif column.default is not None and column.default.is_callable:
-            row[column.key] = column.default.arg(None)
-        else:
-            row[column.key] = None
+    fixed, computed, columns = _defaults(model)
+    row = dict(fixed)
+    for key, value in state.items():
+        name = columns.get(key)
+        if name is not None:
+            row[name] = value
+    for key, name, default in computed:
+        if key not in state:
+            row[name] = default(None)
     row.update(extra)
     return row
+
+
+@cache
+def _defaults(model: type) -> tuple[dict[str, Any], list[tuple[str, str, Any]], dict[str, str]]:
+    """Per model: column -> value when its attribute is never set (a scalar default, or None),
+    the columns whose default is computed (attribute, column, function), and attribute ->
+    column."""
+    fixed: dict[str, Any] = {}
+    computed: list[tuple[str, str, Any]] = []
+    for key, column in _columns(model):
+        default = column.default
+        fixed[column.key] = default.arg if default is not None and default.is_scalar else None
+        if default is not None and default.is_callable:
+            computed.append((key, column.key, default.arg))
+    return fixed, computed, {key: column.key for key, column in _columns(model)}
 
 
 async def _new_ids(session: AsyncSession, table: Any, count: int) -> list[int]:
