@@ -131,7 +131,7 @@ async def test_the_tables_the_backend_made_itself_are_replaced_then_rebuilt(data
         pytest.skip("PostgreSQL only")
     db = Database(database_url)
     try:
-        await _migrate(db, "core_0016")
+        await _migrate(db, "core_0018")
         async with db.engine.begin() as conn:
             for statement in SCHEMA_2:
                 await conn.execute(text(statement))

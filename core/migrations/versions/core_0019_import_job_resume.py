@@ -1,7 +1,7 @@
 """core: import jobs resumed after a restart (their mapping, scope, runner and heartbeat)
 
 Revision ID: core_0019
-Revises: core_0016
+Revises: core_0021
 Create Date: 2026-12-03
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 from core.db import JSONType, UTCDateTime
 
 revision = "core_0019"
-down_revision = "core_0016"
+down_revision = "core_0021"
 branch_labels = None
 depends_on = None
 
