@@ -11,6 +11,8 @@ with the other processes, the rates per CPU second much less.
 - `screening_outbox`: the same events written to the outbox as the records' transactions write
   them, then drained by the relay in-process, so claims, leases and completion count too (the
   first pass's alerts and keys are cleared first: the same work on new data).
+- `existing_records`: every entry screened against the records already there, as the jobs
+  queued by adding entries do (100 entries a job; keys and the search index for terms).
 - `xref`: `ncen xref suspects` over `persons` demo persons (and their conveyances) plus the
   seizures, in-process.
 - `alert_latency`: a real `ncen serve`; a watcher's list holds a plate; a client creates seizures
@@ -158,6 +160,18 @@ async def _prepare(data_dir: Path, seizures: int, persons: int, entries: int) ->
         start = time.perf_counter()
         await instance.search.reindex()
         timings["reindex_seconds"] = time.perf_counter() - start
+        # Adding entries queued the screening of the records already there: done now, so that
+        # it is not counted with new data below (`existing_records` measures it), its alerts
+        # cleared so that screening raises them anew.
+        from sqlalchemy import delete
+
+        from plugins.intelligence.models import Alert
+
+        start = time.perf_counter()
+        await instance.outbox.drain()
+        timings["existing_jobs_seconds"] = time.perf_counter() - start
+        async with instance.db.transaction() as session:
+            await session.execute(delete(Alert))
     finally:
         await instance.db.dispose()
     return timings
@@ -234,6 +248,32 @@ async def _screening(results: Results, data_dir: Path, entries: int) -> None:
             load_average=round(os.getloadavg()[0], 1),
             **stats(batches),
             **target(per_wall, 1000, at_least=True),
+        )
+
+        # The entries screened against the records already there (their keys now stored), as
+        # the background jobs do when entries are added, 100 entries a job.
+        from plugins.intelligence.models import WatchListEntry
+        from plugins.intelligence.retro import CHUNK, screen_existing
+
+        async with instance.db.transaction() as session:
+            await session.execute(delete(Alert))  # raised anew, not found already there
+        async with instance.db.session() as session:
+            entry_ids = list(await session.scalars(select(WatchListEntry.id)))
+        wall, jobs, raised = time.perf_counter(), [], 0
+        for n in range(0, len(entry_ids), CHUNK):
+            began = time.perf_counter()
+            raised += await screen_existing(instance, entry_ids[n : n + CHUNK])
+            jobs.append(time.perf_counter() - began)
+        wall = time.perf_counter() - wall
+        results.add(
+            "intelligence.existing_records",
+            len(entry_ids),
+            seconds=round(wall, 2),
+            entries_per_s=round(len(entry_ids) / wall),
+            alerts=raised,
+            job=CHUNK,
+            load_average=round(os.getloadavg()[0], 1),
+            **stats(jobs),
         )
 
         # Through the outbox, on the same records as new: rows written as the records'

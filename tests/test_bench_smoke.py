@@ -67,6 +67,7 @@ EXPECTED = {
     "intelligence": {
         "intelligence.screening_engine",
         "intelligence.screening_outbox",
+        "intelligence.existing_records",
         "intelligence.xref",
         "intelligence.alert_latency",
     },
@@ -77,6 +78,8 @@ EXPECTED = {
         "pgsearch.fielded_date",
         "pgsearch.phrase",
         "pgsearch.fuzzy",
+        "pgsearch.term_facets",
+        "pgsearch.fielded_date_facets",
     }
     if postgresql_url()
     else set(),

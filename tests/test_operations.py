@@ -178,6 +178,10 @@ async def test_every_operation_runs_on_demo_data(make_app) -> None:
     assert entry["label"] == "refrigeration unit"
     lists = (await s.run("intelligence/WatchLists", "analyst"))["watchLists"]
     assert [w["entryCount"] for w in lists] == [1]
+    changed = await s.run("intelligence/UpdateWatchList", "analyst", id=watch["id"])
+    assert changed["updateWatchList"]["validUntil"] is None
+    imported = await s.run("intelligence/ImportWatchListEntries", "analyst", watchList=watch["id"])
+    assert imported["importWatchListEntries"]["added"] == 2
     saved = (await s.run("intelligence/SaveSearch", "analyst"))["saveSearch"]
     assert saved["lastRunAt"] and saved["alertOnNewData"]
 
@@ -331,6 +335,9 @@ async def test_every_operation_runs_on_demo_data(make_app) -> None:
     await xref(s.app.instance, "companies")
     await s.run("intelligence/XrefMatches", "analyst", filter={"module": "companies"})
     await s.run("intelligence/RemoveWatchListEntry", "analyst", id=entry["id"])
+    assert (await s.run("intelligence/DeleteWatchList", "analyst", id=watch["id"]))[
+        "deleteWatchList"
+    ]
 
     # Links between modules, and the history of a record.
     link = {"source": first["id"], "relation": "courier", "target": person["id"]}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import strawberry
 from strawberry import relay
@@ -93,7 +93,7 @@ class ReceivedShare(Entity):
             source_id=r.source_id,
             version=r.version,
             nominal=r.nominal,
-            data=r.data,
+            data=cast(JSON, r.data),
             nominal_fields=r.fields,
             shared_by=r.shared_by,
             received_at=r.received_at,
@@ -110,7 +110,7 @@ class ReceivedShare(Entity):
     def fields(self, info: Info[Context, None]) -> JSON | None:
         if self.nominal_fields is not None:
             note_consultation(info, "ReceivedShare", self.id)
-        return self.nominal_fields
+        return cast("JSON | None", self.nominal_fields)
 
     @strawberry.field(
         description="The photos that came with it: those the sender's validator checked as "

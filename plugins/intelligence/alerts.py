@@ -1,7 +1,8 @@
 """Reading alerts as a reader may see them: on a watch list they may see, about a record they
-may see. The type's view permission is checked in SQL (`Alert.view_permission`), record rules
-beyond it (drafts stay with their author and the validators) on each page through the record
-type's `visible_ids`, and alerts about records of disabled modules are not shown."""
+may see. Everything is one SQL condition, so that a page and its `totalCount` agree: the type's
+view permission (`Alert.view_permission`), the record's own rules beyond it (a workflow's drafts
+stay with their author and the validators: the alert's record must not be among the drafts the
+reader may not see), and only record types of enabled modules."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, String, cast, func, not_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -43,6 +44,32 @@ def _permissions(instance: Instance, principal: Principal) -> list[str]:
     )
 
 
+def record_rules(instance: Instance, principal: Principal) -> list[ColumnElement[bool]]:
+    """SQL conditions on Alert: its record is not one the reader is kept from by its record
+    type's workflow (`visible_filter`). Written as "not among the hidden records" because the
+    hidden ones (others' drafts) are few next to the visible ones."""
+    registry = record_registry(instance)
+    types_of: dict[str, list[str]] = {}
+    for entity_type, rt in registry.by_entity_type.items():
+        types_of.setdefault(rt.name, []).append(entity_type)
+    conditions: list[ColumnElement[bool]] = []
+    for rt in registry:
+        workflow = rt.workflow
+        if workflow is None or not principal.can(rt.view_permission):
+            continue
+        if principal.can(workflow.validate):
+            continue  # validators see every record of the type
+        model: Any = rt.model
+        visible = workflow.visible_filter(model, principal)
+        hidden = select(cast(model.id, String)).where(
+            or_(not_(visible), visible.is_(None))  # NULL (unknown author) is not visible either
+        )
+        conditions.append(
+            or_(Alert.entity_type.not_in(types_of.get(rt.name, [])), Alert.entity_id.not_in(hidden))
+        )
+    return conditions
+
+
 async def base_query(
     instance: Instance, session: AsyncSession, principal: Principal, wanted: AlertQuery
 ) -> Select[Any]:
@@ -54,6 +81,7 @@ async def base_query(
             access.visible_lists(principal, roles),
             Alert.view_permission.in_(_permissions(instance, principal)),
             Alert.entity_type.in_(list(record_registry(instance).by_entity_type)),
+            *record_rules(instance, principal),
         )
     )
     if wanted.list_ids:
@@ -69,22 +97,6 @@ async def base_query(
     return query
 
 
-async def _visible(
-    instance: Instance, session: AsyncSession, principal: Principal, rows: Sequence[Alert]
-) -> list[Alert]:
-    registry = record_registry(instance)
-    by_type: dict[str, list[str]] = {}
-    for row in rows:
-        by_type.setdefault(row.entity_type, []).append(row.entity_id)
-    seen: set[tuple[str, str]] = set()
-    for entity_type, ids in by_type.items():
-        rt = registry.get(entity_type)
-        if rt is None:
-            continue
-        seen |= {(entity_type, i) for i in await rt.visible_ids(session, principal, ids)}
-    return [r for r in rows if (r.entity_type, r.entity_id) in seen]
-
-
 async def page(
     instance: Instance,
     principal: Principal,
@@ -92,23 +104,16 @@ async def page(
     size: int,
     before_id: int | None,
 ) -> tuple[list[Alert], int]:
-    """Up to size+1 visible alerts, newest first, and the count of the filter's alerts."""
+    """Up to size+1 visible alerts, newest first, and the count of the visible alerts the
+    filter selects (the same condition: the count never includes what a page would hide)."""
     async with instance.db.session() as session:
         base = await base_query(instance, session, principal, wanted)
         total = await session.scalar(select(func.count()).select_from(base.subquery())) or 0
-        found: list[Alert] = []
-        cursor = before_id
-        for _ in range(5):  # record rules beyond the permission hide few: a few rounds at most
-            query = base.options(selectinload(Alert.judgements)).order_by(Alert.id.desc())
-            if cursor is not None:
-                query = query.where(Alert.id < cursor)
-            limit = size + 1 - len(found)
-            rows = list((await session.scalars(query.limit(limit))).all())
-            found += await _visible(instance, session, principal, rows)
-            if len(found) > size or len(rows) < limit:
-                break
-            cursor = rows[-1].id
-    return found, total
+        query = base.options(selectinload(Alert.judgements)).order_by(Alert.id.desc())
+        if before_id is not None:
+            query = query.where(Alert.id < before_id)
+        rows = list((await session.scalars(query.limit(size + 1))).all())
+    return rows, total
 
 
 async def visible_alert(
@@ -117,9 +122,6 @@ async def visible_alert(
     if alert_id is None:
         return None
     base = await base_query(instance, session, principal, AlertQuery())
-    row = await session.scalar(
+    return await session.scalar(
         base.where(Alert.id == alert_id).options(selectinload(Alert.judgements))
     )
-    if row is None:
-        return None
-    return row if await _visible(instance, session, principal, [row]) else None

@@ -81,12 +81,13 @@ def intelligence_group() -> None:
 def import_command(ctx: click.Context, watch_list: int, path: Path, username: str) -> None:
     """Add the entries of a CSV or XLSX file (columns: kind, names, birth_date, nationalities,
     identifiers, terms, note, valid_from, valid_until) to watch list number WATCH_LIST, as
-    USER. Every row is checked first: one bad row adds nothing."""
+    USER. Every row is checked first: one bad row adds nothing, and every bad row is listed."""
     from sqlalchemy import select
 
     from core.auth.models import User
-    from core.gql.errors import ApiError, InputError
-    from plugins.intelligence import access, importer, service
+    from core.exchange.readers import FileFormatError, file_format
+    from core.gql.errors import ApiError
+    from plugins.intelligence import access, importer
 
     async def action(instance: Any) -> int:
         async with instance.db.session() as session:
@@ -95,21 +96,18 @@ def import_command(ctx: click.Context, watch_list: int, path: Path, username: st
         if principal is None:
             raise click.ClickException(f"no active account {username!r}")
         try:
-            items = importer.read_entries(path)
-        except importer.ImportError_ as exc:
-            raise click.ClickException(str(exc)) from None
-        if not items:
-            raise click.ClickException(f"{path.name}: no entry")
-        numbers = [n for n, _ in items]
-        try:
-            rows = await service.add_entries(
-                instance, principal, watch_list, [row for _, row in items], field="watch_list"
+            report = await importer.import_file(
+                instance, principal, watch_list, path, file_format(path), field="watch_list"
             )
-        except InputError as exc:
-            raise click.ClickException(importer.row_of_error(exc, path, numbers)) from None
-        except ApiError as exc:
+        except (FileFormatError, ApiError) as exc:
             raise click.ClickException(str(exc)) from None
-        return len(rows)
+        if report.errors:
+            lines = [importer.describe(e, path.name) for e in report.errors[:20]]
+            if report.error_count > len(lines):
+                lines.append(f"... and {report.error_count - len(lines)} more")
+            lines.append("nothing was added")
+            raise click.ClickException("\n".join(lines))
+        return report.added
 
     added = _run(ctx, action)
     click.echo(f"{added} entries added to watch list {watch_list}")

@@ -132,7 +132,8 @@ def label_of(kind: str, data: dict[str, Any]) -> str:
     return ", ".join(data.get("terms", []))[:MAX_TEXT]
 
 
-def profile_of(entry: WatchListEntry) -> Profile:
+def profile_of(entry: WatchListEntry | Any) -> Profile:
+    """An entry's profile; `entry` is a row or anything with its `id`, `kind` and `data`."""
     data = entry.data or {}
     birth = BirthDate.parse(data.get("birthDate")) if data.get("birthDate") else None
     identifiers = (

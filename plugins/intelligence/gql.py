@@ -2,11 +2,13 @@
 explanations, and judgements.
 
 Queries: `watchLists`, `watchList(id)`, `alerts(filter, first, after)`.
-Mutations: `createWatchList`, `addWatchListEntry`, `removeWatchListEntry`, `judgeAlert`.
+Mutations: `createWatchList`, `updateWatchList`, `deleteWatchList`, `addWatchListEntry`,
+`importWatchListEntries`, `removeWatchListEntry`, `judgeAlert`.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import enum
 from collections.abc import Sequence
@@ -86,6 +88,31 @@ class Verdict(enum.Enum):
     MATCH = "match"
     NO_MATCH = "no_match"
     UNSURE = "unsure"
+
+
+@strawberry.enum(description="The format of a file of watch-list entries.")
+class EntryFileFormat(enum.Enum):
+    CSV = "csv"
+    XLSX = "xlsx"
+
+
+@strawberry.type(description="A bad row of a file of entries: nothing of the file was added.")
+class EntryRowError:
+    row: int = strawberry.field(description="As a spreadsheet shows it: the header is row 1.")
+    column: str | None = strawberry.field(description="The column, as the file spells it.")
+    field: str = strawberry.field(description="The entry's field, e.g. `identifiers[0].value`.")
+    code: str
+    message: str
+
+
+@strawberry.type(description="What an import of a file of entries did.")
+class WatchListImport:
+    watch_list: strawberry.ID
+    rows: int = strawberry.field(description="Filled rows read.")
+    added: int = strawberry.field(description="Entries added: 0 on a dry run or a bad row.")
+    dry_run: bool
+    error_count: int
+    errors: list[EntryRowError] = strawberry.field(description="The bad rows (up to 1,000).")
 
 
 def _gid(type_name: str, number: int) -> strawberry.ID:
@@ -548,6 +575,48 @@ class WatchListInput:
     valid_until: dt.date | None = None
 
 
+@strawberry.input(
+    description="Changes to a watch list: a field left out stays as it is; null empties "
+    "sharedRole, validFrom and validUntil."
+)
+class WatchListUpdateInput:
+    name: str | None = strawberry.UNSET
+    description: str | None = strawberry.UNSET
+    sharing: WatchListSharing | None = strawberry.UNSET
+    shared_role: str | None = strawberry.UNSET
+    valid_from: dt.date | None = strawberry.UNSET
+    valid_until: dt.date | None = strawberry.UNSET
+
+    def changes(self) -> service.ListChanges:
+        for name, value in (
+            ("name", self.name),
+            ("description", self.description),
+            ("sharing", self.sharing),
+        ):
+            if value is None:
+                raise InputError(
+                    "leave it out to keep it; it cannot be null", field=f"input.{name}"
+                )
+        given = {
+            "sharedRole": self.shared_role,
+            "validFrom": self.valid_from,
+            "validUntil": self.valid_until,
+        }
+
+        def value(v: Any) -> Any:
+            return None if v is strawberry.UNSET else v
+
+        return service.ListChanges(
+            name=value(self.name),
+            description=value(self.description),
+            sharing=value(self.sharing).value if value(self.sharing) else None,
+            shared_role=value(self.shared_role),
+            valid_from=value(self.valid_from),
+            valid_until=value(self.valid_until),
+            clear=frozenset(k for k, v in given.items() if v is None),
+        )
+
+
 @strawberry.input(description="A watched identifier.")
 class WatchIdentifierInput:
     family: IdentifierFamily
@@ -807,8 +876,35 @@ class IntelligenceMutation:
         return WatchList.from_row(row)
 
     @strawberry.mutation(
-        description="Add an entry to a watch list; records changed from now on are screened "
-        "against it.",
+        description="Rename, describe, re-share or change the validity of a watch list you "
+        "own (audited).",
+        extensions=[requires(access.MANAGE)],
+    )
+    async def update_watch_list(
+        self, info: Info[Context, None], id: relay.GlobalID, input: WatchListUpdateInput
+    ) -> WatchList:
+        row = await service.update_list(
+            info.context.instance,
+            info.context.principal,
+            _number(id, "WatchList"),
+            input.changes(),
+        )
+        return WatchList.from_row(row)
+
+    @strawberry.mutation(
+        description="Delete a watch list you own, with its entries, alerts and judgements "
+        "(audited).",
+        extensions=[requires(access.MANAGE)],
+    )
+    async def delete_watch_list(self, info: Info[Context, None], id: relay.GlobalID) -> bool:
+        await service.delete_list(
+            info.context.instance, info.context.principal, _number(id, "WatchList")
+        )
+        return True
+
+    @strawberry.mutation(
+        description="Add an entry to a watch list: records changed from now on are screened "
+        "against it, and the records already there are screened in the background.",
         extensions=[requires(access.MANAGE)],
     )
     async def add_watch_list_entry(
@@ -821,6 +917,53 @@ class IntelligenceMutation:
             [(input.entry_data(), input.note, input.valid_from, input.valid_until)],
         )
         return WatchListEntry.from_row(row)
+
+    @strawberry.mutation(
+        description="Add the entries of a CSV or XLSX file (base64 `content`, within the "
+        "GraphQL body cap; larger files: POST /modules/intelligence/watch-lists/{id}/entries). "
+        "All rows or none: every bad row is listed in `errors`.",
+        extensions=[requires(access.MANAGE)],
+    )
+    async def import_watch_list_entries(
+        self,
+        info: Info[Context, None],
+        watch_list: relay.GlobalID,
+        format: EntryFileFormat,
+        content: str,
+        dry_run: bool = False,
+    ) -> WatchListImport:
+        from core.exchange.readers import FileFormatError
+        from plugins.intelligence import importer
+
+        try:
+            data = base64.b64decode(content, validate=True)
+        except ValueError:
+            raise InputError("not base64", field="content") from None
+        number = _number(watch_list, "WatchList")
+        try:
+            report = await importer.import_content(
+                info.context.instance,
+                info.context.principal,
+                number,
+                data,
+                format.value,
+                dry_run=dry_run,
+            )
+        except FileFormatError as exc:
+            raise InputError(str(exc), field="content", code="INVALID_FILE") from None
+        return WatchListImport(
+            watch_list=_gid("WatchList", number or 0),
+            rows=report.rows,
+            added=report.added,
+            dry_run=dry_run,
+            error_count=report.error_count,
+            errors=[
+                EntryRowError(
+                    row=e.row, column=e.column, field=e.field, code=e.code, message=e.message
+                )
+                for e in report.errors
+            ],
+        )
 
     @strawberry.mutation(
         description="Remove an entry: it is no longer screened; its alerts are kept.",

@@ -58,8 +58,10 @@ async def replace(session: AsyncSession, profiles: Sequence[Profile]) -> None:
         for t, i in changed
         for key, weight in wanted[(t, i)].items()
     ]
+    # A Core INSERT (one executemany): the ORM's bulk path costs more than the write itself.
+    table = MatchKey.__table__
     for start in range(0, len(rows), 5000):
-        await session.execute(insert(MatchKey), rows[start : start + 5000])
+        await session.execute(insert(table), rows[start : start + 5000])
 
 
 async def forget(session: AsyncSession, entity_type: str, entity_id: str) -> None:

@@ -15,10 +15,12 @@ from core.module import ModuleInfo
 
 if TYPE_CHECKING:
     import click
+    from starlette.routing import BaseRoute
 
     from core.auth.permissions import Permission
     from core.events import RecordEvent
     from core.instance import Instance
+    from core.outbox import OutboxHandler
     from core.settings import Setting
 
 
@@ -60,6 +62,18 @@ class IntelligenceModule:
         from plugins.intelligence.gql import IntelligenceMutation, IntelligenceQuery
 
         return GraphQLContribution(queries=[IntelligenceQuery], mutations=[IntelligenceMutation])
+
+    @hookimpl
+    def register_outbox_handlers(self, instance: Instance) -> list[OutboxHandler]:
+        from plugins.intelligence import retro
+
+        return retro.handlers(instance)
+
+    @hookimpl
+    def register_routes(self) -> list[BaseRoute]:
+        from plugins.intelligence.http import routes
+
+        return routes()
 
     @hookimpl
     def on_startup(self, instance: Instance) -> None:

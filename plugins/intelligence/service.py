@@ -7,9 +7,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit.writer import record as audit
@@ -17,7 +17,7 @@ from core.auth.models import Role
 from core.db import utcnow
 from core.gql.errors import InputError, NotFoundError, PermissionDeniedError
 from core.workflow import user_id
-from plugins.intelligence import access, entries
+from plugins.intelligence import access, entries, retro
 from plugins.intelligence.models import (
     ROLE,
     SHARING,
@@ -104,6 +104,110 @@ async def create_list(instance: Instance, principal: Principal, data: ListData) 
     return row
 
 
+@dataclass
+class ListChanges:
+    """What an update changes: only the fields given (None: unchanged); `clear` names the
+    optional fields to empty (`sharedRole`, `validFrom`, `validUntil`)."""
+
+    name: str | None = None
+    description: str | None = None
+    sharing: str | None = None
+    shared_role: str | None = None
+    valid_from: dt.date | None = None
+    valid_until: dt.date | None = None
+    clear: frozenset[str] = frozenset()
+
+
+async def _owned_list(
+    session: AsyncSession, principal: Principal, list_id: int | None
+) -> WatchList:
+    """A list the caller may see and owns: only the owner renames, re-shares or deletes it."""
+    watch_list = await visible_list(session, principal, list_id, "id")
+    if watch_list.owner_id != user_id(principal) or not principal.can(access.MANAGE):
+        raise PermissionDeniedError("only the owner changes or deletes a watch list", field="id")
+    return watch_list
+
+
+async def update_list(
+    instance: Instance, principal: Principal, list_id: int | None, changes: ListChanges
+) -> WatchList:
+    async with instance.db.transaction() as session:
+        row = await _owned_list(session, principal, list_id)
+        data = ListData(
+            name=row.name if changes.name is None else changes.name,
+            description=row.description if changes.description is None else changes.description,
+            sharing=row.sharing if changes.sharing is None else changes.sharing,
+            shared_role=None
+            if "sharedRole" in changes.clear
+            else changes.shared_role
+            or (row.shared_role if changes.sharing in (None, row.sharing) else None),
+            valid_from=None
+            if "validFrom" in changes.clear
+            else changes.valid_from or row.valid_from,
+            valid_until=None
+            if "validUntil" in changes.clear
+            else changes.valid_until or row.valid_until,
+        )
+        await _check_list(session, data)
+        before = {"sharing": row.sharing, "shared_role": row.shared_role}
+        changed = sorted(
+            name
+            for name, old, new in (
+                ("name", row.name, data.name),
+                ("description", row.description, data.description),
+                ("sharing", row.sharing, data.sharing),
+                ("sharedRole", row.shared_role, data.shared_role),
+                ("validFrom", row.valid_from, data.valid_from),
+                ("validUntil", row.valid_until, data.valid_until),
+            )
+            if old != new
+        )
+        if not changed:
+            return row
+        row.name, row.description = data.name, data.description
+        row.sharing, row.shared_role = data.sharing, data.shared_role
+        row.valid_from, row.valid_until = data.valid_from, data.valid_until
+        row.updated_at = utcnow()
+        await audit(
+            session,
+            actor=principal,
+            action="intelligence.watch_list.update",
+            entity_type="WatchList",
+            entity_id=row.id,
+            detail={
+                "fields": changed,
+                "sharing": row.sharing,
+                "shared_role": row.shared_role,
+                "was": before,
+            },
+        )
+        await bump_revision(session)  # the validity period bounds screening
+    return row
+
+
+async def delete_list(instance: Instance, principal: Principal, list_id: int | None) -> None:
+    """The list goes with its entries, alerts and judgements (what it watched for is gone)."""
+    async with instance.db.transaction() as session:
+        row = await _owned_list(session, principal, list_id)
+        counts = {
+            "entries": await session.scalar(
+                select(func.count()).where(WatchListEntry.list_id == row.id)
+            ),
+            "alerts": await session.scalar(select(func.count()).where(Alert.list_id == row.id)),
+        }
+        number = row.id
+        await session.execute(delete(WatchList).where(WatchList.id == number))
+        await audit(
+            session,
+            actor=principal,
+            action="intelligence.watch_list.delete",
+            entity_type="WatchList",
+            entity_id=number,
+            detail={k: int(v or 0) for k, v in counts.items()},
+        )
+        await bump_revision(session)
+
+
 async def visible_list(
     session: AsyncSession, principal: Principal, list_id: int | None, field: str
 ) -> WatchList:
@@ -118,28 +222,61 @@ async def visible_list(
     return row
 
 
+Given = tuple[entries.EntryData, str | None, dt.date | None, dt.date | None]  # entry, note, dates
+Checked = tuple[str, dict[str, Any], str | None, dt.date | None, dt.date | None]
+
+
+def check_entry(given: Given, where: str) -> Checked:
+    """One entry as stored (kind, data, note, validity); InputError naming the field under
+    `where` otherwise."""
+    data, note, start, end = given
+    stored = entries.check(data, where)
+    if note and len(note) > 5000:
+        raise InputError("at most 5000 characters", field=f"{where}.note")
+    _check_validity(start, end, f"{where}.")
+    return data.kind, stored, note, start, end
+
+
+async def editable_list(
+    session: AsyncSession, principal: Principal, list_id: int | None, field: str
+) -> WatchList:
+    """A list the caller may see and add entries to."""
+    watch_list = await visible_list(session, principal, list_id, field)
+    if not access.can_edit(principal, watch_list):
+        raise PermissionDeniedError("only the owner changes a private list", field=field)
+    return watch_list
+
+
 async def add_entries(
     instance: Instance,
     principal: Principal,
     list_id: int | None,
-    given: Sequence[tuple[entries.EntryData, str | None, dt.date | None, dt.date | None]],
+    given: Sequence[Given],
     *,
     path: str = "input",
     field: str = "watchList",
 ) -> list[WatchListEntry]:
-    """Check every entry first (an import is all or nothing), then add them in one transaction."""
-    checked = []
-    for n, (data, note, start, end) in enumerate(given):
-        where = path if len(given) == 1 else f"{path}[{n}]"
-        stored = entries.check(data, where)
-        if note and len(note) > 5000:
-            raise InputError("at most 5000 characters", field=f"{where}.note")
-        _check_validity(start, end, f"{where}.")
-        checked.append((data.kind, stored, note, start, end))
+    """Check every entry first (the first bad one is the error), then add them all."""
+    checked = [
+        check_entry(item, path if len(given) == 1 else f"{path}[{n}]")
+        for n, item in enumerate(given)
+    ]
+    return await add_checked(instance, principal, list_id, checked, field=field)
+
+
+async def add_checked(
+    instance: Instance,
+    principal: Principal,
+    list_id: int | None,
+    checked: Sequence[Checked],
+    *,
+    field: str = "watchList",
+    source: str | None = None,
+) -> list[WatchListEntry]:
+    """Add checked entries in one transaction (all or none), audited, and queue the screening
+    of the records already there."""
     async with instance.db.transaction() as session:
-        watch_list = await visible_list(session, principal, list_id, field)
-        if not access.can_edit(principal, watch_list):
-            raise PermissionDeniedError("only the owner changes a private list", field=field)
+        watch_list = await editable_list(session, principal, list_id, field)
         rows = [
             WatchListEntry(
                 list_id=watch_list.id,
@@ -157,13 +294,17 @@ async def add_entries(
         session.add_all(rows)
         watch_list.updated_at = utcnow()
         await session.flush()
+        retro.schedule(session, [r.id for r in rows])  # the records already there, in the back
+        detail: dict[str, Any] = {"entries": len(rows), "kinds": sorted({r.kind for r in rows})}
+        if source:
+            detail["source"] = source
         await audit(
             session,
             actor=principal,
             action="intelligence.watch_list.entries_added",
             entity_type="WatchList",
             entity_id=watch_list.id,
-            detail={"entries": len(rows), "kinds": sorted({r.kind for r in rows})},
+            detail=detail,
         )
         await bump_revision(session)
     return rows

@@ -73,6 +73,17 @@ def declarations() -> list[Setting]:
             maximum=10_000,
         )
     )
+    declared.append(
+        Setting(
+            "existing_records_max",
+            int,
+            1000,
+            "When an entry is added, at most this many existing records (those sharing most "
+            "keys, or the best search hits of a term) are screened against it.",
+            minimum=0,
+            maximum=100_000,
+        )
+    )
     return declared
 
 
@@ -82,6 +93,10 @@ def saved_search_interval(instance: Instance) -> int:
 
 def saved_search_max_hits(instance: Instance) -> int:
     return int(instance.settings(MODULE).saved_search_max_hits)
+
+
+def existing_records_max(instance: Instance) -> int:
+    return int(instance.settings(MODULE).existing_records_max)
 
 
 def weights(instance: Instance) -> Weights:

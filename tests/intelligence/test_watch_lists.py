@@ -17,6 +17,7 @@ from tests.intelligence.helpers import (
     watch_list,
 )
 from tests.seizures.helpers import CREATE as CREATE_SEIZURE
+from tests.seizures.helpers import SUBMIT as SUBMIT_SEIZURE
 from tests.seizures.helpers import simplified_input
 
 
@@ -135,3 +136,45 @@ async def test_entries_outside_their_validity_are_not_screened_and_alerts_page(
     assert all(
         e["node"]["explanation"][0]["queryValue"] == "NOW1" for e in first["edges"] + page["edges"]
     )
+
+
+async def test_total_count_counts_only_the_alerts_the_reader_may_see(make_app: Any) -> None:
+    app = await intelligence_app(make_app)
+    owner = await login_as(app, "analyst1", "analyst", "officer")
+    colleague = await login_as(app, "analyst2", "analyst")
+    validator = await login_as(app, "validator1", "validator")
+    officer = await login_as(app, "officer1", "officer")
+    shared = await watch_list(app, owner, "Everyone", sharing="INSTANCE")
+    private = await watch_list(app, colleague, "Colleague's own")
+    for list_id, token in ((shared, owner), (private, colleague)):
+        await add_entry(
+            app,
+            token,
+            list_id,
+            kind="CONVEYANCE",
+            identifiers=[{"family": "PLATE", "value": "TC1"}],
+        )
+    created = []
+    for _ in range(3):
+        body = await app.gql(CREATE_SEIZURE, {"input": _seizure_with("TC1")}, token=owner)
+        created.append(body["data"]["createSeizure"])
+    officer_draft = await app.gql(CREATE_SEIZURE, {"input": _seizure_with("TC1")}, token=officer)
+    assert officer_draft["data"]["createSeizure"]["id"]
+    await app.gql(SUBMIT_SEIZURE, {"id": created[0]["id"], "v": created[0]["version"]}, token=owner)
+    await screened(app)
+
+    async def seen(token: str) -> tuple[int, int]:
+        body = (await app.gql(ALERTS, {"first": 50}, token=token))["data"]["alerts"]
+        return body["totalCount"], len(body["edges"])
+
+    # The owner: three seizures of theirs (drafts included) on their list; the officer's draft
+    # is hidden; the colleague's private list is not theirs.
+    assert await seen(owner) == (3, 3)
+    # The colleague: the owner's list is shared; of its four seizures, one was submitted. Their
+    # own list: the same one seizure. No draft of someone else counts.
+    assert await seen(colleague) == (2, 2)
+    # A validator sees every draft, on the list shared with the instance only.
+    assert await seen(validator) == (4, 4)
+    # Someone without intelligence.view sees no alert at all.
+    refused = await app.gql(ALERTS, {"first": 5}, token=officer, expect_errors=True)
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
