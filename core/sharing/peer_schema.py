@@ -1,5 +1,6 @@
 """GraphQL of records connected national instances shared here: read them, check an import,
-import them as local drafts, link them to local records (core/sharing/imports.py)."""
+import them as local drafts, link them to local records (core/sharing/imports.py), erase them
+(core/sharing/share_erasure.py)."""
 
 from __future__ import annotations
 
@@ -52,7 +53,8 @@ class ImportCheck:
 @strawberry.type(
     description="A record a connected national instance shared with this one under an "
     "agreement: read-only, with its provenance. Import it as a local draft "
-    "(`importReceivedShare`) or link it to a local record (`linkReceivedShare`). Readable by "
+    "(`importReceivedShare`) or link it to a local record (`linkReceivedShare`); erase its "
+    "content (`eraseReceivedShare`, or by erasing the local record it became). Readable by "
     "holders of the view permission of its record type."
 )
 class ReceivedShare(Entity):
