@@ -441,7 +441,10 @@ class OutboxRelay:
             if not self.db.is_sqlite:
                 query = query.with_for_update(skip_locked=True)
             taken: list[ClaimedRow | int] = []  # an int: an unassigned row, handed out below
-            for row_id, topic, handler, payload, attempts in (await session.execute(query)).all():
+            for found in (await session.execute(query)).all():
+                row_id, topic, handler, payload, attempts = cast(
+                    tuple[int, str, str, dict[str, Any], int], tuple(found)
+                )
                 if handler == UNASSIGNED:
                     taken.append(row_id)
                 elif attempts >= self.settings.max_attempts:
@@ -459,10 +462,10 @@ class OutboxRelay:
             unassigned = [t for t in taken if isinstance(t, int)]
             handed: dict[int, list[OutboxRow]] = {}
             if unassigned:
-                for row in await session.scalars(
+                for loaded in await session.scalars(
                     select(OutboxRow).where(OutboxRow.id.in_(unassigned))
                 ):
-                    handed[row.id] = self._assign(session, row)
+                    handed[loaded.id] = self._assign(session, loaded)
                 await session.flush()  # the copies get their ids
             claimed: list[ClaimedRow] = []
             for t in taken:  # in id order, each unassigned row's copies right after it
@@ -473,7 +476,7 @@ class OutboxRelay:
                         ClaimedRow(r.id, r.topic, r.handler, r.payload, r.attempts)
                         for r in handed.get(t, [])
                     ]
-            ids = [row.id for row in claimed]
+            ids = [c.id for c in claimed]
             for start in range(0, len(ids), _ID_CHUNK):
                 await session.execute(
                     update(OutboxRow)
@@ -481,8 +484,8 @@ class OutboxRelay:
                     .values(attempts=OutboxRow.attempts + 1, available_at=lease_end)
                     .execution_options(synchronize_session=False)
                 )
-        for row in claimed:
-            row.attempts += 1
+        for c in claimed:
+            c.attempts += 1
         return claimed, lease_end
 
     def _assign(self, session: AsyncSession, row: OutboxRow) -> list[OutboxRow]:
