@@ -104,6 +104,9 @@ class SearchSettings:
     max_expansions: int = 1000
     timeout_seconds: float = 2.0
     max_concurrent: int = 4
+    # Matches counted and ranked exactly; a query matching more gets an estimated total and the
+    # best of the first matches found (PostgreSQL backend; docs/search.md).
+    exact_total_limit: int = 1_000
     # Where the index lives: "auto" is PostgreSQL full-text search on a PostgreSQL database and
     # whoosh files under the data dir on SQLite (docs/search.md, docs/deployment.md).
     backend: str = "auto"
@@ -378,6 +381,7 @@ SETTINGS: dict[str, dict[str, Callable[[Any, str], Any]]] = {
         "max_expansions": _as_int(1, 1_000_000),
         "timeout_seconds": _as_float(0.05, 600.0),
         "max_concurrent": _as_int(1, 256),
+        "exact_total_limit": _as_int(100, 100_000_000),
         "backend": _one_of("auto", "whoosh", "postgresql"),
     },
     "attachments": {

@@ -441,10 +441,11 @@ class OutboxRelay:
             if not self.db.is_sqlite:
                 query = query.with_for_update(skip_locked=True)
             taken: list[ClaimedRow | int] = []  # an int: an unassigned row, handed out below
-            for found in (await session.execute(query)).all():
-                row_id, topic, handler, payload, attempts = cast(
-                    tuple[int, str, str, dict[str, Any], int], tuple(found)
-                )
+            ready = cast(
+                "list[tuple[int, str, str, dict[str, Any], int]]",
+                (await session.execute(query)).all(),
+            )
+            for row_id, topic, handler, payload, attempts in ready:
                 if handler == UNASSIGNED:
                     taken.append(row_id)
                 elif attempts >= self.settings.max_attempts:
@@ -484,8 +485,8 @@ class OutboxRelay:
                     .values(attempts=OutboxRow.attempts + 1, available_at=lease_end)
                     .execution_options(synchronize_session=False)
                 )
-        for c in claimed:
-            c.attempts += 1
+        for leased in claimed:
+            leased.attempts += 1
         return claimed, lease_end
 
     def _assign(self, session: AsyncSession, row: OutboxRow) -> list[OutboxRow]:

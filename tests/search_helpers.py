@@ -97,7 +97,8 @@ def backend_name(instance: Instance) -> str:
 
 
 async def lose_index(instance: Instance) -> None:
-    """The index is gone: whoosh's directory removed, or PostgreSQL's tables dropped."""
+    """The index is gone: whoosh's directory removed, or the data of PostgreSQL's tables (as a
+    backup that left the derived search data out restores them; the tables are migrations')."""
     import shutil
 
     from sqlalchemy import text
@@ -108,16 +109,15 @@ async def lose_index(instance: Instance) -> None:
         shutil.rmtree(instance.config.search_dir)
         return
     async with instance.db.engine.begin() as conn:
-        for table in TABLES:
-            await conn.execute(text(f"DROP TABLE {table}"))
+        await conn.execute(text(f"TRUNCATE {', '.join(TABLES)}"))
 
 
 async def damage_index(instance: Instance) -> None:
     """The index cannot be used as it is: whoosh files overwritten with garbage, PostgreSQL
-    tables of another schema version."""
+    rows built by another version of the backend."""
     from sqlalchemy import text
 
-    from core.search.postgres_backend import DOCUMENTS
+    from core.search.postgres_backend import STATE
 
     if backend_name(instance) == "whoosh":
         for path in instance.config.search_dir.iterdir():
@@ -125,7 +125,7 @@ async def damage_index(instance: Instance) -> None:
                 path.write_bytes(b"\x00garbage" * 10)
         return
     async with instance.db.engine.begin() as conn:
-        await conn.execute(text(f"COMMENT ON TABLE {DOCUMENTS} IS 'ncen search index, schema 0'"))
+        await conn.execute(text(f"UPDATE {STATE} SET version = 0"))
 
 
 def search_backend_fixture() -> Any:
@@ -171,6 +171,7 @@ def backend_factory_fixture() -> Any:
     )
     async def new_backend(request: Any, tmp_path: Any) -> Any:
         from core.db import Database
+        from core.migrate import Migrator
         from core.search.postgres_backend import PostgresSearchBackend
         from core.search.whoosh_backend import WhooshBackend
 
@@ -189,6 +190,7 @@ def backend_factory_fixture() -> Any:
                 name, url = await create_pg_database(base or "")
                 db = Database(url)
                 databases.append((db, name))
+                await Migrator(db, [], []).upgrade()  # core's migrations make the tables
                 backend = PostgresSearchBackend(db)
             await backend.create()
             return backend

@@ -78,6 +78,8 @@ EXPECTED = {
         "pgsearch.fielded_date",
         "pgsearch.phrase",
         "pgsearch.fuzzy",
+        "pgsearch.term_facets",
+        "pgsearch.fielded_date_facets",
     }
     if postgresql_url()
     else set(),

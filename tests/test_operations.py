@@ -387,6 +387,30 @@ async def test_every_operation_runs_on_demo_data(make_app) -> None:
     [peer] = (await s.run("icomm/Peers", "admin"))["peers"]
     assert peer["agreements"][0]["validToday"] is True
 
+    # Sharing a record with the connected instance under that agreement (it is not reachable
+    # here: the share stays queued), then what such an instance shares with this one.
+    shared = (await s.run("icomm/ShareRecord", "officer", id=first["id"]))["shareRecord"]
+    assert (shared["status"], shared["agreementReference"]) == ("queued", "MOU-PT-2026")
+    listed = (await s.run("icomm/RecordShares", "officer", recordId=first["id"]))["recordShares"]
+    assert [x["id"] for x in listed] == [shared["id"]]
+    await received_from_lisbon(s.app.instance, person["id"], first["id"])
+    [share] = (await s.run("core/ReceivedShares", "officer"))["receivedShares"]
+    assert share["importCheck"]["importable"] is True
+    assert person["id"] in [d["recordId"] for d in share["importCheck"]["duplicates"]]
+    imported = (await s.run("core/ImportReceivedShare", "officer", id=share["id"]))[
+        "importReceivedShare"
+    ]
+    assert imported["share"]["localRecordId"] == imported["record"]["id"]
+    other = (await s.run("core/ReceivedShares", "officer", recordType="Seizure"))["receivedShares"][
+        0
+    ]
+    linked = (
+        await s.run("core/LinkReceivedShare", "officer", id=other["id"], recordId=first["id"])
+    )["linkReceivedShare"]
+    assert linked["status"] == "linked"
+    revoked = await s.run("icomm/RevokeAgreement", "admin", id=peer["agreements"][0]["id"])
+    assert revoked["revokeAgreement"] is True
+
     # Search, then the audit log of all the above.
     found = (await s.run("core/Search", "analyst"))["search"]
     assert found["totalCount"] > 0 and found["edges"][0]["snippets"]
@@ -411,6 +435,38 @@ async def test_every_operation_runs_on_demo_data(make_app) -> None:
     assert gone["data"]["me"] is None
 
     assert set(OPERATIONS) - s.ran == set(), "operations no step ran"
+
+
+async def received_from_lisbon(instance: Instance, person_id: str, seizure_id: str) -> None:
+    """Two shares as icomm's transport hands them to core from the peer `lisbon` (built from
+    this instance's own records): a person with its nominal fields, a seizure without."""
+    from strawberry import relay
+
+    from core.records import lifecycle
+    from core.records.registry import record_registry
+    from core.sharing.peers import Provenance, receive_shared, share_body
+    from core.sharing.projection import digest
+
+    registry = record_registry(instance)
+    async with instance.db.transaction() as session:
+        for number, (gid, nominal) in enumerate(((person_id, True), (seizure_id, False))):
+            ref = relay.GlobalID.from_id(gid)
+            rt = registry.get(ref.type_name)
+            assert rt is not None
+            record = await lifecycle.load(session, rt, int(ref.node_id), lock=False)
+            body = await share_body(instance, session, rt, record, include_nominal=nominal)
+            body["payload"]["sender"]["country"] = "PT"
+            provenance = Provenance(
+                share_uid=digest(f"lisbon-{number}")[:36],
+                sender="lisbon",
+                sender_key_id="d75a980182b10ab7",
+                sender_country="PT",
+                agreement_reference="MOU-PT-2026",
+                legal_basis="Naples II Convention, art. 7",
+                nominal_allowed=True,
+                shared_by="liaison1" if nominal else None,
+            )
+            await receive_shared(instance, session, body, provenance)
 
 
 README = REPO / "README.md"

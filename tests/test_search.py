@@ -418,3 +418,64 @@ async def test_snippets_and_facets_are_computed_only_when_selected(make_app):
     assert (asked[-1].snippets, asked[-1].facets) == (True, True)
     assert full["totalCount"] == 1 and full["edges"][0]["snippets"]
     assert full["facets"]["entityTypes"] == [{"value": "Shipment", "count": 1}]
+
+
+async def test_a_query_broader_than_the_exact_limit_says_its_total_is_an_estimate(make_app):
+    import dataclasses
+
+    app = await make_app(modules=["cargo"], extra_modules=[CargoModule()])
+    for i in range(5):
+        await add_shipment(app, f"Counterfeit watches lot {i}")
+    await settle(app.instance)
+    service = app.instance.search
+    service.limits = dataclasses.replace(service.limits, exact_total_limit=2)
+    query = """query($q: String!, $first: Int, $after: String) {
+      search(query: $q, first: $first, after: $after) {
+        totalCount totalCountExact pageInfo { hasNextPage endCursor }
+        edges { node { id } } } }"""
+    result = await execute(app.instance, query, {"q": "watches", "first": 2}, "cargo.view")
+    assert result.errors is None, result.errors
+    found = result.data["search"]
+    if backend_name(app.instance) == "whoosh":  # whoosh always counts and ranks every match
+        assert found["totalCountExact"] and found["totalCount"] == 5
+        return
+    assert not found["totalCountExact"] and found["totalCount"] >= 3
+    assert len(found["edges"]) == 2 and found["pageInfo"]["hasNextPage"]
+    # The pages of a broad query end with the matches that were ranked (limit + 1).
+    after = found["pageInfo"]["endCursor"]
+    more = await execute(app.instance, query, {"q": "watches", "after": after}, "cargo.view")
+    assert len(more.data["search"]["edges"]) == 1
+    assert not more.data["search"]["pageInfo"]["hasNextPage"]
+    narrow = await execute(app.instance, query, {"q": "watches lot 3"}, "cargo.view")
+    assert narrow.data["search"]["totalCountExact"] and narrow.data["search"]["totalCount"] == 1
+
+
+async def test_an_instance_upgraded_from_the_backend_made_tables_is_rebuilt(make_app):
+    """The PostgreSQL index's tables were made by the backend before core_0021: an instance of
+    that release, migrated and started, searches the new tables, rebuilt from its records."""
+    from sqlalchemy import text
+
+    from core.migrate import alembic_config
+    from tests.test_search_tables import SCHEMA_2
+
+    app = await seeded(make_app)
+    if backend_name(app.instance) != "postgresql":
+        pytest.skip("the PostgreSQL backend's tables")
+    await app.close()
+
+    def back_to_core_0018(connection: Any) -> None:
+        from alembic import command
+
+        command.downgrade(alembic_config(app.instance.migrator.installed, connection), "core_0018")
+
+    async with app.instance.db.engine.begin() as conn:
+        await conn.run_sync(back_to_core_0018)
+        for statement in SCHEMA_2:  # what the previous release's backend made and wrote
+            await conn.execute(text(statement))
+    restarted = await make_app(modules=["cargo"], extra_modules=[CargoModule()])
+    assert restarted.instance.search.state == "ready"
+    assert ids(await search(restarted.instance, "cocaine", "cargo.view")) == ["Shipment:1"]
+    async with restarted.instance.db.engine.connect() as conn:
+        assert not await conn.scalar(
+            text("SELECT count(*) FROM core_search_document WHERE doc_id = 'Seizure:1'")
+        )

@@ -26,7 +26,9 @@ CanReadFn = Callable[[AsyncSession, Any, Sequence[str]], Awaitable[set[str]]]
 class AttachmentOwner:
     """An entity type whose records can have attachments.
 
-    - `permission`: what a caller needs (`principal.can`) to fetch any attachment of this type.
+    - `permission`: what a caller needs (`principal.can`) to fetch any attachment of this type;
+      empty when `can_read` alone decides (received shares: the view permission of the shared
+      record's type).
     - `can_read`: optional object-level check, for types where the permission alone is not
       enough (e.g. records restricted to a unit); returns the ids the principal may see.
     - `audit_reads`: every download of an image or thumbnail of this type writes a

@@ -281,7 +281,7 @@ class AttachmentService:
             user_id = principal_user_id(principal)
             return user_id is not None and user_id == row.uploaded_by
         owner = self.owners.get(row.entity_type)
-        if owner is None or not principal.can(owner.permission):
+        if owner is None or (owner.permission and not principal.can(owner.permission)):
             return False
         if owner.can_read is None:
             return True

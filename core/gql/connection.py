@@ -9,10 +9,11 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 import strawberry
+from sqlalchemy import ColumnElement, Select, tuple_
 from strawberry.relay import PageInfo  # one PageInfo type for the whole schema
 
 from core.gql.errors import InputError
@@ -48,6 +49,34 @@ def decode_cursor(cursor: str | None, size: int) -> list[Any] | None:
     if not isinstance(values, list) or len(values) != size:
         raise InputError("not a cursor returned by this field", field="after")
     return values
+
+
+def cursor_key(after: str | None, *kinds: Callable[[Any], Any]) -> tuple[Any, ...] | None:
+    """The sort values of `after`, each converted by its kind (`int`, `dt.date.fromisoformat`…);
+    a cursor of another shape or with values of other kinds is a field error, never a 500."""
+    values = decode_cursor(after, len(kinds))
+    if values is None:
+        return None
+    try:
+        return tuple(kind(value) for kind, value in zip(kinds, values, strict=True))
+    except (TypeError, ValueError):
+        raise InputError("not a cursor returned by this field", field="after") from None
+
+
+def page_after(
+    query: Select[Any],
+    columns: Sequence[ColumnElement[Any]],
+    key: tuple[Any, ...] | None,
+    size: int,
+) -> Select[Any]:
+    """One page of `query` in descending order of `columns` (the last one unique), starting after
+    `key`, with one extra row that tells `build_connection` whether another page exists."""
+    page = query.order_by(*(column.desc() for column in columns)).limit(size + 1)
+    if key is None:
+        return page
+    if len(columns) == 1:
+        return page.where(columns[0] < key[0])
+    return page.where(tuple_(*columns) < key)
 
 
 def build_connection(

@@ -72,6 +72,17 @@ class Erasure:
     description: str = ""
 
 
+@dataclass(frozen=True)
+class DuplicateHint:
+    """An existing record that may be the same as one about to be written (an import of a
+    record another instance shared): its id, 0-100 how alike, and why (`name`, `birthDate`,
+    `document`, `vat:NL004495445B01`)."""
+
+    record_id: int
+    score: float
+    reasons: tuple[str, ...]
+
+
 @dataclass
 class WriteContext:
     """One write: the transaction, who writes, and the instance (settings, attachments...)."""
@@ -218,6 +229,12 @@ class RecordType(Generic[RowT, InputT]):
     def search_document(self, instance: Instance, record: RowT) -> SearchDocument | None:
         """The record's search document; None keeps the type out of search."""
         return None
+
+    async def duplicate_hints(self, ctx: WriteContext, record: RowT) -> Sequence[DuplicateHint]:
+        """Records `ctx.principal` may see that may be the same as `record`, a row checked but
+        not written (`lifecycle.check_create`), most likely first. Shown before importing a
+        record another instance shared; none by default."""
+        return ()
 
     def match_profile(self, record: RowT) -> Profile | None:
         """The record as matching sees it (names, identifiers, dates: `core.matching`); None

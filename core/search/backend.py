@@ -76,6 +76,9 @@ class SearchRequest:
     # more than the hits themselves, so they are computed only when asked for.
     snippets: bool = True
     facets: bool = True
+    # Matches counted (and ranked) exactly; beyond, a backend may estimate the total and rank
+    # the first matches it finds (None: always exact). whoosh is always exact.
+    exact_total_limit: int | None = None
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,10 @@ class SearchResult:
     total: int
     modules: dict[str, int]
     entity_types: dict[str, int]
+    # False when `total` is an estimate: the query matched more than `exact_total_limit`
+    # documents, and the hits are the best of the first `ranked` matches found (docs/search.md).
+    total_exact: bool = True
+    ranked: int | None = None
 
 
 class IndexWriter(ABC):

@@ -60,7 +60,18 @@ class SearchEdge:
 class SearchConnection:
     edges: list[SearchEdge]
     page_info: relay.PageInfo
-    total_count: int
+    total_count: int = strawberry.field(
+        description="Visible hits: exact when `totalCountExact`, PostgreSQL's estimate otherwise."
+    )
+    total_count_exact: bool = strawberry.field(
+        description=(
+            "False when the query matches more documents than the server counts exactly "
+            "(`[ncen.search] exact_total_limit`, 10,000 by default; PostgreSQL backend): "
+            "`totalCount` is then an estimate and the hits are ranked among the first matches "
+            "found, not among all. Narrow the query (words, fields, dates) for exact counts "
+            "and a complete ranking. Facet counts are always exact."
+        )
+    )
     facets: SearchFacets
 
 
@@ -208,15 +219,18 @@ class SearchQuery:
             if node is not None
         ]
         end = offset + len(result.hits)
+        # Pages of a broad query come from the matches that were ranked.
+        reachable = result.total if result.ranked is None else result.ranked
         return SearchConnection(
             edges=edges,
             page_info=relay.PageInfo(
-                has_next_page=end < min(result.total, MAX_WINDOW),
+                has_next_page=end < min(reachable, MAX_WINDOW),
                 has_previous_page=offset > 0,
                 start_cursor=encode_cursor(offset) if result.hits else None,
                 end_cursor=encode_cursor(end - 1) if result.hits else None,
             ),
             total_count=result.total,
+            total_count_exact=result.total_exact,
             facets=SearchFacets(
                 modules=_facets(result.modules), entity_types=_facets(result.entity_types)
             ),

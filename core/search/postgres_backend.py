@@ -5,20 +5,22 @@ hosts share one index, and a commit by one is seen by the next query of every ot
 
 One row per document. Its `tsv` holds every searchable word of the document, analysed by the
 query language's analyzer in Python (core/search/query_language.py), so that both backends cut
-text into the same words without any PostgreSQL extension:
+text into the same words without any PostgreSQL extension: title words with weight A, content
+words with weight B (phrases and fields use the weights). The exact-match fields are in their
+own `keywords` array as `field=value` strings (`countries=be`, `module=cargo`,
+`entity_type=Shipment`, `date=2026-03-05`, `month=2026-03`, `year=2026`), with a GIN index of
+its own: a filter on a keyword field is an array containment the planner can weigh against the
+text and date indexes, as it would for a plain `text[]` column.
 
-- title words with weight A, content words with weight B (phrases and fields use the weights);
-- exact-match fields as `field=value` lexemes with weight C (`countries=be`, `module=cargo`,
-  `entity_type=Shipment`, `date=2026-03-05`, `month=2026-03`, `year=2026`).
+A query tree compiles to one `tsquery` (a GIN index scan) plus SQL predicates for what a
+tsquery does not hold (keywords, ranges of dates). Visibility, dates and keyword filters are
+applied inside the same SQL, so hits, totals and facet counts never include a document the
+caller may not see. Fuzzy, wildcard and range terms are expanded against `core_search_word`, the
+vocabulary of the index, with the same caps as whoosh.
 
-A query tree compiles to one `tsquery` (a GIN index scan) plus, for what a tsquery cannot say,
-SQL predicates (ranges of dates). Visibility, dates and keyword filters are applied inside the
-same SQL, so hits, totals and facet counts never include a document the caller may not see.
-Fuzzy, wildcard and range terms are expanded against `core_search_word`, the vocabulary of the
-index, with the same caps as whoosh.
-
-The tables are the backend's, like whoosh's files: derived from the database, created by
-`create()` and rebuilt from the records whenever they are missing or of another schema version.
+The tables are created and changed by core's migrations (core_0021); the backend only fills
+them. Their rows are derived from the database and rebuilt from the records whenever the state
+row is missing or of another version.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import json
 import time
 from collections import defaultdict
 from collections.abc import AsyncIterator, Collection, Iterable, Sequence
@@ -40,6 +43,7 @@ from whoosh import highlight, query
 from whoosh import query as whoosh_query
 
 from core.db import Database
+from core.errors import NcenError
 from core.internals import merge_matched_tokens
 from core.search import query_language
 from core.search.backend import (
@@ -54,16 +58,20 @@ from core.search.backend import (
     SearchRequest,
     SearchResult,
 )
+from core.search.dates import date_terms
 from core.search.documents import KEYWORD_FIELDS, PUBLIC_AUDIENCE, TEXT_FIELDS, SearchDocument
 
 DOCUMENTS = "core_search_document"
 TEXTS = "core_search_text"
 WORDS = "core_search_word"
-TABLES = (TEXTS, DOCUMENTS, WORDS)  # in the order they can be dropped
-# Bump when the table layout or the way documents become lexemes changes: an index of another
-# version is rebuilt at start-up.
-SCHEMA_VERSION = 2
-_COMMENT = f"ncen search index, schema {SCHEMA_VERSION}"
+STATE = "core_search_state"
+# Created and changed by core's migrations (core_0021 and later), never by the backend.
+TABLES = (TEXTS, DOCUMENTS, WORDS, STATE)
+# The version of what the rows hold (how documents become lexemes and keywords), kept in the
+# state row by the build that wrote them: another version (or no row: tables a migration just
+# made, or whose data a backup left out) means a rebuild at start-up. A change of the tables'
+# layout is a migration, which empties the state row.
+SCHEMA_VERSION = 3
 # pg_advisory_xact_lock(namespace, key): one index writer at a time across every process.
 _LOCK_NAMESPACE = 7301005
 _WRITER_KEY = 1
@@ -74,41 +82,13 @@ SNIPPETS = 3
 MAX_POSITION = 16383
 MAX_POSITIONS = 256
 MAX_LEXEME_BYTES = 2000
-# Exact-match fields as lexemes `field=value` (the text words never contain "=").
+# Exact-match fields as `field=value` in the `keywords` array (text words never contain "=").
 _EXACT_FIELDS = ("entity_type", "module", "date", "month", "year", *KEYWORD_FIELDS)
 _DATE_FIELDS = {"date": "day", "month": "month", "year": "year"}
 _WEIGHT = {"title": "A", "content": "B"}
 
 _FRAGMENTER = highlight.ContextFragmenter(maxchars=200, surround=40)
 _FRAGMENT_SCORER = highlight.BasicFragmentScorer()
-
-_DDL = (
-    f"""CREATE TABLE IF NOT EXISTS {DOCUMENTS} (
-        doc_id text PRIMARY KEY,
-        record_id text NOT NULL,
-        entity_type text NOT NULL,
-        module text NOT NULL,
-        day text,
-        month text,
-        year text,
-        audience text[] NOT NULL,
-        tsv tsvector NOT NULL
-    )""",
-    f"CREATE INDEX IF NOT EXISTS {DOCUMENTS}_tsv ON {DOCUMENTS} USING gin (tsv)",
-    f"CREATE INDEX IF NOT EXISTS {DOCUMENTS}_day ON {DOCUMENTS} (day)",
-    # Visibility by type, and the counts of `status()` as an index-only scan (start-up).
-    f"CREATE INDEX IF NOT EXISTS {DOCUMENTS}_type ON {DOCUMENTS} (entity_type, module)",
-    # The stored text, for snippets of a page of hits only: out of the rows a query scans, so
-    # that matching and counting read fewer pages (a third fewer for seizures).
-    f"""CREATE TABLE IF NOT EXISTS {TEXTS} (
-        doc_id text PRIMARY KEY REFERENCES {DOCUMENTS} (doc_id) ON DELETE CASCADE,
-        title text NOT NULL,
-        content text NOT NULL
-    )""",
-    f'CREATE TABLE IF NOT EXISTS {WORDS} (word text COLLATE "C" PRIMARY KEY)',
-    f"COMMENT ON TABLE {DOCUMENTS} IS '{_COMMENT}'",
-)
-
 
 # --- documents to lexemes ----------------------------------------------------------------------
 
@@ -142,7 +122,7 @@ class _Lexemes:
 
 
 def document_row(doc: SearchDocument, schema: Any) -> tuple[dict[str, Any], set[str]]:
-    """The table row of a document, and its words (for the vocabulary)."""
+    """The table row of a document, and its words and keywords (for the vocabulary)."""
     values = query_language.fields_of(doc)
     lexemes = _Lexemes()
     offset = 0
@@ -152,11 +132,13 @@ def document_row(doc: SearchDocument, schema: Any) -> tuple[dict[str, Any], set[
             last = offset + token.pos + 1
             lexemes.add(token.text, last, _WEIGHT[fieldname])
         offset = last + 1
+    keywords: set[str] = set()
     for fieldname in _EXACT_FIELDS:
         value = values.get(fieldname)
         if value:
             for word in schema[fieldname].process_text(value, mode="index"):
-                lexemes.add(_exact(fieldname, word), 1, "C")
+                if len(word.encode()) <= MAX_LEXEME_BYTES:
+                    keywords.add(_exact(fieldname, word))
     row = {
         "doc_id": doc.doc_id,
         "record_id": doc.id,
@@ -168,9 +150,10 @@ def document_row(doc: SearchDocument, schema: Any) -> tuple[dict[str, Any], set[
         "month": values.get("month"),
         "year": values.get("year"),
         "audience": [PUBLIC_AUDIENCE] if doc.audience is None else list(doc.audience),
+        "keywords": sorted(keywords),
         "tsv": lexemes.literal(),
     }
-    return row, set(lexemes.positions)
+    return row, set(lexemes.positions) | keywords
 
 
 # --- query trees to SQL ------------------------------------------------------------------------
@@ -225,17 +208,26 @@ class _Compiler:
     # leaves
 
     def _word(self, fieldname: str, word: str, *, prefix: bool, positive: bool) -> str:
+        """A text word as a tsquery term (exact fields are in `keywords`, see `_keywords`)."""
         star = "*" if prefix else ""
-        if fieldname not in _WEIGHT:
-            # Exact fields filter; they do not rank (every match would score the same).
-            return _quote(_exact(fieldname, word)) + (":*" if prefix else "")
         ts = f"{_quote(word)}:{star}{_WEIGHT[fieldname]}"
         if positive:
             (self.prefixes if prefix else self.words)[fieldname].add(word)
             self.positive.append(ts)
         return ts
 
+    def _keywords(self, fieldname: str, words: Iterable[str], *, every: bool) -> _Part:
+        """Exact fields filter through the `keywords` array's GIN index: all of `words`
+        (`@>`) or any of them (`&&`). They do not rank (every match would score the same)."""
+        values = sorted({_exact(fieldname, w) for w in words})
+        if not values:
+            return _TRUE if every else _FALSE
+        operator = "@>" if every else "&&"
+        return _Part(sql=f"keywords {operator} {self.param(values)}::text[]")
+
     def _any(self, fieldname: str, words: Iterable[str], positive: bool) -> _Part:
+        if fieldname not in _WEIGHT:
+            return self._keywords(fieldname, words, every=False)
         terms = [self._word(fieldname, w, prefix=False, positive=positive) for w in words]
         if not terms:
             return _FALSE
@@ -247,14 +239,20 @@ class _Compiler:
         if q is query.NullQuery or isinstance(q, type(query.NullQuery)):
             return _FALSE
         if isinstance(q, query.Term) and not isinstance(q, query.MultiTerm):
+            if q.fieldname not in _WEIGHT:
+                return self._keywords(q.fieldname, [q.text], every=True)
             return _Part(ts=self._word(q.fieldname, q.text, prefix=False, positive=positive))
         if isinstance(q, query.Phrase):
+            if q.fieldname not in _WEIGHT:
+                return self._keywords(q.fieldname, q.words, every=True)
             terms = [self._word(q.fieldname, w, prefix=False, positive=positive) for w in q.words]
             if not terms:
                 return _TRUE
             joint = " <-> " if q.slop <= 1 else " & "
             return _Part(ts="(" + joint.join(terms) + ")")
         if isinstance(q, query.Prefix):
+            if q.fieldname not in _WEIGHT:  # expanded against the vocabulary
+                return self._any(q.fieldname, self.expansions.get(id(q), []), positive)
             return _Part(ts=self._word(q.fieldname, q.text, prefix=True, positive=positive))
         if isinstance(q, whoosh_query.TermRange) and q.fieldname in _DATE_FIELDS:
             return self._date_range(q)
@@ -271,6 +269,9 @@ class _Compiler:
         if isinstance(q, query.Require):
             return self._and([self.compile(q.a, positive), self.compile(q.b, positive)])
         if isinstance(q, (query.Or, query.DisjunctionMax)):
+            both = self._in_both_fields(q, positive)
+            if both is not None:
+                return both
             return self._or([self.compile(child, positive) for child in q.subqueries])
         if isinstance(q, (query.And, query.Ordered)):
             return self._and([self.compile(child, positive) for child in q.subqueries])
@@ -279,6 +280,43 @@ class _Compiler:
         if isinstance(q, query.WrappingQuery):
             return self.compile(q.child, positive)
         raise ValueError(f"cannot search with {type(q).__name__} on PostgreSQL")
+
+    def _in_both_fields(self, q: whoosh_query.Query, positive: bool) -> _Part | None:
+        """A word, prefix, fuzzy term or wildcard searched in the title or the content (how the
+        parser reads a term without a field) as unweighted lexemes: the tsvector holds only
+        title and content words, so they match the same documents, the GIN index answers them
+        without reading each row again to check weights, and an expanded term is written once
+        instead of once per field. Ranking reads the weights of the document."""
+        subs = list(q.subqueries)
+        if len(subs) != 2 or sorted(getattr(s, "fieldname", "") for s in subs) != sorted(
+            TEXT_FIELDS
+        ):
+            return None
+        kinds = {type(s) for s in subs}
+        shapes = {_shape(s) for s in subs}
+        if len(kinds) != 1 or len(shapes) != 1:
+            return None
+        kind = kinds.pop()
+        if kind in (query.Term, query.Prefix):
+            word = str(subs[0].text)
+            prefix = kind is query.Prefix
+            ts = _quote(word) + (":*" if prefix else "")
+            if positive:
+                for fieldname in TEXT_FIELDS:
+                    (self.prefixes if prefix else self.words)[fieldname].add(word)
+                self.positive.append(ts)
+            return _Part(ts=ts)
+        if kind in (whoosh_query.FuzzyTerm, query.Wildcard):
+            words = self.expansions.get(id(subs[0]), [])
+            if not words:
+                return _FALSE
+            terms = [_quote(w) for w in words]
+            if positive:
+                for fieldname in TEXT_FIELDS:
+                    self.words[fieldname].update(words)
+                self.positive.extend(terms)
+            return _Part(ts=terms[0] if len(terms) == 1 else "(" + " | ".join(terms) + ")")
+        return None
 
     def _date_range(self, q: whoosh_query.TermRange) -> _Part:
         """Ranges of `date`, `month` and `year` compare the ISO keys, as whoosh does."""
@@ -364,7 +402,7 @@ class _PostgresWriter(IndexWriter):
             # Words an update takes out of a document may leave the vocabulary (at commit).
             previous = await self.conn.execute(
                 text(
-                    f"SELECT doc_id, tsvector_to_array(tsv) FROM {DOCUMENTS} "
+                    f"SELECT doc_id, tsvector_to_array(tsv) || keywords FROM {DOCUMENTS} "
                     "WHERE doc_id = ANY(CAST(:ids AS text[]))"
                 ),
                 {"ids": list(rows)},
@@ -374,13 +412,14 @@ class _PostgresWriter(IndexWriter):
         await self.conn.execute(
             text(
                 f"""INSERT INTO {DOCUMENTS} AS d (doc_id, record_id, entity_type, module,
-                        day, month, year, audience, tsv)
+                        day, month, year, audience, keywords, tsv)
                     VALUES (:doc_id, :record_id, :entity_type, :module, :day,
-                        :month, :year, :audience, CAST(:tsv AS tsvector))
+                        :month, :year, :audience, :keywords, CAST(:tsv AS tsvector))
                     ON CONFLICT (doc_id) DO UPDATE SET record_id = excluded.record_id,
                         entity_type = excluded.entity_type, module = excluded.module,
                         day = excluded.day, month = excluded.month, year = excluded.year,
-                        audience = excluded.audience, tsv = excluded.tsv"""
+                        audience = excluded.audience, keywords = excluded.keywords,
+                        tsv = excluded.tsv"""
             ),
             [
                 {k: v for k, v in row.items() if k not in ("title", "content")}
@@ -413,7 +452,7 @@ class _PostgresWriter(IndexWriter):
         result = await self.conn.execute(
             text(
                 f"DELETE FROM {DOCUMENTS} WHERE {column} = ANY(CAST(:values AS text[])) "
-                "RETURNING tsvector_to_array(tsv)"
+                "RETURNING tsvector_to_array(tsv) || keywords"
             ),
             {"values": list(values)},
         )
@@ -432,14 +471,60 @@ class _PostgresWriter(IndexWriter):
         fuzzy or wildcard search never finds an erased (or corrected) name."""
         if not self.removed_words:
             return
-        await self.conn.execute(
-            text(
-                f"""DELETE FROM {WORDS} w WHERE w.word = ANY(CAST(:words AS text[]))
-                    AND NOT EXISTS (SELECT 1 FROM {DOCUMENTS} d
-                        WHERE d.tsv @@ CAST(quote_literal(w.word) AS tsquery))"""
-            ),
-            {"words": sorted(self.removed_words)},
-        )
+        words = sorted(w for w in self.removed_words if "=" not in w)
+        keywords = sorted(w for w in self.removed_words if "=" in w)
+        if words:
+            await self.conn.execute(
+                text(
+                    f"""DELETE FROM {WORDS} w WHERE w.word = ANY(CAST(:words AS text[]))
+                        AND NOT EXISTS (SELECT 1 FROM {DOCUMENTS} d
+                            WHERE d.tsv @@ CAST(quote_literal(w.word) AS tsquery))"""
+                ),
+                {"words": words},
+            )
+        if keywords:
+            await self.conn.execute(
+                text(
+                    f"""DELETE FROM {WORDS} w WHERE w.word = ANY(CAST(:words AS text[]))
+                        AND NOT EXISTS (SELECT 1 FROM {DOCUMENTS} d
+                            WHERE d.keywords @> ARRAY[w.word])"""
+                ),
+                {"words": keywords},
+            )
+
+
+# The entity types of the index, one index probe each (a skip scan of the (entity_type, module)
+# index): there are a handful, and a scan would read every row.
+_TYPES_PRESENT = f"""WITH RECURSIVE present(entity_type) AS (
+        SELECT min(entity_type) FROM {DOCUMENTS}
+        UNION ALL
+        SELECT (SELECT min(entity_type) FROM {DOCUMENTS} d WHERE d.entity_type > p.entity_type)
+        FROM present p WHERE p.entity_type IS NOT NULL
+    ) SELECT entity_type FROM present WHERE entity_type IS NOT NULL"""
+
+
+def _shape(q: whoosh_query.Query) -> tuple[Any, ...]:
+    """What a term asks, whatever its field: kind, text and fuzzy or range parameters."""
+    return (
+        type(q),
+        getattr(q, "text", None),
+        getattr(q, "maxdist", None),
+        getattr(q, "prefixlength", None),
+        getattr(q, "start", None),
+        getattr(q, "end", None),
+        getattr(q, "startexcl", None),
+        getattr(q, "endexcl", None),
+    )
+
+
+# Digits in a word, as indexed with its length by core_0021 (the expression must match it).
+_DIGITS = "char_length(regexp_replace(word, '[^0-9]', '', 'g'))"
+
+# The years of the index's documents, from its vocabulary (bounds open date ranges).
+_YEARS_PRESENT = (
+    f"SELECT substr(word, 6) FROM {WORDS} WHERE word >= 'year=' AND word < 'year>' "
+    "AND word ~ '^year=[0-9]{4}$'"
+)
 
 
 def _like_escape(value: str) -> str:
@@ -460,25 +545,23 @@ class PostgresSearchBackend(SearchBackend):
     # --- state -------------------------------------------------------------------------------
 
     @staticmethod
-    async def _current(conn: AsyncConnection) -> bool:
-        """Whether every table exists, of this schema version."""
-        return await PostgresSearchBackend._state(conn) is None
-
-    @staticmethod
     async def _state(conn: AsyncConnection) -> IndexStatus | None:
-        """Why the tables cannot be used (missing, outdated), or None."""
+        """Why the tables cannot be used (missing, never built, outdated), or None."""
         found = await conn.execute(
-            text(
-                "SELECT "
-                + " AND ".join(f"to_regclass('{t}') IS NOT NULL" for t in TABLES)
-                + f", obj_description(to_regclass('{DOCUMENTS}'), 'pg_class')"
-            )
+            text("SELECT " + " AND ".join(f"to_regclass('{t}') IS NOT NULL" for t in TABLES))
         )
-        exists, comment = found.one()
-        if not exists:
-            return IndexStatus(IndexState.MISSING, f"no tables {', '.join(TABLES)}")
-        if comment != _COMMENT:
-            return IndexStatus(IndexState.OUTDATED, f"{comment!r}, need {_COMMENT!r}")
+        if not found.scalar():
+            return IndexStatus(
+                IndexState.MISSING,
+                f"no tables {', '.join(TABLES)} (core's migrations create them: ncen migrate)",
+            )
+        version = await conn.scalar(text(f"SELECT version FROM {STATE}"))
+        if version is None:
+            return IndexStatus(IndexState.MISSING, "the index was never built")
+        if version != SCHEMA_VERSION:
+            return IndexStatus(
+                IndexState.OUTDATED, f"built as version {version}, need {SCHEMA_VERSION}"
+            )
         return None
 
     async def status(self) -> IndexStatus:
@@ -496,37 +579,49 @@ class PostgresSearchBackend(SearchBackend):
         return IndexStatus(IndexState.OK, f"{sum(counts.values())} documents", counts)
 
     async def create(self) -> None:
-        """Empty tables of this schema version, replacing whatever was there.
+        """Empty tables marked as this version, in place of what they held.
 
-        Empty tables of this version are kept as they are: another server made them while this
-        one waited for the lock, and is filling them in its rebuild's transaction (servers
-        starting together on a new database do not drop each other's tables).
+        The tables themselves are the migrations' (core_0021): missing tables are an error
+        that `ncen migrate` cannot have left behind. Tables already of this version are kept as
+        they are: another server made them current while this one waited for the lock, and
+        fills them in its rebuild's transaction (servers starting together on a new database
+        do not empty each other's index).
         """
         async with self._write_lock, self.db.engine.begin() as conn:
             await conn.execute(
                 text("SELECT pg_advisory_xact_lock(:ns, :key)"),
                 {"ns": _LOCK_NAMESPACE, "key": _CREATE_KEY},
             )
-            if await self._current(conn) and not await conn.scalar(
-                text(f"SELECT EXISTS (SELECT 1 FROM {DOCUMENTS})")
-            ):
+            unusable = await self._state(conn)
+            if unusable is None:
                 return
-            for table in TABLES:
-                await conn.execute(text(f"DROP TABLE IF EXISTS {table}"))
-            for statement in _DDL:
-                await conn.execute(text(statement))
+            if not await conn.scalar(text(f"SELECT to_regclass('{STATE}') IS NOT NULL")):
+                raise NcenError(
+                    f"the search index's tables are missing ({unusable.detail}); they are "
+                    "created by core's migrations (core_0021)"
+                )
+            await conn.execute(text(f"TRUNCATE {', '.join(TABLES)}"))
+            await conn.execute(
+                text(f"INSERT INTO {STATE} (version) VALUES (:version)"),
+                {"version": SCHEMA_VERSION},
+            )
 
     # --- writing -----------------------------------------------------------------------------
 
     @contextlib.asynccontextmanager
     async def writer(self, *, replace_all: bool = False) -> AsyncIterator[IndexWriter]:
         """One transaction: readers see the whole batch (or the whole rebuild) at commit.
-        An advisory lock makes writers of every process take turns."""
+        An advisory lock makes writers of every process take turns. The index must have been
+        built (`create` and a rebuild): writing into tables whose data was lost or is of
+        another version would make a partial index look complete."""
         async with self._write_lock, self.db.engine.begin() as conn:
             await conn.execute(
                 text("SELECT pg_advisory_xact_lock(:ns, :key)"),
                 {"ns": _LOCK_NAMESPACE, "key": _WRITER_KEY},
             )
+            version = await conn.scalar(text(f"SELECT version FROM {STATE}"))
+            if version != SCHEMA_VERSION:
+                raise NcenError(f"the search index is not built (version {version})")
             if replace_all:
                 await conn.execute(text(f"DELETE FROM {TEXTS}"))
                 await conn.execute(text(f"DELETE FROM {DOCUMENTS}"))
@@ -552,7 +647,20 @@ class PostgresSearchBackend(SearchBackend):
             if request.deadline is not None:
                 remaining = max(int((request.deadline - time.monotonic()) * 1000), 1)
                 timeout = f"; SET LOCAL statement_timeout = {remaining}"
-            await driver.execute("BEGIN READ ONLY" + timeout)
+            # One snapshot for the statements of a search (types present, count, page, facets).
+            # Plans for the values at hand: the driver prepares each statement, and after five
+            # runs PostgreSQL may switch to one generic plan for every value, which is blind to
+            # how many rows a word or keyword matches (a keyword filter with dates went from
+            # ~60 ms to ~400 ms at a million documents when it did). No sequential scan where an
+            # index can answer: the planner's estimate of a long OR of rare words (a fuzzy
+            # number, `0001234~`: ~60 words, 490 matches) can be 300 times too high, and a scan
+            # of a million rows took 2 s where the GIN index takes milliseconds; a scan stays
+            # possible where nothing else is (a pattern starting with `*` in the vocabulary).
+            await driver.execute(
+                "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; "
+                "SET LOCAL plan_cache_mode = force_custom_plan; "
+                "SET LOCAL enable_seqscan = off" + timeout
+            )
             try:
                 result = await self._search(driver, parsed, request)
             except asyncio.CancelledError:
@@ -574,7 +682,11 @@ class PostgresSearchBackend(SearchBackend):
         self, driver: Any, parsed: whoosh_query.Query, request: SearchRequest
     ) -> SearchResult | None:
         expansions = await self._expand(driver, parsed, request)
-        compiled = self._compile(parsed, expansions, request)
+        present = {row[0] for row in await driver.fetch(_TYPES_PRESENT)}
+        years: set[int] = set()
+        if request.date_from is not None or request.date_to is not None:
+            years = {int(row[0]) for row in await driver.fetch(_YEARS_PRESENT)}
+        compiled = self._compile(parsed, expansions, request, present, years)
         if compiled is None:
             return None
         return await self._run(driver, compiled, request)
@@ -588,18 +700,26 @@ class PostgresSearchBackend(SearchBackend):
         self, driver: Any, parsed: whoosh_query.Query, request: SearchRequest
     ) -> dict[int, list[str]]:
         """The index words of each fuzzy, wildcard and (non-date) range term, within the cap;
-        prefixes are matched by the GIN index itself but counted against the cap too."""
+        text prefixes are matched by the GIN index itself but counted against the cap too,
+        prefixes of keyword fields are expanded (the array index matches whole values)."""
         cap = request.max_expansions
         limit = cap + 1 if cap is not None else None
         found: dict[int, list[str]] = {}
+        # The title and content words are one vocabulary: a term without a field is looked up
+        # once for both.
+        looked_up: dict[tuple[Any, ...], list[str]] = {}
         for leaf in parsed.leaves():
             if not isinstance(leaf, query.MultiTerm):
+                continue
+            key = (leaf.fieldname in TEXT_FIELDS or leaf.fieldname, _shape(leaf))
+            if key in looked_up:
+                found[id(leaf)] = looked_up[key]
                 continue
             if isinstance(leaf, whoosh_query.TermRange) and leaf.fieldname in _DATE_FIELDS:
                 continue
             if isinstance(leaf, query.Prefix):
-                if cap is None:
-                    continue
+                if cap is None and leaf.fieldname in TEXT_FIELDS:
+                    continue  # the GIN index matches text prefixes itself
                 words = await self._vocabulary(driver, leaf.fieldname, leaf.text, None, limit)
             elif isinstance(leaf, whoosh_query.FuzzyTerm):
                 words = await self._fuzzy(driver, leaf, limit)
@@ -616,7 +736,7 @@ class PostgresSearchBackend(SearchBackend):
                     QUERY_TOO_BROAD,
                 )
             self._check_time(request)
-            found[id(leaf)] = words
+            found[id(leaf)] = looked_up[key] = words
         return found
 
     @staticmethod
@@ -661,7 +781,11 @@ class PostgresSearchBackend(SearchBackend):
         word, maxdist = leaf.text, int(leaf.maxdist)
         stored = self._stored(leaf.fieldname, word)
         start = _like_escape(self._stored(leaf.fieldname, word[: leaf.prefixlength])) + "%"
-        params: list[Any] = [start, len(stored) - maxdist, len(stored) + maxdist]
+        # One edit adds at most one digit: a word within d edits holds at most d more digits
+        # than the term. Reference, container and plate numbers, most of a large vocabulary,
+        # are then skipped through the index on (digits, length) (core_0021).
+        digits = sum(c.isdigit() for c in stored) + maxdist
+        params: list[Any] = [start, len(stored) - maxdist, len(stored) + maxdist, digits]
         # One edit changes at most two pieces of the word (a transposition may straddle two):
         # cut into 2d+1 pieces, a word within d edits holds at least one of them unchanged.
         pieces = 2 * maxdist + 1
@@ -676,6 +800,7 @@ class PostgresSearchBackend(SearchBackend):
         rows = await driver.fetch(
             f"SELECT word FROM {WORDS} WHERE word LIKE $1 "
             f"AND {self._field_filter(leaf.fieldname)} "
+            f"AND {_DIGITS} <= $4::int "
             "AND char_length(word) BETWEEN $2::int AND $3::int" + contains,
             *params,
         )
@@ -703,21 +828,35 @@ class PostgresSearchBackend(SearchBackend):
         return [self._plain(leaf.fieldname, row[0]) for row in rows]
 
     def _compile(
-        self, parsed: whoosh_query.Query, expansions: dict[int, list[str]], request: SearchRequest
+        self,
+        parsed: whoosh_query.Query,
+        expansions: dict[int, list[str]],
+        request: SearchRequest,
+        present: Collection[str],
+        years: Collection[int] = (),
     ) -> _Compiled | None:
         compiler = _Compiler(expansions)
         parts = [compiler.compile(parsed)]
         for name, values in sorted(request.filters.items()):
             words = {w for v in values for w in self.schema[name].process_text(v, mode="query")}
             parts.append(compiler._any(name, sorted(words), positive=False))
-        if request.date_from is not None:
-            parts.append(_Part(sql=f"day >= {compiler.param(request.date_from.isoformat())}::text"))
-        if request.date_to is not None:
-            parts.append(_Part(sql=f"day <= {compiler.param(request.date_to.isoformat())}::text"))
+        if request.date_from is not None or request.date_to is not None:
+            # The range as the fewest whole years, months and days (core/search/dates.py) in
+            # `keywords`: one GIN index scan with the other keyword conditions, where a B-tree
+            # range on `day` meant intersecting two bitmaps of every document in the range.
+            terms = date_terms(request.date_from, request.date_to, years)
+            keys = [
+                *(_exact("year", y) for y in terms.years),
+                *(_exact("month", m) for m in terms.months),
+                *(_exact("date", d) for d in terms.days),
+            ]
+            parts.append(
+                _Part(sql=f"keywords && {compiler.param(keys)}::text[]") if keys else _FALSE
+            )
         matched = compiler._and(parts)
         if matched is _FALSE:
             return None
-        visible = self._visibility(compiler, request)
+        visible = self._visibility(compiler, request, present)
         where = " AND ".join(
             part for part in (compiler.as_sql(matched), visible) if part and part != "TRUE"
         )
@@ -731,9 +870,13 @@ class PostgresSearchBackend(SearchBackend):
         )
 
     @staticmethod
-    def _visibility(compiler: _Compiler, request: SearchRequest) -> str:
-        """Types seen whole, and per type the public documents and the caller's audience."""
+    def _visibility(compiler: _Compiler, request: SearchRequest, present: Collection[str]) -> str:
+        """Types seen whole, and per type the public documents and the caller's audience; no
+        condition at all when the caller sees every type the index holds whole (read in the
+        search's snapshot), so that a count needs no row of the table (as whoosh's backend)."""
         whole = sorted(t for t, tokens in request.allowed_types.items() if tokens is None)
+        if set(present) <= set(whole):
+            return "TRUE"
         clauses = []
         if whole:
             clauses.append(f"entity_type = ANY({compiler.param(whole)}::text[])")
@@ -747,55 +890,64 @@ class PostgresSearchBackend(SearchBackend):
         return "(" + " OR ".join(clauses) + ")"
 
     async def _run(self, driver: Any, compiled: _Compiled, request: SearchRequest) -> SearchResult:
-        """Facet counts and the page in one statement: the matches are found once."""
-        params = list(compiled.params)
-        if compiled.rank is not None:
-            params.append(compiled.rank)
-            score = f"ts_rank(tsv, ${len(params)}::text::tsquery)"
-        else:
-            score = "0::real"
-        rows = await driver.fetch(
-            f"""WITH matched AS MATERIALIZED (
-                    SELECT doc_id, module, entity_type, {score} AS score
-                    FROM {DOCUMENTS} WHERE {compiled.where}
-                ), page AS (
-                    SELECT doc_id, score FROM matched
-                    ORDER BY score DESC, doc_id
-                    LIMIT {max(int(request.limit), 0)} OFFSET {int(request.offset)}
-                )
-                SELECT module, entity_type, count(*)::int AS n, NULL AS doc_id,
-                       NULL AS record_id, NULL AS title, NULL AS content, NULL::real AS score
-                FROM matched GROUP BY module, entity_type
-                UNION ALL
-                SELECT d.module, d.entity_type, NULL, d.doc_id, d.record_id, t.title,
-                       t.content, page.score
-                FROM page JOIN {DOCUMENTS} d USING (doc_id) JOIN {TEXTS} t USING (doc_id)""",
-            *params,
+        """Count (exactly up to `exact_total_limit`), rank, read the page, count facets.
+
+        A query matching more than the limit gets the planner's estimate as its total, and,
+        when words rank it, its hits ranked among the first limit + 1 matches found
+        (docs/search.md, "Broad queries"): exact counts and rankings of tens of thousands of
+        matches cost a visit of each matching row, which no index of core PostgreSQL avoids.
+        Without ranking words (keyword fields, dates, an empty query) the page is exact: the
+        first matches in `doc_id` order, read through the primary key."""
+        cap = request.exact_total_limit
+        bound = f" LIMIT {int(cap) + 1}" if cap is not None else ""
+        where, params = compiled.where, compiled.params
+        text_columns = "t.title, t.content" if request.snippets else "NULL, NULL"
+        text_join = f"JOIN {TEXTS} t USING (doc_id)" if request.snippets else ""
+        window = f"LIMIT {max(int(request.limit), 0)} OFFSET {int(request.offset)}"
+        rows, facet_rows, counted = await self._ranked(
+            driver, compiled, bound, window, text_columns, text_join, request.facets
         )
+        exact = cap is None or counted <= cap
+        if not exact and compiled.rank is None and counted:
+            # Nothing ranks: the first matches in `doc_id` order, of all (primary key walk).
+            rows = await driver.fetch(
+                f"""SELECT d.doc_id, d.record_id, d.module, d.entity_type, 0::real AS score,
+                        {text_columns}
+                    FROM (SELECT doc_id FROM {DOCUMENTS} WHERE {where}
+                          ORDER BY doc_id {window}) page
+                    JOIN {DOCUMENTS} d USING (doc_id) {text_join}""",
+                *params,
+            )
+        if not counted:
+            return SearchResult(hits=[], total=0, modules={}, entity_types={})
+        total = int(counted)
+        if not exact:
+            total = max(total, await self._estimate(driver, where, params))
+        if request.facets and not exact:
+            facet_rows = await driver.fetch(
+                f"SELECT module, entity_type, count(*)::int AS n FROM {DOCUMENTS} "
+                f"WHERE {where} GROUP BY module, entity_type",
+                *params,
+            )
         modules: dict[str, int] = defaultdict(int)
         entity_types: dict[str, int] = defaultdict(int)
-        page = []
-        for row in rows:
-            if row["doc_id"] is None:
-                modules[row["module"]] += row["n"]
-                entity_types[row["entity_type"]] += row["n"]
-            else:
-                page.append(row)
-        total = sum(modules.values())
-        if not total:
-            return SearchResult(hits=[], total=0, modules={}, entity_types={})
-        page.sort(key=lambda row: (-row["score"], row["doc_id"]))
+        for row in facet_rows:
+            modules[row["module"]] += row["n"]
+            entity_types[row["entity_type"]] += row["n"]
+        page = sorted(rows, key=lambda row: (-row["score"], row["doc_id"]))
         hits = []
         for row in page:
             self._check_time(request)
-            snippets = [
-                s
-                for s in (
-                    self._snippet(compiled, "title", row["title"], 1),
-                    self._snippet(compiled, "content", row["content"], SNIPPETS),
-                )
-                if s
-            ]
+            snippets = []
+            if request.snippets:
+                snippets = [
+                    s
+                    for s in (
+                        self._snippet(compiled, "title", row["title"], 1),
+                        self._snippet(compiled, "content", row["content"], SNIPPETS),
+                    )
+                    if s
+                ]
             hits.append(
                 SearchHit(
                     entity_type=row["entity_type"],
@@ -806,8 +958,68 @@ class PostgresSearchBackend(SearchBackend):
                 )
             )
         return SearchResult(
-            hits=hits, total=total, modules=dict(modules), entity_types=dict(entity_types)
+            hits=hits,
+            total=total,
+            modules=dict(modules),
+            entity_types=dict(entity_types),
+            total_exact=exact,
+            ranked=None if exact or compiled.rank is None else int(counted),
         )
+
+    @staticmethod
+    async def _ranked(
+        driver: Any,
+        compiled: _Compiled,
+        bound: str,
+        window: str,
+        text_columns: str,
+        text_join: str,
+        facets: bool,
+    ) -> tuple[list[Any], list[Any], int]:
+        """One pass over the matches (up to `bound`): their count, the ranked page and, when
+        asked, the facet counts of these matches (exact when they are all the matches)."""
+        params = list(compiled.params)
+        score = "0::real"  # keyword fields, dates, an empty query: ties, in doc_id order
+        if compiled.rank is not None:
+            params.append(compiled.rank)
+            score = f"ts_rank(tsv, ${len(params)}::text::tsquery)"
+        counts = (
+            "SELECT 'f', module, entity_type, count(*)::int, NULL, NULL, NULL, NULL, NULL "
+            "FROM matched GROUP BY module, entity_type UNION ALL"
+            if facets
+            else ""
+        )
+        rows = await driver.fetch(
+            f"""WITH matched AS MATERIALIZED (
+                    SELECT doc_id, record_id, module, entity_type, {score} AS score
+                    FROM {DOCUMENTS} WHERE {compiled.where}{bound}
+                ), page AS (
+                    SELECT * FROM matched ORDER BY score DESC, doc_id {window}
+                )
+                SELECT 'n' AS kind, NULL AS module, NULL AS entity_type, count(*)::int AS n,
+                       NULL AS doc_id, NULL AS record_id, NULL::real AS score, NULL AS title,
+                       NULL AS content
+                FROM matched
+                UNION ALL {counts}
+                SELECT 'p', page.module, page.entity_type, NULL, page.doc_id, page.record_id,
+                       page.score, {text_columns}
+                FROM page {text_join}""",
+            *params,
+        )
+        counted = next(row["n"] for row in rows if row["kind"] == "n")
+        page = [row for row in rows if row["kind"] == "p"]
+        facet_rows = [row for row in rows if row["kind"] == "f"]
+        return page, facet_rows, int(counted)
+
+    @staticmethod
+    async def _estimate(driver: Any, where: str, params: Sequence[Any]) -> int:
+        """PostgreSQL's estimate of the matching rows (its statistics of lexemes, keywords and
+        dates; conditions taken as independent)."""
+        plan = await driver.fetchval(
+            f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {DOCUMENTS} WHERE {where}", *params
+        )
+        found = json.loads(plan) if isinstance(plan, str) else plan
+        return int(found[0]["Plan"]["Plan Rows"])
 
     def _snippet(self, compiled: _Compiled, fieldname: str, value: str, top: int) -> str:
         """The stored text with the query's words marked, cut as the whoosh backend cuts it."""

@@ -353,6 +353,7 @@ class SearchService:
             max_expansions=limits.max_expansions,
             snippets=snippets,
             facets=facets,
+            exact_total_limit=limits.exact_total_limit,
         )
         try:
             async with asyncio.timeout(limits.timeout_seconds):

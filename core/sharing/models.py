@@ -6,6 +6,8 @@ bound to the SHA-256 of the text they read (an edit of the original voids it).
 `core_sharing_export`: one row per payload queued for a peer (the global database), with its
 status: pending -> sent -> acknowledged, or failed (retried by the outbox).
 `core_sharing_received`: global mode, what national instances sent, one row per record.
+`core_sharing_peer_record`: a record a connected national instance shared under an agreement
+(`shareRecord` there), read-only, with its provenance, until an officer imports or links it.
 """
 
 from __future__ import annotations
@@ -100,4 +102,44 @@ class ReceivedRecord(Base):
     )
 
 
-MODELS: list[type[Base]] = [CheckedText, PhotoCheck, ExportEntry, ReceivedRecord]
+PEER_RECORD_STATUSES = ("received", "imported", "linked")
+
+
+class PeerRecord(Base):
+    """A record a national peer shared with this instance under an agreement: read-only, with
+    its provenance (country, sender instance, the agreement, when). `data` is the sender's
+    non-nominal projection; `fields` the whole record as input paths when the agreement covers
+    nominal data (what an import fills), else None."""
+
+    __tablename__ = "core_sharing_peer_record"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    share_uid: Mapped[str] = mapped_column(String(36))  # the sender's share id
+    sender: Mapped[str] = mapped_column(String(64))  # the peer, as icomm names it
+    sender_key_id: Mapped[str] = mapped_column(String(16))
+    sender_country: Mapped[str | None] = mapped_column(String(2))
+    agreement_reference: Mapped[str] = mapped_column(String(200))
+    legal_basis: Mapped[str] = mapped_column(Text)
+    entity_type: Mapped[str] = mapped_column(String(100))
+    source_id: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int | None] = mapped_column(Integer)
+    nominal: Mapped[bool] = mapped_column(Boolean, default=False)
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    fields: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    payload_sha256: Mapped[str] = mapped_column(String(64))
+    shared_by: Mapped[str | None] = mapped_column(String(200))  # the sender's user name
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(String(10), default="received")
+    # The local record it was imported as, or linked to.
+    local_type: Mapped[str | None] = mapped_column(String(100))
+    local_id: Mapped[str | None] = mapped_column(String(64))
+    handled_by: Mapped[str | None] = mapped_column(String(200))
+    handled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        UniqueConstraint("sender", "share_uid"),
+        Index("ix_core_sharing_peer_record_type", "entity_type", "id"),
+    )
+
+
+MODELS: list[type[Base]] = [CheckedText, PhotoCheck, ExportEntry, ReceivedRecord, PeerRecord]

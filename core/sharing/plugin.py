@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from core.auth.permissions import Permission
 from core.gql.contribution import GraphQLContribution
@@ -52,6 +52,11 @@ class SharingPlugin:
 
     @hookimpl
     def register_graphql(self) -> GraphQLContribution:
+        from core.sharing.peer_schema import (
+            ReceivedShare,
+            ReceivedSharesMutation,
+            ReceivedSharesQuery,
+        )
         from core.sharing.schema import (
             GlobalRecord,
             GlobalRecordsQuery,
@@ -60,10 +65,34 @@ class SharingPlugin:
         )
 
         return GraphQLContribution(
-            queries=[SharingQuery, GlobalRecordsQuery],
-            mutations=[SharingMutation],
-            types=[GlobalRecord],
+            queries=[SharingQuery, GlobalRecordsQuery, ReceivedSharesQuery],
+            mutations=[SharingMutation, ReceivedSharesMutation],
+            types=[GlobalRecord, ReceivedShare],
         )
+
+    @hookimpl
+    def register_attachment_owners(self) -> list[Any]:
+        """Photos a connected instance shared with a record: readable by whoever may read the
+        received share; each download audited."""
+        from core.attachments.owners import AttachmentOwner
+        from core.sharing.peers import PEER_RECORD
+
+        plugin = self
+
+        async def can_read(session: Any, principal: Any, ids: Any) -> set[str]:
+            from core.sharing.imports import readable_ids
+
+            assert plugin.instance is not None
+            return await readable_ids(plugin.instance, session, principal, ids)
+
+        return [AttachmentOwner(PEER_RECORD, "core", "", can_read=can_read, audit_reads=True)]
+
+    @hookimpl
+    def register_link_types(self) -> list[Any]:
+        """A received share links to the local record it is (every record type)."""
+        from core.sharing.peer_schema import link_types
+
+        return link_types(self.instance) if self.instance is not None else []
 
     @hookimpl
     def register_outbox_handlers(self) -> list[OutboxHandler]:

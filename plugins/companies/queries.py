@@ -8,7 +8,7 @@ from strawberry import relay
 from strawberry.types import Info
 
 from core.auth.guard import requires
-from core.gql.connection import Connection, build_connection, decode_cursor
+from core.gql.connection import Connection, build_connection, cursor_key, page_after
 from core.gql.context import Context
 from core.gql.errors import InputError, PermissionDeniedError
 from core.gql.pagination import clamp_first
@@ -108,15 +108,11 @@ class CompanyQuery:
         if not context.can(access.VIEW):
             raise PermissionDeniedError("companies.view is required", field="companies")
         size = clamp_first(first, context.instance.config.graphql)
-        cursor = decode_cursor(after, 1)
+        key = cursor_key(after, int)
         base = apply_filter(
             select(CompanyRow).where(access.visible_filter(context.principal)), filter
         )
-        page = base.order_by(CompanyRow.id.desc()).limit(size + 1)
-        if cursor is not None:
-            if not isinstance(cursor[0], int):
-                raise InputError("not a cursor returned by this field", field="after")
-            page = page.where(CompanyRow.id < cursor[0])
+        page = page_after(base, (CompanyRow.id,), key, size)
         tree = selection(info)
         wanted = needed(tree.at("edges", "node"), loaders.FIELD_CHILDREN)
         total = 0

@@ -15,7 +15,15 @@ from sqlalchemy import Select
 from core.gql.errors import InputError
 from core.instance import Instance
 from core.matching import Profile
-from core.records import RecordType, Requirement, WriteContext, child_rows, copy_given, given
+from core.records import (
+    DuplicateHint,
+    RecordType,
+    Requirement,
+    WriteContext,
+    child_rows,
+    copy_given,
+    given,
+)
 from core.search import SearchDocument
 from plugins.companies import access, matching
 from plugins.companies.identifiers import name_key
@@ -118,6 +126,20 @@ class CompanyRecord(RecordType[Company, CompanyInput]):
         from plugins.companies.search import document
 
         return document(company)
+
+    async def duplicate_hints(self, ctx: WriteContext, company: Company) -> list[DuplicateHint]:
+        """Visible companies with the same registration identifier or a similar name."""
+        from plugins.companies.duplicates import find_duplicates
+
+        found = await find_duplicates(ctx.session, [company], ctx.principal)
+        return [
+            DuplicateHint(
+                m.company_id,
+                100.0 if m.same_identifiers else round((m.name_similarity or 0.0) * 100, 1),
+                (*m.same_identifiers, *(("name",) if m.name_similarity else ())),
+            )
+            for m in found.get(company.id, [])
+        ]
 
     match_children = ("trade_names", "identifiers", "addresses", "contacts")
 

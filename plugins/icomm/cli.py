@@ -62,7 +62,8 @@ def _print(view) -> None:  # type: ignore[no-untyped-def]
             f"  agreement {a.id}: {a.reference} ({a.direction}, {a.valid_from} to {until}, "
             f"{'nominal' if a.nominal else 'non-nominal'}"
             f"{', ' + ', '.join(a.record_types) if a.record_types else ''})"
-            f"{'' if valid else ' - not valid today'}"
+            f"{' - revoked ' + a.revoked_at.date().isoformat() if a.revoked_at else ''}"
+            f"{'' if valid or a.revoked_at else ' - not valid today'}"
         )
         click.echo(f"    legal basis: {a.legal_basis}")
 
@@ -154,6 +155,21 @@ def agree_command(
 
     agreement = _run(ctx, action)
     click.echo(f"agreement {agreement.id} with {name}: {agreement.reference}")
+
+
+@peer_group.command("revoke")
+@click.argument("agreement_id", type=int)
+@click.pass_context
+def revoke_command(ctx: click.Context, agreement_id: int) -> None:
+    """Revoke an agreement (by the number `peer show` prints): kept on record as the legal
+    basis of past exchanges, it allows nothing more from now on."""
+    from plugins.icomm.peers import revoke_agreement
+
+    async def action(instance: Instance) -> None:
+        await revoke_agreement(instance, _actor(), agreement_id)
+
+    _run(ctx, action)
+    click.echo(f"revoked agreement {agreement_id}")
 
 
 @peer_group.command("disagree")

@@ -28,6 +28,7 @@ from core.outbox import OutboxEvent, OutboxHandler, PartialFailure, enqueue, has
 from plugins.icomm import transfer
 from plugins.icomm.envelopes import (
     MESSAGE_KIND,
+    RECORD_KIND,
     Envelope,
     EnvelopeRefused,
     sign,
@@ -41,6 +42,7 @@ from plugins.icomm.models import DELIVERED, FAILED, QUEUED, READ, SEND, Message,
 from plugins.icomm.models import Envelope as EnvelopeRow
 from plugins.icomm.peers import valid_agreement
 from plugins.icomm.receive import ACCEPTED, DUPLICATE, ENTITY
+from plugins.icomm.shares import agreement_still_valid
 
 log = logging.getLogger("ncen.icomm")
 INBOUND_PATH = "/modules/icomm/envelopes"
@@ -111,6 +113,15 @@ async def deliver(instance: Instance, events: Sequence[OutboxEvent]) -> None:
             )
         }
         agreements = {pid: await valid_agreement(session, pid, SEND) for pid in peers}
+        # A shared record leaves only while the agreement it was shared under allows it.
+        shares_allowed = {
+            key: await agreement_still_valid(session, *key)
+            for key in {
+                (r.peer_id, r.agreement_reference)
+                for r in rows
+                if r.kind == RECORD_KIND and r.peer_id is not None and r.agreement_reference
+            }
+        }
         photos = await transfer.outgoing(instance, session, message_ids)
     failed: dict[int, str] = {}  # outbox row id -> error (retried)
     outcomes: dict[int, tuple[str, str | None]] = {}  # envelope row id -> (status, error)
@@ -123,6 +134,13 @@ async def deliver(instance: Instance, events: Sequence[OutboxEvent]) -> None:
             outcomes[row.id] = (FAILED, "the peer was removed")
         elif agreements[peer.id] is None:
             outcomes[row.id] = (FAILED, "no agreement valid today allows sending to the peer")
+        elif row.kind == RECORD_KIND and not shares_allowed.get(
+            (row.peer_id, row.agreement_reference)
+        ):
+            outcomes[row.id] = (
+                FAILED,
+                f"the agreement {row.agreement_reference!r} was revoked or is no longer valid",
+            )
         else:
             groups.setdefault(peer.id, []).append(row)
     per_request = instance.settings("icomm").batch_envelopes
@@ -138,6 +156,8 @@ async def deliver(instance: Instance, events: Sequence[OutboxEvent]) -> None:
                 body = _message_body(
                     message, threads[message.thread_id], photos.get(message.id, [])
                 )
+            elif row.kind == RECORD_KIND:
+                body = await transfer.shared_photos(instance, dict(row.body))
             else:
                 body = dict(row.body)
             envelope = Envelope(
@@ -146,7 +166,12 @@ async def deliver(instance: Instance, events: Sequence[OutboxEvent]) -> None:
                 sender=sender,
                 recipient=peer.key_id,
                 sent_at=timestamp(),
-                agreement=agreement.reference,
+                # A shared record travels under the agreement it was shared under.
+                agreement=(
+                    row.agreement_reference or agreement.reference
+                    if row.kind == RECORD_KIND
+                    else agreement.reference
+                ),
                 body=body,
             )
             wire = sign(envelope, key)
@@ -254,6 +279,8 @@ async def _record(  # type: ignore[no-untyped-def]
             if not (status == DELIVERED and envelope.status == READ):
                 envelope.status = status
             envelope.last_error = error
+            if row.kind == RECORD_KIND:
+                envelope.body = {}  # what left is logged by its hash (icomm_share); no copy stays
             action = "icomm.envelope.sent" if status == DELIVERED else "icomm.envelope.failed"
             audited.setdefault((action, row.kind, row.peer_id, error), []).append(row.envelope_id)
         # One audit event per envelope, appended per kind of outcome in one batch each.

@@ -22,8 +22,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from core.db import utcnow
 
 VERSION = 1
-MESSAGE_KIND, RECEIPT_KIND, SHARE_KIND = "message", "receipt", "share"
-KINDS = (MESSAGE_KIND, RECEIPT_KIND, SHARE_KIND)
+# `share`: a payload for the global database; `record`: a record shared with a national peer.
+MESSAGE_KIND, RECEIPT_KIND, SHARE_KIND, RECORD_KIND = "message", "receipt", "share", "record"
+KINDS = (MESSAGE_KIND, RECEIPT_KIND, SHARE_KIND, RECORD_KIND)
 
 
 class EnvelopeRefused(Exception):

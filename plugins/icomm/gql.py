@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import strawberry
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 from strawberry import relay
 from strawberry.types import Info
 from strawberry.types.base import StrawberryObjectDefinition
@@ -18,7 +18,7 @@ from core.attachments.gql import Photo, load_photos
 from core.audit.writer import actor_of
 from core.auth.guard import requires
 from core.auth.principal import UserPrincipal
-from core.gql.connection import Connection, build_connection, decode_cursor
+from core.gql.connection import Connection, build_connection, cursor_key, page_after
 from core.gql.context import Context
 from core.gql.errors import InputError, NotFoundError, PermissionDeniedError
 from core.gql.pagination import clamp_first
@@ -319,6 +319,9 @@ class AgreementType:
     record_types: list[str]
     nominal: bool
     valid_today: bool
+    revoked_at: dt.datetime | None = strawberry.field(
+        default=None, description="When it was revoked: nothing is sent or accepted under it since."
+    )
 
 
 @strawberry.type(name="IcommPeer", description="A connected instance.")
@@ -355,6 +358,7 @@ class PeerType:
                     valid_today=peers.is_valid(
                         a, a.direction if a.direction != "both" else "send", today
                     ),
+                    revoked_at=a.revoked_at,
                 )
                 for a in view.agreements
             ],
@@ -429,31 +433,16 @@ class AddAgreementInput:
     nominal: bool = False
 
 
-def _cursor_time(values: list[Any], field: str = "after") -> tuple[dt.datetime, int]:
-    try:
-        return dt.datetime.fromisoformat(values[0]), int(values[1])
-    except (TypeError, ValueError):
-        raise InputError("not a cursor returned by this field", field=field) from None
-
-
 async def task_connection(
     info: Info[Context, None], where: tasks.TaskFilter, first: int | None, after: str | None
 ) -> Connection[TaskType]:
     size = clamp_first(first, info.context.instance.config.graphql)
-    cursor = decode_cursor(after, 2)
+    key = cursor_key(after, dt.datetime.fromisoformat, int)
     async with info.context.instance.db.session() as session:
         query = await tasks.query(session, user(info), where)
         total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        if cursor is not None:
-            at, last = _cursor_time(cursor)
-            query = query.where(
-                or_(Task.updated_at < at, and_(Task.updated_at == at, Task.id < last))
-            )
-        rows = (
-            await session.scalars(
-                query.order_by(Task.updated_at.desc(), Task.id.desc()).limit(size + 1)
-            )
-        ).all()
+        page = page_after(query, (Task.updated_at, Task.id), key, size)
+        rows = (await session.scalars(page)).all()
         nodes = await build_tasks(session, rows)
     keys = [(t.updated_at.isoformat(), t.id) for t in rows]
     return build_connection(nodes, keys, size, total)
@@ -475,7 +464,7 @@ class IcommQuery:
         principal = user(info)
         where = filter or InboxFilter()
         size = clamp_first(first, info.context.instance.config.graphql)
-        cursor = decode_cursor(after, 2)
+        key = cursor_key(after, dt.datetime.fromisoformat, int)
         conditions = [
             Participant.user_id == principal.user_id,
             Participant.archived.is_(where.archived),
@@ -498,22 +487,8 @@ class IcommQuery:
                     .where(*conditions)
                 )
             ) or 0
-            query = base
-            if cursor is not None:
-                at, last = _cursor_time(cursor)
-                query = query.where(
-                    or_(
-                        Participant.updated_at < at,
-                        and_(Participant.updated_at == at, Participant.thread_id < last),
-                    )
-                )
-            rows = (
-                await session.execute(
-                    query.order_by(
-                        Participant.updated_at.desc(), Participant.thread_id.desc()
-                    ).limit(size + 1)
-                )
-            ).all()
+            page = page_after(base, (Participant.updated_at, Participant.thread_id), key, size)
+            rows = (await session.execute(page)).all()
             pairs = [tuple(r) for r in rows]
             nodes = await build_threads(session, pairs)
         keys = [(p.updated_at.isoformat(), t.id) for t, p in pairs]
@@ -747,6 +722,15 @@ class IcommMutation:
     )
     async def remove_agreement(self, info: Info[Context, None], id: int) -> bool:
         await peers.remove_agreement(info.context.instance, actor_of(info.context.principal), id)
+        return True
+
+    @strawberry.mutation(
+        description="Revoke an agreement (icomm.peers.manage, audited): it stays on record as "
+        "the legal basis of past exchanges, and nothing more is sent or accepted under it.",
+        extensions=[requires(PEERS)],
+    )
+    async def revoke_agreement(self, info: Info[Context, None], id: int) -> bool:
+        await peers.revoke_agreement(info.context.instance, actor_of(info.context.principal), id)
         return True
 
 

@@ -192,6 +192,10 @@ class Agreement(Base):
     record_types: Mapped[list[str]] = mapped_column(JSONType, default=list)
     nominal: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A revoked agreement stays (it is the legal basis of what was exchanged under it) but
+    # allows nothing more, in either direction.
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    revoked_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
 
 class Envelope(Base):
@@ -223,6 +227,42 @@ class Envelope(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class Share(Base):
+    """A record shared with a peer (`shareRecord`): what was sent, under which agreement, and
+    what became of it. Delivery is its envelope's (`queued`, `delivered`, `failed`); the
+    receiver's later receipts say `imported` or `linked`."""
+
+    __tablename__ = "icomm_share"
+    __table_args__ = (
+        Index("ix_icomm_share_record", "entity_type", "entity_id"),
+        Index("ix_icomm_share_peer", "peer_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uid: Mapped[str] = mapped_column(String(36), unique=True)
+    envelope_id: Mapped[int | None] = mapped_column(
+        ForeignKey("icomm_envelope.id", ondelete="SET NULL"), nullable=True
+    )
+    peer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("icomm_peer.id", ondelete="SET NULL"), nullable=True
+    )
+    peer_name: Mapped[str] = mapped_column(String(64))
+    entity_type: Mapped[str] = mapped_column(String(100))
+    entity_id: Mapped[str] = mapped_column(String(64))
+    record_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    nominal: Mapped[bool] = mapped_column(Boolean, default=False)
+    agreement_id: Mapped[int | None] = mapped_column(
+        ForeignKey("icomm_agreement.id", ondelete="SET NULL"), nullable=True
+    )
+    agreement_reference: Mapped[str] = mapped_column(String(200))
+    payload_sha256: Mapped[str] = mapped_column(String(64))
+    shared_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # What the receiver reported after delivery: `imported` or `linked`, and when.
+    remote_status: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    remote_status_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
 MODELS: list[type[Base]] = [
     Thread,
     Message,
@@ -232,4 +272,5 @@ MODELS: list[type[Base]] = [
     Peer,
     Agreement,
     Envelope,
+    Share,
 ]

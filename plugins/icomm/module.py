@@ -51,6 +51,11 @@ class IcommModule:
                 "Write to connected instances",
                 ("officer", "validator"),
             ),
+            Permission(
+                "icomm.records.share",
+                "Share records with connected instances under their agreements",
+                ("officer", "validator"),
+            ),
             Permission("icomm.tasks.work", "See and work on one's tasks", USERS),
             Permission("icomm.tasks.assign", "Assign tasks", ("validator",)),
             Permission("icomm.tasks.supervise", "See and manage every task", ("validator",)),
@@ -86,13 +91,18 @@ class IcommModule:
     @hookimpl
     def register_graphql(self) -> GraphQLContribution:
         from plugins.icomm.gql import IcommMutation, IcommQuery
+        from plugins.icomm.shares_gql import IcommSharesMutation, IcommSharesQuery
 
-        return GraphQLContribution(queries=[IcommQuery], mutations=[IcommMutation])
+        return GraphQLContribution(
+            queries=[IcommQuery, IcommSharesQuery],
+            mutations=[IcommMutation, IcommSharesMutation],
+        )
 
     @hookimpl
     def register_record_fields(self) -> list[RecordField]:
         from core.records.fields import RecordField
         from plugins.icomm.gql import TaskType, record_tasks
+        from plugins.icomm.shares_gql import RecordShareType, record_shares
 
         return [
             RecordField(
@@ -100,7 +110,14 @@ class IcommModule:
                 TaskType,
                 record_tasks,
                 "Tasks about this record that you may see (icomm), newest first.",
-            )
+            ),
+            RecordField(
+                "shares",
+                RecordShareType,
+                record_shares,
+                "Shares of this record with connected instances and what became of them "
+                "(icomm.records.share; none without it), newest first.",
+            ),
         ]
 
     @hookimpl
@@ -129,9 +146,10 @@ class IcommModule:
 
     @hookimpl
     async def on_startup(self, instance: Instance) -> None:
-        from plugins.icomm.global_peer import install
+        from plugins.icomm import global_peer, shares
 
-        await install(instance)
+        await shares.install(instance)
+        await global_peer.install(instance)
 
     @hookimpl
     async def on_shutdown(self, instance: Instance) -> None:

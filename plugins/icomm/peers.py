@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.audit.writer import record
+from core.audit.writer import actor_of, record
 from core.db import utcnow
 from core.gql.errors import ConflictError, InputError, NotFoundError
 from core.instance import Instance
@@ -215,10 +215,34 @@ async def remove_agreement(instance: Instance, actor: object, agreement_id: int)
         )
 
 
+async def revoke_agreement(instance: Instance, actor: object, agreement_id: int) -> Agreement:
+    """Revoke an agreement: it stays on record (the legal basis of what was exchanged under
+    it), but nothing more is sent or accepted under it, from now on."""
+    async with instance.db.transaction() as session:
+        agreement = await session.get(Agreement, agreement_id)
+        if agreement is None:
+            raise NotFoundError(f"no agreement {agreement_id}", field="id")
+        if agreement.revoked_at is not None:
+            raise ConflictError("the agreement is revoked already", field="id", code="REVOKED")
+        peer = await session.get(Peer, agreement.peer_id)
+        agreement.revoked_at = utcnow()
+        agreement.revoked_by = (actor_of(actor).name or "")[:200]
+        await record(
+            session,
+            actor=actor,
+            action="icomm.agreement.revoked",
+            entity_type=ENTITY,
+            entity_id=peer.name if peer else None,
+            detail={"agreement": agreement_id, "reference": agreement.reference},
+        )
+    return agreement
+
+
 def is_valid(agreement: Agreement, direction: str, today: dt.date) -> bool:
     allowed = (direction, BOTH)
     return (
-        agreement.direction in allowed
+        agreement.revoked_at is None
+        and agreement.direction in allowed
         and agreement.valid_from <= today
         and (agreement.valid_until is None or today <= agreement.valid_until)
     )
@@ -236,3 +260,77 @@ async def valid_agreement(
         )
     ).all()
     return next((a for a in rows if is_valid(a, direction, today)), None)
+
+
+def covers(agreement: Agreement, record_type: str) -> bool:
+    """Whether the agreement names the record type (`Person`, `Seizure`): a record shared
+    under an agreement must be of a type it names; one naming none covers no record."""
+    return record_type in agreement.record_types
+
+
+@dataclass(frozen=True)
+class ShareRefusal:
+    """Why no agreement allows a share: a stable code and the input field at fault."""
+
+    code: str
+    message: str
+    field: str
+
+
+async def share_agreement(
+    session: AsyncSession,
+    peer: Peer,
+    direction: str,
+    record_types: Sequence[str],
+    nominal: bool,
+    *,
+    reference: str | None = None,
+    today: dt.date | None = None,
+) -> Agreement | ShareRefusal:
+    """The agreement with `peer` under which a record of one of `record_types` (its record
+    type and entity type names) may be shared in `direction`, nominal data included or not;
+    or why none allows it. `reference`: only the agreement of that reference counts (the
+    receiver checks the one the sender named)."""
+    today = today or utcnow().date()
+    rows = list(
+        (
+            await session.scalars(
+                select(Agreement).where(Agreement.peer_id == peer.id).order_by(Agreement.id.desc())
+            )
+        ).all()
+    )
+    if reference is not None:
+        rows = [a for a in rows if a.reference == reference]
+        if not rows:
+            return ShareRefusal(
+                "UNKNOWN_AGREEMENT", f"no agreement {reference!r} with {peer.name!r}", "peer"
+            )
+        if all(a.revoked_at is not None for a in rows):
+            return ShareRefusal(
+                "AGREEMENT_REVOKED", f"the agreement {reference!r} was revoked", "peer"
+            )
+    valid = [a for a in rows if is_valid(a, direction, today)]
+    if not valid:
+        return ShareRefusal(
+            "NO_AGREEMENT",
+            f"no agreement with {peer.name!r} valid today allows "
+            f"{'sending to' if direction == SEND else 'receiving from'} it",
+            "peer",
+        )
+    typed = [a for a in valid if any(covers(a, t) for t in record_types)]
+    if not typed:
+        return ShareRefusal(
+            "AGREEMENT_EXCLUDES_TYPE",
+            f"no agreement with {peer.name!r} covers {record_types[0]} records",
+            "id",
+        )
+    if nominal:
+        typed = [a for a in typed if a.nominal]
+        if not typed:
+            return ShareRefusal(
+                "AGREEMENT_EXCLUDES_NOMINAL",
+                f"the agreement with {peer.name!r} covers {record_types[0]} records without "
+                "nominal data",
+                "includeNominal",
+            )
+    return typed[0]

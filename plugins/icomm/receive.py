@@ -27,6 +27,7 @@ from core.instance_key import public_key_from_hex
 from plugins.icomm import addresses as addr
 from plugins.icomm.envelopes import (
     MESSAGE_KIND,
+    RECORD_KIND,
     SHARE_KIND,
     Envelope,
     EnvelopeRefused,
@@ -246,6 +247,14 @@ async def _apply(
         from plugins.icomm.global_peer import receive_share
 
         await receive_share(instance, session, peer, envelope.body)
+    elif envelope.kind == RECORD_KIND:
+        from plugins.icomm.shares import receive_record
+        from plugins.icomm.transfer import SHARED_PHOTOS
+
+        stored = photos.get(envelope.id, [])
+        if (envelope.body.get(SHARED_PHOTOS) and not stored) or stored == BAD:
+            raise EnvelopeRefused("bad_attachment", "a photo is not an acceptable image")
+        await receive_record(instance, session, peer, envelope, list(stored))
     else:
         await _apply_receipt(session, peer, envelope.body)
     now = utcnow()
@@ -337,7 +346,13 @@ async def _local_users(session: AsyncSession, recipients: list[addr.Address]) ->
 
 
 async def _apply_receipt(session: AsyncSession, peer: Peer, body: dict[str, Any]) -> None:
-    """A read receipt: our messages it names, sent to this peer, are read there."""
+    """A read receipt: our messages it names, sent to this peer, are read there; or a share
+    receipt: our records it names were imported or linked there."""
+    if "shares" in body:
+        from plugins.icomm.shares import apply_share_receipt
+
+        await apply_share_receipt(session, peer, body)
+        return
     uids = body.get("messages")
     if body.get("status") != READ or not isinstance(uids, list) or len(uids) > 10_000:
         raise EnvelopeRefused("malformed", "a receipt names a status and messages")

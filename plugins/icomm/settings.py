@@ -59,6 +59,13 @@ def declarations() -> list[Setting]:
             maximum=8760,
         ),
         Setting(
+            "share_notice",
+            str,
+            "role:officer",
+            "Who is told by a notice that a connected instance shared a record here (addresses "
+            "separated by commas: users or role:<name>); empty: nobody.",
+        ),
+        Setting(
             "max_body_chars",
             int,
             20_000,

@@ -21,10 +21,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.attachments.images import ImageRejected
 from core.instance import Instance
 from core.instance_key import public_key_from_hex
-from plugins.icomm.envelopes import MESSAGE_KIND, EnvelopeRefused, parse, verify
+from plugins.icomm.envelopes import MESSAGE_KIND, RECORD_KIND, EnvelopeRefused, parse, verify
 from plugins.icomm.messaging import ATTACHMENT_ENTITY, MAX_ATTACHMENTS
 
 BAD = "bad"  # marks an envelope whose photos could not be stored
+# A shared record's photos travel in its envelope (`photoFiles`), at most this many.
+MAX_SHARED_PHOTOS = 20
+SHARED_PHOTOS = "photoFiles"
 
 
 async def outgoing(
@@ -47,6 +50,40 @@ async def outgoing(
     return result
 
 
+async def shared_photos(instance: Instance, body: dict[str, Any]) -> dict[str, Any]:
+    """A shared record's envelope body with the photos its payload describes (those a
+    validator checked as showing no person: the projection lists no other), read from the
+    attachment store at the time of sending. A file missing here is left out; the payload
+    still describes it."""
+    payload = body.get("payload") if isinstance(body.get("payload"), dict) else {}
+    data = payload.get("data") if isinstance(payload.get("data"), dict) else {}
+    files = []
+    for photo in (data.get("photos") or [])[:MAX_SHARED_PHOTOS]:
+        try:
+            content = await instance.attachments.content.read(photo["sha256"])
+        except FileNotFoundError:
+            continue
+        files.append(
+            {
+                "id": photo["id"],
+                "media_type": photo["mediaType"],
+                "data": base64.b64encode(content).decode("ascii"),
+            }
+        )
+    return {**body, SHARED_PHOTOS: files} if files else body
+
+
+def _carried(envelope_kind: str, body: Any) -> Any:
+    """The photos an envelope carries: a message's attachments, a shared record's photos."""
+    if not isinstance(body, dict):
+        return None
+    if envelope_kind == MESSAGE_KIND:
+        return body.get("attachments")
+    if envelope_kind == RECORD_KIND:
+        return body.get(SHARED_PHOTOS)
+    return None
+
+
 async def incoming(instance: Instance, wires: Sequence[Any]) -> dict[str, list[str] | str]:
     """Store the photos of the verified message envelopes: envelope id -> attachment ids (or
     BAD when one is not an acceptable image)."""
@@ -56,15 +93,16 @@ async def incoming(instance: Instance, wires: Sequence[Any]) -> dict[str, list[s
     async with instance.db.session() as session:
         for wire in wires:
             content = wire.get("envelope") if isinstance(wire, dict) else None
-            body = content.get("body") if isinstance(content, dict) else None
-            if not isinstance(body, dict) or not body.get("attachments"):
+            if not isinstance(content, dict) or not _carried(
+                content.get("kind"), content.get("body")
+            ):
                 continue  # nothing to store: the envelope is checked with the batch
             try:
                 envelope, data, signature = parse(wire)
             except EnvelopeRefused:
                 continue
-            photos = envelope.body.get("attachments")
-            if envelope.kind != MESSAGE_KIND or not photos:
+            photos = _carried(envelope.kind, envelope.body)
+            if not photos:
                 continue
             peer = await _peer(session, envelope.sender)
             if peer is None:
@@ -73,19 +111,20 @@ async def incoming(instance: Instance, wires: Sequence[Any]) -> dict[str, list[s
                 verify(data, signature, public_key_from_hex(peer.public_key))
             except EnvelopeRefused:
                 continue
-            verified.append((envelope.id, photos))
+            most = MAX_SHARED_PHOTOS if envelope.kind == RECORD_KIND else MAX_ATTACHMENTS
+            verified.append((envelope.id, photos, most))
     stored: dict[str, list[str] | str] = {}
-    for envelope_id, photos in verified:
+    for envelope_id, photos, most in verified:
         try:
-            stored[envelope_id] = await _store(instance, photos)
+            stored[envelope_id] = await _store(instance, photos, most)
         except (ImageRejected, ValueError, TypeError, KeyError, binascii.Error):
             stored[envelope_id] = BAD
     return stored
 
 
-async def _store(instance: Instance, photos: Any) -> list[str]:
-    if not isinstance(photos, list) or len(photos) > MAX_ATTACHMENTS:
-        raise ValueError(f"attachments: a list of at most {MAX_ATTACHMENTS}")
+async def _store(instance: Instance, photos: Any, most: int = MAX_ATTACHMENTS) -> list[str]:
+    if not isinstance(photos, list) or len(photos) > most:
+        raise ValueError(f"attachments: a list of at most {most}")
     service = instance.attachments
     ids = []
     for photo in photos:

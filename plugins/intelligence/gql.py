@@ -23,7 +23,7 @@ from strawberry.types import Info
 from core.audit.consultation import note_consultation
 from core.auth.guard import requires, signed_in
 from core.auth.models import User
-from core.gql.connection import Connection, build_connection, decode_cursor
+from core.gql.connection import Connection, build_connection, cursor_key, page_after
 from core.gql.context import Context
 from core.gql.errors import InputError, NotFoundError
 from core.gql.pagination import clamp_first
@@ -707,9 +707,7 @@ class IntelligenceQuery:
     ) -> Connection[Alert]:
         context = info.context
         size = clamp_first(first, context.instance.config.graphql)
-        cursor = decode_cursor(after, 1)
-        if cursor is not None and not isinstance(cursor[0], int):
-            raise InputError("not a cursor returned by this field", field="after")
+        cursor = cursor_key(after, int)
         wanted = alerts.AlertQuery()
         if filter is not None:
             if filter.watch_list is not None:
@@ -784,7 +782,7 @@ class IntelligenceQuery:
     ) -> Connection[XrefMatch]:
         context = info.context
         size = clamp_first(first, context.instance.config.graphql)
-        cursor = decode_cursor(after, 2)
+        cursor = cursor_key(after, float, int)
         rows, total = await xref_page(context.instance, context.principal, filter, size, cursor)
         return build_connection(
             [
@@ -813,7 +811,7 @@ async def xref_page(
     principal: Any,
     given: XrefMatchFilter | None,
     size: int,
-    cursor: list[Any] | None,
+    cursor: tuple[Any, ...] | None,
 ) -> tuple[list[MatchRow], int]:
     registry = record_registry(instance)
     allowed = sorted({rt.view_permission for rt in registry if principal.can(rt.view_permission)})
@@ -835,17 +833,10 @@ async def xref_page(
                 ((MatchRow.left_type == t) & (MatchRow.left_id == i))
                 | ((MatchRow.right_type == t) & (MatchRow.right_id == i))
             )
-    query = base.order_by(MatchRow.score.desc(), MatchRow.id.desc())
-    if cursor is not None:
-        score, last = cursor
-        if not isinstance(score, int | float) or not isinstance(last, int):
-            raise InputError("not a cursor returned by this field", field="after")
-        query = query.where(
-            (MatchRow.score < score) | ((MatchRow.score == score) & (MatchRow.id < last))
-        )
+    query = page_after(base, (MatchRow.score, MatchRow.id), cursor, size)
     async with instance.db.session() as session:
         total = await session.scalar(select(func.count()).select_from(base.subquery())) or 0
-        rows = list((await session.scalars(query.limit(size + 1))).all())
+        rows = list((await session.scalars(query)).all())
         # Record rules beyond the permission (drafts): both ends must be visible.
         visible: set[tuple[str, str]] = set()
         wanted: dict[str, set[str]] = {}

@@ -9,16 +9,15 @@ from __future__ import annotations
 import datetime as dt
 
 import strawberry
-from sqlalchemy import String, cast, func, select, tuple_
+from sqlalchemy import String, cast, func, select
 from strawberry.types import Info
 
 from core.attachments.gql import Photo
 from core.attachments.models import Attachment
 from core.attachments.service import AttachmentInfo
 from core.auth.guard import requires
-from core.gql.connection import Connection, build_connection, decode_cursor
+from core.gql.connection import Connection, build_connection, cursor_key, page_after
 from core.gql.context import Context
-from core.gql.errors import InputError
 from core.gql.pagination import clamp_first
 from plugins.seizures import access, loaders
 from plugins.seizures.models import Case
@@ -59,14 +58,8 @@ class GalleryQuery:
             base = base.where(Case.concealment_method.in_(method))
         if area:
             base = base.where(Case.area.in_(area))
-        page = base.order_by(Attachment.created_at.desc(), Attachment.id.desc()).limit(size + 1)
-        cursor = decode_cursor(after, 2)
-        if cursor is not None:
-            try:
-                at = dt.datetime.fromisoformat(cursor[0])
-            except (TypeError, ValueError):
-                raise InputError("not a cursor returned by this field", field="after") from None
-            page = page.where(tuple_(Attachment.created_at, Attachment.id) < (at, str(cursor[1])))
+        key = cursor_key(after, dt.datetime.fromisoformat, str)
+        page = page_after(base, (Attachment.created_at, Attachment.id), key, size)
         async with context.instance.db.session() as session:
             rows = (await session.execute(page)).all()
             total = await session.scalar(select(func.count()).select_from(base.subquery()))

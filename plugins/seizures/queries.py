@@ -7,12 +7,12 @@ import functools
 from typing import Any
 
 import strawberry
-from sqlalchemy import Select, and_, bindparam, exists, func, or_, select, tuple_
+from sqlalchemy import Select, and_, bindparam, exists, func, or_, select
 from strawberry import relay
 from strawberry.types import Info
 
 from core.auth.guard import requires
-from core.gql.connection import Connection, build_connection, decode_cursor
+from core.gql.connection import Connection, build_connection, cursor_key, page_after
 from core.gql.context import Context
 from core.gql.errors import InputError, PermissionDeniedError
 from core.gql.pagination import clamp_first
@@ -122,10 +122,10 @@ class SeizureQuery:
         if not context.can(access.VIEW):
             raise PermissionDeniedError("seizures.view is required", field="seizures")
         size = clamp_first(first, context.instance.config.graphql)
-        cursor = decode_cursor(after, 2)
+        key = cursor_key(after, dt.date.fromisoformat, int)
         viewer = user_id(context.principal)
         params: dict[str, object] = {}
-        if filter is None and cursor is None and viewer is not None:
+        if filter is None and key is None and viewer is not None:
             # The first page without a filter, the most common request: statements built once.
             base, page = _first_page(context.principal.can(access.VALIDATE), size)
             params["viewer"] = viewer
@@ -133,13 +133,7 @@ class SeizureQuery:
             base = apply_filter(
                 loaders.page_query().where(access.visible_filter(context.principal)), filter
             )
-            page = base.order_by(Case.seizure_date.desc(), Case.id.desc()).limit(size + 1)
-        if cursor is not None:
-            try:
-                date, last_id = dt.date.fromisoformat(cursor[0]), int(cursor[1])
-            except (TypeError, ValueError):
-                raise InputError("not a cursor returned by this field", field="after") from None
-            page = page.where(tuple_(Case.seizure_date, Case.id) < (date, last_id))
+            page = page_after(base, (Case.seizure_date, Case.id), key, size)
         tree = selection(info)
         children, photos = loaders.wanted(tree.at("edges", "node"))
         complete = children == frozenset(loaders.CHILDREN) and photos

@@ -14,7 +14,7 @@ from strawberry import relay
 from strawberry.types import Info
 
 from core.auth.guard import requires
-from core.gql.connection import Connection, build_connection, decode_cursor
+from core.gql.connection import Connection, build_connection, cursor_key, page_after
 from core.gql.context import Context
 from core.gql.errors import InputError, PermissionDeniedError
 from core.gql.pagination import clamp_first
@@ -165,14 +165,9 @@ class SuspectsQuery:
         context = info.context
         _require_view(context, "persons")
         size = clamp_first(first, context.instance.config.graphql)
-        cursor = decode_cursor(after, 1)
+        key = cursor_key(after, int)
         base = apply_filter(select(Person).where(access.visible_filter(context.principal)), filter)
-        page = base.order_by(Person.id.desc()).limit(size + 1)
-        if cursor is not None:
-            try:
-                page = page.where(Person.id < int(cursor[0]))
-            except (TypeError, ValueError):
-                raise InputError("not a cursor returned by this field", field="after") from None
+        page = page_after(base, (Person.id,), key, size)
         tree = selection(info)
         wanted = needed(tree.at("edges", "node"), loaders.FIELD_CHILDREN)
         total = 0
@@ -219,14 +214,9 @@ class SuspectsQuery:
         context = info.context
         _require_view(context, "conveyances")
         size = clamp_first(first, context.instance.config.graphql)
-        cursor = decode_cursor(after, 1)
+        key = cursor_key(after, int)
         base = _apply_conveyance(select(Conveyance), filter)
-        page = base.order_by(Conveyance.id.desc()).limit(size + 1)
-        if cursor is not None:
-            try:
-                page = page.where(Conveyance.id < int(cursor[0]))
-            except (TypeError, ValueError):
-                raise InputError("not a cursor returned by this field", field="after") from None
+        page = page_after(base, (Conveyance.id,), key, size)
         total = 0
         async with context.instance.db.session() as session:
             rows = (await session.scalars(page)).all()

@@ -21,6 +21,7 @@ from core.gql.errors import ConflictError, InputError
 from core.instance import Instance
 from core.matching import Profile
 from core.records import (
+    DuplicateHint,
     Erasure,
     RecordType,
     Requirement,
@@ -165,6 +166,11 @@ class PersonRecord(RecordType[Person, PersonInput]):
         from plugins.suspects.search import person_document
 
         return person_document(person)
+
+    async def duplicate_hints(self, ctx: WriteContext, person: Person) -> list[DuplicateHint]:
+        """Visible persons with the same document, or a similar name and compatible birth date."""
+        found = await duplicates.find(ctx.session, ctx.principal, duplicates.profile_of(person))
+        return [DuplicateHint(d.person.id, d.score, d.reasons) for d in found]
 
     match_children = ("aliases", "nationalities", "documents", "phones")
 

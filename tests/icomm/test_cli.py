@@ -53,6 +53,14 @@ def test_instance_key_is_stable_and_registered_peers_are_listed(env: dict[str, s
     assert "https://ncen.example.pt" in shown and "MOU-PT-2026" in shown
     assert "not valid today" in shown
     assert "lisbon" in run(env, "peer", "list").stdout
+    again = run(env, "peer", "agree", "lisbon", "--legal-basis", "MoU", "--reference", "MOU-2")
+    assert again.stdout.startswith("agreement 2 with lisbon")
+    revoked = run(env, "peer", "revoke", "2")
+    assert revoked.exit_code == 0 and "revoked agreement 2" in revoked.stdout
+    shown = run(env, "peer", "show", "lisbon").stdout
+    assert "MOU-2" in shown and "revoked" in shown  # kept on record, allowing nothing
+    assert "already" in run(env, "peer", "revoke", "2").stderr
+    assert run(env, "peer", "disagree", "2").exit_code == 0
     assert run(env, "peer", "disagree", "1").exit_code == 0
     assert "no agreement" in run(env, "peer", "show", "lisbon").stdout
     assert run(env, "peer", "remove", "lisbon").exit_code == 0
@@ -68,6 +76,7 @@ def test_instance_key_is_stable_and_registered_peers_are_listed(env: dict[str, s
         (("peer", "remove", "nobody"), "no peer 'nobody'"),
         (("peer", "agree", "nobody", "--legal-basis", "x", "--reference", "r"), "no peer"),
         (("peer", "disagree", "99"), "no agreement 99"),
+        (("peer", "revoke", "99"), "no agreement 99"),
     ],
 )
 def test_operator_errors_are_one_line(env: dict[str, str], args, fragment: str) -> None:  # type: ignore[no-untyped-def]

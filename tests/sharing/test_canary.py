@@ -5,11 +5,13 @@ lists) and extension values of a test country plugin. Every nominal field and ev
 gets a unique canary; everything else gets values that cannot contain one. Each record is
 projected, and the payload is written as it leaves (canonical JSON), as it is previewed
 (indented JSON) and into XLSX and zipped CSV batch files; no canary may appear in any byte of
-them, inside the archives included. Validators' checked versions and photo checks are drawn too:
+them, inside the archives included, nor in the signed envelope a non-nominal share of the
+record sends a connected instance. Validators' checked versions and photo checks are drawn too:
 a checked version travels, the canary it replaces never does. Every payload must also pass the
 receiving side's check (the published schema), whatever the record held.
 
-`test_canaries_end_to_end` does the same through the API and the command line, on both engines.
+`test_canaries_end_to_end` does the same through the API and the command line, on both engines;
+`test_canary_peer_share.py` shares such records with a connected instance over the transport.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Boolean, Date, DateTime, Integer, Numeric, String, Text, Time
@@ -35,12 +38,16 @@ from core.instance import Instance
 from core.records.registry import record_registry
 from core.sharing.batch import write_csv_zip, write_xlsx
 from core.sharing.payload import canonical_json, envelope
+from core.sharing.peers import share_content
 from core.sharing.projection import CheckedText, Photo, digest, project, projections
 from core.sharing.receive import check_incoming
 from core.testing import make_config
+from plugins.icomm.envelopes import RECORD_KIND, Envelope, sign, timestamp
+from plugins.icomm.shares import envelope_body
 from tests.sharing.canary_plugin import CanaryCountryModule
 
 _counter = itertools.count(1)
+_KEY = Ed25519PrivateKey.generate()
 SAFE = st.text(alphabet="abcdefghijklmnop ", min_size=0, max_size=12)  # never a canary
 
 
@@ -189,6 +196,26 @@ def produced_bytes(payloads: list[dict[str, Any]]) -> list[bytes]:
     return out
 
 
+def share_wire(payload: dict[str, Any]) -> bytes:
+    """The bytes a non-nominal share of the record sends a connected instance: the share's
+    content in a `record` envelope, signed, as icomm's delivery posts it."""
+    content = share_content(payload)
+    body = envelope_body("00000000-0000-4000-8000-000000000001", content, None)
+    wire = sign(
+        Envelope(
+            id="00000000-0000-4000-8000-000000000001",
+            kind=RECORD_KIND,
+            sender="a" * 16,
+            recipient="b" * 16,
+            sent_at=timestamp(),
+            agreement="MOU-1",
+            body=body,
+        ),
+        _KEY,
+    )
+    return json.dumps({"envelopes": [wire]}, ensure_ascii=False).encode()
+
+
 def assert_no_canary(produced: list[bytes], canaries: list[str]) -> None:
     for blob in produced:
         for canary in canaries:
@@ -207,7 +234,7 @@ def test_no_canary_leaves_in_any_byte(drawn):
     data = project(projection, record, checks=checks, photos=photos)
     payload = envelope(instance(), rt.entity_type_of(record), record.id, 1, "submission", data)
     assert canaries.texts, "every record type has nominal fields to fill"
-    assert_no_canary(produced_bytes([payload]), canaries.texts)
+    assert_no_canary([*produced_bytes([payload]), share_wire(payload)], canaries.texts)
     # Whatever the projection produces follows the published schema: a receiver accepts it.
     check_incoming(instance(), payload)
     # Checked versions bound to the current text did travel (the projection is not empty).

@@ -126,3 +126,26 @@ async def test_received_records_are_searchable_on_the_global_database(make_app):
     await app.instance.outbox.settle()
     body = await app.gql(search, {"q": "countries:XX codes:cocaine"}, token=who["analyst"])
     assert all(e["node"]["__typename"] != "GlobalRecord" for e in body["data"]["search"]["edges"])
+
+
+async def test_the_global_database_refuses_shares_with_nominal_fields(make_app):
+    from core.sharing.peers import Provenance, receive_shared, share_content
+
+    app = await sharing_app(make_app, mode="off", global_database=True)
+    who = await tokens(app)
+    payload = await a_payload(app, who)
+    provenance = Provenance(
+        share_uid="7b1c1a52-47a4-4d7e-9a38-6a2a7c5b1f01",
+        sender="xx-customs",
+        sender_key_id="0123456789abcdef",
+        sender_country="XX",
+        agreement_reference="MOU-1",
+        legal_basis="Whatever an agreement says",
+        nominal_allowed=True,
+    )
+    async with app.instance.db.transaction() as session:
+        with pytest.raises(PayloadRefused) as refused:
+            await receive_shared(
+                app.instance, session, share_content(payload, {"familyName": "Doe"}), provenance
+            )
+    assert refused.value.code == "NOMINAL_FIELD" and refused.value.fields == ["fields"]
