@@ -463,10 +463,10 @@ class OutboxRelay:
             unassigned = [t for t in taken if isinstance(t, int)]
             handed: dict[int, list[OutboxRow]] = {}
             if unassigned:
-                for loaded in await session.scalars(
+                for row in await session.scalars(
                     select(OutboxRow).where(OutboxRow.id.in_(unassigned))
                 ):
-                    handed[loaded.id] = self._assign(session, loaded)
+                    handed[row.id] = self._assign(session, row)
                 await session.flush()  # the copies get their ids
             claimed: list[ClaimedRow] = []
             for t in taken:  # in id order, each unassigned row's copies right after it
@@ -477,7 +477,7 @@ class OutboxRelay:
                         ClaimedRow(r.id, r.topic, r.handler, r.payload, r.attempts)
                         for r in handed.get(t, [])
                     ]
-            ids = [c.id for c in claimed]
+            ids = [row.id for row in claimed]
             for start in range(0, len(ids), _ID_CHUNK):
                 await session.execute(
                     update(OutboxRow)
