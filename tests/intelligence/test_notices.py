@@ -113,9 +113,7 @@ async def test_entries_matching_records_already_there_make_one_notice_per_list(
         seizure = (await app.gql(CREATE_SEIZURE, {"input": data}, token=officer))["data"][
             "createSeizure"
         ]
-        await app.gql(
-            SUBMIT_SEIZURE, {"id": seizure["id"], "v": seizure["version"]}, token=officer
-        )
+        await app.gql(SUBMIT_SEIZURE, {"id": seizure["id"], "v": seizure["version"]}, token=officer)
     await screened(app)
     list_id = await watch_list(app, analyst, "Imported plates")
     content = "kind,identifiers\n" + "".join(f"conveyance,plate:{p}\n" for p in plates)
