@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, select, update
@@ -76,6 +76,9 @@ class WatchIndex:
     revision: int
     index: CandidateIndex
     entries: dict[str, EntryInfo]
+    # Entry id -> profile. An entry's values never change (it is removed, not edited), so a
+    # rebuild reuses the profiles of the entries it already had and makes only the new ones'.
+    profiles: dict[int, Profile] = field(default_factory=dict)
 
 
 @dataclass
@@ -154,13 +157,16 @@ async def watch_index(instance: Instance) -> WatchIndex:
         ).all()
     index = CandidateIndex()
     infos: dict[str, EntryInfo] = {}
+    known = cached.profiles if cached is not None else {}
+    profiles: dict[int, Profile] = {}
     with paused():  # synchronous: tens of thousands of objects, no full collection
         for row in rows:
-            profile = entries.profile_of(row)
+            profile = known.get(row.id) or entries.profile_of(row)
+            profiles[row.id] = profile
             index.add(profile)
             infos[profile.id] = entry_info(row, row.owner_id, row.list_from, row.list_until)
-    del rows
-    built = WatchIndex(revision, index, infos)
+    del rows, known
+    built = WatchIndex(revision, index, infos, profiles)
     instance.state[_STATE_KEY] = built
     if cached is not None:
         del cached  # the old index goes before the long-lived objects are frozen
