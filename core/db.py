@@ -21,6 +21,7 @@ from typing import Any, cast
 from sqlalchemy import JSON, CursorResult, DateTime, MetaData, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -161,6 +162,14 @@ class Database:
         async with self._reader() as session:
             session.info.update(self.session_info)
             yield session
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncConnection]:
+        """A read-only connection in its own transaction, without an ORM session: for reads
+        made of Core statements (list pages), which would otherwise pay for the session's
+        set-up and tear-down (about a third of a small page's database time)."""
+        async with self.engine.connect() as connection:
+            yield connection
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:

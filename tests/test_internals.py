@@ -154,3 +154,19 @@ def test_the_loop_connection_runs_reads_on_the_callers_thread(tmp_path: Path) ->
         assert threads == [threading.get_ident()]
 
     asyncio.run(run())
+
+
+def test_graphql_core_completes_values_through_the_execution_context_complete_value() -> None:
+    """core/gql/precompleted.py overrides `complete_value` of strawberry's execution context
+    (graphql-core's `Executor.complete_value`): a `Completed` list is served as it is."""
+    from core.gql.precompleted import Completed, NcenExecutionContext
+
+    @strawberry.type
+    class Ready:
+        @strawberry.field
+        def things(self) -> list[Thing]:
+            return Completed([{"name": "as built"}])  # type: ignore[return-value]
+
+    schema = strawberry.Schema(query=Ready, execution_context_class=NcenExecutionContext)
+    result = schema.execute_sync("{ things { name } }")
+    assert result.errors is None and result.data == {"things": [{"name": "as built"}]}

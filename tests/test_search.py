@@ -456,20 +456,20 @@ async def test_an_instance_upgraded_from_the_backend_made_tables_is_rebuilt(make
     from sqlalchemy import text
 
     from core.migrate import alembic_config
-    from tests.test_search_tables import SCHEMA_2
+    from tests.test_search_tables import BEFORE, SCHEMA_2
 
     app = await seeded(make_app)
     if backend_name(app.instance) != "postgresql":
         pytest.skip("the PostgreSQL backend's tables")
     await app.close()
 
-    def back_to_core_0018(connection: Any) -> None:
+    def back_before_core_0021(connection: Any) -> None:
         from alembic import command
 
-        command.downgrade(alembic_config(app.instance.migrator.installed, connection), "core_0018")
+        command.downgrade(alembic_config(app.instance.migrator.installed, connection), BEFORE)
 
     async with app.instance.db.engine.begin() as conn:
-        await conn.run_sync(back_to_core_0018)
+        await conn.run_sync(back_before_core_0021)
         for statement in SCHEMA_2:  # what the previous release's backend made and wrote
             await conn.execute(text(statement))
     restarted = await make_app(modules=["cargo"], extra_modules=[CargoModule()])

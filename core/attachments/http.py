@@ -26,12 +26,9 @@ from core.attachments.service import (
     principal_user_id,
 )
 from core.attachments.upload import (
-    ENVELOPE_BYTES,
     FILE_FIELD,
     UploadError,
-    multipart_boundary,
-    receive_file,
-    too_large,
+    receive_upload,
 )
 from core.audit import writer as audit
 
@@ -113,13 +110,9 @@ class AttachmentEndpoints:
                 )
         limit = settings.max_upload_bytes
         try:
-            boundary = multipart_boundary(request.headers.get("content-type"))
-            declared = request.headers.get("content-length")
-            if declared and declared.isdigit() and int(declared) > limit + ENVELOPE_BYTES:
-                raise too_large(limit)  # refused before reading a byte of the body
             with self.service.files.temp_file() as (path, fd):
                 with os.fdopen(fd, "wb", closefd=False) as out:
-                    received = await receive_file(request.stream(), boundary, out, limit)
+                    received = await receive_upload(request, out, limit)
                 image = await self.service.process(path)
             info = await self.service.store(image, filename=received.filename, uploaded_by=user_id)
         except UploadError as exc:

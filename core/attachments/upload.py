@@ -12,6 +12,7 @@ from typing import BinaryIO
 
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
+from starlette.requests import Request
 
 FILE_FIELD = "file"
 # Room for the multipart framing and a few small fields around the file itself.
@@ -150,3 +151,13 @@ async def receive_file(
     if collector.received is None or collector.received.size == 0:
         raise UploadError("a file is required", code="REQUIRED", status=400)
     return collector.received
+
+
+async def receive_upload(request: Request, out: BinaryIO, limit: int) -> ReceivedFile:
+    """The `file` part of a request's multipart body, copied to `out`: refused before a byte is
+    read when the declared length is over the limit, and as soon as the bytes cross it."""
+    boundary = multipart_boundary(request.headers.get("content-type"))
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit + ENVELOPE_BYTES:
+        raise too_large(limit)
+    return await receive_file(request.stream(), boundary, out, limit)

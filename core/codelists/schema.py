@@ -9,6 +9,7 @@ from typing import Annotated
 
 import sqlalchemy as sa
 import strawberry
+from graphql import GraphQLObjectType
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
@@ -21,6 +22,8 @@ from core.codelists.registry import is_served
 from core.codelists.sources import EntryData
 from core.gql.context import Context
 from core.gql.errors import InputError, NotFoundError
+from core.gql.precompleted import complete_items, plain_selection
+from core.internals import graphql_core_schema
 
 MANAGE = "core.codelists.manage"
 
@@ -67,6 +70,12 @@ class CodeListEntryType:
             source=row.source,
             labels=row.labels,
         )
+
+
+def _entry_type(info: Info[Context, None]) -> GraphQLObjectType:
+    found = graphql_core_schema(info.schema).get_type("CodeListEntry")
+    assert isinstance(found, GraphQLObjectType)
+    return found
 
 
 def _entries_loader(context: Context) -> DataLoader[int, list[CodeListEntry]]:
@@ -125,9 +134,16 @@ class CodeListType:
             ]
             return sorted(entries, key=lambda e: (e.sort_order, e.label.casefold(), e.code))
 
-        # Built once per list and language, then shared by the requests until a list changes.
+        # Built once per list and language, then shared by the requests until a list changes;
+        # for a flat selection of plain fields (`{ code label }`), in their response shape too.
+        cache = code_list_cache(instance.db)
         key = ("entries", self.id, self.requested_language, include_expired)
-        return code_list_cache(instance.db).built(key, build)
+        entries: list[CodeListEntryType] = cache.built(key, build)
+        plain = plain_selection(info, _entry_type(info))
+        if plain is None:
+            return entries
+        completed = cache.built((*key, plain), lambda: complete_items(entries, plain))
+        return entries if completed is None else completed
 
     @classmethod
     def build(cls, row: CodeList, language: str) -> CodeListType:

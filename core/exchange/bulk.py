@@ -3,8 +3,9 @@ an `Idempotency-Key` that makes a retried call answer as the first did without w
 
 The key is kept per caller with a hash of the request and the first answer, in the same
 transaction as the writes: a retry gets the stored answer; the same key with another request
-is refused (`IDEMPOTENCY_MISMATCH`); a concurrent duplicate loses on the unique index and is
-refused (`IDEMPOTENCY_IN_PROGRESS`) rather than writing twice.
+is refused (`IDEMPOTENCY_MISMATCH`); a concurrent duplicate loses on the key's unique index and
+is refused (`IDEMPOTENCY_IN_PROGRESS`) rather than writing twice. A record refused by another
+unique index (two twins in one call) is a per-record error, not a refusal of the call.
 """
 
 from __future__ import annotations
@@ -20,11 +21,13 @@ from core.exchange.declaration import ExchangeType
 from core.exchange.importer import record_type
 from core.exchange.inputs import InputBuilder, RowInvalid
 from core.exchange.models import IdempotencyKey
-from core.exchange.upsert import Item, upsert
+from core.exchange.upsert import BatchRefused, Item, upsert
 from core.gql.errors import ConflictError, InputError
-from core.records.declaration import WriteContext
+from core.records.declaration import RecordType, WriteContext
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
     from core.gql.context import Principal
     from core.instance import Instance
 
@@ -71,40 +74,75 @@ async def bulk_upsert(
             items.append(Item(index, record["key"], builder.from_tree(record["input"])))
         except RowInvalid as exc:
             items.append(Item(index, record["key"], None, exc.errors))
+    keep: tuple[int, str, str, str] | None = None
+    if idempotency_key is not None and user_id is not None:
+        keep = (user_id, idempotency_key, xt.module, digest)
     try:
-        async with instance.db.transaction() as session:
-            ctx = WriteContext(session, principal, instance)
-            outcomes = await upsert(ctx, rt, source, items, dry=False, reason=f"bulk from {source}")
-            results = [
-                {
-                    "key": o.key,
-                    "status": o.status,
-                    "id": o.record_id,
-                    "entity_type": rt.name,
-                    "errors": [e.__dict__ for e in o.errors],
-                }
-                for o in outcomes
-            ]
-            if idempotency_key is not None:
-                session.add(
-                    IdempotencyKey(
-                        user_id=user_id,
-                        key=idempotency_key,
-                        operation=f"bulkUpsert:{xt.module}",
-                        request_hash=digest,
-                        response=results,
-                    )
+        results = await _write(instance, principal, rt, source, items, keep, one_by_one=False)
+    except BatchRefused:
+        results = await _write(instance, principal, rt, source, items, keep, one_by_one=True)
+    return results, False
+
+
+async def _write(
+    instance: Instance,
+    principal: Principal,
+    rt: RecordType[Any, Any],
+    source: str,
+    items: list[Item],
+    keep: tuple[int, str, str, str] | None,
+    *,
+    one_by_one: bool,
+) -> list[dict[str, Any]]:
+    """One transaction: the writes, and the answer kept under the idempotency key."""
+    async with instance.db.transaction() as session:
+        ctx = WriteContext(session, principal, instance)
+        outcomes = await upsert(
+            ctx, rt, source, items, dry=False, reason=f"bulk from {source}", one_by_one=one_by_one
+        )
+        results = [
+            {
+                "key": o.key,
+                "status": o.status,
+                "id": o.record_id,
+                "entity_type": rt.name,
+                "errors": [e.__dict__ for e in o.errors],
+            }
+            for o in outcomes
+        ]
+        if keep is not None:
+            await _keep(session, *keep, results)
+    return results
+
+
+async def _keep(
+    session: AsyncSession,
+    user_id: int,
+    key: str,
+    module: str,
+    digest: str,
+    results: list[dict[str, Any]],
+) -> None:
+    """Keep the answer under its key, in the writes' transaction. Only a refusal of this row
+    (another call with the key committed meanwhile) means a concurrent duplicate: the whole
+    call is rolled back and refused. Other unique indexes are per-record errors (`upsert`)."""
+    try:
+        async with session.begin_nested():
+            session.add(
+                IdempotencyKey(
+                    user_id=user_id,
+                    key=key,
+                    operation=f"bulkUpsert:{module}",
+                    request_hash=digest,
+                    response=results,
                 )
-                await session.flush()
+            )
     except IntegrityError:
-        if idempotency_key is None:
-            raise
         raise ConflictError(
             "a call with this idempotency key is in progress or just ended: retry it",
             code="IDEMPOTENCY_IN_PROGRESS",
             field="idempotencyKey",
         ) from None
-    return results, False
 
 
 async def _stored(instance: Instance, user_id: int, key: str) -> IdempotencyKey | None:

@@ -5,7 +5,8 @@ statistics do the work once, for every module.
         record_type="Seizure", module="seizures", export_permission="seizures.export",
         columns=(Column("seizureDate", get=lambda c: c.seizure_date, column=Case.seizure_date),
                  ...),
-        source=ExportSource(...), statistics=Statistics(...),
+        filter_input=SeizureFilter, apply_filter=apply_filter,
+        statistics=Statistics(date=Case.seizure_date, dimensions=(...)),
     )
 
 A column is named by the GraphQL input path it fills (`place.country`, `goods[0].quantity`):
@@ -16,17 +17,16 @@ the default mapping. Whether a column is nominal is read from its model column's
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from core.db import is_nominal
 
 if TYPE_CHECKING:
-    from sqlalchemy import ColumnElement, FromClause
+    from sqlalchemy import ColumnElement, FromClause, Select
     from sqlalchemy.ext.asyncio import AsyncSession
-
-    from core.gql.context import Principal
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,11 @@ class Column:
     importable: bool = True
     # Several values in one cell (`riskIndicators`: "a;b"), split on import, joined on export.
     multiple: bool = False
+    # Where `get` reads (set by the helpers below): an attribute of the record, or of its
+    # `index`-th child in `collection`. Exports read runs of them with one attrgetter.
+    attribute: str | None = None
+    collection: str | None = None
+    index: int = 0
 
     @property
     def nominal(self) -> bool:
@@ -47,52 +52,81 @@ class Column:
         return any(c is not None and is_nominal(c) for c in columns)
 
 
-# Reads records for an export: (session, principal, filter, after_id, limit) -> rows ordered by
-# id, the id of each row as `.id`; visibility rules applied by the module.
-ReadChunk = Callable[["AsyncSession", "Principal", Any, int, int], Any]
+@dataclass(frozen=True)
+class Reader:
+    """How an export reads records, when a module has a faster way than the ORM rows its
+    record type loads (seizures: plain rows, `loaders.read_cases`). `query()` starts the
+    statement (core adds visibility, the list filter, the chunk's id range, order and limit);
+    `read(session, query)` returns the rows, each with its `id`."""
+
+    query: Callable[[], Select[Any]]
+    read: Callable[[AsyncSession, Select[Any]], Awaitable[Sequence[Any]]]
 
 
 @dataclass(frozen=True)
 class Dimension:
     """A way to group statistics: the SQL expression of the group key and the joins it needs.
-    `expression` takes the dialect name (period keys are written per engine)."""
+    `expression` takes the dialect name (period keys are written per engine). `columns` are
+    the model columns the key is read from: grouping by a nominal one (`NOMINAL` tag) needs
+    the module's export permission, as exporting it does."""
 
     name: str
     expression: Callable[[str], ColumnElement[Any]]
     joins: Sequence[tuple[FromClause, Any]] = ()
+    columns: Sequence[Any] = ()
+
+    @property
+    def nominal(self) -> bool:
+        return any(is_nominal(c) for c in self.columns)
+
+
+def column_dimension(name: str, column: Any) -> Dimension:
+    """Group by a column of the record's own table: `column_dimension("area", Case.area)`."""
+    return Dimension(name, lambda _dialect: column, columns=(column,))
+
+
+def child_dimension(name: str, column: Any, parent_id: Any) -> Dimension:
+    """Group by a column of a child table, joined by its key to the record: a record with two
+    children of different values counts once under each. `child_dimension("commodity",
+    GoodsLine.commodity, GoodsLine.case_id)`."""
+    [foreign_key] = parent_id.property.columns[0].foreign_keys  # to the record's id
+    join = (column.class_.__table__, parent_id == foreign_key.column)
+    return Dimension(name, lambda _dialect: column, joins=(join,), columns=(column,))
 
 
 @dataclass(frozen=True)
 class Statistics:
-    """What `statistics(module: ...)` counts and sums over the module's records.
+    """What `statistics(module: ...)` counts and sums over the module's records; core reads
+    the rest from the record type (its table, who may see which record, validated records:
+    `status = 'validated'` with a workflow) and the exchange type (its list filter).
 
-    `base` is the record table; `quantity`, `unit` and `quantity_joins` locate the quantities
-    summed by unit class (kilograms, litres, pieces); `visible(principal)` is the SQL condition
-    of the records a caller may see; `validated` the condition of validated records."""
+    `date` is the column periods (year, quarter, month) are read from; `quantity`, `unit`
+    and `quantity_joins` locate quantities summed by unit class (kilograms, litres, pieces),
+    for modules that have them (others count records only)."""
 
-    base: Any
     date: Any
     dimensions: Sequence[Dimension]
-    visible: Callable[[Principal], ColumnElement[bool]]
-    validated: ColumnElement[bool] | None = None
-    status: Any = None
     quantity: Any = None
     unit: Any = None
     quantity_joins: Sequence[tuple[FromClause, Any]] = ()
-    filter: Callable[[Any, Any], Any] | None = None  # (select, filter input) -> select
+    validated: ColumnElement[bool] | None = None  # the default is the workflow's
 
 
 @dataclass(frozen=True)
 class ExchangeType:
-    """A record type that can be imported, upserted in bulk, exported and counted."""
+    """A record type that can be imported, upserted in bulk, exported and counted. Core
+    reads records for exports and statistics from the record type (visibility, its table,
+    what a full record loads) and the list filter declared here."""
 
     record_type: str  # RecordType.name (`Seizure`)
     module: str
     columns: Sequence[Column]
     export_permission: str
-    read_chunk: ReadChunk
-    # The strawberry input of the module's list filter (`SeizureFilter`), for `--filter` JSON.
+    # The module's list filter: its strawberry input (`SeizureFilter`, for `--filter` JSON)
+    # and the function applying it to a query on the record's table.
     filter_input: type | None = None
+    apply_filter: Callable[[Any, Any], Any] | None = None
+    reader: Reader | None = None  # a faster read for exports than the record type's rows
     statistics: Statistics | None = None
     # Default values of a new record's input when the file does not say (`form`).
     defaults: Mapping[str, Any] = field(default_factory=dict)
@@ -116,8 +150,9 @@ def field_column(model: type, attribute: str, path: str | None = None, **options
     "place.country")`; the path defaults to the attribute in camelCase."""
     return Column(
         path or camel(attribute),
-        lambda record: getattr(record, attribute),
+        attrgetter(attribute),
         getattr(model, attribute),
+        attribute=attribute,
         **options,
     )
 
@@ -132,7 +167,14 @@ def child_column(
         return getattr(children[index], attribute) if len(children) > index else None
 
     name = f"{camel(collection)}[{index}].{input_name or camel(attribute)}"
-    return Column(name, get, getattr(model, attribute))
+    return Column(
+        name,
+        get,
+        getattr(model, attribute),
+        attribute=attribute,
+        collection=collection,
+        index=index,
+    )
 
 
 def list_column(

@@ -8,12 +8,14 @@ about persons exported with their nominal columns are also noted one by one as c
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Sequence
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from core.audit import writer as audit
 from core.exchange.declaration import Column, ExchangeType
 from core.exchange.inputs import InputBuilder, RowInvalid
+from core.exchange.reading import read_chunk
 from core.exchange.writers import PLAIN, cell
 from core.gql.errors import InputError, PermissionDeniedError
 from core.records.registry import record_registry
@@ -73,17 +75,17 @@ class Exporter:
     async def rows(self) -> AsyncIterator[list[Any]]:
         """The export's rows, as cell values; one read session, one query per chunk."""
         separator = self.xt.list_separator
-        getters = [c.get for c in self.columns]
+        values_of = row_reader(self.columns)
         after = 0
         async with self.instance.db.session() as session:
             while True:
-                records = await self.xt.read_chunk(
-                    session, self.principal, self.filter, after, self.chunk
+                records = await read_chunk(
+                    self.rt, self.xt, session, self.principal, self.filter, after, self.chunk
                 )
                 if self.consulted is not None:
                     self.consulted.extend(record.id for record in records)
                 for record in records:
-                    values = [get(record) for get in getters]
+                    values = values_of(record)
                     yield [v if type(v) in PLAIN else cell(v, separator) for v in values]
                 self.count += len(records)
                 if len(records) < self.chunk:
@@ -113,3 +115,47 @@ class Exporter:
                     entity_ids=self.consulted,
                     purpose=f"export ({file_format})",
                 )
+
+
+def row_reader(columns: Sequence[Column]) -> Callable[[Any], list[Any]]:
+    """A function giving a record's cell values for `columns`: runs of columns reading the
+    same object (the record, or the n-th row of one child list) are read with one
+    `attrgetter` each, instead of one call per column (an export reads ~90 columns a row)."""
+    runs: list[tuple[str | None, int, Callable[[Any], Any], int]] = []
+    start = 0
+    while start < len(columns):
+        first = columns[start]
+        if first.attribute is None:
+            runs.append((None, 0, first.get, 0))
+            start += 1
+            continue
+        end = start + 1
+        while (
+            end < len(columns)
+            and columns[end].attribute is not None
+            and (columns[end].collection, columns[end].index) == (first.collection, first.index)
+        ):
+            end += 1
+        names = [c.attribute or "" for c in columns[start:end]]
+        runs.append((first.collection, first.index, attrgetter(*names), end - start))
+        start = end
+
+    def values(record: Any) -> list[Any]:
+        out: list[Any] = []
+        for collection, index, read, width in runs:
+            if collection is None:
+                if width == 0 or width == 1:
+                    out.append(read(record))
+                else:
+                    out.extend(read(record))
+                continue
+            children = getattr(record, collection)
+            if len(children) <= index:
+                out.extend([None] * width)
+            elif width == 1:
+                out.append(read(children[index]))
+            else:
+                out.extend(read(children[index]))
+        return out
+
+    return values

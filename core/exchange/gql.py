@@ -111,6 +111,10 @@ class ImportJobType:
     message: str | None
     created_at: datetime.datetime
     finished_at: datetime.datetime | None
+    attempts: int = strawberry.field(
+        description="How many times a server began the job: more than 1 when it was taken "
+        "over after the server running it stopped (it goes on after the rows written)."
+    )
     report_url: str = strawberry.field(description="The per-row report (CSV), once finished.")
 
 
@@ -139,6 +143,7 @@ class ExchangeQuery:
             message=job.message,
             created_at=job.created_at,
             finished_at=job.finished_at,
+            attempts=job.attempts,
             report_url=f"/imports/{job.id}/report",
         )
 

@@ -22,11 +22,8 @@ from starlette.routing import Route
 
 from core.attachments.http import DOWNLOAD_HEADERS, error_response
 from core.attachments.upload import (
-    ENVELOPE_BYTES,
     UploadError,
-    multipart_boundary,
-    receive_file,
-    too_large,
+    receive_upload,
 )
 from core.exchange import jobs
 from core.exchange.exporter import Exporter
@@ -145,16 +142,8 @@ class ExchangeEndpoints:
         folder = jobs.jobs_dir(self.instance)
         fd, name = _temp(folder)
         try:
-            boundary = multipart_boundary(request.headers.get("content-type"))
-            declared = request.headers.get("content-length")
-            if (
-                declared
-                and declared.isdigit()
-                and int(declared) > MAX_IMPORT_BYTES + ENVELOPE_BYTES
-            ):
-                raise too_large(MAX_IMPORT_BYTES)
             with os.fdopen(fd, "wb") as out:
-                await receive_file(request.stream(), boundary, out, MAX_IMPORT_BYTES)
+                await receive_upload(request, out, MAX_IMPORT_BYTES)
         except UploadError as exc:
             _remove(name)
             return error_response(exc.status, exc.code, str(exc))

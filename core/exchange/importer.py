@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import pickle
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -31,9 +31,10 @@ from core.exchange.upsert import (
     INVALID,
     UNCHANGED,
     UPDATED,
+    BatchRefused,
     Item,
     Outcome,
-    create_checked,
+    create_each,
     upsert,
 )
 from core.records import bulk
@@ -42,6 +43,8 @@ from core.records.declaration import RecordType, WriteContext
 from core.records.registry import record_registry
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
     from core.gql.context import Principal
     from core.instance import Instance
 
@@ -77,6 +80,11 @@ class ImportResult:
             self.errors.extend(errors[:room])
 
 
+# Called in each write chunk's transaction with the counts once the chunk is written (import
+# jobs keep their progress with it; raising rolls the chunk back and stops the import).
+Checkpoint = Callable[["AsyncSession", "ImportResult"], Awaitable[None]]
+
+
 class ImportAborted(Exception):
     """A row refused while writing although it passed the check (a concurrent change)."""
 
@@ -95,6 +103,7 @@ class Importer:
         *,
         chunk: int = CHUNK,
         progress: Callable[[int], None] | None = None,
+        checkpoint: Checkpoint | None = None,
     ) -> None:
         self.instance = instance
         self.principal = principal
@@ -103,9 +112,18 @@ class Importer:
         self.mapping = mapping
         self.chunk = chunk
         self.progress = progress or (lambda _rows: None)
+        self.checkpoint = checkpoint
+        self.written = ImportResult(dry_run=False)  # counts of rows written before this run
 
-    async def run(self, path: Path, kind: str, *, dry_run: bool) -> ImportResult:
+    async def run(
+        self, path: Path, kind: str, *, dry_run: bool, written: ImportResult | None = None
+    ) -> ImportResult:
+        """Import the file. `written`: the counts of a run of this import that stopped
+        (`written.rows` rows of the file were written and committed): this run checks and
+        writes the rows after them only."""
         result = ImportResult(dry_run=dry_run)
+        if written is not None and not dry_run:
+            self.written = written
         mapping = self._mapping(path, kind)
         self.builder = InputBuilder(
             self.instance.schema, self.rt.input, date_format=mapping.date_format
@@ -181,6 +199,7 @@ class Importer:
         async with self.instance.db.session() as session:
             ctx = WriteContext(session, self.principal, self.instance)
             with open_table(path, kind) as (_header, rows):
+                rows = islice(rows, self.written.rows, None)
                 for chunk in _chunks(rows, self.chunk):
                     items = self._items(chunk, mapping, seen)
                     outcomes = await upsert(
@@ -199,39 +218,62 @@ class Importer:
                     self.progress(len(chunk))
 
     async def _write(self, spool: IO[bytes], mapping: Mapping, result: ImportResult) -> None:
-        result.rows = result.created = result.updated = result.unchanged = 0
-        reason = self._reason(mapping)
+        _copy_counts(self.written, result)
         while True:
             try:
-                entries: list[Spooled] = pickle.load(spool)
+                entries = _unspooled(pickle.load(spool))
             except EOFError:
                 return
-            async with self.instance.db.transaction() as session:
-                ctx = WriteContext(session, self.principal, self.instance)
-                created = [(e.item, e.image) for e in entries if e.image is not None]
-                if created:
-                    await create_checked(ctx, self.rt, mapping.source, created)
-                items = [e.item for e in entries if e.image is None and e.status != UNCHANGED]
-                outcomes = await upsert(
-                    ctx, self.rt, mapping.source, items, dry=False, reason=reason
-                )
-                bad = [o for o in outcomes if o.status == INVALID]
-                if bad:
-                    result.add_errors(self._row_errors(bad[0].index, bad[0].errors, mapping))
-                    raise ImportAborted(
-                        f"row {bad[0].index} was refused while writing "
-                        f"({bad[0].errors[0].message}); the rows before it are written, "
-                        "run the import again to finish"
-                    )
-            done = {o.index: o.status for o in outcomes}
-            self._count(
-                result,
-                [
-                    Outcome(e.item.index, e.item.key, done.get(e.item.index, e.status))
-                    for e in entries
-                ],
-            )
+            try:
+                after = await self._write_chunk(entries, mapping, result, one_by_one=False)
+            except BatchRefused:
+                after = await self._write_chunk(entries, mapping, result, one_by_one=True)
+            _copy_counts(after, result)
             self.progress(len(entries))
+
+    async def _write_chunk(
+        self, entries: list[Spooled], mapping: Mapping, result: ImportResult, *, one_by_one: bool
+    ) -> ImportResult:
+        """One transaction: the chunk's new rows together (or `one_by_one`, to tell which one
+        a unique index refuses), then its updates, and the checkpoint; the counts after it. A
+        row refused stops the import with this chunk rolled back."""
+        async with self.instance.db.transaction() as session:
+            ctx = WriteContext(session, self.principal, self.instance)
+            created = [(e.item, e.image) for e in entries if e.image is not None]
+            refused = await create_each(
+                ctx, self.rt, mapping.source, created, one_by_one=one_by_one
+            )
+            items = [e.item for e in entries if e.image is None and e.status != UNCHANGED]
+            outcomes = await upsert(
+                ctx,
+                self.rt,
+                mapping.source,
+                items,
+                dry=False,
+                reason=self._reason(mapping),
+                one_by_one=one_by_one,
+            )
+            bad = list(refused.items())
+            bad += [(o.index, o.errors) for o in outcomes if o.status == INVALID]
+            if bad:
+                index, errors = min(bad, key=lambda b: b[0])
+                result.add_errors(self._row_errors(index, errors, mapping))
+                raise ImportAborted(
+                    f"row {index} was refused while writing ({errors[0].message}); the "
+                    "chunks before its own are written, run the import again to finish"
+                )
+            done = {o.index: o.status for o in outcomes}
+            after = ImportResult(dry_run=False)
+            _copy_counts(result, after)
+            self._count(
+                after,
+                [Outcome(e.item.index, None, done.get(e.item.index, e.status)) for e in entries],
+            )
+            if self.checkpoint is not None:
+                # In the chunk's transaction: the rows and the job's progress commit together,
+                # so that a run after a crash knows exactly where to go on.
+                await self.checkpoint(session, after)
+        return after
 
     def _count(self, result: ImportResult, outcomes: list[Any]) -> None:
         """Counts of the pass: what a dry run would do, then what the write did."""
@@ -259,16 +301,30 @@ class Spooled:
 
 def _spooled(
     rt: RecordType[Any, Any], items: list[Item], outcomes: list[Outcome], images: bool
-) -> list[Spooled]:
+) -> list[tuple[Any, ...]]:
+    """The chunk as tuples (index, key, input or None, status, image or None): pickled and
+    read back at a fraction of the cost of dataclasses."""
     spooled = []
     for item, outcome in zip(items, outcomes, strict=True):
         image = None
+        data = item.data
         if images and outcome.status == CREATED and outcome.record is not None:
             image = image_of(outcome.record)
             if rt.photos_of(item.data) is None:  # the input is needed for its photos only
-                item = Item(item.index, item.key, None)
-        spooled.append(Spooled(item, outcome.status, image))
+                data = None
+        spooled.append((item.index, item.key, data, outcome.status, image))
     return spooled
+
+
+def _unspooled(chunk: list[tuple[Any, ...]]) -> list[Spooled]:
+    return [
+        Spooled(Item(index, key, data), status, image) for index, key, data, status, image in chunk
+    ]
+
+
+def _copy_counts(source: ImportResult, target: ImportResult) -> None:
+    for name in ("rows", "created", "updated", "unchanged"):
+        setattr(target, name, getattr(source, name))
 
 
 def exchange_dir(instance: Instance) -> Path:

@@ -8,8 +8,11 @@ for a GraphQL call, and errors name the same field paths.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import enum
 import re
+from collections.abc import Callable
 from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass
 from decimal import Decimal
@@ -23,8 +26,10 @@ from graphql import (
     GraphQLNonNull,
     GraphQLScalarType,
     Undefined,
+    is_required_input_field,
 )
 from graphql.utilities import coerce_input_value, validate_input_value
+from graphql.utilities.coerce_input_value import coerce_default_value
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
 _PART = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?:\[(\d+)\])?")
@@ -35,6 +40,13 @@ class FieldError:
     field: str  # input path, as GraphQL errors name it (`goods[0].quantity`)
     code: str
     message: str
+
+
+_IMMUTABLE = (str, int, float, bool, Decimal, dt.date, dt.time, enum.Enum, type(None))
+
+
+class _Refused(Exception):
+    """A value the direct build does not take: build the row the long way for its errors."""
 
 
 class RowInvalid(Exception):
@@ -68,6 +80,7 @@ class InputBuilder:
         self.date_format = date_format
         self._paths: dict[str, list[str | int]] = {}
         self._classes: dict[str, tuple[type, list[Any]]] = {}
+        self._converters: dict[tuple[int, str], Callable[[Any], Any]] = {}
 
     def build(self, values: MappingABC[str, Any], separator: str = ";") -> Any:
         """The strawberry input for `values` (input path -> cell value), or RowInvalid."""
@@ -79,6 +92,10 @@ class InputBuilder:
 
     def from_tree(self, tree: Any, separator: str = ";") -> Any:
         """The strawberry input for a nested value as JSON carries it (camelCase names)."""
+        try:
+            return self._direct(tree, self.type, separator)
+        except _Refused:
+            pass  # the three passes below say exactly what is wrong
         errors: list[FieldError] = []
         prepared = self._prepare(tree, self.type, "", separator, errors)
         if errors:
@@ -95,6 +112,117 @@ class InputBuilder:
             )
             raise RowInvalid(errors or [FieldError("", "INVALID_VALUE", "not a valid record")])
         return self._instantiate(coerced, self.type)
+
+    def _direct(self, value: Any, type_: GraphQLInputType, sep: str) -> Any:
+        """`_prepare`, `coerce_input_value` and `_instantiate` in one walk, for values that
+        pass: the same result (the same scalar and enum parsers, defaults, required fields)
+        at a fraction of the cost (an import builds ~50 values a row), through a converter
+        compiled once per input type. Anything unusual raises `_Refused`, and the row is built
+        again the long way, whose errors name the field."""
+        return self._converter(type_, sep)(value)
+
+    def _converter(self, type_: GraphQLInputType, sep: str) -> Callable[[Any], Any]:
+        key = (id(type_), sep)
+        found = self._converters.get(key)
+        if found is None:
+            found = self._converters[key] = self._compile(type_, sep)
+        return found
+
+    def _compile(self, type_: GraphQLInputType, sep: str) -> Callable[[Any], Any]:
+        if isinstance(type_, GraphQLNonNull):
+            inner = self._compile(type_.of_type, sep)
+
+            def non_null(value: Any) -> Any:
+                if value is None:
+                    raise _Refused
+                return inner(value)
+
+            return non_null
+        if isinstance(type_, GraphQLList):
+            item = self._compile(type_.of_type, sep)
+
+            def listed(value: Any) -> Any:
+                if value is None:
+                    return None
+                if isinstance(value, str):
+                    value = [v.strip() for v in value.split(sep) if v.strip()]
+                elif not isinstance(value, list):
+                    value = [value]
+                return [item(v) for v in value]
+
+            return listed
+        if isinstance(type_, GraphQLInputObjectType):
+            return self._compile_object(type_, sep)
+        if isinstance(type_, GraphQLEnumType):
+            parse_enum = type_.coerce_input_value
+
+            def enum(value: Any) -> Any:
+                if value is None:
+                    return None
+                try:
+                    parsed = parse_enum(str(value).strip().upper())
+                except Exception:
+                    raise _Refused from None
+                if parsed is Undefined:
+                    raise _Refused
+                return parsed
+
+            return enum
+        assert isinstance(type_, GraphQLScalarType)
+        parse, name, prepare = type_.coerce_input_value, type_.name, self._scalar
+
+        def scalar(value: Any) -> Any:
+            if value is None:
+                return None
+            try:
+                parsed = parse(prepare(value, name))
+            except Exception:
+                raise _Refused from None
+            if parsed is Undefined:
+                raise _Refused
+            return parsed
+
+        return scalar
+
+    def _compile_object(self, type_: GraphQLInputObjectType, sep: str) -> Callable[[Any], Any]:
+        if type_.is_one_of or "out_type" in vars(type_):
+
+            def long_way(_value: Any) -> Any:
+                raise _Refused  # not built here: the long way handles them
+
+            return long_way
+        cls, fields = self._fields_of(type_)
+        # Compiled on first use: a type met again while compiling is not compiled twice.
+        converters: dict[str, tuple[str, Callable[[Any], Any]]] = {}
+        required = frozenset(n for n in type_.fields if is_required_input_field(type_.fields[n]))
+        defaults: list[tuple[str, str, Any]] = []  # fields with a default value: (name, ...)
+        for name, python_name, field_type in fields:
+            default = coerce_default_value(type_.fields[name])
+            if name not in required and default is not Undefined:
+                defaults.append((name, python_name, self._instantiate(default, field_type)))
+
+        def convert(value: Any) -> Any:
+            if value is None:
+                return None
+            if not isinstance(value, dict) or not required.issubset(value):
+                raise _Refused
+            if not converters:
+                for name, python_name, field_type in fields:
+                    converters[name] = (python_name, self._converter(field_type, sep))
+            arguments = {}
+            for name, item in value.items():
+                found = converters.get(name)
+                if found is None:
+                    raise _Refused  # not a field of the input
+                arguments[found[0]] = found[1](item)
+            for name, python_name, default in defaults:
+                if name not in value:  # a list or an object default is not shared by rows
+                    arguments[python_name] = (
+                        default if isinstance(default, _IMMUTABLE) else copy.deepcopy(default)
+                    )
+            return cls(**arguments)
+
+        return convert
 
     def _instantiate(self, value: Any, type_: GraphQLInputType) -> Any:
         """Coerced values -> the strawberry input classes (what strawberry's own
@@ -214,12 +342,10 @@ class InputBuilder:
 
 def _place(tree: dict[str, Any], parts: list[str | int], value: Any) -> None:
     node: Any = tree
-    for part, following in zip(parts, [*parts[1:], None], strict=True):
-        if following is None:
-            node[part] = value
-            return
+    for part in parts[:-1]:
         # A list is kept as {index: item} until `_compact` turns it into a list.
         node = node.setdefault(part, {})
+    node[parts[-1]] = value
 
 
 def _compact(node: Any) -> Any:

@@ -45,6 +45,24 @@ class Mapping:
     date_format: str | None = None
     ignore: tuple[str, ...] = ()  # file columns deliberately left out
 
+    def as_data(self) -> dict[str, Any]:
+        """The mapping as `parse_mapping` reads it, JSON-ready (import jobs keep it so that
+        another process can run them again)."""
+        data: dict[str, Any] = {
+            "columns": dict(self.columns),
+            "translate": {path: dict(table) for path, table in self.translate.items()},
+            "defaults": {
+                path: v if isinstance(v, (str, int, float, bool)) or v is None else str(v)
+                for path, v in self.defaults.items()
+            },
+            "source": self.source,
+            "ignore": list(self.ignore),
+        }
+        for name in ("module", "key", "date_format"):
+            if getattr(self, name) is not None:
+                data[name] = getattr(self, name)
+        return data
+
     def check(self, fields: Sequence[str], headers: Sequence[str]) -> None:
         """Refuse a mapping that names a field the module does not import, or a column the
         file does not have; a file column neither mapped nor ignored is refused too, so that

@@ -69,6 +69,16 @@ class ImportJob(Base):
     created_by: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # What a job needs to run again in another process after a restart: the mapping (as its
+    # file gives it), the permissions of the credential that uploaded it, and a lease: the
+    # process running it (`runner`) and when it was last heard of (`heartbeat_at`).
+    mapping: Mapped[Any] = mapped_column(JSONType, nullable=True)
+    scope: Mapped[Any] = mapped_column(JSONType, nullable=True)
+    runner: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    heartbeat_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+    __table_args__ = (Index("ix_core_import_job_status", "status"),)
 
 
 MODELS: list[type[Base]] = [ExternalKey, IdempotencyKey, ImportJob]

@@ -27,6 +27,7 @@ from sqlalchemy import (
 )
 
 from core.exchange.declaration import Dimension, ExchangeType
+from core.exchange.reading import validated, visible
 from core.gql.errors import InputError, PermissionDeniedError
 from core.records.registry import record_registry
 
@@ -89,6 +90,8 @@ async def statistics(
         raise PermissionDeniedError(f"{rt.view_permission} is required", field="statistics")
     if measure not in MEASURES:
         raise InputError(f"unknown measure {measure!r}", field="measure")
+    if MEASURES[measure] is not None and spec.quantity is None:
+        raise InputError(f"module {xt.module!r} has no quantities: count RECORDS", field="measure")
     if len(group_by) > MAX_GROUPS or len(set(group_by)) != len(group_by):
         raise InputError(f"group by at most {MAX_GROUPS} different dimensions", field="groupBy")
     dimensions = {d.name: d for d in spec.dimensions}
@@ -103,19 +106,26 @@ async def statistics(
         if dimension is None:
             known = ", ".join(dimension_names(xt))
             raise InputError(f"cannot group by {name!r} (one of: {known})", field="groupBy")
+        if dimension.nominal and not principal.can(xt.export_permission):
+            raise PermissionDeniedError(
+                f"grouping by {name!r} (personal data) needs {xt.export_permission}",
+                field="groupBy",
+            )
         keys.append(dimension.expression(dialect).label(f"k{index}"))
         joins += list(dimension.joins)
+    base: Any = rt.model.__table__  # type: ignore[attr-defined]  # record models are mapped classes
     factors = MEASURES[measure]
     if factors is None:
-        value: ColumnElement[Any] = func.count(distinct(spec.base.c.id)) if joins else func.count()
+        value: ColumnElement[Any] = func.count(distinct(base.c.id)) if joins else func.count()
     else:
         joins += list(spec.quantity_joins)
         factor = case({unit: literal(Decimal(f)) for unit, f in factors.items()}, value=spec.unit)
         value = func.coalesce(func.sum(spec.quantity * factor), 0)
-    query = select(*keys, value.label("value")).select_from(_joined(spec.base, joins, factors))
-    scope = spec.visible(principal)
-    if not include_unvalidated and spec.validated is not None:
-        scope = and_(scope, spec.validated)
+    query = select(*keys, value.label("value")).select_from(_joined(base, joins, factors))
+    scope = visible(rt, principal)
+    only_validated = spec.validated if spec.validated is not None else validated(rt)
+    if not include_unvalidated and only_validated is not None:
+        scope = and_(scope, only_validated)
     if dialect == "sqlite":
         # Most records are visible and validated: tell the planner so, or it reads them one by
         # one through the status index instead of scanning the table (5x slower).
@@ -123,8 +133,8 @@ async def statistics(
     query = query.where(scope)
     if factors is not None:
         query = query.where(spec.unit.in_(list(factors)))
-    if filter is not None and spec.filter is not None:
-        query = spec.filter(query, filter)
+    if filter is not None and xt.apply_filter is not None:
+        query = xt.apply_filter(query, filter)
     if keys:
         query = query.group_by(*keys).order_by(*keys)
     async with instance.db.session() as session:

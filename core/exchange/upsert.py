@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from sqlalchemy import Table, delete, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from core.exchange.inputs import FieldError
 from core.exchange.models import ExternalKey
 from core.gql.errors import ApiError, NotFoundError
-from core.records import lifecycle
+from core.records import bulk, lifecycle
 from core.records.declaration import RecordType, WriteContext
 
 CREATED, UPDATED, UNCHANGED, INVALID = "created", "updated", "unchanged", "invalid"
@@ -72,13 +73,17 @@ async def upsert(
     *,
     dry: bool,
     reason: str,
+    one_by_one: bool = False,
 ) -> list[Outcome]:
     """Check (`dry`) or write the items in the caller's transaction; one outcome per item, in
-    order. A dry run leaves the session dirty (nothing flushed): roll it back."""
+    order. A dry run leaves the session dirty (nothing flushed): roll it back. New records are
+    written together; if that batch is refused (`BatchRefused`: the transaction is spoilt),
+    run the call again in a new transaction with `one_by_one`, which writes each new record in
+    its own savepoint and reports the refused ones as invalid."""
     if dry:
         with ctx.session.no_autoflush:
             return await _upsert(ctx, rt, source, items, dry=True, reason=reason)
-    return await _upsert(ctx, rt, source, items, dry=False, reason=reason)
+    return await _upsert(ctx, rt, source, items, dry=False, reason=reason, one_by_one=one_by_one)
 
 
 async def _upsert(
@@ -89,8 +94,11 @@ async def _upsert(
     *,
     dry: bool,
     reason: str,
+    one_by_one: bool = False,
 ) -> list[Outcome]:
     known = await known_keys(ctx, rt, source, [i.key for i in items if i.key])
+    # New rows as plain objects when they can be inserted without the ORM (all built-in types).
+    plain = bulk.insertable(rt.model, tuple(rt.collections))
     outcomes: dict[int, Outcome] = {}
     creates: list[tuple[Item, Any]] = []
     for item in items:
@@ -100,29 +108,120 @@ async def _upsert(
         record_id = known.get(item.key) if item.key else None
         try:
             if record_id is None:
-                creates.append((item, await lifecycle.check_create(ctx, rt, item.data)))
+                record = await lifecycle.check_create(ctx, rt, item.data, plain=plain)
+                creates.append((item, record))
                 continue
-            record, before = await lifecycle.check_update(
-                ctx, rt, record_id, None, item.data, reason, dry=dry
-            )
             if dry:
-                changed = lifecycle.changed_by_update(rt, record, before)
+                status = await _check_update(ctx, rt, record_id, item.data, reason)
             else:
-                changed = await lifecycle.finish_update(ctx, rt, record, before, item.data, reason)
-            status = UPDATED if changed else UNCHANGED
+                # A savepoint per update: a record refused half-way (replaced child rows
+                # already deleted, a unique index) leaves nothing behind.
+                async with ctx.session.begin_nested():
+                    status = await _update(ctx, rt, record_id, item.data, reason)
             outcomes[item.index] = Outcome(item.index, item.key, status, record_id)
         except NotFoundError as exc:
             errors = [FieldError("key", "NOT_VISIBLE", f"the record with this key: {exc}")]
             outcomes[item.index] = Outcome(item.index, item.key, INVALID, errors=errors)
         except ApiError as exc:
             outcomes[item.index] = Outcome(item.index, item.key, INVALID, errors=api_errors(exc))
+        except IntegrityError:
+            errors = _duplicate(rt, None)
+            outcomes[item.index] = Outcome(item.index, item.key, INVALID, errors=errors)
+    refused: dict[int, list[FieldError]] = {}
     if creates and not dry:
-        await create_checked(ctx, rt, source, [(item, record) for item, record in creates])
+        refused = await create_each(ctx, rt, source, creates, one_by_one=one_by_one)
     for item, record in creates:
-        outcomes[item.index] = Outcome(
-            item.index, item.key, CREATED, getattr(record, "id", None), record=record
-        )
+        if item.index in refused:
+            outcomes[item.index] = Outcome(
+                item.index, item.key, INVALID, errors=refused[item.index]
+            )
+        else:
+            outcomes[item.index] = Outcome(
+                item.index, item.key, CREATED, getattr(record, "id", None), record=record
+            )
     return [outcomes[item.index] for item in items]
+
+
+async def _check_update(
+    ctx: WriteContext, rt: RecordType[Any, Any], record_id: int, data: Any, reason: str
+) -> str:
+    record, before = await lifecycle.check_update(ctx, rt, record_id, None, data, reason, dry=True)
+    return UPDATED if lifecycle.changed_by_update(rt, record, before) else UNCHANGED
+
+
+async def _update(
+    ctx: WriteContext, rt: RecordType[Any, Any], record_id: int, data: Any, reason: str
+) -> str:
+    record, before = await lifecycle.check_update(ctx, rt, record_id, None, data, reason)
+    changed = await lifecycle.finish_update(ctx, rt, record, before, data, reason)
+    return UPDATED if changed else UNCHANGED
+
+
+def _duplicate(rt: RecordType[Any, Any], record: Any | None) -> list[FieldError]:
+    """The error of a record a unique index refused: the module's, or a generic one."""
+    error = rt.integrity_error(record) if record is not None else None
+    if error is not None:
+        return api_errors(error)
+    return [
+        FieldError(
+            "",
+            "DUPLICATE",
+            f"this {rt.noun} repeats another one (of this call or stored) where a unique "
+            "rule allows one",
+        )
+    ]
+
+
+class BatchRefused(Exception):
+    """The batch of new records was refused while being written (a unique index: two twins
+    of one call, or a twin written meanwhile; an error found only then): the transaction is
+    spoilt. Run it again with `one_by_one`, which tells which record was refused."""
+
+
+async def create_each(
+    ctx: WriteContext,
+    rt: RecordType[Any, Any],
+    source: str,
+    checked: Sequence[tuple[Item, Any]],
+    *,
+    one_by_one: bool = False,
+) -> dict[int, list[FieldError]]:
+    """Write checked new records. Together in one batch (the fast path); or, `one_by_one`,
+    each in its own savepoint, so that each record refused gets its own error and leaves
+    nothing behind. Item index -> errors of the refused records (one by one only; a refused
+    batch raises `BatchRefused`)."""
+    if not one_by_one:
+        try:
+            await create_checked(ctx, rt, source, checked)
+        except (IntegrityError, ApiError) as exc:
+            for _, record in checked:
+                _forget_ids(record)
+            raise BatchRefused(str(exc)) from exc
+        return {}
+    refused: dict[int, list[FieldError]] = {}
+    for item, record in checked:
+        _forget_ids(record)
+        try:
+            async with ctx.session.begin_nested():
+                await create_checked(ctx, rt, source, [(item, record)])
+        except IntegrityError:
+            refused[item.index] = _duplicate(rt, record)
+        except ApiError as exc:
+            refused[item.index] = api_errors(exc)
+        if item.index in refused:
+            _forget_ids(record)
+    return refused
+
+
+def _forget_ids(record: Any) -> None:
+    """Clear the ids a refused insert gave a new record (an ORM row or its image) and its
+    child rows, so that the next try takes new ones."""
+    record.id = None
+    for children in list(record.__dict__.values()):
+        if isinstance(children, list):
+            for child in children:
+                if getattr(child, "id", None) is not None:
+                    child.id = None
 
 
 async def create_checked(

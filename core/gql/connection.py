@@ -80,20 +80,31 @@ def page_after(
 
 
 def build_connection(
-    nodes: Sequence[NodeT], keys: Sequence[Sequence[Any]], first: int, total: int
+    nodes: Sequence[NodeT],
+    keys: Sequence[Sequence[Any]],
+    first: int,
+    total: int,
+    *,
+    cursors: bool = True,
 ) -> Connection[NodeT]:
-    """`nodes` holds up to first+1 items (the extra one only tells that another page exists)."""
+    """`nodes` holds up to first+1 items (the extra one only tells that another page exists).
+    `cursors=False` when the selection asks for no edge's `cursor` (`selection(info)`): the
+    edges then carry an empty one, never served; pageInfo's cursors are always right."""
     page = list(nodes[:first])
-    edges = [
-        Edge(cursor=encode_cursor(key), node=node) for node, key in zip(page, keys, strict=False)
-    ]
+    if cursors:
+        edges = [
+            Edge(cursor=encode_cursor(key), node=node)
+            for node, key in zip(page, keys, strict=False)
+        ]
+    else:
+        edges = [Edge(cursor="", node=node) for node in page]
     return Connection(
         edges=edges,
         page_info=PageInfo(
             has_next_page=len(nodes) > first,
             has_previous_page=False,  # forward pagination only
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None,
+            start_cursor=encode_cursor(keys[0]) if page else None,
+            end_cursor=encode_cursor(keys[len(page) - 1]) if page else None,
         ),
         total_count=total,
     )

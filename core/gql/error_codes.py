@@ -47,12 +47,17 @@ def with_code(error: GraphQLError) -> GraphQLError:
     return error
 
 
+def code_validation_errors(errors: list[GraphQLError] | None) -> None:
+    """Give validation errors without a code `GRAPHQL_VALIDATION_FAILED` (in place)."""
+    for error in errors or ():
+        if not (error.extensions or {}).get("code"):
+            error.extensions = {**(error.extensions or {}), "code": VALIDATION_FAILED}
+
+
 class ValidationErrorCodes(SchemaExtension):
     """Codes validation errors as validation ends: afterwards they look like variable errors
     (no path, no cause), so only the phase tells them apart."""
 
     def on_validate(self) -> Iterator[None]:
         yield
-        for error in self.execution_context.pre_execution_errors or ():
-            if not (error.extensions or {}).get("code"):
-                error.extensions = {**(error.extensions or {}), "code": VALIDATION_FAILED}
+        code_validation_errors(self.execution_context.pre_execution_errors)

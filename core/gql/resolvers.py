@@ -19,9 +19,11 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLFieldResolver, GraphQLObjectType, GraphQLResolveInfo
+from strawberry import relay
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
 
+from core.gql.precompleted import ATTRIBUTE, NODE_ID
 from core.internals import graphql_core_schema, is_basic_resolver
 
 
@@ -49,4 +51,31 @@ def _attribute(name: str) -> GraphQLFieldResolver:
     def resolve(source: Any, _info: GraphQLResolveInfo, **_args: Any) -> Any:
         return getattr(source, name)
 
+    setattr(resolve, ATTRIBUTE, name)  # what it reads, for core/gql/precompleted.py
     return resolve
+
+
+def mark_node_ids(schema: strawberry.Schema) -> int:
+    """Tell core/gql/precompleted.py which `id` fields of relay node types are resolved the
+    default way (the global id of the type's name and the `NodeID` attribute), by noting the
+    attribute on the field's resolver; how many were marked."""
+    marked = 0
+    for graphql_type in graphql_core_schema(schema).type_map.values():
+        if not isinstance(graphql_type, GraphQLObjectType) or "id" not in graphql_type.fields:
+            continue
+        definition = getattr(graphql_type, "extensions", {}).get(
+            GraphQLCoreConverter.DEFINITION_BACKREF
+        )
+        origin = getattr(definition, "origin", None)
+        if not (
+            isinstance(origin, type)
+            and issubclass(origin, relay.Node)
+            and origin.resolve_id.__func__ is relay.Node.resolve_id.__func__  # type: ignore[attr-defined]
+            and origin.resolve_typename.__func__ is relay.Node.resolve_typename.__func__  # type: ignore[attr-defined]
+        ):
+            continue
+        resolve = graphql_type.fields["id"].resolve
+        if resolve is not None:
+            setattr(resolve, NODE_ID, (origin, origin.resolve_id_attr()))
+            marked += 1
+    return marked

@@ -18,8 +18,10 @@ from core.gql.contribution import GraphQLContribution
 from core.gql.entity import Entity
 from core.gql.error_codes import ValidationErrorCodes
 from core.gql.inputs import SCALAR_OVERRIDES, limit_list_inputs
-from core.gql.resolvers import direct_attribute_resolvers
-from core.gql.security import NcenSchema, security_extensions
+from core.gql.pipeline import NcenSchema
+from core.gql.precompleted import NcenExecutionContext
+from core.gql.resolvers import direct_attribute_resolvers, mark_node_ids
+from core.gql.security import security_extensions
 from core.plugins import collect
 from core.records.declaration import RecordType
 from core.records.fields import add_record_fields
@@ -92,6 +94,7 @@ def build_schema(pm: pluggy.PluginManager, settings: GraphQLSettings) -> strawbe
             extensions=[*security_extensions(settings), ValidationErrorCodes, ConsultationAudit],
             config=StrawberryConfig(relay_max_results=settings.max_page_size),
             scalar_overrides=SCALAR_OVERRIDES,
+            execution_context_class=NcenExecutionContext,
             settings=settings,
         )
     except Exception as exc:  # strawberry reports clashes of nested types here
@@ -102,6 +105,7 @@ def build_schema(pm: pluggy.PluginManager, settings: GraphQLSettings) -> strawbe
         [_type_name(rt.output_type) for _, rt in _record_types(pm)],
     )
     direct_attribute_resolvers(schema)
+    mark_node_ids(schema)
     count_list_items(schema)  # after: it wraps the resolvers the line above installs
     limit_list_inputs(schema, settings.max_list_items)
     return schema

@@ -1,5 +1,8 @@
 """Schema extensions that protect the server from hostile documents and hide internals.
 
+`NcenSchema.execute` (core/gql/pipeline.py) runs these steps as plain calls, in this order, for
+every request over HTTP; the extensions themselves serve strawberry's other paths.
+
 What each request goes through, in order:
 
 1. Parsing with a token budget and a source-length cap: graphql-core's lexer stops at the first
@@ -27,15 +30,14 @@ callers add one more rule class, so a document has at most two cache entries).
 
 from __future__ import annotations
 
-import asyncio
 import contextvars
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, cast
 
-import strawberry
 from graphql import (
+    DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
@@ -46,7 +48,6 @@ from graphql import (
     ValidationContext,
     ValidationRule,
 )
-from graphql.error import GraphQLSyntaxError
 from graphql.validation import ASTValidationRule
 from strawberry.extensions import (
     AddValidationRules,
@@ -60,9 +61,8 @@ from strawberry.types.graphql import OperationType
 
 from core.config import GraphQLSettings
 from core.gql.budget import CURRENT as CURRENT_BUDGET
-from core.gql.budget import RequestBudget
 from core.gql.cost import CostModel
-from core.gql.error_codes import INTERNAL_SERVER_ERROR, with_code
+from core.gql.error_codes import INTERNAL_SERVER_ERROR
 from core.gql.errors import ApiError
 from core.gql.inputs import TextLiteralRule
 
@@ -84,7 +84,7 @@ OPERATION_NAME_REQUIRED = "OPERATION_NAME_REQUIRED"
 
 # Whether the client named the operation to run: strawberry's execution context reports the
 # first operation's name when none was given, so the schema's `execute` notes it here.
-_OPERATION_NAMED: contextvars.ContextVar[bool] = contextvars.ContextVar(
+OPERATION_NAMED: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "ncen_operation_named", default=False
 )
 
@@ -290,7 +290,7 @@ class IntrospectionFor(SchemaExtension):
     one entry per document and kind of caller."""
 
     def __init__(self, settings: GraphQLSettings) -> None:
-        self.refuse_anonymous = settings.introspection and not settings.anonymous_introspection
+        self.refuse_anonymous = refuses_anonymous_introspection(settings)
 
     def on_operation(self) -> Iterator[None]:
         context = self.execution_context.context
@@ -305,6 +305,60 @@ class IntrospectionFor(SchemaExtension):
 
 def _refusal(message: str, node: Any, **extensions: Any) -> GraphQLError:
     return GraphQLError(message, node, extensions=extensions)
+
+
+def cost_refusal(
+    model: CostModel,
+    max_cost: int,
+    document: DocumentNode,
+    query: str | None,
+    named: bool,
+    operation_name: str | None,
+    variables: dict[str, Any] | None,
+) -> tuple[int | None, GraphQLError | None]:
+    """(estimated cost, refusal or None) of running `operation_name` of `document`: a document
+    of several operations must name the one to run (`named`: the client gave a name), and its
+    estimated cost must be within `max_cost`."""
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if len(operations) > 1 and not named:
+        return None, _refusal(
+            "the document holds several operations: name the one to run in operationName",
+            operations[1],
+            code=OPERATION_NAME_REQUIRED,
+        )
+    operation = next(
+        (
+            o
+            for o in operations
+            if operation_name is None or (o.name and o.name.value == operation_name)
+        ),
+        None,
+    )
+    if operation is None:  # an unknown operationName: graphql-core reports it
+        return None, None
+    cost = (
+        model.estimate_cached(query, document, operation, variables)
+        if query
+        else model.estimate(document, operation, variables)
+    )
+    if cost > max_cost:
+        shown = f"{cost:,}" if cost < 10**15 else "over 10^15"
+        return cost, _refusal(
+            f"this request may return about {shown} values; the limit is "
+            f"{max_cost:,}. Ask for smaller pages (first) or fewer nested lists.",
+            operation,
+            code=QUERY_TOO_COSTLY,
+            cost=min(cost, 2**53),
+            maxCost=max_cost,
+        )
+    return cost, None
+
+
+def cost_results(cost: int | None, max_cost: int) -> dict[str, Any]:
+    """The response's `extensions` for an accepted request's estimate."""
+    if cost is None or cost > max_cost:
+        return {}
+    return {"cost": {"estimated": cost, "limit": max_cost}}
 
 
 class RequestCost(SchemaExtension):
@@ -331,50 +385,40 @@ class RequestCost(SchemaExtension):
         model = getattr(context.schema, "cost_model", None)
         if document is None or model is None:
             return None
-        operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-        if len(operations) > 1 and not _OPERATION_NAMED.get():
-            return _refusal(
-                "the document holds several operations: name the one to run in operationName",
-                operations[1],
-                code=OPERATION_NAME_REQUIRED,
-            )
-        name = context.operation_name
-        operation = next(
-            (o for o in operations if name is None or (o.name and o.name.value == name)), None
+        self.cost, refusal = cost_refusal(
+            model,
+            self.max_cost,
+            document,
+            context.query,
+            OPERATION_NAMED.get(),
+            context.operation_name,
+            context.variables,
         )
-        if operation is None:  # an unknown operationName: graphql-core reports it
-            return None
-        self.cost = (
-            model.estimate_cached(context.query, document, operation, context.variables)
-            if context.query
-            else model.estimate(document, operation, context.variables)
-        )
-        if self.cost > self.max_cost:
-            shown = f"{self.cost:,}" if self.cost < 10**15 else "over 10^15"
-            return _refusal(
-                f"this request may return about {shown} values; the limit is "
-                f"{self.max_cost:,}. Ask for smaller pages (first) or fewer nested lists.",
-                operation,
-                code=QUERY_TOO_COSTLY,
-                cost=min(self.cost, 2**53),
-                maxCost=self.max_cost,
-            )
-        return None
+        return refusal
 
     def get_results(self) -> dict[str, Any]:
-        if self.cost is None or self.cost > self.max_cost:
-            return {}
-        return {"cost": {"estimated": self.cost, "limit": self.max_cost}}
+        return cost_results(self.cost, self.max_cost)
 
 
-def security_extensions(settings: GraphQLSettings) -> list[Callable[[], SchemaExtension]]:
-    """Factories, so that each request gets fresh extension objects (rules built once)."""
+def validation_rules(settings: GraphQLSettings) -> list[type[ASTValidationRule]]:
+    """ncen's validation rules of every request (built once per schema: see the module doc)."""
     rules: list[type[ASTValidationRule]] = [
         cost_rule(settings.max_depth, settings.max_aliases),
         TextLiteralRule,
     ]
     if not settings.introspection:
         rules.append(NoIntrospectionRule)
+    return rules
+
+
+def refuses_anonymous_introspection(settings: GraphQLSettings) -> bool:
+    """Whether anonymous callers get `NoIntrospectionRule` on top of the rules of everyone."""
+    return settings.introspection and not settings.anonymous_introspection
+
+
+def security_extensions(settings: GraphQLSettings) -> list[Callable[[], SchemaExtension]]:
+    """Factories, so that each request gets fresh extension objects (rules built once)."""
+    rules = validation_rules(settings)
     return [
         lambda: ParseLimits(settings.max_tokens),
         lambda: ParserCache(maxsize=CACHE_SIZE),
@@ -385,73 +429,3 @@ def security_extensions(settings: GraphQLSettings) -> list[Callable[[], SchemaEx
         # Masks errors on every path that runs inside the operation, streaming included.
         lambda: MaskInternalErrors(should_mask_error=should_mask, error_message=MASKED_MESSAGE),
     ]
-
-
-class NcenSchema(strawberry.Schema):
-    """Strawberry's schema with ncen's logging and the last word on what errors say.
-
-    `execute` finishes the errors the client sees: an exception raised outside the operation
-    (e.g. by a validation rule) skips the MaskErrors extension, so it is masked here too; and the
-    parser's token-limit error gets its code.
-    """
-
-    def __init__(self, *args: Any, settings: GraphQLSettings, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.settings = settings
-        self.cost_model = CostModel(self._schema, settings.max_page_size)
-        self._too_many_tokens = (
-            f"Syntax Error: Document contains more than {settings.max_tokens} tokens."
-        )
-
-    def process_errors(
-        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
-    ) -> None:
-        """Internal errors with their traceback; the client's own mistakes only at debug."""
-        for error in errors:
-            if should_mask(error):
-                log.error(
-                    "internal error in GraphQL %s: %s",
-                    ".".join(map(str, error.path or ())) or "operation",
-                    error.message,
-                    exc_info=error.original_error,
-                )
-            else:
-                log.debug("GraphQL error for the client: %s", error.message)
-
-    async def execute(self, *args: Any, **kwargs: Any) -> ExecutionResult:
-        """Run the request under its budget (core/gql/budget.py): cut short, it answers one
-        error and no data."""
-        operation_name = args[4] if len(args) > 4 else kwargs.get("operation_name")
-        named = _OPERATION_NAMED.set(operation_name is not None)
-        budget = RequestBudget(self.settings.max_request_seconds, self.settings.max_result_items)
-        current = CURRENT_BUDGET.set(budget)
-        try:
-            async with asyncio.timeout(None) as budget.deadline:
-                result = await super().execute(*args, **kwargs)
-        except TimeoutError:
-            if budget.deadline is None or not budget.deadline.expired():
-                raise
-            log.warning("GraphQL request stopped: %s", budget.error().message)
-            return ExecutionResult(data=None, errors=[budget.error()])
-        finally:
-            CURRENT_BUDGET.reset(current)
-            _OPERATION_NAMED.reset(named)
-        if budget.exceeded is not None:  # passed while no await was left to cancel
-            return ExecutionResult(data=None, errors=[budget.error()])
-        if result.errors:
-            result.errors = [self._finish(error) for error in result.errors]
-        return result
-
-    def _finish(self, error: GraphQLError) -> GraphQLError:
-        if should_mask(error):
-            return masked(error)
-        if isinstance(error, GraphQLSyntaxError) and error.message.startswith(
-            self._too_many_tokens
-        ):
-            return GraphQLError(
-                error.message,
-                source=error.source,
-                positions=error.positions,
-                extensions={"code": TOO_MANY_TOKENS},
-            )
-        return with_code(error)

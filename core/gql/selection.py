@@ -107,6 +107,13 @@ def operation_fields(info: Any) -> frozenset[str]:
     return found
 
 
+def operation_names(context: Any) -> frozenset[str] | None:
+    """Every field name of the request's operation once `operation_fields` has seen it; None
+    before (read everything)."""
+    names: frozenset[str] | None = context.loaders.get(_OPERATION_KEY)
+    return names
+
+
 def operation_needs(context: Any, fields: Mapping[str, Iterable[str]]) -> frozenset[str] | None:
     """The collections (per `fields`, as in `needed`) that the request's operation can serve,
     once `operation_fields` has seen it; None (all of them) before."""

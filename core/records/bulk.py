@@ -9,7 +9,9 @@ every relationship is a declared child list of plain rows; others go through the
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import cache
 from typing import Any
 
@@ -66,12 +68,94 @@ class RowImage:
         self._model = model
 
 
+class PlainRow(RowImage):
+    """A new record as a batch's check builds it (imports, bulk upserts): a plain object the
+    module's `apply` fills as it would the ORM row (`case.goods = [...]`), without the ORM's
+    instrumentation, which cost more than the rest of a row's check. Which attributes were set
+    is tracked, so that an explicit None is inserted as NULL as the unit of work would, and
+    an attribute never set gets its column default. An attribute never set reads as on a
+    transient ORM row: None for a column, an empty list for a child list. Written by
+    `insert_rows` only."""
+
+    def __init__(self, model: type, values: dict[str, Any]) -> None:
+        state = self.__dict__
+        state["_model"] = model
+        state["_set"] = frozenset()
+        state["_given"] = set(values)
+        state.update(values)
+
+    def __getattr__(self, name: str) -> Any:
+        # Only for attributes never set (the others are found in __dict__ first).
+        if name[0] != "_":
+            kind = _unset(self.__dict__["_model"]).get(name)
+            if kind is not None:
+                value: Any = [] if kind == "list" else None
+                self.__dict__[name] = value  # a list read is appended to, as the ORM's
+                return value
+        raise AttributeError(name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        self.__dict__[name] = value
+        if name[0] != "_":
+            self.__dict__["_given"].add(name)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Only what was set (a spooled import row).
+        state = self.__dict__
+        return (PlainRow, (state["_model"], {k: state[k] for k in state["_given"]}))
+
+
+@cache
+def _unset(model: type) -> dict[str, str]:
+    """Attribute -> what it reads when never set: "none" (columns, single rows), "list"."""
+    kinds = dict.fromkeys(_column_keys(model), "none")
+    for name, relationship in _mapper(model).relationships.items():
+        kinds[name] = "list" if relationship.uselist else "none"
+    return kinds
+
+
+def plain_row(record: Any) -> PlainRow:
+    """The plain stand-in of a transient ORM row (`RecordType.new`), with what it set."""
+    state = {k: v for k, v in record.__dict__.items() if not k.startswith("_sa_")}
+    return PlainRow(type(record), state)
+
+
+_PLAIN_CHILDREN: ContextVar[bool] = ContextVar("plain_children", default=False)
+
+
+@contextmanager
+def plain_children() -> Iterator[None]:
+    """While a batch's check applies an input to a `PlainRow`: child rows built by
+    `core.records.child_rows` are plain too."""
+    token = _PLAIN_CHILDREN.set(True)
+    try:
+        yield
+    finally:
+        _PLAIN_CHILDREN.reset(token)
+
+
+def new_child(model: type, values: dict[str, Any]) -> Any:
+    """A child row: plain inside `plain_children()`, else the ORM object."""
+    return PlainRow(model, values) if _PLAIN_CHILDREN.get() else model(**values)
+
+
 def model_of(record: Any) -> type:
     return record._model if isinstance(record, RowImage) else type(record)
 
 
 def image_of(record: Any, *, children: bool = True) -> RowImage:
-    """The image of a transient ORM object (columns it set, child lists as images)."""
+    """The image of a transient ORM object (columns it set, child lists as images); a plain
+    row is its own image (child rows the module built as ORM objects become images)."""
+    if isinstance(record, RowImage):
+        if children:
+            for name in _lists(record._model):
+                rows = record.__dict__.get(name)
+                if rows and not all(isinstance(row, RowImage) for row in rows):
+                    record.__dict__[name] = [
+                        row if isinstance(row, RowImage) else image_of(row, children=False)
+                        for row in rows
+                    ]
+        return record
     model: type = type(record)
     state = record.__dict__  # the instance state's dict: what was set, nothing loaded
     values = {key: state[key] for key in _column_keys(model) if key in state}
@@ -87,6 +171,8 @@ def _lists(model: type) -> tuple[str, ...]:
 
 
 def _state(obj: Any) -> dict[str, Any]:
+    if isinstance(obj, PlainRow):
+        return {k: obj.__dict__[k] for k in obj.__dict__["_given"]}
     if isinstance(obj, RowImage):
         # Set when made, or since (a reference given by `prepare_many`).
         return {k: v for k, v in obj.__dict__.items() if v is not None or k in obj._set}
@@ -102,18 +188,32 @@ def _row(obj: Any, model: type, **extra: Any) -> dict[str, Any]:
     """The column values of a transient object, with the column's Python default for an
     attribute never set (what the unit of work would insert)."""
     state = _state(obj)
-    row: dict[str, Any] = {}
-    for key, column in _columns(model):
-        if key in state:
-            row[column.key] = state[key]
-        elif column.default is not None and column.default.is_scalar:
-            row[column.key] = column.default.arg
-        elif column.default is not None and column.default.is_callable:
-            row[column.key] = column.default.arg(None)
-        else:
-            row[column.key] = None
+    fixed, computed, columns = _defaults(model)
+    row = dict(fixed)
+    for key, value in state.items():
+        name = columns.get(key)
+        if name is not None:
+            row[name] = value
+    for key, name, default in computed:
+        if key not in state:
+            row[name] = default(None)
     row.update(extra)
     return row
+
+
+@cache
+def _defaults(model: type) -> tuple[dict[str, Any], list[tuple[str, str, Any]], dict[str, str]]:
+    """Per model: column -> value when its attribute is never set (a scalar default, or None),
+    the columns whose default is computed (attribute, column, function), and attribute ->
+    column."""
+    fixed: dict[str, Any] = {}
+    computed: list[tuple[str, str, Any]] = []
+    for key, column in _columns(model):
+        default = column.default
+        fixed[column.key] = default.arg if default is not None and default.is_scalar else None
+        if default is not None and default.is_callable:
+            computed.append((key, column.key, default.arg))
+    return fixed, computed, {key: column.key for key, column in _columns(model)}
 
 
 async def _new_ids(session: AsyncSession, table: Any, count: int) -> list[int]:

@@ -75,15 +75,22 @@ def copy_given(record: Any, data: Any, names: Iterable[str]) -> None:
 def child_rows(model: type, items: Iterable[Any] | None) -> list[Any]:
     """Child rows built from input items whose attributes are named like the child's columns,
     numbered by `position` when the child has one (lists keep the order they were typed in)."""
+    from core.records.bulk import new_child
+
     columns = _row_columns(model)
-    numbered = "position" in inspect(model).column_attrs
+    numbered = _numbered(model)
     rows = []
     for index, item in enumerate(items or []):
         values = {name: getattr(item, name) for name in columns}
         if numbered:
             values["position"] = index
-        rows.append(model(**values))
+        rows.append(new_child(model, values))
     return rows
+
+
+@cache
+def _numbered(model: type) -> bool:
+    return "position" in inspect(model).column_attrs
 
 
 def snapshot(record: Any, collections: Mapping[str, str | None]) -> dict[str, Any]:

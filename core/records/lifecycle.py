@@ -161,13 +161,18 @@ async def create(ctx: WriteContext, rt: RecordType[Any, Any], data: Any) -> Any:
     return record
 
 
-async def check_create(ctx: WriteContext, rt: RecordType[Any, Any], data: Any) -> Any:
+async def check_create(
+    ctx: WriteContext, rt: RecordType[Any, Any], data: Any, *, plain: bool = False
+) -> Any:
     """Every check of a create, without writing: the new row, not yet in the session. A batch
     (imports, bulk upserts) checks each input on its own, so one bad input is reported alone,
-    then writes the good ones together with `create_many`."""
+    then writes the good ones together with `create_many`; with `plain` (models that
+    `bulk.insertable` accepts) the row is a `bulk.PlainRow` rather than an ORM object."""
     require(ctx.principal, rt.edit_permission, f"create{rt.name}")
     await rt.validate(ctx, data, None)
     record = rt.new(ctx, data)
+    if plain:
+        record = bulk.plain_row(record)
     record.version = 1
     if rt.workflow is not None:
         record.status = "draft"
@@ -175,7 +180,8 @@ async def check_create(ctx: WriteContext, rt: RecordType[Any, Any], data: Any) -
         setattr(record, name, [])
     if rt.has_extra:
         record.extra = {}
-    rt.apply(record, data)
+    with bulk.plain_children() if plain else contextlib.nullcontext():
+        rt.apply(record, data)
     await _extra(ctx, rt, record, data)
     rt.require_on_save(record)
     record.created_by = user_id(ctx.principal)

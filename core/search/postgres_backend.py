@@ -553,7 +553,7 @@ class PostgresSearchBackend(SearchBackend):
         if not found.scalar():
             return IndexStatus(
                 IndexState.MISSING,
-                f"no tables {', '.join(TABLES)} (core's migrations create them: ncen migrate)",
+                f"no tables {', '.join(TABLES)} (core's migrations create them: ncen db upgrade)",
             )
         version = await conn.scalar(text(f"SELECT version FROM {STATE}"))
         if version is None:
@@ -582,7 +582,7 @@ class PostgresSearchBackend(SearchBackend):
         """Empty tables marked as this version, in place of what they held.
 
         The tables themselves are the migrations' (core_0021): missing tables are an error
-        that `ncen migrate` cannot have left behind. Tables already of this version are kept as
+        that `ncen db upgrade` cannot have left behind. Tables already of this version are kept as
         they are: another server made them current while this one waited for the lock, and
         fills them in its rebuild's transaction (servers starting together on a new database
         do not empty each other's index).

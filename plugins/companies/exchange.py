@@ -1,23 +1,20 @@
 """What companies declare for data exchange: flat columns (two identifiers, one address, one
 contact), `companies.export` for the nominal ones (names, identifiers, street addresses,
-contacts, assessment notes), and how an export reads them. Core does the work."""
+contacts, assessment notes), and what statistics group by. Core does the work, reading
+records as the record type says."""
 
 from __future__ import annotations
-
-from typing import Any
-
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.exchange.declaration import (
     Column,
     ExchangeType,
+    Statistics,
     child_column,
+    child_dimension,
+    column_dimension,
     field_column,
     list_column,
 )
-from core.gql.context import Principal
-from plugins.companies import access, loaders
 from plugins.companies.models import (
     BusinessAddress,
     BusinessContact,
@@ -58,19 +55,24 @@ def _columns() -> list[Column]:
     return columns
 
 
-async def read_chunk(
-    session: AsyncSession, principal: Principal, filter: Any, after: int, limit: int
-) -> list[Any]:
-    query = select(Company).where(access.visible_filter(principal), Company.id > after)
-    query = apply_filter(query, filter).order_by(Company.id).limit(limit)
-    return list((await session.scalars(loaders.with_children(query))).all())
-
+STATISTICS = Statistics(
+    date=Company.created_at,  # when the company was recorded
+    dimensions=(
+        column_dimension("country", Company.country),
+        column_dimension("legalForm", Company.legal_form),
+        column_dimension("legalStatus", Company.legal_status),
+        column_dimension("aeoStatus", Company.aeo_status),
+        child_dimension("role", TradeRole.code, TradeRole.company_id),
+        child_dimension("hsChapter", TradedChapter.chapter, TradedChapter.company_id),
+    ),
+)
 
 EXCHANGE = ExchangeType(
     record_type="Company",
     module="companies",
     columns=_columns(),
     export_permission=EXPORT,
-    read_chunk=read_chunk,
     filter_input=CompanyFilter,
+    apply_filter=apply_filter,
+    statistics=STATISTICS,
 )

@@ -12,7 +12,7 @@ from core.gql.connection import Connection, build_connection, cursor_key, page_a
 from core.gql.context import Context
 from core.gql.errors import InputError, PermissionDeniedError
 from core.gql.pagination import clamp_first
-from core.gql.selection import leave_empty, needed, operation_fields, selection
+from core.gql.selection import needed, operation_fields, selection
 from core.record_ids import record_id
 from plugins.companies import access, loaders
 from plugins.companies.identifiers import compact, name_key
@@ -109,24 +109,29 @@ class CompanyQuery:
             raise PermissionDeniedError("companies.view is required", field="companies")
         size = clamp_first(first, context.instance.config.graphql)
         key = cursor_key(after, int)
+        tree = selection(info)
+        node = tree.at("edges", "node")
+        wanted = needed(node, loaders.FIELD_CHILDREN)
+        columns = loaders.PAGE.columns(node)
         base = apply_filter(
-            select(CompanyRow).where(access.visible_filter(context.principal)), filter
+            loaders.PAGE.select(columns).where(access.visible_filter(context.principal)), filter
         )
         page = page_after(base, (CompanyRow.id,), key, size)
-        tree = selection(info)
-        wanted = needed(tree.at("edges", "node"), loaders.FIELD_CHILDREN)
         total = 0
-        async with context.instance.db.session() as session:
-            rows = (await session.scalars(loaders.with_children(page, wanted))).all()
-            leave_empty(rows, loaders.RELATIONS, wanted)
+        async with context.instance.db.reading() as connection:
+            rows = await loaders.PAGE.read(connection, page, wanted)
             if tree.has("totalCount"):
-                total = await session.scalar(select(func.count()).select_from(base.subquery()))
-        if wanted == frozenset(loaders.RELATIONS):  # rows read in part answer nothing else
+                total = (
+                    await connection.scalar(select(func.count()).select_from(base.subquery())) or 0
+                )
+        if loaders.PAGE.complete(columns, wanted):  # rows read in part answer nothing else
             loader = loaders.companies(context)
             for row in rows:
                 loader.prime(row.id, row)
         nodes = [Company.from_row(row) for row in rows]
-        return build_connection(nodes, [(row.id,) for row in rows], size, total or 0)
+        return build_connection(
+            nodes, [(row.id,) for row in rows], size, total, cursors=tree.at("edges").has("cursor")
+        )
 
     @strawberry.field(
         description="One company by global id; null if not visible.",

@@ -134,7 +134,8 @@ class Company(Record):
     def from_row(cls, row: CompanyRow) -> Company:
         return cls(
             id=row.id,
-            status=CompanyStatus(row.status),
+            # None when a page did not read the column (its selection does not serve it).
+            status=CompanyStatus(row.status) if row.status else None,  # type: ignore[arg-type]
             version=row.version,
             legal_name=row.legal_name,
             trade_names=[t.name for t in row.trade_names],

@@ -28,11 +28,8 @@ from strawberry import relay
 
 from core.attachments.http import error_response
 from core.attachments.upload import (
-    ENVELOPE_BYTES,
     UploadError,
-    multipart_boundary,
-    receive_file,
-    too_large,
+    receive_upload,
 )
 from core.exchange.importer import exchange_dir
 from core.exchange.readers import FORMATS, FileFormatError
@@ -98,16 +95,8 @@ async def upload_entries(request: Request) -> Response:
     path = Path(name)
     try:
         try:
-            boundary = multipart_boundary(request.headers.get("content-type"))
-            declared = request.headers.get("content-length")
-            if (
-                declared
-                and declared.isdigit()
-                and int(declared) > MAX_UPLOAD_BYTES + ENVELOPE_BYTES
-            ):
-                raise too_large(MAX_UPLOAD_BYTES)
             with os.fdopen(fd, "wb") as out:
-                received = await receive_file(request.stream(), boundary, out, MAX_UPLOAD_BYTES)
+                received = await receive_upload(request, out, MAX_UPLOAD_BYTES)
         except UploadError as exc:
             return error_response(exc.status, exc.code, str(exc), exc.field)
         except ClientDisconnect:

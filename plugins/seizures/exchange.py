@@ -1,24 +1,26 @@
 """What seizures declare for data exchange: their flat columns, who may export nominal fields,
-how an export reads them, and what statistics group by. Core does the work (core/exchange)."""
+a faster read for exports than ORM rows, and what statistics group by and sum. Core does the
+work (core/exchange)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from sqlalchemy import and_
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.exchange.declaration import (
     Column,
     Dimension,
     ExchangeType,
+    Reader,
     Statistics,
     child_column,
+    child_dimension,
+    column_dimension,
     field_column,
     list_column,
 )
-from core.gql.context import Principal
-from plugins.seizures import access, loaders
+from plugins.seizures import loaders
 from plugins.seizures.models import (
     Case,
     Container,
@@ -79,45 +81,26 @@ def _columns() -> list[Column]:
     return columns
 
 
-async def read_chunk(
-    session: AsyncSession, principal: Principal, filter: Any, after: int, limit: int
-) -> list[Any]:
-    """Cases the principal may see, matching the list filter, by id after `after`."""
-    query = loaders.page_query().where(access.visible_filter(principal), Case.id > after)
-    query = apply_filter(query, filter).order_by(Case.id).limit(limit)
-    return await loaders.read_cases(session, query)
-
-
 def _route(role: str) -> Dimension:
+    """A route country by its leg's role: each role joins its own alias of the legs."""
     leg = RouteLeg.__table__.alias(f"route_{role}")
     return Dimension(
         f"{role}Country",
         lambda _dialect: leg.c.country,
         joins=((leg, and_(leg.c.case_id == Case.id, leg.c.role == role)),),
+        columns=(RouteLeg.country,),
     )
 
 
-def _plain(name: str, column: Any) -> Dimension:
-    return Dimension(name, lambda _dialect: column)
-
-
 STATISTICS = Statistics(
-    base=Case.__table__,
     date=Case.seizure_date,
-    status=Case.status,
-    validated=Case.status == "validated",
-    visible=access.visible_filter,
     dimensions=(
-        _plain("area", Case.area),
-        _plain("detectionMethod", Case.detection_method),
-        _plain("transportMode", Case.transport_mode),
-        _plain("concealmentMethod", Case.concealment_method),
-        _plain("placeCountry", Case.place_country),
-        Dimension(
-            "commodity",
-            lambda _dialect: GoodsLine.commodity,
-            joins=((GoodsLine.__table__, GoodsLine.case_id == Case.id),),
-        ),
+        column_dimension("area", Case.area),
+        column_dimension("detectionMethod", Case.detection_method),
+        column_dimension("transportMode", Case.transport_mode),
+        column_dimension("concealmentMethod", Case.concealment_method),
+        column_dimension("placeCountry", Case.place_country),
+        child_dimension("commodity", GoodsLine.commodity, GoodsLine.case_id),
         _route("origin"),
         _route("transit"),
         _route("destination"),
@@ -125,7 +108,6 @@ STATISTICS = Statistics(
     quantity=GoodsLine.quantity,
     unit=GoodsLine.unit,
     quantity_joins=((GoodsLine.__table__, GoodsLine.case_id == Case.id),),
-    filter=lambda query, given: apply_filter(query, given),
 )
 
 EXCHANGE = ExchangeType(
@@ -133,7 +115,9 @@ EXCHANGE = ExchangeType(
     module="seizures",
     columns=_columns(),
     export_permission=EXPORT,
-    read_chunk=read_chunk,
     filter_input=SeizureFilter,
+    apply_filter=apply_filter,
+    # Plain rows read with Core, as lists read them: a third of the ORM's cost per record.
+    reader=Reader(loaders.page_query, loaders.read_cases),
     statistics=STATISTICS,
 )

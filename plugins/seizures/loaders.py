@@ -8,19 +8,20 @@ row to build and are never written to here. Single records and the write path ke
 
 from __future__ import annotations
 
-from collections import namedtuple
 from collections.abc import Sequence
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Select, Table, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Select, Table
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import selectinload
 from strawberry.dataloader import DataLoader
 
 from core.attachments.service import AttachmentInfo
 from core.gql.context import Context
-from core.gql.selection import Tree, operation_fields, operation_needs
+from core.gql.selection import Tree, operation_fields, operation_names, operation_needs
+from core.internals import graphql_core_schema
+from core.records.page_reads import Child, PageReads
 from plugins.seizures.models import (
     Case,
     Container,
@@ -32,29 +33,25 @@ from plugins.seizures.models import (
 
 CASE_TABLE: Table = Case.__table__  # type: ignore[assignment]
 
-# Child collections of a case: attribute on Case -> (table, order within a case), as on the ORM
+# Child collections of a case: attribute on Case -> table and order within a case, as on the ORM
 # relationships, so that a `CaseRecord` reads like a `Case`.
-CHILDREN: dict[str, tuple[Table, str]] = {
-    "goods": (GoodsLine.__table__, "position"),  # type: ignore[dict-item]
-    "route": (RouteLeg.__table__, "position"),  # type: ignore[dict-item]
-    "containers": (Container.__table__, "number"),  # type: ignore[dict-item]
-    "risk_indicators": (RiskIndicator.__table__, "code"),  # type: ignore[dict-item]
-    "offenders": (OffenderSummary.__table__, "position"),  # type: ignore[dict-item]
-}
-
-# Child rows become plain named tuples: the GraphQL child types are served from them directly,
-# and graphql-core asks each list item whether it is awaitable (`hasattr(item, "__await__")`),
-# which a SQLAlchemy `Row` answers by raising and catching an exception of its own, per row.
-ROW_TYPES: dict[str, type[tuple[Any, ...]]] = {
-    name: namedtuple(f"{table.name}_row", table.c.keys())  # type: ignore[misc]
-    for name, (table, _) in CHILDREN.items()
+CHILDREN: dict[str, Child] = {
+    "goods": Child(GoodsLine.__table__, "case_id", "position"),  # type: ignore[arg-type]
+    "route": Child(RouteLeg.__table__, "case_id", "position"),  # type: ignore[arg-type]
+    "containers": Child(Container.__table__, "case_id", "number"),  # type: ignore[arg-type]
+    "risk_indicators": Child(RiskIndicator.__table__, "case_id", "code"),  # type: ignore[arg-type]
+    "offenders": Child(OffenderSummary.__table__, "case_id", "position"),  # type: ignore[arg-type]
 }
 
 
 class CaseRecord(SimpleNamespace):
     """A case read with Core: the columns of `seizures_case` and the child rows, under the
     attribute names of `Case` (so forms, access checks and `Seizure.from_row` take either),
-    plus `photos`, the attachments of the case."""
+    plus `photos`, the attachments of the case.
+
+    A page reads only the columns its selection serves (`columns`); the columns not read are
+    None here (class attributes), and such a record is never primed into the request's loader
+    of cases, which other fields use."""
 
 
 def with_children(query: Select[tuple[Case]]) -> Select[tuple[Case]]:
@@ -68,9 +65,68 @@ def with_children(query: Select[tuple[Case]]) -> Select[tuple[Case]]:
     )
 
 
-def page_query() -> Select[Any]:
-    """`SELECT <every column of seizures_case>`: the start of a page for `read_page`."""
-    return select(CASE_TABLE)
+# GraphQL fields of a seizure -> the columns of `seizures_case` they are served from. A field not
+# named here (completeness, missing fields, fields of the Record interface or added by other
+# modules, which may look at the whole case) makes a page read every column.
+FIELD_COLUMNS: dict[str, tuple[str, ...]] = {
+    "__typename": (),
+    "id": ("id",),
+    "reference": ("reference",),
+    "nationalCaseNumber": ("national_case_number",),
+    "status": ("status",),
+    "form": ("form",),
+    "version": ("version",),
+    "seizureDate": ("seizure_date",),
+    "seizureTime": ("seizure_time",),
+    "reportingOffice": ("reporting_office",),
+    "place": ("place_country", "place_code", "place_name", "location_type"),
+    "direction": ("direction",),
+    "area": ("area",),
+    "offenceType": ("offence_type",),
+    "detectionMethod": ("detection_method",),
+    "riskIndicators": (),
+    "concealment": ("concealment_method", "concealment_description"),
+    "conveyance": (
+        "transport_mode",
+        "conveyance_type",
+        "conveyance_identifier",
+        "vessel_imo",
+        "conveyance_country",
+    ),
+    "goods": (),
+    "route": (),
+    "offenders": (),
+    "narrative": ("narrative",),
+    "internalNotes": ("internal_notes",),
+    "createdAt": ("created_at",),
+    "updatedAt": ("updated_at",),
+    "submittedAt": ("submitted_at",),
+    "validatedAt": ("validated_at",),
+    "extra": ("extra",),
+    # Of the Entity interface: read from the type, not the case.
+    "entityType": (),
+    "module": (),
+}
+# Read with a case by id whatever the selection: who may see it (`access.can_see`).
+ACCESS_COLUMNS = ("status", "created_by")
+
+
+# How pages read cases (core/records/page_reads.py); the seizure date is the cursor's key.
+PAGE = PageReads(
+    CASE_TABLE, CaseRecord, CHILDREN, FIELD_COLUMNS, key_columns=("id", "seizure_date")
+)
+
+
+def page_query(columns: tuple[str, ...] | None = None) -> Select[Any]:
+    """`SELECT <columns of seizures_case>` (all of them when None): the start of a page for
+    `read_page`."""
+    return PAGE.select(columns)
+
+
+def columns(node: Tree) -> tuple[str, ...] | None:
+    """The columns of `seizures_case` to read to serve the selection `node` of a seizure; None:
+    every column."""
+    return PAGE.columns(node)
 
 
 # GraphQL fields of a seizure -> the child collections they are served from. Completeness and
@@ -119,7 +175,7 @@ async def read_page(
 
 
 async def read_cases(
-    session: AsyncSession,
+    session: AsyncSession | AsyncConnection,
     page: Select[Any],
     children: frozenset[str] | None = None,
     params: dict[str, Any] | None = None,
@@ -127,30 +183,7 @@ async def read_cases(
     """The cases of `page` (built on `page_query()`) with their child collections (all, or
     those named in `children`; the others are left empty), as plain rows: one statement for
     the cases and one per collection read (lists, search documents)."""
-    # Through the session's connection: Core statements run through `session.execute` pay
-    # for the ORM's statement handling (~0.7 ms a statement) with nothing to show for it.
-    connection = await session.connection()
-    cases = [CaseRecord(**row._mapping) for row in await connection.execute(page, params)]
-    if not cases:
-        return cases
-    ids = [case.id for case in cases]
-    by_id: dict[int, CaseRecord] = {}
-    for case in cases:
-        by_id[case.id] = case
-        for name in CHILDREN:
-            setattr(case, name, [])
-    for name, (table, order) in CHILDREN.items():
-        if children is not None and name not in children:
-            continue
-        case_id = table.c.case_id
-        rows = await connection.execute(
-            select(table).where(case_id.in_(ids)).order_by(case_id, table.c[order])
-        )
-        make = ROW_TYPES[name]._make  # type: ignore[attr-defined]
-        for row in rows:
-            record = make(row)
-            getattr(by_id[record.case_id], name).append(record)
-    return cases
+    return await PAGE.read(session, page, children, params)
 
 
 def photo_infos(case: Any) -> list[AttachmentInfo] | None:
@@ -163,8 +196,9 @@ def case_loader(context: Context) -> DataLoader[int, Case | None]:
     `node`, links and search hits cost what a page of the same cases costs."""
 
     async def load(ids: Sequence[int]) -> list[Case | None]:
-        query = page_query().where(CASE_TABLE.c.id.in_(sorted(set(ids))))
-        # Only the collections some field of the operation can serve (`cases_for`).
+        # Only the columns and collections some field of the operation can serve
+        # (`cases_for`): every use of the loader in the request serves that operation.
+        query = page_query(_operation_columns(context)).where(CASE_TABLE.c.id.in_(sorted(set(ids))))
         children = operation_needs(context, FIELD_CHILDREN)
         async with context.instance.db.session() as session:
             rows = await read_cases(session, query, children)
@@ -172,6 +206,16 @@ def case_loader(context: Context) -> DataLoader[int, Case | None]:
         return [by_id.get(i) for i in ids]  # type: ignore[misc]  # reads like a Case
 
     return DataLoader(load_fn=load)
+
+
+def _operation_columns(context: Context) -> tuple[str, ...] | None:
+    """The columns the Seizure fields named in the operation are served from (names of other
+    types' fields are left out); None: every column (or the operation was not seen)."""
+    names = operation_names(context)
+    if names is None:
+        return None
+    fields = graphql_core_schema(context.instance.schema).type_map["Seizure"].fields  # type: ignore[union-attr]
+    return PAGE.columns_for((name for name in names if name in fields), ACCESS_COLUMNS)
 
 
 def cases(context: Context) -> DataLoader[int, Case | None]:

@@ -80,7 +80,21 @@ class Case(WorkflowColumns, Base):
         back_populates="case", cascade="all, delete-orphan", order_by="OffenderSummary.position"
     )
 
-    __table_args__ = (Index("ix_seizures_case_status_date", "status", "seizure_date"),)
+    # Lists by status and date; statistics by period and these columns read only the index
+    # (core/exchange/statistics.py; migration seizures_0003).
+    __table_args__ = (
+        Index(
+            "ix_seizures_case_statistics",
+            "status",
+            "seizure_date",
+            "area",
+            "detection_method",
+            "transport_mode",
+            "concealment_method",
+            "place_country",
+            "created_by",
+        ),
+    )
 
 
 class GoodsLine(Base):
@@ -101,9 +115,11 @@ class GoodsLine(Base):
 
     case: Mapped[Case] = relationship(back_populates="goods")
 
+    # Statistics by commodity and sums of quantities read this index, not the goods rows
+    # (migration seizures_0003); reads of a case's goods use its first column.
     __table_args__ = (
         UniqueConstraint("case_id", "position"),
-        Index("ix_seizures_goods_line_case", "case_id"),
+        Index("ix_seizures_goods_line_statistics", "case_id", "commodity", "unit", "quantity"),
     )
 
 

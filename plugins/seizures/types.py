@@ -19,7 +19,7 @@ from strawberry.types import Info
 
 from core.attachments.gql import Photo, load_photos
 from core.attachments.service import AttachmentInfo
-from core.audit.consultation import note_consultation
+from core.audit.consultation import audited, note_consultation
 from core.forms import extension_values_field
 from core.gql.context import Context, Principal
 from core.record_ids import record_id
@@ -65,7 +65,10 @@ class Concealment:
     # Read with the page (`loaders.read_page`); None: load them through the request's loader.
     photo_infos: strawberry.Private[list[AttachmentInfo] | None] = None
 
-    @strawberry.field(description="Free text, possibly nominal: reading it is audited.")
+    @strawberry.field(
+        description="Free text, possibly nominal: reading it is audited.",
+        metadata=audited("Seizure", "description_value", "case_id"),
+    )
     def description(self, info: Info[Context, None]) -> str | None:
         return nominal(info, self.case_id, self.description_value)
 
@@ -104,7 +107,10 @@ class GoodsLineType:
     value: Decimal | None
     currency: str | None
 
-    @strawberry.field(description="Free text, possibly nominal: reading it is audited.")
+    @strawberry.field(
+        description="Free text, possibly nominal: reading it is audited.",
+        metadata=audited("Seizure", "description", "case_id"),
+    )
     def description(root: Any, info: Info[Context, None]) -> str | None:
         # `root` is the goods row (`GoodsLine` or a Core row), which holds `description`.
         return nominal(info, root.case_id, root.description)
@@ -172,11 +178,17 @@ class Seizure(Record):
     # The ORM case or Core row the object was built from, for the fields computed on demand.
     source: strawberry.Private[Any]
 
-    @strawberry.field(description="Free text, possibly nominal: reading it is audited.")
+    @strawberry.field(
+        description="Free text, possibly nominal: reading it is audited.",
+        metadata=audited("Seizure", "narrative_value", "id"),
+    )
     def narrative(self, info: Info[Context, None]) -> str | None:
         return nominal(info, self.id, self.narrative_value)
 
-    @strawberry.field(description="Free text, possibly nominal: reading it is audited.")
+    @strawberry.field(
+        description="Free text, possibly nominal: reading it is audited.",
+        metadata=audited("Seizure", "internal_notes_value", "id"),
+    )
     def internal_notes(self, info: Info[Context, None]) -> str | None:
         return nominal(info, self.id, self.internal_notes_value)
 
@@ -187,8 +199,9 @@ class Seizure(Record):
             id=case.id,
             reference=case.reference,
             national_case_number=case.national_case_number,
-            status=SeizureStatus(case.status),
-            form=SeizureForm(case.form),
+            # None when a page did not read the column (its selection serves neither).
+            status=SeizureStatus(case.status) if case.status else None,  # type: ignore[arg-type]
+            form=SeizureForm(case.form) if case.form else None,  # type: ignore[arg-type]
             version=case.version,
             seizure_date=case.seizure_date,
             seizure_time=case.seizure_time,

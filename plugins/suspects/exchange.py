@@ -5,20 +5,16 @@ consultation per person in the audit log, as reads do."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from core.exchange.declaration import (
     Column,
     ExchangeType,
+    Statistics,
     child_column,
+    child_dimension,
+    column_dimension,
     field_column,
     list_column,
 )
-from core.gql.context import Principal
-from plugins.suspects import access, loaders
 from plugins.suspects.models import (
     Person,
     PersonAddressRow,
@@ -64,19 +60,24 @@ def _columns() -> list[Column]:
     return columns
 
 
-async def read_chunk(
-    session: AsyncSession, principal: Principal, filter: Any, after: int, limit: int
-) -> list[Any]:
-    query = select(Person).where(access.visible_filter(principal), Person.id > after)
-    query = apply_filter(query, filter).order_by(Person.id).limit(limit)
-    return list((await session.scalars(loaders.with_children(query))).all())
-
+# Grouping by a nominal column (gender, nationality, country of birth) needs suspects.export,
+# as exporting it does (core reads the columns' tags).
+STATISTICS = Statistics(
+    date=Person.created_at,  # when the person was recorded
+    dimensions=(
+        column_dimension("category", Person.category),
+        column_dimension("gender", Person.gender),
+        column_dimension("birthCountry", Person.birth_country),
+        child_dimension("nationality", PersonNationality.country, PersonNationality.person_id),
+    ),
+)
 
 EXCHANGE = ExchangeType(
     record_type="Person",
     module="suspects",
     columns=_columns(),
     export_permission=EXPORT,
-    read_chunk=read_chunk,
     filter_input=PersonFilter,
+    apply_filter=apply_filter,
+    statistics=STATISTICS,
 )

@@ -32,3 +32,44 @@ async def test_a_page_of_ids_is_one_statement(make_app):
     )
     assert [edge["node"]["tradeNames"] for edge in full["companies"]["edges"]] == names
     assert any(edge["node"]["identifiers"] for edge in full["companies"]["edges"])
+
+
+async def test_a_page_reads_the_columns_its_selection_serves(make_app):
+    """A page of ids reads no name; the same fields are served whatever else is selected."""
+    from sqlalchemy import event
+
+    app = await companies_app(make_app)
+    who = await tokens(app)
+    async with app.instance.db.transaction() as session:
+        await demo.load(session, 8)
+    token = who["validator"]
+    seen: list[str] = []
+
+    def before(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if "FROM companies_company" in statement:
+            seen.append(statement.split("FROM", 1)[0])
+
+    engine = app.instance.db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        ids = await app.gql("{ companies(first: 5) { edges { node { id } } } }", token=token)
+        narrow = seen.pop()
+        fields = "id status legalName country aeo { status } roles createdAt"
+        some = await app.gql(f"{{ companies(first: 5) {{ edges {{ node {{ {fields} }} }} }} }}",
+                             token=token)  # fmt: skip
+        everything = await app.gql(
+            f"{{ companies(first: 5) {{ edges {{ node {{ {fields} possibleDuplicates "
+            "{ company { id } } } } } }",
+            token=token,
+        )
+        full = seen[-2] if len(seen) > 1 else seen[-1]
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+    assert "legal_name" not in narrow and "legal_name" in full
+    assert [e["node"]["id"] for e in ids["data"]["companies"]["edges"]] == [
+        e["node"]["id"] for e in some["data"]["companies"]["edges"]
+    ]
+    assert [e["node"] for e in some["data"]["companies"]["edges"]] == [
+        {k: v for k, v in e["node"].items() if k != "possibleDuplicates"}
+        for e in everything["data"]["companies"]["edges"]
+    ]

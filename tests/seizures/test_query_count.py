@@ -115,3 +115,80 @@ async def test_records_by_id_read_only_what_the_operation_can_serve(make_app):
     assert count == 1 and data["node"]["reference"]  # the case, no child collection
     count, data = await statements(app, one % "goods { commodity }", token, variables)
     assert count == 2 and data["node"]["goods"] == edge["node"]["goods"]
+
+
+async def test_a_page_reads_the_columns_its_selection_serves(make_app):
+    """A page of `reference status` reads neither the free text nor the other columns; a
+    page asking for fields outside the column map (completeness) reads them all; and each
+    field is served the same whichever other fields share its page."""
+    app = await seizures_app(make_app)
+    who = await tokens(app)
+    async with app.instance.db.transaction() as session:
+        await demo.load(session, "XX", 6)
+    token = who["validator"]
+    await app.gql("{ me { via } }", token=token)
+    seen: list[str] = []
+
+    def before(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if "FROM seizures_case" in statement:
+            seen.append(statement)
+
+    engine = app.instance.db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        plain = await app.gql("{ seizures(first: 5) { edges { node { reference status } } } }",
+                              token=token)  # fmt: skip
+        narrow = seen.pop()
+        every = """{ seizures(first: 5) { edges { cursor node { id reference status seizureDate
+          place { country code name locationType } area narrative internalNotes
+          conveyance { transportMode identifier } concealment { method description }
+          createdAt updatedAt extra version form completeness } } } }"""
+        wide = await app.gql(every, token=token)
+        full = seen.pop()
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+    selected = narrow.split("FROM", 1)[0]
+    assert "reference" in selected and "status" in selected
+    assert "narrative" not in selected and "place_name" not in selected
+    assert "narrative" in full.split("FROM", 1)[0]
+    nodes = [edge["node"] for edge in wide["data"]["seizures"]["edges"]]
+    assert [{"reference": n["reference"], "status": n["status"]} for n in nodes] == [
+        edge["node"] for edge in plain["data"]["seizures"]["edges"]
+    ]
+    # The same fields without `completeness` (which reads every column) come from a narrow
+    # read, and are served the same.
+    partial = await app.gql(every.replace(" completeness", ""), token=token)
+    assert [
+        {k: v for k, v in edge["node"].items()} for edge in partial["data"]["seizures"]["edges"]
+    ] == [{k: v for k, v in n.items() if k != "completeness"} for n in nodes]
+    assert all(e["cursor"] for e in partial["data"]["seizures"]["edges"])
+
+
+async def test_records_by_id_read_the_columns_the_operation_can_serve(make_app):
+    app = await seizures_app(make_app)
+    who = await tokens(app)
+    async with app.instance.db.transaction() as session:
+        await demo.load(session, "XX", 3)
+    token = who["validator"]
+    listed = await app.gql("{ seizures(first: 1) { edges { node { id narrative } } } }",
+                           token=token)  # fmt: skip
+    node = listed["data"]["seizures"]["edges"][0]["node"]
+    seen: list[str] = []
+
+    def before(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if "FROM seizures_case" in statement:
+            seen.append(statement.split("FROM", 1)[0])
+
+    one = "query($id: ID!) { node(id: $id) { ... on Seizure { entityType reference %s } } }"
+    engine = app.instance.db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        plain = await app.gql(one % "", {"id": node["id"]}, token=token)
+        narrow = seen.pop()
+        told = await app.gql(one % "narrative", {"id": node["id"]}, token=token)
+        wide = seen.pop()
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+    assert plain["data"]["node"]["entityType"] == "Seizure" and plain["data"]["node"]["reference"]
+    assert "narrative" not in narrow and "narrative" in wide
+    assert told["data"]["node"]["narrative"] == node["narrative"]

@@ -1,0 +1,333 @@
+"""Values completed in one pass instead of graphql-core's value-by-value completion.
+
+graphql-core completes each value served through several generic steps (collect the fields of
+the selection, build a resolve info, call the resolver, check for awaitables, complete by type):
+about 4 us per value, most of a list page's CPU. Two shortcuts, both through the execution
+context's `complete_value` (`NcenExecutionContext`):
+
+- **Plans** (`plan`): a selection made only of scalars, enums and objects whose fields are read
+  from attributes (core/gql/resolvers.py), relay node ids resolved the default way, or audited
+  free text declared with `audited()` (core/audit/consultation.py) — no arguments, directives,
+  fragments or interfaces — is compiled once per document node into nested closures that build
+  the response directly. List fields call their resolvers, which count their items against the
+  request's budget (core/gql/budget.py), and audited fields note their consultations, as the
+  field-by-field path does. A value a plan cannot complete as graphql-core would (a null where
+  the schema promises a value, a value a scalar refuses, an object of another type, an
+  exception) makes it give up (`ABORT`) and graphql-core completes that value, errors and all.
+- **Completed values**: a resolver may return `Completed` items already in their response shape
+  (reference data built once per list, language and selection: `plain_selection`,
+  `complete_items`); they are passed through as they are.
+
+Both change speed, never the response: tests/test_gql_precompleted.py compares them with plain
+graphql-core, and tests/test_codelist_cache.py the code lists.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from graphql import (
+    FieldNode,
+    GraphQLEnumType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLResolveInfo,
+    GraphQLScalarType,
+    SelectionSetNode,
+    Undefined,
+)
+from strawberry.relay import GlobalID
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+
+from core.audit.consultation import AUDITED, note_consultations
+from core.gql.budget import CURRENT as CURRENT_BUDGET
+
+# The attribute a resolver of core/gql/resolvers.py reads, kept on the resolver.
+ATTRIBUTE = "ncen_attribute"
+# On the resolver of a relay node's `id` resolved the default way: (node class, id attribute).
+NODE_ID = "ncen_node_id"
+
+# (response key, attribute or None for __typename, scalar type or the type name, non-null)
+Plain = tuple[tuple[str, str | None, Any, bool], ...]
+
+
+class Completed(list[Any]):
+    """List items already in their response shape (dicts of serialized values)."""
+
+
+class NcenExecutionContext(StrawberryGraphQLCoreExecutionContext):
+    """Strawberry's execution context, passing `Completed` values through as they are, and
+    completing a value whose whole selection is plain (`plan`) in one pass."""
+
+    def complete_value(
+        self,
+        return_type: Any,
+        field_details_list: Any,
+        info: Any,
+        path: Any,
+        result: Any,
+        position_context: Any,
+    ) -> Any:
+        if type(result) is Completed:
+            return result
+        if result is not None and len(field_details_list) == 1:
+            found = plan(return_type, field_details_list[0].node)
+            if found is not None:
+                budget = CURRENT_BUDGET.get()
+                counted = budget.items if budget is not None else 0
+                token = _CONTEXT.set(info.context)
+                try:
+                    completed = found(result)
+                except Exception:  # graphql-core reports it, located: let it
+                    completed = ABORT
+                finally:
+                    _CONTEXT.reset(token)
+                if completed is not ABORT:
+                    return completed
+                if budget is not None:  # graphql-core counts the lists again
+                    budget.items = counted
+        return super().complete_value(
+            return_type, field_details_list, info, path, result, position_context
+        )
+
+
+# --- plans ------------------------------------------------------------------------------------
+
+ABORT: Any = object()
+# The request's context while a plan runs (audited fields note their consultations there).
+_CONTEXT: contextvars.ContextVar[Any] = contextvars.ContextVar("ncen_plan_context")
+
+
+Compiled = Callable[[Any], Any]
+_PLANS: dict[tuple[int, int], tuple[Any, Any, Compiled | None]] = {}
+MAX_PLANS = 4096
+
+
+def plan(return_type: Any, node: FieldNode) -> Compiled | None:
+    """The one-pass completion of values of `return_type` selected by `node`, or None."""
+    key = (id(node), id(return_type))
+    found = _PLANS.get(key)
+    if found is not None and found[0] is node and found[1] is return_type:
+        return found[2]
+    named = return_type
+    while isinstance(named, (GraphQLNonNull, GraphQLList)):
+        named = named.of_type
+    compiled = (
+        _compile(return_type, node.selection_set) if isinstance(named, GraphQLObjectType) else None
+    )
+    if len(_PLANS) >= MAX_PLANS:
+        _PLANS.clear()
+    _PLANS[key] = (node, return_type, compiled)
+    return compiled
+
+
+def _is_attribute(resolve: Any) -> bool:
+    """A resolver that reads an attribute (directly, or counting the items of a list)."""
+    if getattr(resolve, ATTRIBUTE, None) is not None:
+        return True
+    return getattr(getattr(resolve, "__wrapped__", None), ATTRIBUTE, None) is not None
+
+
+def _compile(graphql_type: Any, selection_set: SelectionSetNode | None) -> Compiled | None:
+    if isinstance(graphql_type, GraphQLNonNull):
+        inner = _compile(graphql_type.of_type, selection_set)
+        if inner is None:
+            return None
+
+        def non_null(value: Any) -> Any:
+            return ABORT if value is None else inner(value)
+
+        return non_null
+    if isinstance(graphql_type, GraphQLList):
+        item = _compile(graphql_type.of_type, selection_set)
+        if item is None:
+            return None
+
+        def items(value: Any) -> Any:
+            if value is None:
+                return None
+            if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
+                return ABORT
+            completed = []
+            for element in value:
+                done = item(element)
+                if done is ABORT:
+                    return ABORT
+                completed.append(done)
+            return completed
+
+        return items
+    if isinstance(graphql_type, (GraphQLScalarType, GraphQLEnumType)):
+        if selection_set is not None:
+            return None
+        coerce = graphql_type.coerce_output_value
+
+        def leaf(value: Any) -> Any:
+            if value is None:
+                return None
+            coerced = coerce(value)
+            return ABORT if coerced is None or coerced is Undefined else coerced
+
+        return leaf
+    if isinstance(graphql_type, GraphQLObjectType) and selection_set is not None:
+        return _compile_object(graphql_type, selection_set)
+    return None
+
+
+def _audited(field: Any) -> tuple[str, str, str] | None:
+    """(entity type, value attribute, id attribute) of a field declared `audited` with no
+    other extension (core/audit/consultation.py)."""
+    definition = (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    if definition is None or getattr(definition, "extensions", None):
+        return None
+    found = (getattr(definition, "metadata", None) or {}).get(AUDITED)
+    return (found[0], found[1], found[2]) if found else None
+
+
+def _audited_value(entity_type: str, value: str, id_attribute: str) -> Callable[..., Any]:
+    """The resolver of an audited field, reading the request's context from the plan's run."""
+
+    def resolve(source: Any, _info: Any) -> Any:
+        found = getattr(source, value)
+        if found:
+            note_consultations(_CONTEXT.get(), entity_type, [getattr(source, id_attribute)])
+        return found
+
+    return resolve
+
+
+def _global_id(type_name: str, node_class: type, attribute: str) -> Callable[..., Any]:
+    """Strawberry's `Node.id` for a node of exactly `node_class` whose id and type name are
+    resolved the default way (the type's name, the `NodeID` attribute): any other object makes
+    the plan give up, for strawberry to resolve."""
+
+    def resolve(source: Any, _info: Any) -> Any:
+        if type(source) is not node_class:
+            raise TypeError("not a plain node")
+        return GlobalID(type_name=type_name, node_id=str(getattr(source, attribute)))
+
+    return resolve
+
+
+def _compile_object(
+    object_type: GraphQLObjectType, selection_set: SelectionSetNode
+) -> Compiled | None:
+    fields: list[tuple[str, Any, Any]] = []
+    for node in selection_set.selections:
+        if not isinstance(node, FieldNode) or node.arguments or node.directives:
+            return None
+        key = node.alias.value if node.alias else node.name.value
+        if node.name.value == "__typename":
+            if node.selection_set is not None:
+                return None
+            fields.append((key, None, object_type.name))
+            continue
+        field = object_type.fields.get(node.name.value)
+        if field is None:
+            return None
+        node_id = getattr(field.resolve, NODE_ID, None)
+        audit = _audited(field)
+        if node_id:
+            resolve = _global_id(object_type.name, *node_id)
+        elif audit:
+            resolve = _audited_value(*audit)
+        elif _is_attribute(field.resolve):
+            resolve = field.resolve
+        else:
+            return None
+        sub = _compile(field.type, node.selection_set)
+        if sub is None:
+            return None
+        fields.append((key, resolve, sub))
+    if len({key for key, *_ in fields}) != len(fields):
+        return None  # the same key twice: merged by graphql-core's rules
+    is_type_of = object_type.is_type_of
+
+    def complete(value: Any) -> Any:
+        if value is None:
+            return None
+        if is_type_of is not None and not is_type_of(value, None):  # type: ignore[arg-type]  # strawberry's check reads no info
+            return ABORT
+        completed: dict[str, Any] = {}
+        for key, resolve, sub in fields:
+            if resolve is None:
+                completed[key] = sub
+                continue
+            done = sub(resolve(value, None))
+            if done is ABORT:
+                return ABORT
+            completed[key] = done
+        return completed
+
+    return complete
+
+
+def _raw(info: Any) -> GraphQLResolveInfo:
+    return getattr(info, "_raw_info", info)
+
+
+def plain_selection(info: Any, item_type: GraphQLObjectType) -> Plain | None:
+    """The selection of the field being resolved, as (response key, attribute, scalar,
+    non-null) per selected field of its `item_type` items, when every selected field is a
+    scalar read from an attribute with no argument or directive; None otherwise."""
+    raw = _raw(info)
+    if len(raw.field_nodes) != 1:
+        return None
+    selection_set = raw.field_nodes[0].selection_set
+    if selection_set is None:
+        return None
+    plain: list[tuple[str, str | None, Any, bool]] = []
+    for node in selection_set.selections:
+        if not isinstance(node, FieldNode) or node.arguments or node.directives:
+            return None
+        if node.selection_set is not None:
+            return None
+        key = node.alias.value if node.alias else node.name.value
+        if node.name.value == "__typename":
+            plain.append((key, None, item_type.name, True))
+            continue
+        field = item_type.fields.get(node.name.value)
+        attribute = getattr(getattr(field, "resolve", None), ATTRIBUTE, None)
+        if field is None or attribute is None:
+            return None
+        field_type = field.type
+        non_null = isinstance(field_type, GraphQLNonNull)
+        scalar = field_type.of_type if non_null else field_type
+        if not isinstance(scalar, GraphQLScalarType):
+            return None
+        plain.append((key, attribute, scalar, non_null))
+    keys = [key for key, *_ in plain]
+    if len(set(keys)) != len(keys):  # the same key twice: merged by graphql-core's rules
+        return None
+    return tuple(plain)
+
+
+def complete_items(items: Iterable[Any], plain: Plain) -> Completed | None:
+    """`items` in their response shape for `plain`; None when a non-null field holds null
+    (graphql-core reports that as an error: let it)."""
+    completed = Completed()
+    for item in items:
+        value: dict[str, Any] = {}
+        for key, attribute, scalar, non_null in plain:
+            if attribute is None:
+                value[key] = scalar
+                continue
+            found = getattr(item, attribute)
+            if found is None:
+                if non_null:
+                    return None
+                value[key] = None
+                continue
+            try:
+                coerced = scalar.coerce_output_value(found)
+            except Exception:  # graphql-core makes it a field error: let it
+                return None
+            if coerced is None or coerced is Undefined:
+                return None
+            value[key] = coerced
+        completed.append(value)
+    return completed
