@@ -9,9 +9,11 @@ so that the audit trail of the transmission stays whole. `status` becomes `erase
 
 Who may: holders of the erase permission of the share's record type (`RecordType.erasure`, the
 one `erasePerson` checks); a record type that declares no erasure has no erasable shares either.
-When a local record imported from (or first linked to) a share is erased through the record
-lifecycle, its `erased` record event erases the share too (`on_record_event`, delivered by the
-outbox after commit, at least once: an erased share stays erased).
+When a local record imported from or linked to a share is erased through the record lifecycle,
+its `erased` record event erases the share too (`on_record_event`, delivered by the outbox after
+commit, at least once: an erased share stays erased). The erasure removed the record's links
+before the event is delivered: the shares linked to it are found from the audit events of that
+removal (`_linked_at_erasure`).
 """
 
 from __future__ import annotations
@@ -19,13 +21,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit import writer as audit
+from core.audit.models import AuditEvent
 from core.db import utcnow
 from core.gql.errors import ConflictError, InputError
+from core.links.audit import LINK_REMOVED
 from core.links.service import remove_links_of
+from core.sharing.imports import RELATION, get_readable, record_type_of
 from core.sharing.models import PeerRecord
 from core.sharing.peers import PEER_RECORD
 from core.workflow import require
@@ -104,8 +109,6 @@ async def erase_received_share(
 ) -> PeerRecord:
     """`eraseReceivedShare`: the share must be readable (NOT_FOUND otherwise), its record type
     erasable (CONFLICT) by the caller (FORBIDDEN), not erased already (ALREADY_ERASED)."""
-    from core.sharing.imports import get_readable, record_type_of
-
     reason = check_reason(reason)
     async with instance.db.transaction() as session:
         row = await get_readable(instance, session, principal, row_id)
@@ -140,10 +143,16 @@ async def on_record_event(instance: Instance, event: RecordEvent) -> None:
     rt = record_registry(instance).get(event.entity_type)
     types = sorted(rt.accepted_id_types) if rt is not None else [event.entity_type]
     async with instance.db.transaction() as session:
+        linked = await _linked_at_erasure(session, event.entity_type, str(event.entity_id))
         rows = await session.scalars(
             select(PeerRecord).where(
-                PeerRecord.local_type.in_(types),
-                PeerRecord.local_id == str(event.entity_id),
+                or_(
+                    and_(
+                        PeerRecord.local_type.in_(types),
+                        PeerRecord.local_id == str(event.entity_id),
+                    ),
+                    PeerRecord.id.in_(linked),
+                ),
                 PeerRecord.status != ERASED,
             )
         )
@@ -158,6 +167,43 @@ async def on_record_event(instance: Instance, event: RecordEvent) -> None:
                 reason=f"the local record {event.entity_type}:{event.entity_id} was erased",
                 cause=f"{event.entity_type}:{event.entity_id}",
             )
+
+
+async def _linked_at_erasure(session: AsyncSession, entity_type: str, entity_id: str) -> list[int]:
+    """The shares linked to the record when it was erased. The erasure removed those links in
+    its transaction, each audited (`link.removed`) right before its `record.erase` event, whose
+    detail counts them: the audit chain is appended under a lock, so they are the `links`
+    events just before it."""
+    erase = await session.scalar(
+        select(AuditEvent)
+        .where(
+            AuditEvent.action == "record.erase",
+            AuditEvent.entity_type == entity_type,
+            AuditEvent.entity_id == entity_id,
+        )
+        .order_by(AuditEvent.seq.desc())
+        .limit(1)
+    )
+    count = int((erase.detail or {}).get("links") or 0) if erase is not None else 0
+    if erase is None or count <= 0:
+        return []
+    removed = await session.scalars(
+        select(AuditEvent).where(
+            AuditEvent.seq >= erase.seq - count,
+            AuditEvent.seq < erase.seq,
+            AuditEvent.action == LINK_REMOVED,
+            AuditEvent.entity_type == PEER_RECORD,
+        )
+    )
+    target = f"{entity_type}:{entity_id}"
+    return [
+        int(e.entity_id)
+        for e in removed
+        if e.entity_id
+        and e.entity_id.isdigit()
+        and (e.detail or {}).get("relation") == RELATION
+        and (e.detail or {}).get("target") == target
+    ]
 
 
 def erased_at(row: PeerRecord) -> dt.datetime | None:

@@ -174,3 +174,34 @@ async def test_erasing_a_linked_record_erases_the_received_share(pair: Pair):
     await be.instance.outbox.settle()
     row = await _row(pair)
     assert row.status == "erased" and row.fields is None
+
+
+async def test_erasing_a_record_linked_second_erases_that_share_too(pair: Pair):
+    be, be_who = pair.be, pair.tokens["be"]
+    got = await _shared_person(pair)
+    first = await person(be, be_who["officer"], familyName="Vermeulen")
+    second = await person(be, be_who["officer"], familyName="Vermeulen", givenNames="J.")
+    for target in (first, second):
+        body = await be.gql(LINK, {"id": got["id"], "r": target}, token=be_who["officer"])
+        assert "errors" not in body, body
+    # Erasing the second (not the share's localRecordId) erases the share all the same.
+    body = await be.gql(ERASE_PERSON, {"id": second, "g": "COURT_ORDER"}, token=be_who["validator"])
+    assert "errors" not in body, body
+    await be.instance.outbox.settle()
+    row = await _row(pair)
+    assert row.status == "erased" and row.fields is None
+    [event] = await audit_actions(be, "sharing.peer_record_erased")
+    assert event.detail["links"] == 1  # the link to the first record went with the share
+
+
+async def test_erasing_an_unrelated_record_leaves_the_share(pair: Pair):
+    be, be_who = pair.be, pair.tokens["be"]
+    await _shared_person(pair)
+    other = await person(be, be_who["officer"], familyName="Someone", givenNames="Else")
+    # Never linked: its erasure leaves the share alone.
+    body = await be.gql(ERASE_PERSON, {"id": other, "g": "COURT_ORDER"}, token=be_who["validator"])
+    assert "errors" not in body, body
+    await be.instance.outbox.settle()
+    row = await _row(pair)
+    assert row.status == "received" and row.fields is not None
+    assert await audit_actions(be, "sharing.peer_record_erased") == []
