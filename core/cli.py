@@ -2,19 +2,17 @@
 
 Importing this module stays light (click and the configuration): each command imports what it
 needs, so that `ncen serve` builds its instance, imports included, while the cyclic garbage
-collector is paused (see `_long_lived`).
+collector is paused (see `core.long_lived.built_to_last`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import gc
 import importlib
 import json
 import os
 import sys
-from collections.abc import Callable, Coroutine, Iterator, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -257,8 +255,10 @@ def serve(ctx: click.Context, host: str | None, port: int | None, workers: int |
     _require_initialised(config)
     import uvicorn
 
+    from core.long_lived import built_to_last
+
     if workers == 1:
-        with _long_lived():
+        with built_to_last():
             app: Any = _checked_app(ctx)
     else:
         with_instance(ctx, _check_ready)
@@ -290,25 +290,6 @@ def _checked_app(ctx: click.Context) -> Any:
     instance = _instance(ctx)
     run(_with_instance(instance, _check_ready))
     return create_app(instance)
-
-
-@contextlib.contextmanager
-def _long_lived() -> Iterator[None]:
-    """Build what lives as long as the server with the cyclic garbage collector paused, then
-    freeze it.
-
-    Start-up creates some 130,000 objects that live until the process ends (modules, models,
-    the schema); while they are being created the collector traverses them again and again, a
-    tenth of the start-up time, and each full collection while serving would traverse them
-    once more. Frozen (`gc.freeze`), they are left out of every later collection. The price: the
-    few reference cycles start-up drops (about a hundred small objects) are never reclaimed.
-    """
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        gc.enable()
 
 
 def _require_initialised(config: Config) -> None:

@@ -58,3 +58,27 @@ def paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+@contextlib.contextmanager
+def built_to_last() -> Iterator[None]:
+    """Build what lives as long as the process with the collector paused, then freeze it.
+
+    Start-up creates some 130,000 objects that live until the process ends (modules, models,
+    the schema); while they are being created the collector traverses them again and again, a
+    tenth of the start-up time, and each full collection while serving would traverse them
+    once more. The price: the few reference cycles start-up drops (about a hundred small
+    objects) are never reclaimed."""
+    with paused():
+        try:
+            yield
+        finally:
+            gc.freeze()
+
+
+def settle() -> None:
+    """Freeze what is alive now (for a command about to create objects by the million: an
+    export of 5,000 seizures took 10 s with start-up's objects traversed by every full
+    collection, 3.6 s without, under a profiler)."""
+    gc.collect()
+    gc.freeze()

@@ -408,6 +408,10 @@ async def test_every_operation_runs_on_demo_data(make_app) -> None:
         await s.run("core/LinkReceivedShare", "officer", id=other["id"], recordId=first["id"])
     )["linkReceivedShare"]
     assert linked["status"] == "linked"
+    erased = (await s.run("core/EraseReceivedShare", "validator", id=share["id"]))[
+        "eraseReceivedShare"
+    ]
+    assert (erased["status"], erased["fields"], erased["erasedBy"]) == ("erased", None, "validator")
     revoked = await s.run("icomm/RevokeAgreement", "admin", id=peer["agreements"][0]["id"])
     assert revoked["revokeAgreement"] is True
 

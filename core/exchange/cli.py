@@ -6,7 +6,6 @@ audit log names it, exactly as if it had made the calls through the API.
 
 from __future__ import annotations
 
-import gc
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -14,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import click
 from sqlalchemy import select
 
+from core import long_lived
 from core.errors import NcenError
 
 if TYPE_CHECKING:
@@ -53,8 +53,7 @@ def settle(instance: Instance) -> None:
     objects by the million, and each full collection would traverse those ~130,000 again (an
     export of 5,000 seizures: 10 s with them, 3.6 s without, under a profiler)."""
     _ = instance.schema
-    gc.collect()
-    gc.freeze()
+    long_lived.settle()
 
 
 @click.command("import")

@@ -38,7 +38,7 @@ from core.exchange.upsert import (
     upsert,
 )
 from core.records import bulk
-from core.records.bulk import RowImage, image_of
+from core.records.bulk import RowImage, flat, image_of, unflat
 from core.records.declaration import RecordType, WriteContext
 from core.records.registry import record_registry
 
@@ -312,13 +312,16 @@ def _spooled(
             image = image_of(outcome.record)
             if rt.photos_of(item.data) is None:  # the input is needed for its photos only
                 data = None
-        spooled.append((item.index, item.key, data, outcome.status, image))
+        spooled.append(
+            (item.index, item.key, data, outcome.status, None if image is None else flat(image))
+        )
     return spooled
 
 
 def _unspooled(chunk: list[tuple[Any, ...]]) -> list[Spooled]:
     return [
-        Spooled(Item(index, key, data), status, image) for index, key, data, status, image in chunk
+        Spooled(Item(index, key, data), status, None if image is None else unflat(image))
+        for index, key, data, status, image in chunk
     ]
 
 

@@ -172,6 +172,8 @@ async def link_peer_record(
         raise InputError(f"{target_type!r} is not a record type here", field="recordId")
     async with instance.db.transaction() as session:
         row = await get_readable(instance, session, principal, row_id)
+        if row.status == "erased":
+            raise ConflictError("the share is erased", code="ALREADY_ERASED", field="id")
         [record] = await lifecycle.read_many(session, rt, [target_id], principal)
         if record is None or rt.entity_type_of(record) != target_type:
             raise NotFoundError(f"no such {rt.noun}", field="recordId")

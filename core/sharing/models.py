@@ -102,7 +102,7 @@ class ReceivedRecord(Base):
     )
 
 
-PEER_RECORD_STATUSES = ("received", "imported", "linked")
+PEER_RECORD_STATUSES = ("received", "imported", "linked", "erased")
 
 
 class PeerRecord(Base):

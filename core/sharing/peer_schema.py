@@ -1,5 +1,6 @@
 """GraphQL of records connected national instances shared here: read them, check an import,
-import them as local drafts, link them to local records (core/sharing/imports.py)."""
+import them as local drafts, link them to local records (core/sharing/imports.py), erase them
+(core/sharing/share_erasure.py)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from core.gql.entity import Entity
 from core.gql.errors import InputError
 from core.links.schema import WRITE
 from core.records.gql import Record
-from core.sharing import imports
+from core.sharing import imports, share_erasure
 from core.sharing.models import PEER_RECORD_STATUSES, PeerRecord
 from core.sharing.peers import PEER_RECORD
 
@@ -52,7 +53,8 @@ class ImportCheck:
 @strawberry.type(
     description="A record a connected national instance shared with this one under an "
     "agreement: read-only, with its provenance. Import it as a local draft "
-    "(`importReceivedShare`) or link it to a local record (`linkReceivedShare`). Readable by "
+    "(`importReceivedShare`) or link it to a local record (`linkReceivedShare`); erase its "
+    "content (`eraseReceivedShare`, or by erasing the local record it became). Readable by "
     "holders of the view permission of its record type."
 )
 class ReceivedShare(Entity):
@@ -68,20 +70,31 @@ class ReceivedShare(Entity):
     source_id: str = strawberry.field(description="Its id at the sender.")
     version: int | None
     nominal: bool = strawberry.field(description="Whether it carries nominal fields.")
-    data: JSON = strawberry.field(description="Its non-nominal payload (docs/sharing.md).")
+    data: JSON = strawberry.field(
+        description="Its non-nominal payload (docs/sharing.md); empty once erased."
+    )
     nominal_fields: strawberry.Private[dict[str, Any] | None]
     shared_by: str | None
     received_at: dt.datetime
-    status: str = strawberry.field(description="received, imported or linked")
+    status: str = strawberry.field(
+        description="received, imported, linked or erased (a tombstone: provenance only)"
+    )
     local_record_id: relay.GlobalID | None = strawberry.field(
         description="The local record it was imported as, or first linked to."
     )
     handled_by: str | None
     handled_at: dt.datetime | None
+    erased_by: str | None = strawberry.field(
+        description="Who erased its content (`eraseReceivedShare`, or the erasure of the local "
+        "record it became: then who erased that)."
+    )
+    erased_at: dt.datetime | None
+    erasure_reason: str | None
 
     @classmethod
     def from_row(cls, r: PeerRecord) -> ReceivedShare:
         local = relay.GlobalID(r.local_type, r.local_id) if r.local_type and r.local_id else None
+        erasure = share_erasure.erasure_of(r)
         return cls(
             id=r.id,
             sender=r.sender,
@@ -93,7 +106,7 @@ class ReceivedShare(Entity):
             source_id=r.source_id,
             version=r.version,
             nominal=r.nominal,
-            data=cast(JSON, r.data),
+            data=cast(JSON, {} if erasure is not None else r.data),
             nominal_fields=r.fields,
             shared_by=r.shared_by,
             received_at=r.received_at,
@@ -101,6 +114,9 @@ class ReceivedShare(Entity):
             local_record_id=local,
             handled_by=r.handled_by,
             handled_at=r.handled_at,
+            erased_by=erasure.get("by") if erasure else None,
+            erased_at=share_erasure.erased_at(r),
+            erasure_reason=erasure.get("reason") if erasure else None,
         )
 
     @strawberry.field(
@@ -247,6 +263,22 @@ class ReceivedSharesMutation:
             _share_id(id),
             record_id.type_name,
             decode_id(rt, record_id),
+        )
+        return ReceivedShare.from_row(row)
+
+    @strawberry.mutation(
+        description="Erase a received share's content: its payload, nominal fields, photos and "
+        "links. A tombstone stays with its provenance (peer, agreement, legal basis, times) and "
+        "who erased it and why; audited with the legal basis. Needs the erase permission of its "
+        "record type (`suspects.erase` for persons): NOT_FOUND, FORBIDDEN, NOT_ERASABLE, "
+        "ALREADY_ERASED, REASON_REQUIRED.",
+        extensions=[signed_in()],
+    )
+    async def erase_received_share(
+        self, info: Info[Context, None], id: relay.GlobalID, reason: str
+    ) -> ReceivedShare:
+        row = await share_erasure.erase_received_share(
+            info.context.instance, info.context.principal, _share_id(id), reason
         )
         return ReceivedShare.from_row(row)
 

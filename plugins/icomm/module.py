@@ -140,9 +140,11 @@ class IcommModule:
 
     @hookimpl
     async def on_record_changed(self, instance: Instance, event: RecordEvent) -> None:
+        from core.sharing.share_erasure import on_record_event
         from plugins.icomm.notices import on_record_changed
 
         await on_record_changed(instance, event)
+        await on_record_event(instance, event)  # erase the shares an erased record came from
 
     @hookimpl
     async def on_startup(self, instance: Instance) -> None:

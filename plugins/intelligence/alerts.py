@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, Select, String, cast, func, not_, or_, sel
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from core.gql.connection import page_after
 from core.records.registry import record_registry
 from core.workflow import user_id
 from plugins.intelligence import access
@@ -102,17 +103,15 @@ async def page(
     principal: Principal,
     wanted: AlertQuery,
     size: int,
-    before_id: int | None,
+    after: tuple[Any, ...] | None,
 ) -> tuple[list[Alert], int]:
     """Up to size+1 visible alerts, newest first, and the count of the visible alerts the
     filter selects (the same condition: the count never includes what a page would hide)."""
     async with instance.db.session() as session:
         base = await base_query(instance, session, principal, wanted)
         total = await session.scalar(select(func.count()).select_from(base.subquery())) or 0
-        query = base.options(selectinload(Alert.judgements)).order_by(Alert.id.desc())
-        if before_id is not None:
-            query = query.where(Alert.id < before_id)
-        rows = list((await session.scalars(query.limit(size + 1))).all())
+        query = page_after(base.options(selectinload(Alert.judgements)), (Alert.id,), after, size)
+        rows = list((await session.scalars(query)).all())
     return rows, total
 
 

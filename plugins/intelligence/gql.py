@@ -721,9 +721,7 @@ class IntelligenceQuery:
                 wanted.entity_types = [filter.record.type_name]
                 wanted.entity_id = filter.record.node_id
             wanted.since = filter.since
-        rows, total = await alerts.page(
-            context.instance, context.principal, wanted, size, cursor[0] if cursor else None
-        )
+        rows, total = await alerts.page(context.instance, context.principal, wanted, size, cursor)
         return build_connection(
             [Alert.from_row(r) for r in rows], [(r.id,) for r in rows], size, total
         )

@@ -13,7 +13,9 @@ entry up the other way round:
 
 at most `existing_records_max` records per entry, read as the system, scored like any screening,
 and recorded as alerts (action `entry_added`) under the same rules: only for owners who may see
-the type, a pair judged `no_match` stays quiet, announced once the owner may see the record.
+the type, a pair judged `no_match` stays quiet, announced once the owner may see the record —
+but the owner's notice is one per list and job ("12 records already there match..."), not one
+per alert, so that a list of thousands of entries does not flood a mailbox.
 A redelivered row finds its alerts there already and adds nothing.
 
 Records that existed before the module was enabled have no stored keys until `ncen xref` has
@@ -121,7 +123,7 @@ async def screen_existing(instance: Instance, entry_ids: Sequence[int]) -> int:
                     if hit is not None:
                         hits.append(hit)
         hits = await _new(session, hits)
-    return await record_hits(instance, [], hits)
+    return await record_hits(instance, [], hits, summarise=True)
 
 
 async def _candidates(

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, select, update
@@ -41,7 +41,7 @@ from plugins.intelligence.models import (
     WatchList,
     WatchListEntry,
 )
-from plugins.intelligence.notify import notify_owner
+from plugins.intelligence.notify import notify_owner, notify_owner_of_existing
 
 if TYPE_CHECKING:
     from core.events import RecordEvent
@@ -76,6 +76,9 @@ class WatchIndex:
     revision: int
     index: CandidateIndex
     entries: dict[str, EntryInfo]
+    # Entry id -> profile. An entry's values never change (it is removed, not edited), so a
+    # rebuild reuses the profiles of the entries it already had and makes only the new ones'.
+    profiles: dict[int, Profile] = field(default_factory=dict)
 
 
 @dataclass
@@ -154,13 +157,16 @@ async def watch_index(instance: Instance) -> WatchIndex:
         ).all()
     index = CandidateIndex()
     infos: dict[str, EntryInfo] = {}
+    known = cached.profiles if cached is not None else {}
+    profiles: dict[int, Profile] = {}
     with paused():  # synchronous: tens of thousands of objects, no full collection
         for row in rows:
-            profile = entries.profile_of(row)
+            profile = known.get(row.id) or entries.profile_of(row)
+            profiles[row.id] = profile
             index.add(profile)
             infos[profile.id] = entry_info(row, row.owner_id, row.list_from, row.list_until)
-    del rows
-    built = WatchIndex(revision, index, infos)
+    del rows, known
+    built = WatchIndex(revision, index, infos, profiles)
     instance.state[_STATE_KEY] = built
     if cached is not None:
         del cached  # the old index goes before the long-lived objects are frozen
@@ -271,11 +277,16 @@ async def read_for_matching(
     return [row for row in rows if rt.can_see(principal, row)]
 
 
-async def record_hits(instance: Instance, profiles: list[Profile], hits: list[Hit]) -> int:
+async def record_hits(
+    instance: Instance, profiles: list[Profile], hits: list[Hit], *, summarise: bool = False
+) -> int:
     """Replace the records' blocking keys; upsert one alert per (entry, record), leaving a
-    pair judged `no_match` alone."""
+    pair judged `no_match` alone. With `summarise` (existing records screened against new
+    entries: possibly thousands of alerts at once) the owner gets one notice per list for the
+    lot instead of one per alert; the topic still carries each."""
     now = utcnow()
     written = 0
+    announced: dict[tuple[int, int], int] = {}  # (owner, list) -> alerts announced
     async with instance.db.transaction() as session:
         await keys.replace(session, profiles)
         if not hits:
@@ -333,17 +344,23 @@ async def record_hits(instance: Instance, profiles: list[Profile], hits: list[Hi
                     .execution_options(synchronize_session=False)
                 )
                 if rowcount(claimed) == 1:
-                    await _announce(session, alert, hit.entry.owner_id, hit.noun)
+                    if summarise:
+                        pair = (hit.entry.owner_id, alert.list_id)
+                        announced[pair] = announced.get(pair, 0) + 1
+                    else:
+                        await notify_owner(session, alert, hit.entry.owner_id, hit.noun)
+                    _announce(session, alert, hit.entry.owner_id)
                 set_committed_value(alert, "announced_at", now)
             written += 1
+        for (owner_id, list_id), count in announced.items():
+            await notify_owner_of_existing(session, owner_id, list_id, count)
     return written
 
 
-async def _announce(session: AsyncSession, alert: Alert, owner_id: int, noun: str) -> None:
-    """Tell the owner (a notice, delivered by icomm when enabled) and whoever subscribes to
-    the topic that the owner has a new alert, in the alert's transaction. Names and ids only: a
-    subscriber reads the alert (and the record) as the owner, so visibility rules apply."""
-    await notify_owner(session, alert, owner_id, noun)
+def _announce(session: AsyncSession, alert: Alert, owner_id: int) -> None:
+    """Tell whoever subscribes to the topic that the owner has a new alert, in the alert's
+    transaction (the owner's notice is posted beside it). Names and ids only: a subscriber
+    reads the alert (and the record) as the owner, so visibility rules apply."""
     enqueue(
         session,
         ALERT_TOPIC,

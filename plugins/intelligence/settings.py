@@ -77,7 +77,7 @@ def declarations() -> list[Setting]:
         Setting(
             "existing_records_max",
             int,
-            1000,
+            200,
             "When an entry is added, at most this many existing records (those sharing most "
             "keys, or the best search hits of a term) are screened against it.",
             minimum=0,

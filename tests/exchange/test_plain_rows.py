@@ -102,3 +102,41 @@ async def test_a_batch_writes_what_a_graphql_create_writes(
         )
 
     assert topics(orm.id) and topics(orm.id) == topics(plain.id)
+
+
+@pytest.mark.parametrize(("module", "name", "mutation", "input_type", "make"), CASES)
+async def test_an_import_writes_what_a_graphql_create_writes(
+    make_app, tmp_path, module, name, mutation, input_type, make
+):
+    """The import's way: checked rows spooled to disk as plain data between its passes."""
+    from core.auth.models import RolePermission
+    from core.exchange.cli import user_principal
+    from core.exchange.exporter import Exporter
+    from core.exchange.importer import Importer
+    from core.exchange.registry import exchange_type
+    from core.exchange.writers import open_writer
+
+    app = await make_app(modules=[module])
+    await sync_code_lists(app.instance)
+    token = await login_as(app, "clerk", "officer", "analyst")
+    async with app.instance.db.transaction() as session:
+        session.add(RolePermission(role="officer", permission=f"{module}.export"))
+    create = f"mutation($input: {input_type}!) {{ {mutation}(input: $input) {{ id }} }}"
+    one = await app.gql(create, {"input": make()}, token=token)
+    assert "errors" not in one, one
+    clerk = await user_principal(app.instance, "clerk")
+    xt = exchange_type(app.instance, module)
+    exporter = Exporter(app.instance, clerk, xt)
+    writer, handle = open_writer("csv", tmp_path / "one.csv", exporter.header)
+    async for row in exporter.rows():
+        writer.write(row)
+    handle.close()
+    done = await Importer(app.instance, clerk, xt).run(tmp_path / "one.csv", "csv", dry_run=False)
+    assert (done.status, done.created) == ("done", 1), done.errors
+
+    rt = record_registry(app.instance).by_name[name]
+    async with app.instance.db.session() as session:
+        orm, imported = (
+            await session.scalars(rt.load(select(rt.model).order_by(rt.model.id)))
+        ).all()
+    assert _content(imported, rt) == _content(orm, rt)

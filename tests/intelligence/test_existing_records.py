@@ -94,3 +94,25 @@ async def test_a_big_list_is_screened_in_bounded_jobs(make_app: Any) -> None:
     await screened(app)
     [alert] = await alerts(app, analyst)
     assert alert["explanation"][0]["queryValue"] == "BIG-0042"
+
+
+async def test_a_rebuilt_watch_index_reuses_the_profiles_of_unchanged_entries(
+    make_app: Any,
+) -> None:
+    from plugins.intelligence.screening import watch_index
+    from tests.intelligence.helpers import REMOVE_ENTRY
+
+    app = await intelligence_app(make_app)
+    analyst = await login_as(app, "analyst1", "analyst")
+    list_id = await watch_list(app, analyst)
+    first = await add_entry(
+        app, analyst, list_id, kind="CONVEYANCE", identifiers=[{"family": "PLATE", "value": "R1"}]
+    )
+    before = await watch_index(app.instance)
+    await add_entry(app, analyst, list_id, kind="TERM", terms=["reefer"])
+    after = await watch_index(app.instance)
+    assert after.revision > before.revision and len(after.index) == 2
+    number = int(relay.from_base64(first["id"])[1])
+    assert after.profiles[number] is before.profiles[number]  # reused, not made again
+    await app.gql(REMOVE_ENTRY, {"id": first["id"]}, token=analyst)
+    assert number not in (await watch_index(app.instance)).profiles

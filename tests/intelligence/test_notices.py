@@ -4,6 +4,7 @@ and leaves nothing waiting for a messenger."""
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from sqlalchemy import func, select
@@ -98,3 +99,37 @@ async def test_without_icomm_alerts_work_and_nothing_waits_for_a_messenger(make_
             .where(OutboxRow.topic.in_(["core.notification", ALERT_TOPIC]))
         )
     assert waiting == 0
+
+
+async def test_entries_matching_records_already_there_make_one_notice_per_list(
+    make_app: Any,
+) -> None:
+    app = await intelligence_app(make_app, [*MODULES, "icomm"])
+    analyst = await login_as(app, "analyst1", "analyst")
+    officer = await login_as(app, "officer1", "officer")
+    plates = ["OLD-1", "OLD-2", "OLD-3"]
+    for plate in plates:
+        data = simplified_input(conveyance={"transportMode": "3", "identifier": plate})
+        seizure = (await app.gql(CREATE_SEIZURE, {"input": data}, token=officer))["data"][
+            "createSeizure"
+        ]
+        await app.gql(SUBMIT_SEIZURE, {"id": seizure["id"], "v": seizure["version"]}, token=officer)
+    await screened(app)
+    list_id = await watch_list(app, analyst, "Imported plates")
+    content = "kind,identifiers\n" + "".join(f"conveyance,plate:{p}\n" for p in plates)
+    imported = await app.gql(
+        """mutation($l: ID!, $c: String!) {
+             importWatchListEntries(watchList: $l, format: CSV, content: $c) { added } }""",
+        {"l": list_id, "c": base64.b64encode(content.encode()).decode()},
+        token=analyst,
+    )
+    assert imported["data"]["importWatchListEntries"]["added"] == 3
+    await screened(app)
+
+    assert len(await alerts(app, analyst)) == 3
+    inbox = (await app.gql(INBOX, {"filter": {"kind": "notice"}}, token=analyst))["data"]["inbox"]
+    [node] = [e["node"] for e in inbox["edges"]]
+    assert node["subject"] == "Watch list alerts: Imported plates"
+    assert node["lastMessage"]["body"].startswith("3 records already recorded matched")
+    assert list_id in node["lastMessage"]["body"]
+    assert not any(p in node["lastMessage"]["body"] for p in plates)
