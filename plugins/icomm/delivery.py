@@ -156,6 +156,8 @@ async def deliver(instance: Instance, events: Sequence[OutboxEvent]) -> None:
                 body = _message_body(
                     message, threads[message.thread_id], photos.get(message.id, [])
                 )
+                if row.body.get("shares"):  # the records it refers to, shared just before
+                    body["shares"] = list(row.body["shares"])
             elif row.kind == RECORD_KIND:
                 body = await transfer.shared_photos(instance, dict(row.body))
             else:

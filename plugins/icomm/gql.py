@@ -25,6 +25,7 @@ from core.gql.pagination import clamp_first
 from core.instance_key import public_hex
 from core.plugins import resolve
 from core.record_ids import record_id
+from core.sharing.models import PeerRecord
 from plugins.icomm import messaging, peers, tasks
 from plugins.icomm.keys import own_key_id, signing_key
 from plugins.icomm.models import OUT, Envelope, Message, Participant, Peer, Task, Thread
@@ -77,13 +78,33 @@ async def resolve_record(info: Info[Context, None], value: str) -> relay.Node | 
     return await resolve(origin.resolve_node(global_id.node_id, info=info, required=False))
 
 
+async def _local_ids(info: Info[Context, None], references: Sequence[str]) -> list[str]:
+    """Global ids for a message's references: a share id received from a connected instance
+    names the received share it arrived as (none yet if it has not arrived, or was refused)."""
+    uids = [r.removeprefix(messaging.SHARE_REFERENCE) for r in references]
+    if not any(r.startswith(messaging.SHARE_REFERENCE) for r in references):
+        return list(references)
+    async with info.context.instance.db.session() as session:
+        rows = await session.execute(
+            select(PeerRecord.share_uid, PeerRecord.id).where(PeerRecord.share_uid.in_(uids))
+        )
+        received = {uid: number for uid, number in rows.all()}
+    found = []
+    for reference, uid in zip(references, uids, strict=True):
+        if not reference.startswith(messaging.SHARE_REFERENCE):
+            found.append(reference)
+        elif uid in received:
+            found.append(relay.to_base64("ReceivedShare", received[uid]))
+    return found
+
+
 async def check_references(
     info: Info[Context, None], values: Sequence[str], field: str
 ) -> list[str]:
     """Global ids of records the caller can see; any other is the caller's error."""
     found = list(dict.fromkeys(values))
-    if len(found) > 20:
-        raise InputError("at most 20 references", field=field)
+    if len(found) > messaging.MAX_REFERENCES:
+        raise InputError(f"at most {messaging.MAX_REFERENCES} references", field=field)
     for value in found:
         if await resolve_record(info, value) is None:
             raise InputError(f"no record {value!r} visible to you", field=field)
@@ -109,9 +130,12 @@ class MessageType:
     async def attachments(self, info: Info[Context, None]) -> list[Photo]:
         return await load_photos(info, messaging.ATTACHMENT_ENTITY, self.row_id)
 
-    @strawberry.field(description="The records it refers to that you may see.")
+    @strawberry.field(
+        description="The records it refers to that you may see; in a message from a connected "
+        "instance, the received shares (`ReceivedShare`) the records came as."
+    )
     async def references(self, info: Info[Context, None]) -> list[relay.Node]:
-        found = [await resolve_record(info, r) for r in self.reference_ids]
+        found = [await resolve_record(info, r) for r in await _local_ids(info, self.reference_ids)]
         return [node for node in found if node is not None]
 
     @classmethod

@@ -41,6 +41,9 @@ from plugins.icomm.peers import valid_agreement
 ENVELOPE_TOPIC = "icomm.envelope"
 ATTACHMENT_ENTITY = "IcommMessage"
 MAX_ATTACHMENTS = 10
+MAX_REFERENCES = 20
+# A reference received from a connected instance: the id of the share it sent the record as.
+SHARE_REFERENCE = "share:"
 EXTERNAL_SEND = "icomm.external.send"
 MAX_SUBJECT = 300
 
@@ -235,14 +238,39 @@ async def attach(
         )
 
 
-def _refuse_across(references: Sequence[str]) -> None:
-    if references:
-        raise InputError(
-            "record references cannot be sent to another instance yet: send the text "
-            "and share the record through the sharing of records",
+async def _share_references(
+    instance: Instance,
+    session: AsyncSession,
+    principal: UserPrincipal,
+    peer: Peer,
+    references: Sequence[str],
+) -> list[str]:
+    """The records a message to a connected instance refers to travel as non-nominal shares
+    under the agreement with it (the rules of `shareRecord`), queued before the message; the
+    message carries their share ids. Returns them."""
+    from strawberry import relay
+
+    from plugins.icomm.shares import SHARE, share_in
+
+    if not references:
+        return []
+    if not principal.can(SHARE):
+        raise PermissionDeniedError(
+            "referring to records in a message to a connected instance shares them: "
+            f"{SHARE} is required",
             field="references",
-            code="CROSS_INSTANCE_REFERENCES_UNSUPPORTED",
+            permission=SHARE,
         )
+    uids = []
+    for index, reference in enumerate(references):
+        field = f"references[{index}]"
+        try:
+            gid = relay.GlobalID.from_id(reference)
+        except relay.GlobalIDValueError:
+            raise InputError("not a record id", field=field) from None
+        share, _ = await share_in(instance, session, principal, peer, gid, False, field=field)
+        uids.append(share.uid)
+    return uids
 
 
 async def send_message(
@@ -261,12 +289,10 @@ async def send_message(
     async with instance.db.transaction() as session:
         peer = await _peer_of(session, parsed)
         remote = [a for a in parsed if a.peer]
-        if peer is not None:
-            if not principal.can(EXTERNAL_SEND):
-                raise PermissionDeniedError(
-                    "you may not write to connected instances", permission=EXTERNAL_SEND
-                )
-            _refuse_across(references)
+        if peer is not None and not principal.can(EXTERNAL_SEND):
+            raise PermissionDeniedError(
+                "you may not write to connected instances", permission=EXTERNAL_SEND
+            )
         users = await addr.local_users(session, [a for a in parsed if not a.peer])
         users[principal.user_id] = principal.username
         thread = await start_thread(
@@ -287,7 +313,14 @@ async def send_message(
         )
         await attach(instance, session, principal, message, attachment_ids)
         if peer is not None:
-            await _queue_envelope(session, peer, MESSAGE_KIND, message_id=message.id)
+            shared = await _share_references(instance, session, principal, peer, references)
+            await _queue_envelope(
+                session,
+                peer,
+                MESSAGE_KIND,
+                message_id=message.id,
+                body={"shares": shared} if shared else None,
+            )
     return thread
 
 

@@ -37,7 +37,14 @@ from plugins.icomm.envelopes import (
     verify,
 )
 from plugins.icomm.keys import own_key_id
-from plugins.icomm.messaging import ATTACHMENT_ENTITY, Author, add_message, start_thread
+from plugins.icomm.messaging import (
+    ATTACHMENT_ENTITY,
+    MAX_REFERENCES,
+    SHARE_REFERENCE,
+    Author,
+    add_message,
+    start_thread,
+)
 from plugins.icomm.models import (
     DELIVERED,
     IN,
@@ -293,10 +300,15 @@ async def _apply_message(
         raise EnvelopeRefused("malformed", "a message with this id exists already")
     author = _text(body, "author", 100)
     text = _text(body, "body", 1_000_000)
-    if body.get("references"):
-        raise EnvelopeRefused(
-            "references_unsupported", "record references do not cross instances yet"
-        )
+    if body.get("references"):  # local ids of the sender mean nothing here
+        raise EnvelopeRefused("malformed", "records travel as shares, not as references")
+    shares = body.get("shares", [])
+    if (
+        not isinstance(shares, list)
+        or len(shares) > MAX_REFERENCES
+        or not all(isinstance(u, str) and 0 < len(u) <= 36 for u in shares)
+    ):
+        raise EnvelopeRefused("malformed", f"shares: at most {MAX_REFERENCES} share ids")
     raw = body.get("recipients")
     if not isinstance(raw, list) or not all(isinstance(r, str) for r in raw):
         raise EnvelopeRefused("malformed", "recipients: a list of addresses")
@@ -328,6 +340,7 @@ async def _apply_message(
         Author(None, f"{author}@{peer.name}"),
         text,
         recipients=[str(a) for a in recipients],
+        references=[SHARE_REFERENCE + uid for uid in shares],
         users=users,
         peer_id=peer.id,
         uid=message_uid,

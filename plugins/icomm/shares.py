@@ -72,10 +72,6 @@ async def share_record(
     include_nominal: bool,
 ) -> tuple[Share, EnvelopeRow]:
     require(principal, SHARE, "shareRecord")
-    rt = record_registry(instance).get(gid.type_name)
-    if rt is None:
-        raise InputError(f"{gid.type_name!r} is not a record type of this instance", field="id")
-    record_id = decode_id(rt, gid)
     async with instance.db.transaction() as session:
         peer = (
             await session.scalars(select(Peer).where(Peer.name == peer_name.strip().lower()))
@@ -84,71 +80,88 @@ async def share_record(
             raise InputError(
                 f"no connected instance {peer_name!r}", field="peer", code="UNKNOWN_PEER"
             )
-        [row] = await lifecycle.read_many(session, rt, [record_id], principal)
-        if row is None or rt.entity_type_of(row) != gid.type_name:
-            raise NotFoundError(f"no such {rt.noun}", field="id")
-        entity_type = rt.entity_type_of(row)
-        found = await share_agreement(session, peer, SEND, (entity_type, rt.name), include_nominal)
-        if isinstance(found, ShareRefusal):
-            raise InputError(found.message, code=found.code, field=found.field)
-        agreement = found
-        try:
-            body = await share_body(instance, session, rt, row, include_nominal=include_nominal)
-        except ValueError as exc:
-            raise InputError(
-                str(exc), code="NOMINAL_NOT_SUPPORTED", field="includeNominal"
-            ) from None
-        uid = str(uuid.uuid4())
-        digest = body_sha256(body)
-        username = getattr(principal, "username", None) or "api"
-        now = utcnow()
-        envelope = EnvelopeRow(
-            envelope_id=uid,
-            direction=OUT,
-            kind=RECORD_KIND,
-            peer_id=peer.id,
-            body=envelope_body(uid, body, username if include_nominal else None),
-            status=QUEUED,
-            agreement_reference=agreement.reference,
-            created_at=now,
-            updated_at=now,
-        )
-        session.add(envelope)
-        await session.flush()
-        enqueue(session, ENVELOPE_TOPIC, {"envelope": envelope.id})
-        share = Share(
-            uid=uid,
-            envelope_id=envelope.id,
-            peer_id=peer.id,
-            peer_name=peer.name,
-            entity_type=entity_type,
-            entity_id=str(row.id),
-            record_version=getattr(row, "version", None),
-            nominal=include_nominal,
-            agreement_id=agreement.id,
-            agreement_reference=agreement.reference,
-            payload_sha256=digest,
-            shared_by=username,
-            created_at=now,
-        )
-        session.add(share)
-        await session.flush()
-        await record(
-            session,
-            actor=principal,
-            action="icomm.record.shared",
-            entity_type=entity_type,
-            entity_id=row.id,
-            detail={
-                "peer": peer.name,
-                "share": uid,
-                "nominal": include_nominal,
-                "agreement": agreement.reference,
-                "legal_basis": agreement.legal_basis[:500],
-                "payloadSha256": digest,
-            },
-        )
-        return share, envelope
+        return await share_in(instance, session, principal, peer, gid, include_nominal)
+
+
+async def share_in(
+    instance: Instance,
+    session: AsyncSession,
+    principal: Principal,
+    peer: Peer,
+    gid: relay.GlobalID,
+    include_nominal: bool,
+    field: str = "id",
+) -> tuple[Share, EnvelopeRow]:
+    """Share one record in the caller's transaction (`shareRecord`, and the records a message
+    to a connected instance refers to); `field` names the input at fault in a refusal."""
+    rt = record_registry(instance).get(gid.type_name)
+    if rt is None:
+        raise InputError(f"{gid.type_name!r} is not a record type of this instance", field=field)
+    record_id = decode_id(rt, gid)
+    [row] = await lifecycle.read_many(session, rt, [record_id], principal)
+    if row is None or rt.entity_type_of(row) != gid.type_name:
+        raise NotFoundError(f"no such {rt.noun}", field=field)
+    entity_type = rt.entity_type_of(row)
+    found = await share_agreement(session, peer, SEND, (entity_type, rt.name), include_nominal)
+    if isinstance(found, ShareRefusal):
+        refused_field = field if found.field == "id" else found.field
+        raise InputError(found.message, code=found.code, field=refused_field)
+    agreement = found
+    try:
+        body = await share_body(instance, session, rt, row, include_nominal=include_nominal)
+    except ValueError as exc:
+        raise InputError(str(exc), code="NOMINAL_NOT_SUPPORTED", field="includeNominal") from None
+    uid = str(uuid.uuid4())
+    digest = body_sha256(body)
+    username = getattr(principal, "username", None) or "api"
+    now = utcnow()
+    envelope = EnvelopeRow(
+        envelope_id=uid,
+        direction=OUT,
+        kind=RECORD_KIND,
+        peer_id=peer.id,
+        body=envelope_body(uid, body, username if include_nominal else None),
+        status=QUEUED,
+        agreement_reference=agreement.reference,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(envelope)
+    await session.flush()
+    enqueue(session, ENVELOPE_TOPIC, {"envelope": envelope.id})
+    share = Share(
+        uid=uid,
+        envelope_id=envelope.id,
+        peer_id=peer.id,
+        peer_name=peer.name,
+        entity_type=entity_type,
+        entity_id=str(row.id),
+        record_version=getattr(row, "version", None),
+        nominal=include_nominal,
+        agreement_id=agreement.id,
+        agreement_reference=agreement.reference,
+        payload_sha256=digest,
+        shared_by=username,
+        created_at=now,
+    )
+    session.add(share)
+    await session.flush()
+    await record(
+        session,
+        actor=principal,
+        action="icomm.record.shared",
+        entity_type=entity_type,
+        entity_id=row.id,
+        detail={
+            "peer": peer.name,
+            "share": uid,
+            "nominal": include_nominal,
+            "agreement": agreement.reference,
+            "legal_basis": agreement.legal_basis[:500],
+            "payloadSha256": digest,
+        },
+    )
+    return share, envelope
 
 
 def envelope_body(uid: str, content: dict[str, Any], shared_by: str | None) -> dict[str, Any]:

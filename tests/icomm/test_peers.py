@@ -133,10 +133,12 @@ async def test_without_agreement_nothing_is_sent(make_app):
         },
         token=admin,
     )
+    # References travel as shares (tests/sharing/test_message_references.py): only records
+    # the caller may see.
     with_refs = dict(message, references=["U2VpenVyZTox"])
     body = await app.gql(SEND, {"input": with_refs}, token=officer, expect_errors=True)
-    assert codes(body) == ["CROSS_INSTANCE_REFERENCES_UNSUPPORTED"]
-    assert fields(body) == ["references"]
+    assert codes(body) == ["INVALID_INPUT"]  # no seizures here: not a record type
+    assert fields(body) == ["references[0]"]
     with_photo = dict(message, attachmentIds=["3f0c"])
     body = await app.gql(SEND, {"input": with_photo}, token=officer, expect_errors=True)
     assert fields(body) == ["attachmentIds[0]"]  # not an upload of theirs
