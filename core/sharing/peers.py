@@ -61,16 +61,36 @@ def _plain(value: Any) -> Any:
 
 
 def record_fields(xt: ExchangeType, record: Any) -> dict[str, Any]:
-    """Every importable column of the record that holds a value, by input path."""
+    """Every importable column of the record that holds a value, by input path; child rows
+    past the ones a flat file has columns for (a seizure's fourth goods line) carry the same
+    fields at further indices: a share carries the whole record, an import loses nothing."""
     found: dict[str, Any] = {}
     for column in xt.columns:
         if not column.importable:
             continue
-        value = _plain(column.get(record))
-        if value is None or value == "" or value == []:
+        _put(found, column.name, column.get(record))
+    declared: dict[tuple[str, str], int] = {}
+    for column in xt.columns:
+        if column.importable and column.collection and column.attribute:
+            key = (column.collection, column.attribute)
+            declared[key] = max(declared.get(key, 0), column.index + 1)
+    for column in xt.columns:
+        if not (column.importable and column.collection and column.attribute):
             continue
-        found[column.name] = value
+        if column.index != 0 or "[0]." not in column.name:
+            continue
+        children = getattr(record, column.collection, None) or []
+        for index in range(declared[(column.collection, column.attribute)], len(children)):
+            name = column.name.replace("[0].", f"[{index}].", 1)
+            _put(found, name, getattr(children[index], column.attribute))
     return found
+
+
+def _put(found: dict[str, Any], name: str, raw: Any) -> None:
+    value = _plain(raw)
+    if value is None or value == "" or value == []:
+        return
+    found[name] = value
 
 
 async def share_body(

@@ -280,3 +280,36 @@ async def test_an_agreement_naming_the_record_type_covers_each_of_its_entity_typ
     [got] = await wait_for(lambda: received(be, be_who["officer"]))
     assert got["recordType"] == "Vehicle" and got["data"]["make"] == "Volvo"
     assert "plate" not in got["data"]  # nominal: a plate identifies its keeper
+
+
+async def test_a_nominal_share_carries_every_child_row_past_the_flat_file_columns(pair: Pair):
+    """A flat file has columns for three goods lines; a share carries the whole record, and its
+    import loses nothing."""
+    from tests.seizures.helpers import CREATE as CREATE_SEIZURE
+    from tests.seizures.helpers import simplified_input
+
+    nl, be = pair.nl, pair.be
+    nl_who, be_who = pair.tokens["nl"], pair.tokens["be"]
+    await agree(nl, "be", "MOU-FULL")
+    await agree(be, "nl", "MOU-FULL")
+    goods = [
+        {"commodity": c, "quantity": str(n + 1), "unit": "KGM"}
+        for n, c in enumerate(["cocaine", "heroin", "cannabis_resin", "khat", "cigarettes"])
+    ]
+    created = await nl.gql(
+        CREATE_SEIZURE, {"input": simplified_input(goods=goods)}, token=nl_who["officer"]
+    )
+    seizure_id = created["data"]["createSeizure"]["id"]
+    await nl.gql(SHARE, {"id": seizure_id, "peer": "be", "n": True}, token=nl_who["officer"])
+    [got] = await wait_for(lambda: received(be, be_who["officer"]))
+    assert got["fields"]["goods[4].commodity"] == "cigarettes"
+    assert got["importCheck"]["importable"] is True, got["importCheck"]
+    imported = await be.gql(
+        """mutation($id: ID!) { importReceivedShare(id: $id) {
+          record { ... on Seizure { goods { commodity quantity } } } } }""",
+        {"id": got["id"]},
+        token=be_who["officer"],
+    )
+    lines = imported["data"]["importReceivedShare"]["record"]["goods"]
+    assert [line["commodity"] for line in lines] == [g["commodity"] for g in goods]
+    assert [float(line["quantity"]) for line in lines] == [1, 2, 3, 4, 5]
