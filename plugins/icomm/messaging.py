@@ -105,16 +105,33 @@ async def _queue_envelope(
             field="recipients",
             code="NO_AGREEMENT",
         )
+    return await queue_envelope(
+        session, peer, kind, agreement.reference, message_id=message_id, body=body
+    )
+
+
+async def queue_envelope(
+    session: AsyncSession,
+    peer: Peer,
+    kind: str,
+    agreement_reference: str,
+    *,
+    envelope_id: str | None = None,
+    message_id: int | None = None,
+    body: dict[str, Any] | None = None,
+) -> Envelope:
+    """An outgoing envelope under an agreement the caller checked, and its outbox row, in the
+    caller's transaction (messages, receipts, shared records)."""
     now = utcnow()
     envelope = Envelope(
-        envelope_id=str(uuid.uuid4()),
+        envelope_id=envelope_id or str(uuid.uuid4()),
         direction=OUT,
         kind=kind,
         peer_id=peer.id,
         message_id=message_id,
         body=body or {},
         status=QUEUED,
-        agreement_reference=agreement.reference,
+        agreement_reference=agreement_reference,
         created_at=now,
         updated_at=now,
     )

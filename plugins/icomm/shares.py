@@ -32,7 +32,6 @@ from core.db import utcnow
 from core.gql.context import Principal
 from core.gql.errors import InputError, NotFoundError
 from core.instance import Instance
-from core.outbox import enqueue
 from core.records import lifecycle
 from core.records.mutations import decode_id
 from core.records.registry import record_registry
@@ -47,10 +46,8 @@ from core.sharing.peers import (
 from core.sharing.receive import PayloadRefused
 from core.workflow import require
 from plugins.icomm.envelopes import RECEIPT_KIND, RECORD_KIND, Envelope, EnvelopeRefused
-from plugins.icomm.messaging import ENVELOPE_TOPIC
+from plugins.icomm.messaging import queue_envelope
 from plugins.icomm.models import (
-    OUT,
-    QUEUED,
     RECEIVE,
     SEND,
     Agreement,
@@ -114,21 +111,15 @@ async def share_in(
     uid = str(uuid.uuid4())
     digest = body_sha256(body)
     username = getattr(principal, "username", None) or "api"
-    now = utcnow()
-    envelope = EnvelopeRow(
+    envelope = await queue_envelope(
+        session,
+        peer,
+        RECORD_KIND,
+        agreement.reference,
         envelope_id=uid,
-        direction=OUT,
-        kind=RECORD_KIND,
-        peer_id=peer.id,
         body=envelope_body(uid, body, username if include_nominal else None),
-        status=QUEUED,
-        agreement_reference=agreement.reference,
-        created_at=now,
-        updated_at=now,
     )
-    session.add(envelope)
-    await session.flush()
-    enqueue(session, ENVELOPE_TOPIC, {"envelope": envelope.id})
+    now = envelope.created_at
     share = Share(
         uid=uid,
         envelope_id=envelope.id,
@@ -272,21 +263,8 @@ class IcommPeerTransport:
         agreement = await valid_agreement(session, peer.id, SEND)
         if agreement is None:
             return False  # no agreement to send with: the sender keeps `delivered`
-        now = utcnow()
-        envelope = EnvelopeRow(
-            envelope_id=str(uuid.uuid4()),
-            direction=OUT,
-            kind=RECEIPT_KIND,
-            peer_id=peer.id,
-            body={"shares": [row.share_uid], "status": status},
-            status=QUEUED,
-            agreement_reference=agreement.reference,
-            created_at=now,
-            updated_at=now,
-        )
-        session.add(envelope)
-        await session.flush()
-        enqueue(session, ENVELOPE_TOPIC, {"envelope": envelope.id})
+        body = {"shares": [row.share_uid], "status": status}
+        await queue_envelope(session, peer, RECEIPT_KIND, agreement.reference, body=body)
         return True
 
 
