@@ -54,6 +54,9 @@ class RecordEvent:
     actor_name: str | None
     fields: tuple[str, ...]  # changed field names, never values
     occurred_at: dt.datetime
+    # A deleted or erased record: the other ends of the links it took with it, as (relation,
+    # entity type, id), so that subscribers can follow them (received shares erased with it).
+    unlinked: tuple[tuple[str, str, str], ...] = ()
 
     def to_payload(self) -> dict[str, Any]:
         """The outbox payload (JSON)."""
@@ -69,6 +72,7 @@ class RecordEvent:
             "actor_name": self.actor_name,
             "fields": list(self.fields),
             "occurred_at": self.occurred_at.isoformat(),
+            "unlinked": [list(end) for end in self.unlinked],
         }
 
     @classmethod
@@ -85,6 +89,10 @@ class RecordEvent:
             actor_name=payload["actor_name"],
             fields=tuple(payload["fields"]),
             occurred_at=dt.datetime.fromisoformat(payload["occurred_at"]),
+            unlinked=tuple(
+                (str(relation), str(kind), str(number))
+                for relation, kind, number in payload.get("unlinked", ())  # older rows: none
+            ),
         )
 
 
@@ -98,6 +106,7 @@ def enqueue_record_event(
     version: int | None,
     actor: object,
     fields: Sequence[str] = (),
+    unlinked: Sequence[tuple[str, str, str]] = (),
 ) -> RecordEvent:
     """Write the event in the caller's transaction: it reaches the subscribers only if that
     transaction commits. With no subscriber enabled, nothing is written.
@@ -121,6 +130,7 @@ def enqueue_record_event(
         actor_name=who.name,
         fields=tuple(dict.fromkeys(fields)),
         occurred_at=utcnow(),
+        unlinked=tuple(unlinked),
     )
     enqueue(session, RECORD_TOPIC, event.to_payload(), if_unhandled="drop")
     return event

@@ -66,8 +66,9 @@ async def remove_link(
 
 async def remove_links_of(
     session: AsyncSession, entity_type: str, entity_id: str | int, *, principal: Any
-) -> int:
-    """Remove every link touching a record that is deleted or erased; return how many.
+) -> list[tuple[str, str, str]]:
+    """Remove every link touching a record that is deleted or erased; return the other end of
+    each, as (relation, entity type, id).
 
     The one policy for links of a record that goes away, whatever its module: each link is
     removed and audited as `link.removed` (filed under its source record, so the other record's
@@ -79,10 +80,14 @@ async def remove_links_of(
         sa.and_(Link.dst_type == entity_type, Link.dst_id == record_id),
     )
     links = list(await session.scalars(sa.select(Link).where(touching).order_by(Link.id)))
+    ends = []
     for link in links:
         await audit_link_change(session, principal, LINK_REMOVED, link)
         await session.delete(link)
-    return len(links)
+        source = link.src_type == entity_type and link.src_id == record_id
+        other = (link.dst_type, link.dst_id) if source else (link.src_type, link.src_id)
+        ends.append((link.relation, *other))
+    return ends
 
 
 def _edge(source: EntityRef, relation: str, target: EntityRef) -> sa.Select[Link]:

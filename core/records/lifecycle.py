@@ -109,9 +109,11 @@ async def changed(
     detail: dict[str, Any] | None = None,
     *,
     event: str,
+    unlinked: Sequence[tuple[str, str, str]] = (),
 ) -> None:
-    """The audit event, search outbox row and record event of one step, in its transaction."""
-    await changed_many(ctx, rt, action, [(record, fields, detail)], event=event)
+    """The audit event, search outbox row and record event of one step, in its transaction;
+    `unlinked`: the other ends of the links a deleted or erased record took with it."""
+    await changed_many(ctx, rt, action, [(record, fields, detail)], event=event, unlinked=unlinked)
 
 
 async def changed_many(
@@ -121,6 +123,7 @@ async def changed_many(
     steps: Sequence[tuple[Any, list[str], dict[str, Any] | None]],
     *,
     event: str,
+    unlinked: Sequence[tuple[str, str, str]] = (),
 ) -> None:
     """`changed` for many records of one step (record, changed fields, audit detail): one
     audit append for all of them."""
@@ -149,6 +152,7 @@ async def changed_many(
             version=getattr(record, "version", None),
             actor=ctx.principal,
             fields=sorted(fields),
+            unlinked=unlinked,
         )
 
 
@@ -381,14 +385,17 @@ async def return_(
 # --- records that go away ---------------------------------------------------------------------
 
 
-async def _remove(ctx: WriteContext, rt: RecordType[Any, Any], record: Any) -> dict[str, int]:
-    """Photos, links (audited one by one) and the record itself; what was removed, counted."""
+async def _remove(
+    ctx: WriteContext, rt: RecordType[Any, Any], record: Any
+) -> tuple[dict[str, int], list[tuple[str, str, str]]]:
+    """Photos, links (audited one by one) and the record itself: what was removed, counted, and
+    the other ends of the links that went (for the record event's subscribers)."""
     entity_type = rt.entity_type_of(record)
     photos = await ctx.instance.attachments.erase(ctx.session, entity_type, record.id)
-    links = await remove_links_of(ctx.session, entity_type, record.id, principal=ctx.principal)
+    ends = await remove_links_of(ctx.session, entity_type, record.id, principal=ctx.principal)
     await ctx.session.delete(record)
     await ctx.session.flush()
-    return {"links": links, "photos": photos}
+    return {"links": len(ends), "photos": photos}, ends
 
 
 async def delete(
@@ -407,8 +414,9 @@ async def delete(
     if rt.workflow is not None:
         rt.workflow.check_deletable(ctx.principal, record)
     detail = {**(rt.audit_detail(record) or {})}
-    detail.update(await _remove(ctx, rt, record))
-    await changed(ctx, rt, record, "record.delete", [], detail, event="deleted")
+    removed, ends = await _remove(ctx, rt, record)
+    detail.update(removed)
+    await changed(ctx, rt, record, "record.delete", [], detail, event="deleted", unlinked=ends)
     return record
 
 
@@ -423,8 +431,9 @@ async def erase(
     record = await load(ctx.session, rt, record_id)
     rt.check_erasable(record, ground)
     detail: dict[str, Any] = {"ground": ground.value}
-    detail.update(await _remove(ctx, rt, record))
-    await changed(ctx, rt, record, "record.erase", [], detail, event="erased")
+    removed, ends = await _remove(ctx, rt, record)
+    detail.update(removed)
+    await changed(ctx, rt, record, "record.erase", [], detail, event="erased", unlinked=ends)
     return record
 
 

@@ -12,8 +12,7 @@ one `erasePerson` checks); a record type that declares no erasure has no erasabl
 When a local record imported from or linked to a share is erased through the record lifecycle,
 its `erased` record event erases the share too (`on_record_event`, delivered by the outbox after
 commit, at least once: an erased share stays erased). The erasure removed the record's links
-before the event is delivered: the shares linked to it are found from the audit events of that
-removal (`_linked_at_erasure`).
+before the event is delivered: the event names their other ends (`RecordEvent.unlinked`).
 """
 
 from __future__ import annotations
@@ -25,10 +24,8 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit import writer as audit
-from core.audit.models import AuditEvent
 from core.db import utcnow
 from core.gql.errors import ConflictError, InputError
-from core.links.audit import LINK_REMOVED
 from core.links.service import remove_links_of
 from core.sharing.imports import RELATION, get_readable, record_type_of
 from core.sharing.models import PeerRecord
@@ -67,7 +64,7 @@ async def erase_share(
     """Remove the share's payload, fields, photos and links; keep the tombstone; audit it with
     the legal basis it was received under. `cause` names the erased local record, if any."""
     photos = await instance.attachments.erase(session, PEER_RECORD, row.id)
-    links = await remove_links_of(session, PEER_RECORD, row.id, principal=actor)
+    links = len(await remove_links_of(session, PEER_RECORD, row.id, principal=actor))
     at = utcnow()
     row.data = {_KEY: {"by": actor_name, "at": at.isoformat(), "reason": reason}}
     row.fields = None
@@ -143,7 +140,11 @@ async def on_record_event(instance: Instance, event: RecordEvent) -> None:
     rt = record_registry(instance).get(event.entity_type)
     types = sorted(rt.accepted_id_types) if rt is not None else [event.entity_type]
     async with instance.db.transaction() as session:
-        linked = await _linked_at_erasure(session, event.entity_type, str(event.entity_id))
+        linked = [
+            int(number)
+            for relation, kind, number in event.unlinked
+            if relation == RELATION and kind == PEER_RECORD and number.isdigit()
+        ]
         rows = await session.scalars(
             select(PeerRecord).where(
                 or_(
@@ -167,43 +168,6 @@ async def on_record_event(instance: Instance, event: RecordEvent) -> None:
                 reason=f"the local record {event.entity_type}:{event.entity_id} was erased",
                 cause=f"{event.entity_type}:{event.entity_id}",
             )
-
-
-async def _linked_at_erasure(session: AsyncSession, entity_type: str, entity_id: str) -> list[int]:
-    """The shares linked to the record when it was erased. The erasure removed those links in
-    its transaction, each audited (`link.removed`) right before its `record.erase` event, whose
-    detail counts them: the audit chain is appended under a lock, so they are the `links`
-    events just before it."""
-    erase = await session.scalar(
-        select(AuditEvent)
-        .where(
-            AuditEvent.action == "record.erase",
-            AuditEvent.entity_type == entity_type,
-            AuditEvent.entity_id == entity_id,
-        )
-        .order_by(AuditEvent.seq.desc())
-        .limit(1)
-    )
-    count = int((erase.detail or {}).get("links") or 0) if erase is not None else 0
-    if erase is None or count <= 0:
-        return []
-    removed = await session.scalars(
-        select(AuditEvent).where(
-            AuditEvent.seq >= erase.seq - count,
-            AuditEvent.seq < erase.seq,
-            AuditEvent.action == LINK_REMOVED,
-            AuditEvent.entity_type == PEER_RECORD,
-        )
-    )
-    target = f"{entity_type}:{entity_id}"
-    return [
-        int(e.entity_id)
-        for e in removed
-        if e.entity_id
-        and e.entity_id.isdigit()
-        and (e.detail or {}).get("relation") == RELATION
-        and (e.detail or {}).get("target") == target
-    ]
 
 
 def erased_at(row: PeerRecord) -> dt.datetime | None:
