@@ -8,8 +8,6 @@ live in the database, sessions too, and nothing of it is on either server's disk
 
 from __future__ import annotations
 
-import asyncio
-import os
 import subprocess
 import time
 from collections.abc import Iterator
@@ -19,8 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from core.testing import POSTGRESQL_ENV, REQUIRE_POSTGRESQL_ENV, create_pg_database
-from core.testing.databases import drop_pg_database
+from core.testing import throwaway_postgresql
 from core.testing.servers import NCEN, ServedInstance, served_instance
 from tests.attachment_helpers import jpeg_with_gps
 from tests.seizures.helpers import completion, simplified_input
@@ -47,16 +44,8 @@ SEARCH = """query($q: String!) { search(query: $q) {
 
 @pytest.fixture
 def database_url() -> Iterator[str]:
-    base = os.environ.get(POSTGRESQL_ENV)
-    if not base:
-        if os.environ.get(REQUIRE_POSTGRESQL_ENV):
-            pytest.fail(f"{REQUIRE_POSTGRESQL_ENV} is set but {POSTGRESQL_ENV} is not")
-        pytest.skip(f"{POSTGRESQL_ENV} is not set: no PostgreSQL server to test against")
-    name, url = asyncio.run(create_pg_database(base))
-    try:
+    with throwaway_postgresql() as [url]:
         yield url
-    finally:
-        asyncio.run(drop_pg_database(base, name))
 
 
 def gql(server: ServedInstance, query: str, variables: dict[str, Any], token: str = "") -> Any:

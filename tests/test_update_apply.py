@@ -23,12 +23,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from core.testing import (
-    POSTGRESQL_ENV,
-    REQUIRE_POSTGRESQL_ENV,
-    create_pg_database,
-    drop_pg_database,
-)
+from core.testing import throwaway_postgresql
 from plugins.update_manager.health import spare_port
 from plugins.update_manager.paths import UpdatePaths, read_json
 from tests.update_helpers import (
@@ -63,16 +58,8 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'data' / 'ncen.db'}"
         return
-    base = os.environ.get(POSTGRESQL_ENV)
-    if not base:
-        if os.environ.get(REQUIRE_POSTGRESQL_ENV):
-            pytest.fail(f"{POSTGRESQL_ENV} is not set")
-        pytest.skip(f"{POSTGRESQL_ENV} is not set")
-    name, url = asyncio.run(create_pg_database(base))
-    try:
+    with throwaway_postgresql() as [url]:
         yield url
-    finally:
-        asyncio.run(drop_pg_database(base, name))
 
 
 @dataclass

@@ -22,6 +22,8 @@ from core.testing.databases import (
     REQUIRE_POSTGRESQL_ENV,
     create_pg_database,
     drop_pg_database,
+    postgresql_server,
+    throwaway_postgresql,
 )
 
 __all__ = [
@@ -35,5 +37,7 @@ __all__ = [
     "drop_pg_database",
     "login_as",
     "make_config",
+    "postgresql_server",
     "start_app",
+    "throwaway_postgresql",
 ]

@@ -3,7 +3,11 @@ the server named by `NCEN_TEST_POSTGRESQL_URL` and dropped afterwards."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import os
 import uuid
+from collections.abc import Iterator
 
 import pytest
 
@@ -40,3 +44,30 @@ async def drop_pg_database(base_url: str, name: str) -> None:
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await conn.close()
+
+
+def postgresql_server() -> str:
+    """The test server's URL; skips the test without one (fails when CI requires it)."""
+    base = os.environ.get(POSTGRESQL_ENV)
+    if not base:
+        if os.environ.get(REQUIRE_POSTGRESQL_ENV):
+            pytest.fail(
+                f"{REQUIRE_POSTGRESQL_ENV} is set but {POSTGRESQL_ENV} is not", pytrace=False
+            )
+        pytest.skip(f"{POSTGRESQL_ENV} is not set: no PostgreSQL server to test against")
+    return base
+
+
+@contextlib.contextmanager
+def throwaway_postgresql(count: int = 1) -> Iterator[list[str]]:
+    """URLs of `count` new databases on the test server, dropped afterwards: for tests outside
+    an event loop that start `ncen serve` processes."""
+    base = postgresql_server()
+    created: list[tuple[str, str]] = []
+    try:
+        for _ in range(count):
+            created.append(asyncio.run(create_pg_database(base)))
+        yield [url for _, url in created]
+    finally:
+        for name, _ in created:
+            asyncio.run(drop_pg_database(base, name))

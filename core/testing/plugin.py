@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -13,9 +12,9 @@ import pytest
 from core.testing.databases import (
     ENGINES,
     POSTGRESQL_ENV,
-    REQUIRE_POSTGRESQL_ENV,
     create_pg_database,
     drop_pg_database,
+    postgresql_server,
 )
 
 try:
@@ -51,13 +50,7 @@ else:
         if request.param == "sqlite":
             yield f"sqlite+aiosqlite:///{tmp_path / 'ncen.db'}"
             return
-        base = os.environ.get(POSTGRESQL_ENV)
-        if not base:
-            if os.environ.get(REQUIRE_POSTGRESQL_ENV):
-                pytest.fail(
-                    f"{REQUIRE_POSTGRESQL_ENV} is set but {POSTGRESQL_ENV} is not", pytrace=False
-                )
-            pytest.skip(f"{POSTGRESQL_ENV} is not set: no PostgreSQL server to test against")
+        base = postgresql_server()
         name, url = await create_pg_database(base)
         try:
             yield url

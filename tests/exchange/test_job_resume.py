@@ -4,10 +4,8 @@ twice (a file without a key column: only the job's progress can tell where to go
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
-import os
 import subprocess
 import time
 from collections.abc import Iterator
@@ -17,8 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from core.testing import POSTGRESQL_ENV, REQUIRE_POSTGRESQL_ENV, create_pg_database
-from core.testing.databases import drop_pg_database
+from core.testing import throwaway_postgresql
 from core.testing.servers import NCEN, ServedInstance, served_instance
 
 pytestmark = [pytest.mark.slow]
@@ -82,16 +79,8 @@ def database_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
     if request.param == "sqlite":
         yield None
         return
-    base = os.environ.get(POSTGRESQL_ENV)
-    if not base:
-        if os.environ.get(REQUIRE_POSTGRESQL_ENV):
-            pytest.fail(f"{REQUIRE_POSTGRESQL_ENV} is set but {POSTGRESQL_ENV} is not")
-        pytest.skip(f"{POSTGRESQL_ENV} is not set: no PostgreSQL server to test against")
-    name, url = asyncio.run(create_pg_database(base))
-    try:
+    with throwaway_postgresql() as [url]:
         yield url
-    finally:
-        asyncio.run(drop_pg_database(base, name))
 
 
 def test_a_job_killed_while_writing_goes_on_after_a_restart(

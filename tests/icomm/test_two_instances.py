@@ -4,13 +4,11 @@ restarted, and every message arrives exactly once."""
 
 from __future__ import annotations
 
-import os
 import threading
 
 import httpx
 import pytest
 
-from core.testing import POSTGRESQL_ENV
 from tests.attachment_helpers import jpeg_with_gps
 from tests.icomm.helpers import INBOX, MARK_READ, REPLY, SEND, THREAD
 from tests.icomm.instances import Pair, connected_pair, gql, user, wait_for
@@ -129,17 +127,10 @@ def test_two_instances_exchange_both_ways_and_lose_nothing_when_one_is_killed(tm
 
 @pytest.mark.postgresql
 def test_the_same_on_postgresql(tmp_path):
-    import asyncio
+    from core.testing import throwaway_postgresql
 
-    from core.testing import create_pg_database, drop_pg_database
-
-    base = os.environ.get(POSTGRESQL_ENV)
-    if not base:
-        pytest.skip(f"{POSTGRESQL_ENV} is not set")
-    (name_a, url_a), (name_b, url_b) = [asyncio.run(create_pg_database(base)) for _ in range(2)]
-    try:
-        with connected_pair(tmp_path, (url_a, url_b)) as pair:
-            exchange_both_ways_and_survive_a_crash(pair)
-    finally:
-        for name in (name_a, name_b):
-            asyncio.run(drop_pg_database(base, name))
+    with (
+        throwaway_postgresql(2) as (url_a, url_b),
+        connected_pair(tmp_path, (url_a, url_b)) as pair,
+    ):
+        exchange_both_ways_and_survive_a_crash(pair)

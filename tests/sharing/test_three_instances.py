@@ -6,9 +6,7 @@ and on the sending side."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import os
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from core.testing import POSTGRESQL_ENV
 from core.testing.servers import ServedInstance, served_instance
 from tests.icomm.instances import ENVIRON, gql, public_key, user, wait_for
 from tests.seizures.helpers import CREATE, SUBMIT, VALIDATE, simplified_input
@@ -183,15 +180,7 @@ def test_three_instances_share_under_agreements(tmp_path):
 
 @pytest.mark.postgresql
 def test_three_instances_on_postgresql(tmp_path):
-    from core.testing import create_pg_database, drop_pg_database
+    from core.testing import throwaway_postgresql
 
-    base = os.environ.get(POSTGRESQL_ENV)
-    if not base:
-        pytest.skip(f"{POSTGRESQL_ENV} is not set")
-    created = [asyncio.run(create_pg_database(base)) for _ in range(3)]
-    try:
-        with three_instances(tmp_path, tuple(url for _, url in created)) as three:
-            run_acceptance(three, sqlite_files=False)
-    finally:
-        for name, _ in created:
-            asyncio.run(drop_pg_database(base, name))
+    with throwaway_postgresql(3) as urls, three_instances(tmp_path, tuple(urls)) as three:
+        run_acceptance(three, sqlite_files=False)
