@@ -86,6 +86,9 @@ async def test_administrators_manage_peers_and_see_no_mail(make_app):
             await session.scalars(
                 select(AuditEvent.action)
                 .where(AuditEvent.action.like("icomm.%"))
+                # The delivery worker may already have given up on the queued message (the peer
+                # is unreachable, then gone): that outcome is audited too, at a moment of its own.
+                .where(AuditEvent.action.not_like("icomm.envelope.%"))
                 .order_by(AuditEvent.seq)
             )
         ).all()
