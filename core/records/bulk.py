@@ -206,10 +206,9 @@ def _column_keys(model: type) -> tuple[str, ...]:
     return tuple(attr.key for attr in _mapper(model).column_attrs)
 
 
-def _row(obj: Any, model: type, **extra: Any) -> dict[str, Any]:
-    """The column values of a transient object, with the column's Python default for an
-    attribute never set (what the unit of work would insert)."""
-    state = _state(obj)
+def _row_of(state: dict[str, Any], model: type, extra: dict[str, Any]) -> dict[str, Any]:
+    """The column values of a transient object's state, with the column's Python default for
+    an attribute never set (what the unit of work would insert)."""
     fixed, computed, columns = _defaults(model)
     row = dict(fixed)
     for key, value in state.items():
@@ -256,21 +255,31 @@ async def _new_ids(session: AsyncSession, table: Any, count: int) -> list[int]:
 async def insert_rows(session: AsyncSession, model: type, records: Sequence[Any]) -> None:
     """Insert new records (ORM objects or images) and their child lists; sets each record's
     `id`. The objects stay out of the session (they are not read back)."""
-    mapper = _mapper(model)
-    table = mapper.local_table
+    table = _mapper(model).local_table
     ids = await _new_ids(session, table, len(records))
+    lists = _child_tables(model)
     rows = []
+    children: list[list[dict[str, Any]]] = [[] for _ in lists]
     for record, record_id in zip(records, ids, strict=True):
         record.id = record_id
-        rows.append(_row(record, model, id=record_id))
+        state = _state(record)  # once per record: its rows and its child lists
+        rows.append(_row_of(state, model, {"id": record_id}))
+        for (name, child, _, foreign), found in zip(lists, children, strict=True):
+            for item in state.get(name, ()):
+                found.append(_row_of(_state(item), child, {foreign: record_id}))
     await session.execute(insert(table), rows)
-    for name, relationship in mapper.relationships.items():
-        child = relationship.mapper.class_
+    for (_, _, child_table, _), found in zip(lists, children, strict=True):
+        if found:
+            await session.execute(insert(child_table), found)
+
+
+@cache
+def _child_tables(model: type) -> tuple[tuple[str, type, Any, str], ...]:
+    """(relationship, child model, child table, foreign key attribute) of each child list."""
+    found = []
+    for name, relationship in _mapper(model).relationships.items():
         [(_, foreign)] = relationship.local_remote_pairs
-        rows = [
-            _row(item, child, **{foreign.key: record.id})
-            for record in records
-            for item in _state(record).get(name, ())
-        ]
-        if rows:
-            await session.execute(insert(relationship.mapper.local_table), rows)
+        found.append(
+            (name, relationship.mapper.class_, relationship.mapper.local_table, foreign.key)
+        )
+    return tuple(found)
