@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,8 +24,10 @@ _CACHE_KEY = "ncen.codelists.validity"
 Validity = tuple[dt.date | None, dt.date | None] | None  # None: not a code of the list
 
 
-@dataclass(frozen=True)
-class CodeCheck:
+class CodeCheck(NamedTuple):
+    """A code to check: its list, its value, the input path its error names. A tuple: a
+    record's input carries tens of codes, and an import checks them for every row."""
+
     list: str
     value: str | None
     field: str

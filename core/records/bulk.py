@@ -152,13 +152,33 @@ def flat(record: Any) -> tuple[type, dict[str, Any], dict[str, list[dict[str, An
 
 def unflat(data: tuple[type, dict[str, Any], dict[str, list[dict[str, Any]]]]) -> PlainRow:
     model, own, children = data
-    record = PlainRow(model, own)
-    relationships = _mapper(model).relationships
+    record = _plain(model, own)
+    state = record.__dict__
+    models = _child_models(model)
     for name, rows in children.items():
-        child = relationships[name].mapper.class_
-        record.__dict__[name] = [PlainRow(child, values) for values in rows]
-        record.__dict__["_given"].add(name)
+        child = models[name]
+        state[name] = [_plain(child, values) for values in rows]
+        state["_given"].add(name)
     return record
+
+
+_NOTHING: frozenset[str] = frozenset()
+
+
+def _plain(model: type, values: dict[str, Any]) -> PlainRow:
+    """`PlainRow(model, values)` without the constructor call (an import makes one for each
+    row it writes and for each of its child rows)."""
+    row: PlainRow = object.__new__(PlainRow)
+    state = row.__dict__
+    state.update(values)
+    state["_model"], state["_set"], state["_given"] = model, _NOTHING, set(values)
+    return row
+
+
+@cache
+def _child_models(model: type) -> dict[str, type]:
+    """Child list -> the model of its rows."""
+    return {n: r.mapper.class_ for n, r in _mapper(model).relationships.items() if r.uselist}
 
 
 def model_of(record: Any) -> type:
