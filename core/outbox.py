@@ -56,6 +56,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, Session, SessionTransaction, mapped_column
 
+from core.bulk_insert import insert_many_sync
 from core.config import OutboxSettings
 from core.db import Base, Database, JSONType, UTCDateTime, rowcount, utcnow
 from core.errors import NcenError
@@ -323,7 +324,7 @@ def _insert_pending(session: Session) -> None:
             row_values["id"] = largest + number
             if row is not None:
                 row.id = row_values["id"]
-        session.execute(insert(table), values)
+        insert_many_sync(session, table, values)
         return
     if all(row is None for _, row in pending):
         session.execute(insert(table), values)  # no ids to hand back

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit.models import AuditConsultation, AuditEvent
 from core.auth.principal import UserPrincipal
+from core.bulk_insert import insert_many
 from core.db import utcnow
 
 GENESIS_HASH = "0" * 64
@@ -226,7 +227,7 @@ async def _append(
         rows.append(row)
     # A Core insert of plain rows: the events are never changed again, so ORM objects (and the
     # unit of work) would only add cost (a batch of 500 events: about half of the append).
-    await session.execute(insert(_EVENT_TABLE), rows)
+    await insert_many(session, _EVENT_TABLE, rows)
     return rows
 
 

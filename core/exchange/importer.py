@@ -130,6 +130,7 @@ class Importer:
             self.instance.schema, self.rt.input, date_format=mapping.date_format
         )
         self.columns_of = {p: c for c, p in mapping.columns.items()}
+        self.plan = _plan(mapping)
         with (
             long_lived.Batches() as self.batches,
             tempfile.TemporaryFile(dir=exchange_dir(self.instance)) as spool,
@@ -169,7 +170,8 @@ class Importer:
                 )
             else:
                 try:
-                    data = self.builder.build(_values(row, mapping), self.xt.list_separator)
+                    values = _values(row, self.plan, mapping.defaults)
+                    data = self.builder.build(values, self.xt.list_separator)
                 except RowInvalid as exc:
                     errors = exc.errors
             items.append(Item(row.number, key, data, errors))
@@ -372,16 +374,26 @@ def _key(value: Any) -> str | None:
     return text[:200] or None
 
 
-def _values(row: Row, mapping: Mapping) -> dict[str, Any]:
+Plan = list[tuple[str, str, dict[str, str] | None]]
+
+
+def _plan(mapping: Mapping) -> Plan:
+    """(column, input path, translation table or None) of each mapped column: made once, so
+    that a row does not look each table up."""
+    return [(c, p, mapping.translate.get(p)) for c, p in mapping.columns.items()]
+
+
+def _values(row: Row, plan: Plan, defaults: dict[str, Any]) -> dict[str, Any]:
+    """Input path -> value of a row: its mapped cells, translated, then the defaults."""
+    cells = row.values
     values: dict[str, Any] = {}
-    for column, path in mapping.columns.items():
-        value = row.values.get(column)
+    for column, path, table in plan:
+        value = cells.get(column)
         if value is None:
             continue
-        table = mapping.translate.get(path)
         if table is not None:
             value = table.get(str(value), value)
         values[path] = value
-    for path, value in mapping.defaults.items():
+    for path, value in defaults.items():
         values.setdefault(path, value)
     return values

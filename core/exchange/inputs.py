@@ -80,16 +80,27 @@ class InputBuilder:
         assert isinstance(graphql_type, GraphQLInputObjectType)
         self.type = graphql_type
         self.date_format = date_format
-        self._paths: dict[str, list[str | int]] = {}
+        self._routes: dict[str, Route] = {}
         self._classes: dict[str, tuple[type, list[Any]]] = {}
         self._converters: dict[tuple[int, str], Callable[[Any], Any]] = {}
 
     def build(self, values: MappingABC[str, Any], separator: str = ";") -> Any:
         """The strawberry input for `values` (input path -> cell value), or RowInvalid."""
         tree: dict[str, Any] = {}
+        routes = self._routes
         for path, value in values.items():
-            parts = self._paths.get(path) or self._paths.setdefault(path, split_path(path))
-            _place(tree, parts, value)
+            route = routes.get(path)
+            if route is None:
+                route = routes[path] = _route(split_path(path))
+            steps, last = route
+            node: Any = tree
+            for part, indexed in steps:
+                found = node.get(part)
+                if found is None:
+                    # A list is kept as {index: item} until read or `_compact`ed.
+                    found = node[part] = _Indexed() if indexed else {}
+                node = found
+            node[last] = value
         try:
             return self._direct(tree, self.type, separator)  # reads `_Indexed` nodes as lists
         except _Refused:
@@ -357,15 +368,14 @@ class _Indexed(dict[int, Any]):
     order; gaps close) by the direct walk, turned into that list by `_compact`."""
 
 
-def _place(tree: dict[str, Any], parts: list[str | int], value: Any) -> None:
-    node: Any = tree
-    last = len(parts) - 1
-    for i in range(last):
-        found = node.get(parts[i])
-        if found is None:
-            found = node[parts[i]] = _Indexed() if isinstance(parts[i + 1], int) else {}
-        node = found
-    node[parts[last]] = value
+# Where `build` places a value: the nodes on its way (part, whether that node is a list, i.e.
+# the next part an index), then the part it is stored under.
+Route = tuple[tuple[tuple[str | int, bool], ...], str | int]
+
+
+def _route(parts: list[str | int]) -> Route:
+    steps = tuple((part, isinstance(parts[i + 1], int)) for i, part in enumerate(parts[:-1]))
+    return steps, parts[-1]
 
 
 def _compact(node: Any) -> Any:

@@ -15,9 +15,11 @@ from contextvars import ContextVar
 from functools import cache
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.bulk_insert import insert_many
 
 
 def _mapper(model: type) -> Any:
@@ -287,10 +289,9 @@ async def insert_rows(session: AsyncSession, model: type, records: Sequence[Any]
         for (name, child, _, foreign), found in zip(lists, children, strict=True):
             for item in state.get(name, ()):
                 found.append(_row_of(_state(item), child, {foreign: record_id}))
-    await session.execute(insert(table), rows)
+    await insert_many(session, table, rows)
     for (_, _, child_table, _), found in zip(lists, children, strict=True):
-        if found:
-            await session.execute(insert(child_table), found)
+        await insert_many(session, child_table, found)
 
 
 @cache
