@@ -14,7 +14,7 @@ Every row must name every column of `columns` (the callers build them from templ
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import cache
 from typing import Any
 
@@ -44,12 +44,9 @@ def _statement(
     return sql, tuple(processors)
 
 
-def _parameters(
-    rows: Sequence[dict[str, Any]], columns: tuple[str, ...], processors: Any
-) -> list[tuple[Any, ...]]:
+def _tuples(rows: Iterable[list[Any]], processors: Any) -> list[tuple[Any, ...]]:
     parameters = []
-    for row in rows:
-        values = [row[key] for key in columns]
+    for values in rows:
         for position, processor in processors:
             values[position] = processor(values[position])
         parameters.append(tuple(values))
@@ -68,11 +65,31 @@ async def insert_many(session: AsyncSession, table: Table, rows: Sequence[dict[s
     if not _driver_path(dialect):
         await session.execute(insert(table), rows)
         return
-    await session.flush()  # what the session's execute would do first (autoflush)
     columns = tuple(rows[0])
-    sql, processors = _statement(table, columns, dialect)
+    await _driver_insert(session, table, columns, ([row[k] for k in columns] for row in rows))
+
+
+async def insert_values(
+    session: AsyncSession, table: Table, columns: tuple[str, ...], rows: Sequence[list[Any]]
+) -> None:
+    """`insert_many` of rows given as lists of values in the order of `columns` (column
+    keys), which callers that build rows from a template make without a dict a row. The
+    lists are used up (their values replaced by the bound ones)."""
+    if not rows:
+        return
+    if not _driver_path(session.get_bind().dialect):
+        await session.execute(insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
+        return
+    await _driver_insert(session, table, columns, rows)
+
+
+async def _driver_insert(
+    session: AsyncSession, table: Table, columns: tuple[str, ...], rows: Iterable[list[Any]]
+) -> None:
+    await session.flush()  # what the session's execute would do first (autoflush)
     connection = await session.connection()
-    await connection.exec_driver_sql(sql, _parameters(rows, columns, processors))
+    sql, processors = _statement(table, columns, connection.dialect)
+    await connection.exec_driver_sql(sql, _tuples(rows, processors))
 
 
 def insert_many_sync(
@@ -88,4 +105,4 @@ def insert_many_sync(
         return
     columns = tuple(rows[0])
     sql, processors = _statement(table, columns, dialect)
-    bind.exec_driver_sql(sql, _parameters(rows, columns, processors))
+    bind.exec_driver_sql(sql, _tuples(([row[k] for k in columns] for row in rows), processors))

@@ -13,8 +13,15 @@ from sqlalchemy import Table, insert
 from core.audit.models import AuditEvent
 from core.bulk_insert import insert_many, insert_many_sync
 from core.outbox import OutboxRow
-from core.records.bulk import _row_of
+from core.records.bulk import _layout, _values_of
 from plugins.seizures.models import Case, GoodsLine
+
+
+def _row_of(state: dict[str, Any], model: type, extra: dict[str, Any]) -> dict[str, Any]:
+    """A row as bulk record inserts make it (defaults for what the state does not set)."""
+    layout = _layout(model, "id")
+    return {**dict(zip(layout.columns, _values_of(state, layout, None), strict=True)), **extra}
+
 
 NOW = dt.datetime(2026, 3, 5, 14, 30, 1, 250, tzinfo=dt.UTC)
 CASE = _row_of(

@@ -13,13 +13,13 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.bulk_insert import insert_many
+from core.bulk_insert import insert_values
 
 
 def _mapper(model: type) -> Any:
@@ -228,22 +228,6 @@ def _column_keys(model: type) -> tuple[str, ...]:
     return tuple(attr.key for attr in _mapper(model).column_attrs)
 
 
-def _row_of(state: dict[str, Any], model: type, extra: dict[str, Any]) -> dict[str, Any]:
-    """The column values of a transient object's state, with the column's Python default for
-    an attribute never set (what the unit of work would insert)."""
-    fixed, computed, columns = _defaults(model)
-    row = dict(fixed)
-    for key, value in state.items():
-        name = columns.get(key)
-        if name is not None:
-            row[name] = value
-    for key, name, default in computed:
-        if key not in state:
-            row[name] = default(None)
-    row.update(extra)
-    return row
-
-
 @cache
 def _defaults(model: type) -> tuple[dict[str, Any], list[tuple[str, str, Any]], dict[str, str]]:
     """Per model: column -> value when its attribute is never set (a scalar default, or None),
@@ -257,6 +241,49 @@ def _defaults(model: type) -> tuple[dict[str, Any], list[tuple[str, str, Any]], 
         if default is not None and default.is_callable:
             computed.append((key, column.key, default.arg))
     return fixed, computed, {key: column.key for key, column in _columns(model)}
+
+
+class _Layout(NamedTuple):
+    """How a record's row is made as a list in column order, for `insert_values`: the
+    columns (keys), the list of defaults a row starts from, attribute -> position, the
+    computed defaults (attribute, position, function), and the position of the `key` column
+    set per row (the id, or a child row's foreign key)."""
+
+    columns: tuple[str, ...]
+    template: list[Any]
+    positions: dict[str, int]
+    computed: tuple[tuple[str, int, Any], ...]
+    key: int
+
+
+@cache
+def _layout(model: type, key: str) -> _Layout:
+    fixed, computed, names = _defaults(model)
+    columns = tuple(fixed) if key in fixed else (*fixed, key)
+    position = {name: i for i, name in enumerate(columns)}
+    return _Layout(
+        columns,
+        [fixed.get(name) for name in columns],
+        {attribute: position[name] for attribute, name in names.items()},
+        tuple((attribute, position[name], default) for attribute, name, default in computed),
+        position[key],
+    )
+
+
+def _values_of(state: dict[str, Any], layout: _Layout, key: Any) -> list[Any]:
+    """The column values of a transient object's state, with the column's Python default for
+    an attribute never set (what the unit of work would insert)."""
+    values = layout.template.copy()
+    positions = layout.positions
+    for attribute, value in state.items():
+        found = positions.get(attribute)
+        if found is not None:
+            values[found] = value
+    for attribute, found, default in layout.computed:
+        if attribute not in state:
+            values[found] = default(None)
+    values[layout.key] = key
+    return values
 
 
 async def _new_ids(session: AsyncSession, table: Any, count: int) -> list[int]:
@@ -280,18 +307,20 @@ async def insert_rows(session: AsyncSession, model: type, records: Sequence[Any]
     table = _mapper(model).local_table
     ids = await _new_ids(session, table, len(records))
     lists = _child_tables(model)
+    layout = _layout(model, "id")
+    layouts = [_layout(child, foreign) for _, child, _, foreign in lists]
     rows = []
-    children: list[list[dict[str, Any]]] = [[] for _ in lists]
+    children: list[list[list[Any]]] = [[] for _ in lists]
     for record, record_id in zip(records, ids, strict=True):
         record.id = record_id
-        state = _state(record)  # once per record: its rows and its child lists
-        rows.append(_row_of(state, model, {"id": record_id}))
-        for (name, child, _, foreign), found in zip(lists, children, strict=True):
+        state = _state(record)  # once per record: its row and its child lists
+        rows.append(_values_of(state, layout, record_id))
+        for (name, _, _, _), child_layout, found in zip(lists, layouts, children, strict=True):
             for item in state.get(name, ()):
-                found.append(_row_of(_state(item), child, {foreign: record_id}))
-    await insert_many(session, table, rows)
-    for (_, _, child_table, _), found in zip(lists, children, strict=True):
-        await insert_many(session, child_table, found)
+                found.append(_values_of(_state(item), child_layout, record_id))
+    await insert_values(session, table, layout.columns, rows)
+    for (_, _, child_table, _), child_layout, found in zip(lists, layouts, children, strict=True):
+        await insert_values(session, child_table, child_layout.columns, found)
 
 
 @cache
