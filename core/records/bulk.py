@@ -70,6 +70,9 @@ class RowImage:
         self._model = model
 
 
+_NOTHING: frozenset[str] = frozenset()
+
+
 class PlainRow(RowImage):
     """A new record as a batch's check builds it (imports, bulk upserts): a plain object the
     module's `apply` fills as it would the ORM row (`case.goods = [...]`), without the ORM's
@@ -81,30 +84,33 @@ class PlainRow(RowImage):
 
     def __init__(self, model: type, values: dict[str, Any]) -> None:
         state = self.__dict__
-        state["_model"] = model
-        state["_set"] = frozenset()
-        state["_given"] = set(values)
         state.update(values)
+        state["_model"] = model
+        state["_set"] = _NOTHING
+
+    # What was set is what its __dict__ holds (but the `_` names of its own): a read of an
+    # attribute never set stores nothing, but for a child list, which the reader may append to.
 
     def __getattr__(self, name: str) -> Any:
         # Only for attributes never set (the others are found in __dict__ first).
         if name[0] != "_":
             kind = _unset(self.__dict__["_model"]).get(name)
-            if kind is not None:
-                value: Any = [] if kind == "list" else None
+            if kind == "list":
+                value: list[Any] = []
                 self.__dict__[name] = value  # a list read is appended to, as the ORM's
                 return value
+            if kind is not None:
+                return None
         raise AttributeError(name)
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        self.__dict__[name] = value
-        if name[0] != "_":
-            self.__dict__["_given"].add(name)
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Only what was set (a spooled import row).
-        state = self.__dict__
-        return (PlainRow, (state["_model"], {k: state[k] for k in state["_given"]}))
+        return (PlainRow, (self.__dict__["_model"], _given(self)))
+
+
+def _given(row: PlainRow) -> dict[str, Any]:
+    """What a plain row was given (its attributes, not its own `_` names)."""
+    return {k: v for k, v in row.__dict__.items() if k[0] != "_"}
 
 
 @cache
@@ -160,11 +166,7 @@ def unflat(data: tuple[type, dict[str, Any], dict[str, list[dict[str, Any]]]]) -
     for name, rows in children.items():
         child = models[name]
         state[name] = [_plain(child, values) for values in rows]
-        state["_given"].add(name)
     return record
-
-
-_NOTHING: frozenset[str] = frozenset()
 
 
 def _plain(model: type, values: dict[str, Any]) -> PlainRow:
@@ -173,7 +175,7 @@ def _plain(model: type, values: dict[str, Any]) -> PlainRow:
     row: PlainRow = object.__new__(PlainRow)
     state = row.__dict__
     state.update(values)
-    state["_model"], state["_set"], state["_given"] = model, _NOTHING, set(values)
+    state["_model"], state["_set"] = model, _NOTHING
     return row
 
 
@@ -216,11 +218,16 @@ def _lists(model: type) -> tuple[str, ...]:
 
 def _state(obj: Any) -> dict[str, Any]:
     if isinstance(obj, PlainRow):
-        return {k: obj.__dict__[k] for k in obj.__dict__["_given"]}
+        return _given(obj)
     if isinstance(obj, RowImage):
         # Set when made, or since (a reference given by `prepare_many`).
         return {k: v for k, v in obj.__dict__.items() if v is not None or k in obj._set}
     return obj.__dict__  # an ORM instance's __dict__ is its state's dict
+
+
+def _read_state(obj: Any) -> dict[str, Any]:
+    """`_state` for reading only: a plain row's own __dict__ (its `_` names are no columns)."""
+    return obj.__dict__ if type(obj) is PlainRow else _state(obj)
 
 
 @cache
@@ -313,11 +320,11 @@ async def insert_rows(session: AsyncSession, model: type, records: Sequence[Any]
     children: list[list[list[Any]]] = [[] for _ in lists]
     for record, record_id in zip(records, ids, strict=True):
         record.id = record_id
-        state = _state(record)  # once per record: its row and its child lists
+        state = _read_state(record)  # once per record: its row and its child lists
         rows.append(_values_of(state, layout, record_id))
         for (name, _, _, _), child_layout, found in zip(lists, layouts, children, strict=True):
             for item in state.get(name, ()):
-                found.append(_values_of(_state(item), child_layout, record_id))
+                found.append(_values_of(_read_state(item), child_layout, record_id))
     await insert_values(session, table, layout.columns, rows)
     for (_, _, child_table, _), child_layout, found in zip(lists, layouts, children, strict=True):
         await insert_values(session, child_table, child_layout.columns, found)
