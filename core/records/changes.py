@@ -79,14 +79,21 @@ def child_rows(model: type, items: Iterable[Any] | None) -> list[Any]:
     from core.records.bulk import new_child
 
     columns = _row_columns(model)
+    read = _row_reader(model)
     numbered = _numbered(model)
     rows = []
     for index, item in enumerate(items or []):
-        values = {name: getattr(item, name) for name in columns}
+        values = dict(zip(columns, read(item), strict=True))
         if numbered:
             values["position"] = index
         rows.append(new_child(model, values))
     return rows
+
+
+@cache
+def _row_reader(model: type) -> Any:
+    """The content columns of a child row, read from an input item as one tuple."""
+    return _tuple_getter(_row_columns(model))
 
 
 @cache
