@@ -24,7 +24,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.audit.writer import actor_of
 from core.db import utcnow
 from core.hookspecs import hookimpl
-from core.outbox import OutboxEvent, OutboxHandler, PartialFailure, enqueue
+from core.outbox import (
+    OutboxEvent,
+    OutboxHandler,
+    PartialFailure,
+    enqueue,
+    enqueue_many,
+    has_rows_for,
+)
 from core.plugins import resolve
 
 if TYPE_CHECKING:
@@ -134,6 +141,44 @@ def enqueue_record_event(
     )
     enqueue(session, RECORD_TOPIC, event.to_payload(), if_unhandled="drop")
     return event
+
+
+def enqueue_record_events(
+    session: AsyncSession,
+    *,
+    module: str,
+    entity_type: str,
+    action: str,
+    actor: object,
+    changes: Sequence[tuple[object, int | None, Sequence[str]]],
+) -> None:
+    """`enqueue_record_event` for several records of one action (entity id, version, changed
+    fields): the same events and rows, and nothing built when nobody subscribes."""
+    if not changes or not has_rows_for(session, RECORD_TOPIC, if_unhandled="drop"):
+        return
+    if action not in ACTIONS:
+        raise ValueError(f"record event action {action!r} is not one of {ACTIONS}")
+    who = actor_of(actor)
+    now = utcnow()
+    payloads = []
+    for entity_id, version, fields in changes:
+        if isinstance(fields, str) or not all(isinstance(name, str) for name in fields):
+            raise TypeError("fields must be a sequence of field names")
+        event = RecordEvent(
+            event_id=uuid.uuid4().hex,
+            module=module,
+            entity_type=entity_type,
+            entity_id=str(entity_id),
+            action=action,
+            version=version,
+            actor_type=who.type,
+            actor_id=who.id,
+            actor_name=who.name,
+            fields=tuple(dict.fromkeys(fields)),
+            occurred_at=now,
+        )
+        payloads.append(event.to_payload())
+    enqueue_many(session, RECORD_TOPIC, payloads, if_unhandled="drop")
 
 
 def subscriber_name(plugin_name: str, hook: str = HOOK) -> str:

@@ -56,6 +56,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, Session, SessionTransaction, mapped_column
 
+from core.bulk_insert import insert_many_sync
 from core.config import OutboxSettings
 from core.db import Base, Database, JSONType, UTCDateTime, rowcount, utcnow
 from core.errors import NcenError
@@ -224,12 +225,9 @@ def enqueue(
     INSERT for all the rows of the transaction: the unit of work would cost more than the write
     itself, for rows nothing changes before commit. Inside a savepoint they go through the unit
     of work, which withdraws them if the savepoint is rolled back."""
-    routes: HandlerTable | None = session.info.get(ROUTES_KEY)
-    keys = routes.keys_for(topic) if routes is not None else ()
+    keys = _keys(session, topic, if_unhandled)
     if not keys:
-        if if_unhandled == "drop":
-            return []
-        keys = (UNASSIGNED,)
+        return []
     now = utcnow()
     rows = [
         OutboxRow(
@@ -246,33 +244,97 @@ def enqueue(
     if session.in_nested_transaction():
         session.add_all(rows)
     else:
-        session.info.setdefault(_PENDING, []).extend(rows)
+        session.info.setdefault(_PENDING, []).extend((None, row) for row in rows)
     session.info[_WRITTEN] = True
     return rows
 
 
+def enqueue_many(
+    session: AsyncSession,
+    topic: str,
+    payloads: Sequence[dict[str, Any]],
+    *,
+    if_unhandled: Literal["keep", "drop"] = "keep",
+) -> None:
+    """`enqueue` of several payloads of one topic (a batch of records written together): the
+    same rows, kept as plain values rather than ORM objects (no ids are handed back)."""
+    keys = _keys(session, topic, if_unhandled)
+    if not keys or not payloads:
+        return
+    if session.in_nested_transaction():
+        for payload in payloads:
+            enqueue(session, topic, payload, if_unhandled=if_unhandled)
+        return
+    now = utcnow()
+    pending = session.info.setdefault(_PENDING, [])
+    for payload in payloads:
+        for key in keys:
+            values = {
+                "topic": topic,
+                "handler": key,
+                "payload": payload,
+                "status": PENDING,
+                "attempts": 0,
+                "created_at": now,
+                "available_at": now,
+            }
+            pending.append((values, None))
+    session.info[_WRITTEN] = True
+
+
+def has_rows_for(
+    session: AsyncSession, topic: str, *, if_unhandled: Literal["keep", "drop"] = "keep"
+) -> bool:
+    """Whether `enqueue` would write rows of `topic` in this session (a batch need not build
+    payloads nobody receives)."""
+    return bool(_keys(session, topic, if_unhandled))
+
+
+def _keys(
+    session: AsyncSession, topic: str, if_unhandled: Literal["keep", "drop"]
+) -> tuple[str, ...]:
+    """The handler keys rows of `topic` are written for (none: write nothing)."""
+    routes: HandlerTable | None = session.info.get(ROUTES_KEY)
+    keys = routes.keys_for(topic) if routes is not None else ()
+    if not keys and if_unhandled == "keep":
+        return (UNASSIGNED,)
+    return keys
+
+
 @event.listens_for(Session, "before_commit")
 def _insert_pending(session: Session) -> None:
-    """Write the rows `enqueue` kept for this transaction, just before it commits."""
-    rows: list[OutboxRow] | None = session.info.pop(_PENDING, None)
-    if not rows:
+    """Write the rows `enqueue` and `enqueue_many` kept for this transaction, just before it
+    commits: (insert values, None) or (None, the row object, read now, whose `id` to set)."""
+    kept: list[tuple[dict[str, Any] | None, OutboxRow | None]] | None = session.info.pop(
+        _PENDING, None
+    )
+    if not kept:
         return
     table = cast(Table, OutboxRow.__table__)  # typed as any FromClause; it is a table
-    values = [{column: getattr(row, column) for column in _INSERTED} for row in rows]
+    pending = [
+        (row_values or {c: getattr(row, c) for c in _INSERTED}, row) for row_values, row in kept
+    ]
+    values = [row_values for row_values, _ in pending]
     if session.get_bind().dialect.name == "sqlite":
         # RETURNING in row order costs SQLite one INSERT per row (an import of 10,000 records
         # wrote 10,000 statements here): the ids are taken after the largest instead, under
         # the write lock the transaction holds, which is what SQLite itself would give them.
         largest: int = session.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()
-        for number, (row, row_values) in enumerate(zip(rows, values, strict=True), 1):
-            row.id = row_values["id"] = largest + number
-        session.execute(insert(table), values)
+        for number, (row_values, row) in enumerate(pending, 1):
+            row_values["id"] = largest + number
+            if row is not None:
+                row.id = row_values["id"]
+        insert_many_sync(session, table, values)
+        return
+    if all(row is None for _, row in pending):
+        session.execute(insert(table), values)  # no ids to hand back
         return
     inserted = session.execute(
         insert(table).returning(table.c.id, sort_by_parameter_order=True), values
     )
-    for row, found in zip(rows, inserted.all(), strict=True):
-        row.id = found.id
+    for (_, row), found in zip(pending, inserted.all(), strict=True):
+        if row is not None:
+            row.id = found.id
 
 
 @event.listens_for(Session, "after_transaction_end")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import weakref
 
-from core.long_lived import freeze_long_lived, paused
+from core.long_lived import Batches, freeze_long_lived, paused
 
 
 class _Node:
@@ -45,3 +45,20 @@ def test_paused_keeps_the_collector_off_and_restores_it() -> None:
         assert not gc.isenabled()  # left as it was found
     finally:
         gc.enable()
+
+
+def test_batches_collect_between_chunks_and_share_the_pause() -> None:
+    assert gc.isenabled()
+    with Batches(full_every=2) as outer:
+        assert not gc.isenabled()
+        node = _Node()
+        node.self = node  # a cycle: only a collection reclaims it
+        alive = weakref.ref(node)
+        del node
+        outer.chunk_done()  # young generations
+        assert alive() is None
+        with Batches() as inner:  # a second job at once (two imports in one server)
+            inner.chunk_done()
+        assert not gc.isenabled()  # the outer job still runs
+        outer.chunk_done()  # the second: a full collection
+    assert gc.isenabled()

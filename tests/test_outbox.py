@@ -31,6 +31,7 @@ from core.outbox import (
     OutboxHandler,
     OutboxRow,
     enqueue,
+    enqueue_many,
     purge_done,
     retry_dead,
     retry_delay,
@@ -339,6 +340,26 @@ async def test_rows_exist_only_if_their_transaction_or_savepoint_commits(
         stored = await rows(instance)
         assert sorted(r.payload["n"] for r in stored.values()) == ["inner", "kept"]
         assert {kept.id, inner.id} == set(stored)
+
+        # A batch's rows (`enqueue_many`) follow their transaction or savepoint alike.
+        async with instance.db.transaction() as session:
+            enqueue_many(session, "p.ok", [{"n": "batch 1"}, {"n": "batch 2"}])
+            savepoint = await session.begin_nested()
+            enqueue_many(session, "p.ok", [{"n": "batch withdrawn"}])
+            await savepoint.rollback()
+            async with session.begin_nested():
+                enqueue_many(session, "p.ok", [{"n": "batch inner"}])
+            enqueue(session, "p.ok", {"n": "single after"})
+        stored = await rows(instance)
+        assert sorted(r.payload["n"] for r in stored.values()) == [
+            "batch 1",
+            "batch 2",
+            "batch inner",
+            "inner",
+            "kept",
+            "single after",
+        ]
+        assert {r.handler for r in stored.values()} == {stored[kept.id].handler}  # one handler
 
 
 async def test_purge_deletes_old_done_rows_only(database_url: str, tmp_path: Path) -> None:

@@ -20,13 +20,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit.models import AuditConsultation, AuditEvent
 from core.auth.principal import UserPrincipal
+from core.bulk_insert import insert_many
 from core.db import utcnow
 
 GENESIS_HASH = "0" * 64
 CHAIN_LOCK_KEY = 7301002
 _CHAIN_LOCK = text(f"SELECT pg_advisory_xact_lock({CHAIN_LOCK_KEY})")
 _HEAD = select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
-_COLUMNS = tuple(column.key for column in AuditEvent.__table__.columns)
 # A declarative model's `__table__` is typed as any FromClause; these are tables.
 _EVENT_TABLE = cast(Table, AuditEvent.__table__)
 _CONSULTATION_TABLE = cast(Table, AuditConsultation.__table__)
@@ -63,24 +63,35 @@ def canonical_time(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+# One encoder for every hash: `json.dumps` with these options builds a new encoder per call,
+# which cost more than the encoding of an event.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+
+
 def event_hash(event: AuditEvent) -> str:
     """SHA-256 over the canonical JSON of every column but `hash` itself."""
-    content = {
-        "seq": event.seq,
-        "occurred_at": canonical_time(event.occurred_at),
-        "actor_type": event.actor_type,
-        "actor_id": event.actor_id,
-        "actor_name": event.actor_name,
-        "action": event.action,
-        "entity_type": event.entity_type,
-        "entity_id": event.entity_id,
-        "fields": event.fields,
-        "purpose": event.purpose,
-        "detail": event.detail,
-        "prev_hash": event.prev_hash,
-    }
-    data = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(data.encode("utf-8")).hexdigest()
+    return content_hash(
+        {
+            "seq": event.seq,
+            "occurred_at": canonical_time(event.occurred_at),
+            "actor_type": event.actor_type,
+            "actor_id": event.actor_id,
+            "actor_name": event.actor_name,
+            "action": event.action,
+            "entity_type": event.entity_type,
+            "entity_id": event.entity_id,
+            "fields": event.fields,
+            "purpose": event.purpose,
+            "detail": event.detail,
+            "prev_hash": event.prev_hash,
+        }
+    )
+
+
+def content_hash(content: dict[str, Any]) -> str:
+    """The hash of an event given as its columns but `hash` (`occurred_at` as canonical
+    text): what `event_hash` computes of the stored row."""
+    return hashlib.sha256(_CANONICAL(content).encode("utf-8")).hexdigest()
 
 
 async def record(
@@ -95,7 +106,7 @@ async def record(
     detail: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Append one event in the caller's write transaction (it commits or rolls back with it)."""
-    [event] = await _append(
+    [row] = await _append(
         session,
         actor,
         action,
@@ -105,7 +116,7 @@ async def record(
         purpose=purpose,
         detail=detail,
     )
-    return event
+    return AuditEvent(**row)  # not attached to the session
 
 
 async def record_many(
@@ -115,12 +126,11 @@ async def record_many(
     action: str,
     events: Sequence[tuple[str | None, object | None, Sequence[str] | None, dict[str, Any] | None]],
     purpose: str | None = None,
-) -> list[AuditEvent]:
+) -> None:
     """Append one event per (entity type, entity id, fields, detail) together: one chain-head
     read and one insert batch for a batch of writes (imports, bulk upserts)."""
-    if not events:
-        return []
-    return await _append(session, actor, action, None, [], purpose=purpose, entries=events)
+    if events:
+        await _append(session, actor, action, None, [], purpose=purpose, entries=events)
 
 
 async def record_each(
@@ -164,7 +174,7 @@ async def record_consultation(
     )
     await session.execute(
         insert(_CONSULTATION_TABLE),
-        [{"seq": event.seq, "entity_type": entity_type, "entity_id": i} for i in ids],
+        [{"seq": event["seq"], "entity_type": entity_type, "entity_id": i} for i in ids],
     )
 
 
@@ -181,7 +191,7 @@ async def _append(
     entries: Sequence[
         tuple[str | None, object | None, Sequence[str] | None, dict[str, Any] | None]
     ] = (),
-) -> list[AuditEvent]:
+) -> list[dict[str, Any]]:
     """Append one event per entity id (or per entry: entity type, id, fields, detail), chained
     after the current head, under the chain lock."""
     if session.get_bind().dialect.name == "postgresql":
@@ -190,33 +200,35 @@ async def _append(
     seq, prev_hash = (head.seq, head.hash) if head else (0, GENESIS_HASH)
     who = actor_of(actor)
     now = utcnow()
-    events = []
+    # What every event of the append shares, as hashed (`occurred_at` as canonical text).
+    common = {
+        "occurred_at": canonical_time(now),
+        "actor_type": who.type,
+        "actor_id": who.id,
+        "actor_name": who.name,
+        "action": action,
+        "purpose": purpose[:MAX_PURPOSE_LENGTH] if purpose else None,
+    }
+    rows = []
     items = entries or [(entity_type, entity_id, fields, detail) for entity_id in entity_ids]
     for kind, entity_id, names, extra in items:
         seq += 1
-        event = AuditEvent(
-            seq=seq,
-            occurred_at=now,
-            actor_type=who.type,
-            actor_id=who.id,
-            actor_name=who.name,
-            action=action,
-            entity_type=kind,
-            entity_id=None if entity_id is None else str(entity_id),
-            fields=sorted(names) if names is not None else None,
-            purpose=purpose[:MAX_PURPOSE_LENGTH] if purpose else None,
-            detail=extra,
-            prev_hash=prev_hash,
-        )
-        event.hash = prev_hash = event_hash(event)
-        events.append(event)
-    # A Core insert: the events are never changed again, so the ORM's unit of work would only
-    # add cost (a third of an append). The returned events are not attached to the session.
-    await session.execute(
-        insert(_EVENT_TABLE),
-        [{column: getattr(event, column) for column in _COLUMNS} for event in events],
-    )
-    return events
+        row = {
+            **common,
+            "seq": seq,
+            "entity_type": kind,
+            "entity_id": None if entity_id is None else str(entity_id),
+            "fields": sorted(names) if names is not None else None,
+            "detail": extra,
+            "prev_hash": prev_hash,
+        }
+        row["hash"] = prev_hash = content_hash(row)
+        row["occurred_at"] = now
+        rows.append(row)
+    # A Core insert of plain rows: the events are never changed again, so ORM objects (and the
+    # unit of work) would only add cost (a batch of 500 events: about half of the append).
+    await insert_many(session, _EVENT_TABLE, rows)
+    return rows
 
 
 def request_purpose(headers: Any) -> str | None:

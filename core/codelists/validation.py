@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,8 +24,10 @@ _CACHE_KEY = "ncen.codelists.validity"
 Validity = tuple[dt.date | None, dt.date | None] | None  # None: not a code of the list
 
 
-@dataclass(frozen=True)
-class CodeCheck:
+class CodeCheck(NamedTuple):
+    """A code to check: its list, its value, the input path its error names. A tuple: a
+    record's input carries tens of codes, and an import checks them for every row."""
+
     list: str
     value: str | None
     field: str
@@ -90,10 +92,17 @@ async def validate_many(
     """
     day = on or dt.date.today()
     checks = [c for c in checks if c.value is not None]
-    await _load(session, {(c.list, c.value) for c in checks})  # type: ignore[misc]  # None values were filtered out on the line above
     cache = _cache(session)
+    missing = {(c.list, c.value) for c in checks if (c.list, c.value) not in cache}
+    if missing:  # once per code a session meets: a batch of records asks the database rarely
+        await _load(session, missing)  # type: ignore[arg-type]  # None values were filtered out above
     for check in checks:
-        error = _error(check, cache[(check.list, check.value)], day)  # type: ignore[index]  # None values were filtered out above
+        validity = cache[(check.list, check.value)]  # type: ignore[index]  # likewise
+        if validity is not None:
+            valid_from, valid_to = validity
+            if (valid_from is None or valid_from <= day) and (valid_to is None or day <= valid_to):
+                continue
+        error = _error(check, validity, day)
         if error is not None:
             raise error
 

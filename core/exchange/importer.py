@@ -22,6 +22,7 @@ from itertools import islice
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from core import long_lived
 from core.exchange.declaration import ExchangeType
 from core.exchange.inputs import FieldError, InputBuilder, RowInvalid
 from core.exchange.mapping import Mapping, default_mapping
@@ -129,7 +130,11 @@ class Importer:
             self.instance.schema, self.rt.input, date_format=mapping.date_format
         )
         self.columns_of = {p: c for c, p in mapping.columns.items()}
-        with tempfile.TemporaryFile(dir=exchange_dir(self.instance)) as spool:
+        self.plan = _plan(mapping)
+        with (
+            long_lived.Batches() as self.batches,
+            tempfile.TemporaryFile(dir=exchange_dir(self.instance)) as spool,
+        ):
             await self._check(path, kind, mapping, result, None if dry_run else spool)
             if result.error_count:
                 result.status = "refused"
@@ -165,7 +170,8 @@ class Importer:
                 )
             else:
                 try:
-                    data = self.builder.build(_values(row, mapping), self.xt.list_separator)
+                    values = _values(row, self.plan, mapping.defaults)
+                    data = self.builder.build(values, self.xt.list_separator)
                 except RowInvalid as exc:
                     errors = exc.errors
             items.append(Item(row.number, key, data, errors))
@@ -201,35 +207,52 @@ class Importer:
             with open_table(path, kind) as (_header, rows):
                 rows = islice(rows, self.written.rows, None)
                 for chunk in _chunks(rows, self.chunk):
-                    items = self._items(chunk, mapping, seen)
-                    outcomes = await upsert(
-                        ctx, self.rt, mapping.source, items, dry=True, reason=self._reason(mapping)
-                    )
-                    for outcome in outcomes:
-                        if outcome.status == INVALID:
-                            result.add_errors(
-                                self._row_errors(outcome.index, outcome.errors, mapping)
-                            )
-                    if spool is not None and not result.error_count:
-                        pickle.dump(_spooled(self.rt, items, outcomes, images), spool, protocol=5)
-                    await session.rollback()
-                    session.expunge_all()
-                    self._count(result, outcomes)
-                    self.progress(len(chunk))
+                    await self._check_chunk(ctx, chunk, mapping, result, spool, seen, images)
+                    del chunk  # freed before the collection
+                    self.batches.chunk_done()
+
+    async def _check_chunk(
+        self,
+        ctx: WriteContext,
+        chunk: list[Row],
+        mapping: Mapping,
+        result: ImportResult,
+        spool: IO[bytes] | None,
+        seen: dict[str, int],
+        images: bool,
+    ) -> None:
+        items = self._items(chunk, mapping, seen)
+        outcomes = await upsert(
+            ctx, self.rt, mapping.source, items, dry=True, reason=self._reason(mapping)
+        )
+        for outcome in outcomes:
+            if outcome.status == INVALID:
+                result.add_errors(self._row_errors(outcome.index, outcome.errors, mapping))
+        if spool is not None and not result.error_count:
+            pickle.dump(_spooled(self.rt, items, outcomes, images), spool, protocol=5)
+        await ctx.session.rollback()
+        ctx.session.expunge_all()
+        self._count(result, outcomes)
+        self.progress(len(chunk))
 
     async def _write(self, spool: IO[bytes], mapping: Mapping, result: ImportResult) -> None:
         _copy_counts(self.written, result)
-        while True:
-            try:
-                entries = _unspooled(pickle.load(spool))
-            except EOFError:
-                return
-            try:
-                after = await self._write_chunk(entries, mapping, result, one_by_one=False)
-            except BatchRefused:
-                after = await self._write_chunk(entries, mapping, result, one_by_one=True)
-            _copy_counts(after, result)
-            self.progress(len(entries))
+        while await self._write_next(spool, mapping, result):
+            self.batches.chunk_done()  # the chunk's objects freed
+
+    async def _write_next(self, spool: IO[bytes], mapping: Mapping, result: ImportResult) -> bool:
+        """Write the next spooled chunk; False at the end of the spool."""
+        try:
+            entries = _unspooled(pickle.load(spool))
+        except EOFError:
+            return False
+        try:
+            after = await self._write_chunk(entries, mapping, result, one_by_one=False)
+        except BatchRefused:
+            after = await self._write_chunk(entries, mapping, result, one_by_one=True)
+        _copy_counts(after, result)
+        self.progress(len(entries))
+        return True
 
     async def _write_chunk(
         self, entries: list[Spooled], mapping: Mapping, result: ImportResult, *, one_by_one: bool
@@ -351,16 +374,26 @@ def _key(value: Any) -> str | None:
     return text[:200] or None
 
 
-def _values(row: Row, mapping: Mapping) -> dict[str, Any]:
+Plan = list[tuple[str, str, dict[str, str] | None]]
+
+
+def _plan(mapping: Mapping) -> Plan:
+    """(column, input path, translation table or None) of each mapped column: made once, so
+    that a row does not look each table up."""
+    return [(c, p, mapping.translate.get(p)) for c, p in mapping.columns.items()]
+
+
+def _values(row: Row, plan: Plan, defaults: dict[str, Any]) -> dict[str, Any]:
+    """Input path -> value of a row: its mapped cells, translated, then the defaults."""
+    cells = row.values
     values: dict[str, Any] = {}
-    for column, path in mapping.columns.items():
-        value = row.values.get(column)
+    for column, path, table in plan:
+        value = cells.get(column)
         if value is None:
             continue
-        table = mapping.translate.get(path)
         if table is not None:
             value = table.get(str(value), value)
         values[path] = value
-    for path, value in mapping.defaults.items():
+    for path, value in defaults.items():
         values.setdefault(path, value)
     return values

@@ -20,11 +20,13 @@ from typing import Any
 
 from graphql import (
     GraphQLEnumType,
+    GraphQLID,
     GraphQLInputObjectType,
     GraphQLInputType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLScalarType,
+    GraphQLString,
     Undefined,
     is_required_input_field,
 )
@@ -78,17 +80,31 @@ class InputBuilder:
         assert isinstance(graphql_type, GraphQLInputObjectType)
         self.type = graphql_type
         self.date_format = date_format
-        self._paths: dict[str, list[str | int]] = {}
+        self._routes: dict[str, Route] = {}
         self._classes: dict[str, tuple[type, list[Any]]] = {}
         self._converters: dict[tuple[int, str], Callable[[Any], Any]] = {}
 
     def build(self, values: MappingABC[str, Any], separator: str = ";") -> Any:
         """The strawberry input for `values` (input path -> cell value), or RowInvalid."""
         tree: dict[str, Any] = {}
+        routes = self._routes
         for path, value in values.items():
-            parts = self._paths.get(path) or self._paths.setdefault(path, split_path(path))
-            _place(tree, parts, value)
-        return self.from_tree(_compact(tree), separator)
+            route = routes.get(path)
+            if route is None:
+                route = routes[path] = _route(split_path(path))
+            steps, last = route
+            node: Any = tree
+            for part, indexed in steps:
+                found = node.get(part)
+                if found is None:
+                    # A list is kept as {index: item} until read or `_compact`ed.
+                    found = node[part] = _Indexed() if indexed else {}
+                node = found
+            node[last] = value
+        try:
+            return self._direct(tree, self.type, separator)  # reads `_Indexed` nodes as lists
+        except _Refused:
+            return self.from_tree(_compact(tree), separator)
 
     def from_tree(self, tree: Any, separator: str = ";") -> Any:
         """The strawberry input for a nested value as JSON carries it (camelCase names)."""
@@ -144,6 +160,8 @@ class InputBuilder:
             def listed(value: Any) -> Any:
                 if value is None:
                     return None
+                if type(value) is _Indexed:
+                    return [item(value[k]) for k in sorted(value)]
                 if isinstance(value, str):
                     value = [v.strip() for v in value.split(sep) if v.strip()]
                 elif not isinstance(value, list):
@@ -170,10 +188,15 @@ class InputBuilder:
             return enum
         assert isinstance(type_, GraphQLScalarType)
         parse, name, prepare = type_.coerce_input_value, type_.name, self._scalar
+        # graphql-core's String and ID parsers hand a str back as it is, and so does `_scalar`:
+        # most cells of a file are such text.
+        text = parse in (GraphQLString.coerce_input_value, GraphQLID.coerce_input_value)
 
         def scalar(value: Any) -> Any:
             if value is None:
                 return None
+            if text and type(value) is str:
+                return value
             try:
                 parsed = parse(prepare(value, name))
             except Exception:
@@ -340,19 +363,26 @@ class InputBuilder:
         return value
 
 
-def _place(tree: dict[str, Any], parts: list[str | int], value: Any) -> None:
-    node: Any = tree
-    for part in parts[:-1]:
-        # A list is kept as {index: item} until `_compact` turns it into a list.
-        node = node.setdefault(part, {})
-    node[parts[-1]] = value
+class _Indexed(dict[int, Any]):
+    """The items of a list placed by index ({0: a, 2: b}): read as [a, b] (indices keep their
+    order; gaps close) by the direct walk, turned into that list by `_compact`."""
+
+
+# Where `build` places a value: the nodes on its way (part, whether that node is a list, i.e.
+# the next part an index), then the part it is stored under.
+Route = tuple[tuple[tuple[str | int, bool], ...], str | int]
+
+
+def _route(parts: list[str | int]) -> Route:
+    steps = tuple((part, isinstance(parts[i + 1], int)) for i, part in enumerate(parts[:-1]))
+    return steps, parts[-1]
 
 
 def _compact(node: Any) -> Any:
-    """{0: a, 2: b} -> [a, b] (indices keep their order; gaps close)."""
+    """The tree with its `_Indexed` nodes as lists: what JSON would carry."""
+    if type(node) is _Indexed:
+        return [_compact(node[k]) for k in sorted(node)]
     if isinstance(node, dict):
-        if node and all(isinstance(k, int) for k in node):
-            return [_compact(node[k]) for k in sorted(node)]
         return {k: _compact(v) for k, v in node.items()}
     return node
 

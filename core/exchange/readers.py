@@ -65,8 +65,9 @@ def _csv(path: Path) -> Iterator[tuple[list[str], Iterator[Row]]]:
             reader = csv.reader(handle, delimiter=delimiter)
             try:
                 for index, cells in enumerate(reader, start=2):
-                    if any(c.strip() for c in cells):
-                        yield Row(index, _values(header, cells))
+                    values = _text_values(header, cells)
+                    if values or any(c.strip() for c in cells):
+                        yield Row(index, values)
             except (csv.Error, UnicodeDecodeError) as exc:
                 raise FileFormatError(f"{path.name}: not readable as CSV: {exc}") from None
 
@@ -108,6 +109,17 @@ def _check_header(path: Path, header: list[str]) -> None:
         if name and name in seen:
             raise FileFormatError(f"{path.name}: the column {name!r} appears twice")
         seen.add(name)
+
+
+def _text_values(header: list[str], cells: list[str]) -> dict[str, Any]:
+    """`_values` of a CSV row, whose cells are all text (one strip a cell)."""
+    values: dict[str, Any] = {}
+    for name, cell in zip(header, cells, strict=False):
+        if name:
+            cell = cell.strip()
+            if cell:
+                values[name] = cell
+    return values
 
 
 def _values(header: list[str], cells: Any) -> dict[str, Any]:

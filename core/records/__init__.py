@@ -1,5 +1,6 @@
 """Record types: a module declares them, core supplies their whole life. See docs/records.md."""
 
+from core.records.bulk import new_child
 from core.records.changes import child_rows, copy_given
 from core.records.declaration import (
     DuplicateHint,
@@ -23,4 +24,5 @@ __all__ = [
     "child_rows",
     "copy_given",
     "given",
+    "new_child",
 ]

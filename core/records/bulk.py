@@ -13,11 +13,13 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.bulk_insert import insert_values
 
 
 def _mapper(model: type) -> Any:
@@ -68,6 +70,9 @@ class RowImage:
         self._model = model
 
 
+_NOTHING: frozenset[str] = frozenset()
+
+
 class PlainRow(RowImage):
     """A new record as a batch's check builds it (imports, bulk upserts): a plain object the
     module's `apply` fills as it would the ORM row (`case.goods = [...]`), without the ORM's
@@ -79,30 +84,33 @@ class PlainRow(RowImage):
 
     def __init__(self, model: type, values: dict[str, Any]) -> None:
         state = self.__dict__
-        state["_model"] = model
-        state["_set"] = frozenset()
-        state["_given"] = set(values)
         state.update(values)
+        state["_model"] = model
+        state["_set"] = _NOTHING
+
+    # What was set is what its __dict__ holds (but the `_` names of its own): a read of an
+    # attribute never set stores nothing, but for a child list, which the reader may append to.
 
     def __getattr__(self, name: str) -> Any:
         # Only for attributes never set (the others are found in __dict__ first).
         if name[0] != "_":
             kind = _unset(self.__dict__["_model"]).get(name)
-            if kind is not None:
-                value: Any = [] if kind == "list" else None
+            if kind == "list":
+                value: list[Any] = []
                 self.__dict__[name] = value  # a list read is appended to, as the ORM's
                 return value
+            if kind is not None:
+                return None
         raise AttributeError(name)
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        self.__dict__[name] = value
-        if name[0] != "_":
-            self.__dict__["_given"].add(name)
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Only what was set (a spooled import row).
-        state = self.__dict__
-        return (PlainRow, (state["_model"], {k: state[k] for k in state["_given"]}))
+        return (PlainRow, (self.__dict__["_model"], _given(self)))
+
+
+def _given(row: PlainRow) -> dict[str, Any]:
+    """What a plain row was given (its attributes, not its own `_` names)."""
+    return {k: v for k, v in row.__dict__.items() if k[0] != "_"}
 
 
 @cache
@@ -152,13 +160,29 @@ def flat(record: Any) -> tuple[type, dict[str, Any], dict[str, list[dict[str, An
 
 def unflat(data: tuple[type, dict[str, Any], dict[str, list[dict[str, Any]]]]) -> PlainRow:
     model, own, children = data
-    record = PlainRow(model, own)
-    relationships = _mapper(model).relationships
+    record = _plain(model, own)
+    state = record.__dict__
+    models = _child_models(model)
     for name, rows in children.items():
-        child = relationships[name].mapper.class_
-        record.__dict__[name] = [PlainRow(child, values) for values in rows]
-        record.__dict__["_given"].add(name)
+        child = models[name]
+        state[name] = [_plain(child, values) for values in rows]
     return record
+
+
+def _plain(model: type, values: dict[str, Any]) -> PlainRow:
+    """`PlainRow(model, values)` without the constructor call (an import makes one for each
+    row it writes and for each of its child rows)."""
+    row: PlainRow = object.__new__(PlainRow)
+    state = row.__dict__
+    state.update(values)
+    state["_model"], state["_set"] = model, _NOTHING
+    return row
+
+
+@cache
+def _child_models(model: type) -> dict[str, type]:
+    """Child list -> the model of its rows."""
+    return {n: r.mapper.class_ for n, r in _mapper(model).relationships.items() if r.uselist}
 
 
 def model_of(record: Any) -> type:
@@ -194,33 +218,21 @@ def _lists(model: type) -> tuple[str, ...]:
 
 def _state(obj: Any) -> dict[str, Any]:
     if isinstance(obj, PlainRow):
-        return {k: obj.__dict__[k] for k in obj.__dict__["_given"]}
+        return _given(obj)
     if isinstance(obj, RowImage):
         # Set when made, or since (a reference given by `prepare_many`).
         return {k: v for k, v in obj.__dict__.items() if v is not None or k in obj._set}
     return obj.__dict__  # an ORM instance's __dict__ is its state's dict
 
 
+def _read_state(obj: Any) -> dict[str, Any]:
+    """`_state` for reading only: a plain row's own __dict__ (its `_` names are no columns)."""
+    return obj.__dict__ if type(obj) is PlainRow else _state(obj)
+
+
 @cache
 def _column_keys(model: type) -> tuple[str, ...]:
     return tuple(attr.key for attr in _mapper(model).column_attrs)
-
-
-def _row(obj: Any, model: type, **extra: Any) -> dict[str, Any]:
-    """The column values of a transient object, with the column's Python default for an
-    attribute never set (what the unit of work would insert)."""
-    state = _state(obj)
-    fixed, computed, columns = _defaults(model)
-    row = dict(fixed)
-    for key, value in state.items():
-        name = columns.get(key)
-        if name is not None:
-            row[name] = value
-    for key, name, default in computed:
-        if key not in state:
-            row[name] = default(None)
-    row.update(extra)
-    return row
 
 
 @cache
@@ -236,6 +248,49 @@ def _defaults(model: type) -> tuple[dict[str, Any], list[tuple[str, str, Any]], 
         if default is not None and default.is_callable:
             computed.append((key, column.key, default.arg))
     return fixed, computed, {key: column.key for key, column in _columns(model)}
+
+
+class _Layout(NamedTuple):
+    """How a record's row is made as a list in column order, for `insert_values`: the
+    columns (keys), the list of defaults a row starts from, attribute -> position, the
+    computed defaults (attribute, position, function), and the position of the `key` column
+    set per row (the id, or a child row's foreign key)."""
+
+    columns: tuple[str, ...]
+    template: list[Any]
+    positions: dict[str, int]
+    computed: tuple[tuple[str, int, Any], ...]
+    key: int
+
+
+@cache
+def _layout(model: type, key: str) -> _Layout:
+    fixed, computed, names = _defaults(model)
+    columns = tuple(fixed) if key in fixed else (*fixed, key)
+    position = {name: i for i, name in enumerate(columns)}
+    return _Layout(
+        columns,
+        [fixed.get(name) for name in columns],
+        {attribute: position[name] for attribute, name in names.items()},
+        tuple((attribute, position[name], default) for attribute, name, default in computed),
+        position[key],
+    )
+
+
+def _values_of(state: dict[str, Any], layout: _Layout, key: Any) -> list[Any]:
+    """The column values of a transient object's state, with the column's Python default for
+    an attribute never set (what the unit of work would insert)."""
+    values = layout.template.copy()
+    positions = layout.positions
+    for attribute, value in state.items():
+        found = positions.get(attribute)
+        if found is not None:
+            values[found] = value
+    for attribute, found, default in layout.computed:
+        if attribute not in state:
+            values[found] = default(None)
+    values[layout.key] = key
+    return values
 
 
 async def _new_ids(session: AsyncSession, table: Any, count: int) -> list[int]:
@@ -256,21 +311,32 @@ async def _new_ids(session: AsyncSession, table: Any, count: int) -> list[int]:
 async def insert_rows(session: AsyncSession, model: type, records: Sequence[Any]) -> None:
     """Insert new records (ORM objects or images) and their child lists; sets each record's
     `id`. The objects stay out of the session (they are not read back)."""
-    mapper = _mapper(model)
-    table = mapper.local_table
+    table = _mapper(model).local_table
     ids = await _new_ids(session, table, len(records))
+    lists = _child_tables(model)
+    layout = _layout(model, "id")
+    layouts = [_layout(child, foreign) for _, child, _, foreign in lists]
     rows = []
+    children: list[list[list[Any]]] = [[] for _ in lists]
     for record, record_id in zip(records, ids, strict=True):
         record.id = record_id
-        rows.append(_row(record, model, id=record_id))
-    await session.execute(insert(table), rows)
-    for name, relationship in mapper.relationships.items():
-        child = relationship.mapper.class_
+        state = _read_state(record)  # once per record: its row and its child lists
+        rows.append(_values_of(state, layout, record_id))
+        for (name, _, _, _), child_layout, found in zip(lists, layouts, children, strict=True):
+            for item in state.get(name, ()):
+                found.append(_values_of(_read_state(item), child_layout, record_id))
+    await insert_values(session, table, layout.columns, rows)
+    for (_, _, child_table, _), child_layout, found in zip(lists, layouts, children, strict=True):
+        await insert_values(session, child_table, child_layout.columns, found)
+
+
+@cache
+def _child_tables(model: type) -> tuple[tuple[str, type, Any, str], ...]:
+    """(relationship, child model, child table, foreign key attribute) of each child list."""
+    found = []
+    for name, relationship in _mapper(model).relationships.items():
         [(_, foreign)] = relationship.local_remote_pairs
-        rows = [
-            _row(item, child, **{foreign.key: record.id})
-            for record in records
-            for item in _state(record).get(name, ())
-        ]
-        if rows:
-            await session.execute(insert(relationship.mapper.local_table), rows)
+        found.append(
+            (name, relationship.mapper.class_, relationship.mapper.local_table, foreign.key)
+        )
+    return tuple(found)

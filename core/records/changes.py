@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from functools import cache
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import inspect
@@ -78,14 +79,21 @@ def child_rows(model: type, items: Iterable[Any] | None) -> list[Any]:
     from core.records.bulk import new_child
 
     columns = _row_columns(model)
+    read = _row_reader(model)
     numbered = _numbered(model)
     rows = []
     for index, item in enumerate(items or []):
-        values = {name: getattr(item, name) for name in columns}
+        values = dict(zip(columns, read(item), strict=True))
         if numbered:
             values["position"] = index
         rows.append(new_child(model, values))
     return rows
+
+
+@cache
+def _row_reader(model: type) -> Any:
+    """The content columns of a child row, read from an input item as one tuple."""
+    return _tuple_getter(_row_columns(model))
 
 
 @cache
@@ -99,14 +107,37 @@ def snapshot(record: Any, collections: Mapping[str, str | None]) -> dict[str, An
     from core.records.bulk import model_of
 
     model: type = model_of(record)
-    values = {key: getattr(record, key) for key in _content_columns(model)}
-    for name in collections:
-        columns = _child_columns(model, name)
-        if columns:
-            values[name] = [
-                tuple(getattr(child, c) for c in columns) for child in getattr(record, name)
-            ]
+    names, read, children = _readers(model, tuple(collections))
+    values = dict(zip(names, read(record), strict=True))
+    for name, read_child in children:
+        values[name] = [read_child(child) for child in getattr(record, name)]
     return values
+
+
+@cache
+def _readers(
+    model: type, collections: tuple[str, ...]
+) -> tuple[tuple[str, ...], Any, tuple[tuple[str, Any], ...]]:
+    """What `snapshot` reads of a model, as one `attrgetter` per object (an import takes a
+    snapshot of every new record): content columns, and per child list with content columns
+    the getter of a row's tuple."""
+    names = _content_columns(model)
+    children = tuple(
+        (name, _tuple_getter(_child_columns(model, name)))
+        for name in collections
+        if _child_columns(model, name)
+    )
+    return names, _tuple_getter(names), children
+
+
+def _tuple_getter(names: tuple[str, ...]) -> Any:
+    """`attrgetter(*names)`, a tuple whatever the number of names."""
+    if not names:
+        return lambda _obj: ()
+    if len(names) == 1:
+        one = attrgetter(names[0])
+        return lambda obj: (one(obj),)
+    return attrgetter(*names)
 
 
 def changed_fields(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:

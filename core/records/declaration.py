@@ -25,7 +25,7 @@ import enum
 import importlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from sqlalchemy import Select
@@ -280,6 +280,7 @@ class RecordType(Generic[RowT, InputT]):
         self.check(record)
 
 
+@cache
 def _attribute(part: str) -> str:
     """`concealment` -> `concealment`, `photoIds` -> `photo_ids`: input paths are camelCase."""
     return "".join(f"_{c.lower()}" if c.isupper() else c for c in part)

@@ -18,13 +18,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit import writer as audit
-from core.events import enqueue_record_event
+from core.events import enqueue_record_event, enqueue_record_events
 from core.gql.errors import ConflictError, InputError, NotFoundError
 from core.links.service import remove_links_of
 from core.records import bulk
 from core.records.changes import changed_fields, filled_fields, snapshot
 from core.records.declaration import RecordType, WriteContext, given
-from core.search.events import enqueue_delete, enqueue_index
+from core.search.events import enqueue_delete, enqueue_index, enqueue_index_many
 from core.workflow import check_version, require, user_id
 
 # Audit action -> record event action.
@@ -136,6 +136,25 @@ async def changed_many(
             for record, fields, detail in steps
         ],
     )
+    if event not in ("deleted", "erased") and not unlinked:
+        # A batch (imports, bulk upserts): the same rows, built together.
+        by_type: dict[str, list[tuple[Any, list[str]]]] = {}
+        for record, fields, _ in steps:
+            by_type.setdefault(rt.entity_type_of(record), []).append((record, fields))
+        for entity_type, changes in by_type.items():
+            enqueue_index_many(ctx.session, entity_type, [record.id for record, _ in changes])
+            enqueue_record_events(
+                ctx.session,
+                module=rt.module,
+                entity_type=entity_type,
+                action=event,
+                actor=ctx.principal,
+                changes=[
+                    (record.id, getattr(record, "version", None), sorted(fields))
+                    for record, fields in changes
+                ],
+            )
+        return
     for record, fields, _ in steps:
         entity_type = rt.entity_type_of(record)
         if event in ("deleted", "erased"):

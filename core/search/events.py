@@ -7,9 +7,11 @@ even when rows are replayed or arrive out of order.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.outbox import enqueue
+from core.outbox import enqueue, enqueue_many
 
 INDEX_TOPIC = "search.index"
 DELETE_TOPIC = "search.delete"
@@ -20,6 +22,15 @@ def enqueue_index(session: AsyncSession, entity_type: str, record_id: str | int)
     """Bring the record's document in line with the database after commit (create or update;
     a record that no longer exists by then is removed from the index)."""
     enqueue(session, INDEX_TOPIC, {"entity_type": entity_type, "id": str(record_id)})
+
+
+def enqueue_index_many(
+    session: AsyncSession, entity_type: str, record_ids: Sequence[str | int]
+) -> None:
+    """`enqueue_index` of several records of one type (a batch written together)."""
+    enqueue_many(
+        session, INDEX_TOPIC, [{"entity_type": entity_type, "id": str(i)} for i in record_ids]
+    )
 
 
 def enqueue_delete(

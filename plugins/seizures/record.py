@@ -18,7 +18,15 @@ from sqlalchemy import Select
 
 from core.gql.errors import InputError
 from core.matching import Profile
-from core.records import RecordType, Requirement, WriteContext, child_rows, copy_given, given
+from core.records import (
+    RecordType,
+    Requirement,
+    WriteContext,
+    child_rows,
+    copy_given,
+    given,
+    new_child,
+)
 from plugins.seizures import access, forms, matching
 from plugins.seizures.inputs import SeizureInput
 from plugins.seizures.loaders import with_children
@@ -103,11 +111,13 @@ class SeizureRecord(RecordType[Case, SeizureInput]):
             case.vessel_imo = conveyance.vessel_imo if conveyance else None
             case.conveyance_country = conveyance.country if conveyance else None
             case.containers = [
-                Container(number=n) for n in (conveyance.containers if conveyance else [])
+                new_child(Container, {"number": n})
+                for n in (conveyance.containers if conveyance else [])
             ]
         if given(data.risk_indicators):
             case.risk_indicators = [
-                RiskIndicator(code=c) for c in sorted(set(data.risk_indicators or []))
+                new_child(RiskIndicator, {"code": c})
+                for c in sorted(set(data.risk_indicators or []))
             ]
         if given(data.goods):
             case.goods = child_rows(GoodsLine, data.goods)

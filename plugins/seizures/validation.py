@@ -83,19 +83,25 @@ def _check_quantity(quantity: Decimal | None, unit: str | None, index: int) -> N
         raise InputError("a unit needs a quantity", field=f"goods[{index}].quantity")
 
 
-def code_checks(data: SeizureInput) -> list[CodeCheck]:
-    """Every code the input carries, with the list it belongs to and its field path."""
-    checks: list[CodeCheck] = []
-    simple = {
+# Codes of the case itself: (attribute, code list, input field).
+_SIMPLE = tuple(
+    (name, list_name, to_camel_case(name))
+    for name, list_name in {
         "area": "seizures_areas",
         "direction": "seizures_directions",
         "offence_type": "seizures_offence_types",
         "detection_method": "seizures_detection_methods",
-    }
-    for name, list_name in simple.items():
+    }.items()
+)
+
+
+def code_checks(data: SeizureInput) -> list[CodeCheck]:
+    """Every code the input carries, with the list it belongs to and its field path."""
+    checks: list[CodeCheck] = []
+    for name, list_name, field in _SIMPLE:
         value = getattr(data, name)
         if given(value):
-            checks.append(CodeCheck(list_name, value, to_camel_case(name)))
+            checks.append(CodeCheck(list_name, value, field))
     if given(data.place) and data.place is not None:
         checks.append(CodeCheck("countries", data.place.country, "place.country"))
         checks.append(

@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from core.audit.models import AuditEvent
+from core.audit.verify import verify_chain
 from core.exchange.cli import user_principal
 from core.exchange.exporter import Exporter
 from core.exchange.importer import Importer
@@ -96,6 +97,14 @@ async def test_import_writes_then_reimport_creates_nothing(make_app, tmp_path):
     updated = await importer.run(changed, "csv", dry_run=False)
     assert (updated.created, updated.updated) == (0, 1)
     assert await _count(app) == 2
+
+    # Several records in one chunk: their audit events are chained in one append.
+    more = [[f"B-{n}", *GOOD[n % 2][1:]] for n in range(5)]
+    batch = Importer(app.instance, importer.principal, importer.xt, parse_mapping(MAPPING))
+    done = await batch.run(write_csv(tmp_path / "more.csv", more), "csv", dry_run=False)
+    assert (done.status, done.created) == ("done", 5)
+    report = await verify_chain(app.instance.db)
+    assert report.ok and report.checked >= 8, report
 
 
 async def test_bad_rows_are_reported_and_nothing_is_written(make_app, tmp_path):
