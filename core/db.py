@@ -114,7 +114,14 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "begin")
     def on_begin(conn: Any) -> None:
         immediate = conn.get_execution_options().get("ncen_write", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        # Straight to the driver's cursor: through `exec_driver_sql`, SQLAlchemy builds an
+        # execution context and a result for a statement that returns nothing, about a tenth
+        # of the CPU of a one-statement read (a page of 10 seizures).
+        cursor = conn.connection.dbapi_connection.cursor()
+        try:
+            cursor.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        finally:
+            cursor.close()
 
 
 class Database:

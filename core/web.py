@@ -7,7 +7,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 from cross_web import HTTPException
@@ -209,12 +209,15 @@ def module_routes(instance: Instance) -> list[BaseRoute]:
     return mounts
 
 
-def create_app(instance: Instance) -> Starlette:
-    """Wrap an instance in an ASGI app whose lifespan starts and stops it."""
+def create_app(instance: Instance, *, on_started: Callable[[], None] | None = None) -> Starlette:
+    """Wrap an instance in an ASGI app whose lifespan starts and stops it (`on_started` is
+    called once it has started: `ncen serve` settles the garbage collector there)."""
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         await instance.start()
+        if on_started is not None:
+            on_started()
         try:
             yield
         finally:
@@ -247,4 +250,7 @@ def app_from_environment(
     config: Config | None = None, extra_modules: Sequence[Module] = ()
 ) -> Starlette:
     """Factory used by `ncen serve` (uvicorn workers import it by name)."""
-    return create_app(Instance(config or load_config(), extra_modules=extra_modules))
+    from core.long_lived import serving
+
+    instance = Instance(config or load_config(), extra_modules=extra_modules)
+    return create_app(instance, on_started=serving)

@@ -178,6 +178,9 @@ def _compile(
         if selection_set is not None:
             return None
         coerce = graphql_type.coerce_output_value
+        members = getattr(graphql_type, "wrapped_cls", None)
+        if isinstance(graphql_type, GraphQLEnumType) and isinstance(members, type):
+            return _enum_leaf(coerce, members)
 
         def leaf(value: Any) -> Any:
             if value is None:
@@ -191,6 +194,28 @@ def _compile(
     if isinstance(graphql_type, GraphQLInterfaceType) and selection_set is not None:
         return _compile_interface(graphql_type, selection_set, schema)
     return None
+
+
+def _enum_leaf(coerce: Callable[[Any], Any], members: type) -> Compiled:
+    """A strawberry enum's values: its members' names, found once per member (strawberry
+    compares the member's value with each value of the type, at each value served)."""
+    names: dict[Any, Any] = {}
+
+    def leaf(value: Any) -> Any:
+        if value is None:
+            return None
+        if type(value) is members:
+            found = names.get(value)
+            if found is not None:
+                return found
+        coerced = coerce(value)
+        if coerced is None or coerced is Undefined:
+            return ABORT
+        if type(value) is members:
+            names[value] = coerced
+        return coerced
+
+    return leaf
 
 
 def _compile_interface(
