@@ -110,7 +110,9 @@ class PageReads:
         # ORM's statement handling with nothing to show for it.
         connection = await session.connection() if isinstance(session, AsyncSession) else session
         make = self.record
-        records = [make(**row._mapping) for row in await connection.execute(page, params)]
+        result = await connection.execute(page, params)
+        keys = list(result.keys())  # once: `row._mapping` per row costs five times more
+        records = [make(**dict(zip(keys, row, strict=True))) for row in result]
         if not records:
             return records
         ids = [record.id for record in records]
