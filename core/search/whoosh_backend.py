@@ -417,6 +417,13 @@ class WhooshBackend(SearchBackend):
                 self._view.close()
                 self._view = None
 
+    def clear_repeats(self) -> None:
+        """Drop the answers and parsed queries kept for repeated requests: the benchmarks of
+        search itself time every query as if it were new."""
+        self._answers.clear()
+        with self._parsed_lock:
+            self._parsed.clear()
+
     def _forget(self) -> None:
         """Drop the open index (replaced, missing or unreadable), its view and answers."""
         self._close_view()
