@@ -138,9 +138,10 @@ class NcenGraphQL(GraphQL[Context, None]):
 _POST_OPERATIONS = OperationType.from_http("POST")
 # Turns of the event loop a GraphQL POST gives before its work. Most requests then run to
 # their end without waiting (reads on SQLite never do), and with tens of connections on one
-# worker, requests read in the same turn ran in one long stretch while the others waited for
-# it: measured on the everyday mix at 50 connections (issue 14, docs/performance.md), p99
-# 330-500 ms without these turns, 190-300 ms with two, for a few microseconds a request.
+# worker, requests read in the same turn ran in one long stretch while some connections
+# waited for seconds: measured on the everyday mix at 50 connections (issue 14,
+# docs/performance.md), p99 1.1-2.3 s without these turns, 330-500 ms with one, 190-330 ms
+# with two, for a few microseconds a request.
 FAIR_TURNS = 2
 # Accept headers asking for a streamed answer (multipart subscriptions, server-sent events).
 _STREAMING = re.compile(r"multipart/|text/event-stream", re.IGNORECASE)
