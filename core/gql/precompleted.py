@@ -41,6 +41,7 @@ from graphql import (
     GraphQLObjectType,
     GraphQLScalarType,
     GraphQLSchema,
+    GraphQLString,
     InlineFragmentNode,
     SelectionSetNode,
     Undefined,
@@ -163,7 +164,12 @@ def _compile(
         def items(value: Any) -> Any:
             if value is None:
                 return None
-            if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
+            kind = type(value)  # lists and tuples first: the ABC checks cost more than a page
+            if (
+                kind is not list
+                and kind is not tuple
+                and (isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable))
+            ):
                 return ABORT
             completed = []
             for element in value:
@@ -181,6 +187,16 @@ def _compile(
         members = getattr(graphql_type, "wrapped_cls", None)
         if isinstance(graphql_type, GraphQLEnumType) and isinstance(members, type):
             return _enum_leaf(coerce, members)
+
+        if graphql_type is GraphQLString:  # graphql-core serves a str as it is
+
+            def text(value: Any) -> Any:
+                if value is None or type(value) is str:
+                    return value
+                coerced = coerce(value)
+                return ABORT if coerced is None or coerced is Undefined else coerced
+
+            return text
 
         def leaf(value: Any) -> Any:
             if value is None:
