@@ -195,8 +195,12 @@ async def _service_part(
                 principal, q.text, date_from=q.date_from, date_to=q.date_to, limit=LIMIT
             )
             totals[f"{q.kind}:{q.text}"] = result.total
+        # Every timed query runs as a new one: whoosh keeps the answers of the current index
+        # generation for repeated requests (the http benchmark's search measures those).
+        clear_repeats = getattr(instance.search.backend, "clear_repeats", lambda: None)
         for _ in range(repeat):
             for q in QUERIES:
+                clear_repeats()
                 begin = time.perf_counter()
                 await instance.search.search(
                     principal, q.text, date_from=q.date_from, date_to=q.date_to, limit=LIMIT

@@ -285,11 +285,12 @@ def _checked_app(ctx: click.Context) -> Any:
     """The app of the one instance that was checked: building a second one for uvicorn would
     load the modules again. Its engine is disposed after the check, whose event loop ends before
     uvicorn starts its own."""
+    from core.long_lived import serving
     from core.web import create_app
 
     instance = _instance(ctx)
     run(_with_instance(instance, _check_ready))
-    return create_app(instance)
+    return create_app(instance, on_started=serving)
 
 
 def _require_initialised(config: Config) -> None:

@@ -10,6 +10,7 @@ a named test instead of misbehaving (or silently losing the speed-up).
 | `Schema._schema` | strawberry | core/gql (budget, inputs, resolvers) | the graphql-core schema strawberry builds, to walk its fields once at start-up |
 | `Info._raw_info` | strawberry | core/gql/selection.py, core/gql/precompleted.py | the fragments of the document, to see every field an operation names (`operation_fields`); the field nodes, to build a selection tree once per document |
 | `_get_basic_result` | strawberry | core/gql/resolvers.py | recognise the resolver of plain attribute fields, to replace it by one `getattr` (~7% of a 1,000-record list) |
+| `get_strawberry_type_cast`, and the default `resolve_type` of interfaces | strawberry | core/gql/precompleted.py | complete a value of an interface type with the plan of the object type strawberry would resolve it to (the type of its own class, unless `strawberry.cast`) |
 | `Executor.complete_value` (overridden) | graphql-core, through strawberry's `StrawberryGraphQLCoreExecutionContext` | core/gql/precompleted.py | complete plain subtrees in one pass and serve lists built once in their response shape (a code list's entries) instead of value by value (~4 us a value) |
 | `MultiTerm._btexts` | whoosh | core/search/whoosh_backend.py | expand a fuzzy/wildcard term once, within a cap and a deadline, instead of at each pass |
 | `Highlighter._merge_matched_tokens` | whoosh | core/search/whoosh_backend.py, core/search/postgres_backend.py | highlight stored text with terms known up front, without a second query |
@@ -24,6 +25,7 @@ from typing import Any
 import aiosqlite
 import strawberry
 from graphql import GraphQLSchema
+from strawberry.types.cast import get_strawberry_type_cast
 from whoosh import highlight, query
 
 # --- strawberry ------------------------------------------------------------------------------
@@ -54,6 +56,13 @@ def fragments_of(info: Any) -> dict[str, Any]:
     graphql-core's resolve info as `_raw_info`, and exposes `operation` but not `fragments`)."""
     raw = getattr(info, "_raw_info", info)  # graphql-core's own info has them directly
     return dict(raw.fragments)
+
+
+def type_cast_of(value: Any) -> Any:
+    """The type a value was cast to with `strawberry.cast`, or None. Strawberry's default
+    `resolve_type` of an interface answers that type first, then the type of the value's own
+    class (core/gql/precompleted.py plans the latter only)."""
+    return get_strawberry_type_cast(value)
 
 
 # --- whoosh ----------------------------------------------------------------------------------

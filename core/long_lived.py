@@ -28,6 +28,9 @@ from collections.abc import Iterator
 log = logging.getLogger("ncen.memory")
 
 MIN_OBJECTS = 50_000  # tracked objects a structure should hold before freezing pays off
+# Allocations between two collections of the youngest generation while serving (CPython's
+# default: 700); see `serving`.
+SERVING_GEN0_THRESHOLD = 10_000
 
 
 def freeze_long_lived(built_objects: int, *, minimum: int = MIN_OBJECTS) -> bool:
@@ -117,3 +120,25 @@ def settle() -> None:
     collection, 3.6 s without, under a profiler)."""
     gc.collect()
     gc.freeze()
+
+
+def serving() -> None:
+    """Settle the collector for a server that has started (`ncen serve`, after the instance's
+    start-up: the search index opened, settings and caches read).
+
+    - Freeze what start-up left alive, as `built_to_last` froze what the build created: the
+      full collections that serving triggers then traverse only what was created since (one
+      of them, stalling every request in flight, took 60-180 ms of CPU over the objects of
+      the started instance; the p99 of 50 connections is made of such stalls).
+    - Collect the youngest generation every `SERVING_GEN0_THRESHOLD` allocations instead of
+      700: with tens of requests in flight, each collection promotes the objects of every
+      unfinished request to an older generation, where they are traversed again and make the
+      full collections come sooner. Measured on the everyday mix (issue 14), the collector's
+      CPU per request fell from ~0.1 ms to ~0.03 ms in sequence, and from 0.2-0.45 ms to
+      0.06-0.1 ms under 50 concurrent requests, its full collections from 35-230 ms each to
+      under 10 ms. Cyclic garbage waits a little longer to be reclaimed: a few thousand
+      objects at most.
+    """
+    settle()
+    _, middle, oldest = gc.get_threshold()
+    gc.set_threshold(SERVING_GEN0_THRESHOLD, middle, oldest)

@@ -98,7 +98,7 @@ async def gone(app, sha256: str) -> bool:
 
 async def wait_until(condition) -> None:
     """The outbox relay removes files after commit; wait for it (polls every 50 ms in tests)."""
-    for _ in range(250):
+    for _ in range(500):  # 10 s at most, for a loaded machine
         if await condition():
             return
         await asyncio.sleep(0.02)

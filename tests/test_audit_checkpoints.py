@@ -139,7 +139,7 @@ async def test_the_monitor_checkpoints_and_readyz_reports_a_broken_chain(make_ap
 
 async def test_a_serving_instance_runs_the_monitor(make_app) -> None:
     app = await make_app(modules=[], audit=AuditSettings(checkpoint_minutes=60))
-    for _ in range(200):
+    for _ in range(500):  # 10 s at most, for a loaded machine
         if (await app.client.get("/readyz")).json()["checks"]["audit"] == "ok":
             break
         await asyncio.sleep(0.02)

@@ -63,7 +63,9 @@ async def test_a_change_by_another_process_is_served_at_once(make_app) -> None:
         await upsert_entry(session, countries, EntryData(code="DE", labels={"fr": "Germanie"}))
     watch = code_list_cache(server.instance.db).changes
     before = watch.generation
-    for _ in range(100):  # PostgreSQL delivers the notification just after the commit
+    for _ in range(
+        500
+    ):  # PostgreSQL delivers the notification just after the commit (10 s at most)
         if watch.check() != before:
             break
         await asyncio.sleep(0.02)

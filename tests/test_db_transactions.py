@@ -84,3 +84,34 @@ def test_a_database_serves_successive_event_loops(tmp_path: Path) -> None:
 
     asyncio.run(contended())
     asyncio.run(contended())
+
+
+async def test_sqlite_reads_close_without_a_task_of_their_own(tmp_path: Path, monkeypatch) -> None:
+    """A read session or connection on SQLite is closed in place (SQLAlchemy's `async with`
+    would close it in a shielded task: three turns of the event loop per read), and its
+    connection goes back to the pool, also when the read fails."""
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'reads.db'}")
+    tasks: list[object] = []
+    original = asyncio.create_task
+
+    def spy(coro, **kwargs):  # type: ignore[no-untyped-def]
+        tasks.append(coro)
+        return original(coro, **kwargs)
+
+    try:
+        async with db.reading() as connection:
+            await connection.execute(select(1))  # opens the pool's connection first
+        monkeypatch.setattr(asyncio, "create_task", spy)
+        async with db.reading() as connection:
+            assert (await connection.execute(select(1))).scalar() == 1
+        async with db.session() as session:
+            assert await session.scalar(select(func.count()).select_from(select(1).subquery())) == 1
+        with pytest.raises(ZeroDivisionError):
+            async with db.reading() as connection:
+                await connection.execute(select(1))
+                raise ZeroDivisionError
+        assert tasks == []
+        assert db.engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+    finally:
+        monkeypatch.undo()
+        await db.dispose()

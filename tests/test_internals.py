@@ -170,3 +170,47 @@ def test_graphql_core_completes_values_through_the_execution_context_complete_va
     schema = strawberry.Schema(query=Ready, execution_context_class=NcenExecutionContext)
     result = schema.execute_sync("{ things { name } }")
     assert result.errors is None and result.data == {"things": [{"name": "as built"}]}
+
+
+@strawberry.interface
+class Shape:
+    name: str
+
+
+@strawberry.type
+class Square(Shape):
+    side: int
+
+
+@strawberry.type
+class Circle(Shape):
+    radius: int
+
+
+class PlainSquare:
+    name = "p"
+    side = 3
+
+
+PLAIN = PlainSquare()
+
+
+@strawberry.type
+class Shapes:
+    @strawberry.field
+    def shapes(self) -> list[Shape]:
+        return [Square(name="s", side=2), strawberry.cast(Square, PLAIN)]  # type: ignore[list-item]
+
+
+def test_strawberry_resolves_an_interface_value_to_its_class_type_unless_cast() -> None:
+    """core/gql/precompleted.py completes a value of an interface type with the plan of the
+    type of its own class, and leaves cast values (`type_cast_of`) to strawberry."""
+    from core.internals import type_cast_of
+
+    schema = strawberry.Schema(query=Shapes, types=[Square, Circle])
+    result = schema.execute_sync("{ shapes { __typename name } }")
+    assert result.errors is None
+    assert result.data == {
+        "shapes": [{"__typename": "Square", "name": "s"}, {"__typename": "Square", "name": "p"}]
+    }
+    assert type_cast_of(PLAIN) is Square and type_cast_of(Square(name="s", side=1)) is None

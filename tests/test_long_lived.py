@@ -62,3 +62,29 @@ def test_batches_collect_between_chunks_and_share_the_pause() -> None:
         assert not gc.isenabled()  # the outer job still runs
         outer.chunk_done()  # the second: a full collection
     assert gc.isenabled()
+
+
+def test_serving_freezes_what_start_up_left_and_collects_the_young_less_often() -> None:
+    from core.long_lived import SERVING_GEN0_THRESHOLD, serving
+
+    before = gc.get_threshold()
+    started = [[n] for n in range(1000)]  # what an instance's start-up leaves alive
+    try:
+        serving()
+        assert gc.get_freeze_count() >= len(started)
+        assert gc.get_threshold() == (SERVING_GEN0_THRESHOLD, before[1], before[2])
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
+
+
+async def test_the_app_settles_the_collector_once_the_instance_has_started(make_app) -> None:
+    """`ncen serve` passes `serving` as `on_started`: called after the instance's start."""
+    from core.web import create_app
+
+    app = await make_app()
+    instance = app.instance
+    seen: list[str] = []
+    asgi = create_app(instance, on_started=lambda: seen.append(instance.search.state))
+    async with asgi.router.lifespan_context(asgi):
+        assert seen and seen[0] != "not started"

@@ -66,6 +66,13 @@ class CodeListCache:
             self._lists[name] = row
         return row
 
+    def cached_entries(self, list_id: int) -> list[CodeListEntry] | None:
+        """The entries of a list when the cache holds them (no statement, no await), else
+        None: then `entries`, batched through the request's loader."""
+        if not self._fresh():
+            return None
+        return self._entries.get(list_id)
+
     async def entries(self, db: Database, list_ids: Sequence[int]) -> list[list[CodeListEntry]]:
         """The entries of each list (detached rows, read-only), in one statement for those not
         cached."""

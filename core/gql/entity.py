@@ -9,6 +9,8 @@ from strawberry import relay
 from strawberry.types import Info
 from strawberry.types.base import get_object_definition
 
+from core.gql.resolvers import pure
+
 if TYPE_CHECKING:
     from core.links.schema import LinkNode
 
@@ -21,10 +23,12 @@ class Entity(relay.Node):
     owner_module: ClassVar[str] = ""
 
     @strawberry.field(description="The entity type, e.g. `Seizure`; stable across versions.")
+    @pure
     def entity_type(self) -> str:
         return get_object_definition(type(self), strict=True).name
 
     @strawberry.field(description="The module that owns the record.")
+    @pure
     def module(self) -> str:
         return self.owner_module
 

@@ -5,11 +5,15 @@ the selection, build a resolve info, call the resolver, check for awaitables, co
 about 4 us per value, most of a list page's CPU. Two shortcuts, both through the execution
 context's `complete_value` (`NcenExecutionContext`):
 
-- **Plans** (`plan`): a selection made only of scalars, enums and objects whose fields are read
-  from attributes (core/gql/resolvers.py), relay node ids resolved the default way, or audited
-  free text declared with `audited()` (core/audit/consultation.py) — no arguments, directives,
-  fragments or interfaces — is compiled once per document node into nested closures that build
-  the response directly. List fields call their resolvers, which count their items against the
+- **Plans** (`plan`): a selection made only of scalars, enums, objects and interfaces whose
+  fields are read from attributes (core/gql/resolvers.py), relay node ids resolved the default
+  way, methods of the object alone declared `pure` (core/gql/resolvers.py: `entityType`,
+  `module`), or audited free text declared with `audited()` (core/audit/consultation.py) — no
+  arguments or directives; inline fragments are flattened as graphql-core collects them — is
+  compiled once per document node into nested closures that build the response directly. A
+  value of an interface type is completed by the plan of its own object type, chosen by its
+  exact Python class (what strawberry's default `resolve_type` answers for it); a value of
+  another class, or cast, makes the plan give up. List fields call their resolvers, which count their items against the
   request's budget (core/gql/budget.py), and audited fields note their consultations, as the
   field-by-field path does. A value a plan cannot complete as graphql-core would (a null where
   the schema promises a value, a value a scalar refuses, an object of another type, an
@@ -31,10 +35,14 @@ from typing import Any
 from graphql import (
     FieldNode,
     GraphQLEnumType,
+    GraphQLInterfaceType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLScalarType,
+    GraphQLSchema,
+    GraphQLString,
+    InlineFragmentNode,
     SelectionSetNode,
     Undefined,
 )
@@ -44,12 +52,14 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 
 from core.audit.consultation import AUDITED, note_consultations
 from core.gql.budget import CURRENT as CURRENT_BUDGET
-from core.internals import raw_info
+from core.internals import raw_info, type_cast_of
 
 # The attribute a resolver of core/gql/resolvers.py reads, kept on the resolver.
 ATTRIBUTE = "ncen_attribute"
 # On the resolver of a relay node's `id` resolved the default way: (node class, id attribute).
 NODE_ID = "ncen_node_id"
+# On the resolver of a field served by a `pure` method (core/gql/resolvers.py): the function.
+METHOD = "ncen_method"
 
 # (response key, attribute or None for __typename, scalar type or the type name, non-null)
 Plain = tuple[tuple[str, str | None, Any, bool], ...]
@@ -75,7 +85,7 @@ class NcenExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if type(result) is Completed:
             return result
         if result is not None and len(field_details_list) == 1:
-            found = plan(return_type, field_details_list[0].node)
+            found = plan(return_type, field_details_list[0].node, self.schema)
             if found is not None:
                 budget = CURRENT_BUDGET.get()
                 counted = budget.items if budget is not None else 0
@@ -107,7 +117,7 @@ _PLANS: dict[tuple[int, int], tuple[Any, Any, Compiled | None]] = {}
 MAX_PLANS = 4096
 
 
-def plan(return_type: Any, node: FieldNode) -> Compiled | None:
+def plan(return_type: Any, node: FieldNode, schema: GraphQLSchema) -> Compiled | None:
     """The one-pass completion of values of `return_type` selected by `node`, or None."""
     key = (id(node), id(return_type))
     found = _PLANS.get(key)
@@ -117,7 +127,9 @@ def plan(return_type: Any, node: FieldNode) -> Compiled | None:
     while isinstance(named, (GraphQLNonNull, GraphQLList)):
         named = named.of_type
     compiled = (
-        _compile(return_type, node.selection_set) if isinstance(named, GraphQLObjectType) else None
+        _compile(return_type, node.selection_set, schema)
+        if isinstance(named, (GraphQLObjectType, GraphQLInterfaceType))
+        else None
     )
     if len(_PLANS) >= MAX_PLANS:
         _PLANS.clear()
@@ -132,9 +144,11 @@ def _is_attribute(resolve: Any) -> bool:
     return getattr(getattr(resolve, "__wrapped__", None), ATTRIBUTE, None) is not None
 
 
-def _compile(graphql_type: Any, selection_set: SelectionSetNode | None) -> Compiled | None:
+def _compile(
+    graphql_type: Any, selection_set: SelectionSetNode | None, schema: GraphQLSchema
+) -> Compiled | None:
     if isinstance(graphql_type, GraphQLNonNull):
-        inner = _compile(graphql_type.of_type, selection_set)
+        inner = _compile(graphql_type.of_type, selection_set, schema)
         if inner is None:
             return None
 
@@ -143,14 +157,19 @@ def _compile(graphql_type: Any, selection_set: SelectionSetNode | None) -> Compi
 
         return non_null
     if isinstance(graphql_type, GraphQLList):
-        item = _compile(graphql_type.of_type, selection_set)
+        item = _compile(graphql_type.of_type, selection_set, schema)
         if item is None:
             return None
 
         def items(value: Any) -> Any:
             if value is None:
                 return None
-            if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
+            kind = type(value)  # lists and tuples first: the ABC checks cost more than a page
+            if (
+                kind is not list
+                and kind is not tuple
+                and (isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable))
+            ):
                 return ABORT
             completed = []
             for element in value:
@@ -165,6 +184,19 @@ def _compile(graphql_type: Any, selection_set: SelectionSetNode | None) -> Compi
         if selection_set is not None:
             return None
         coerce = graphql_type.coerce_output_value
+        members = getattr(graphql_type, "wrapped_cls", None)
+        if isinstance(graphql_type, GraphQLEnumType) and isinstance(members, type):
+            return _enum_leaf(coerce, members)
+
+        if graphql_type is GraphQLString:  # graphql-core serves a str as it is
+
+            def text(value: Any) -> Any:
+                if value is None or type(value) is str:
+                    return value
+                coerced = coerce(value)
+                return ABORT if coerced is None or coerced is Undefined else coerced
+
+            return text
 
         def leaf(value: Any) -> Any:
             if value is None:
@@ -174,8 +206,91 @@ def _compile(graphql_type: Any, selection_set: SelectionSetNode | None) -> Compi
 
         return leaf
     if isinstance(graphql_type, GraphQLObjectType) and selection_set is not None:
-        return _compile_object(graphql_type, selection_set)
+        return _compile_object(graphql_type, selection_set, schema)
+    if isinstance(graphql_type, GraphQLInterfaceType) and selection_set is not None:
+        return _compile_interface(graphql_type, selection_set, schema)
     return None
+
+
+def _enum_leaf(coerce: Callable[[Any], Any], members: type) -> Compiled:
+    """A strawberry enum's values: its members' names, found once per member (strawberry
+    compares the member's value with each value of the type, at each value served)."""
+    names: dict[Any, Any] = {}
+
+    def leaf(value: Any) -> Any:
+        if value is None:
+            return None
+        if type(value) is members:
+            found = names.get(value)
+            if found is not None:
+                return found
+        coerced = coerce(value)
+        if coerced is None or coerced is Undefined:
+            return ABORT
+        if type(value) is members:
+            names[value] = coerced
+        return coerced
+
+    return leaf
+
+
+def _compile_interface(
+    interface: GraphQLInterfaceType, selection_set: SelectionSetNode, schema: GraphQLSchema
+) -> Compiled | None:
+    """Values of an interface type, each completed by the plan of its object type, found by its
+    exact class: what strawberry's default `resolve_type` answers for an instance of a type's
+    own class that is not cast. A value of any other class makes the plan give up."""
+    definition = (interface.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    if definition is None or getattr(definition, "resolve_type", None) is not None:
+        return None  # an interface that resolves its types itself
+    by_class: dict[type, Compiled | None] = {}
+    for object_type in schema.get_possible_types(interface):
+        found = (object_type.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+        origin = getattr(found, "origin", None)
+        if not isinstance(origin, type) or getattr(found, "is_graphql_generic", True):
+            continue
+        by_class[origin] = _compile_object(object_type, selection_set, schema)
+    if not any(by_class.values()):
+        return None
+
+    def complete(value: Any) -> Any:
+        if value is None:
+            return None
+        compiled = by_class.get(type(value))
+        if compiled is None or type_cast_of(value) is not None:
+            return ABORT
+        return compiled(value)
+
+    return complete
+
+
+def _fields_of(
+    object_type: GraphQLObjectType, selection_set: SelectionSetNode, schema: GraphQLSchema
+) -> list[FieldNode] | None:
+    """The field nodes selected on `object_type`, inline fragments flattened in document order
+    as graphql-core collects them (a fragment whose type condition `object_type` does not meet
+    is left out); None when a selection has directives or is a named fragment."""
+    found: list[FieldNode] = []
+    for node in selection_set.selections:
+        if isinstance(node, FieldNode):
+            found.append(node)
+            continue
+        if not isinstance(node, InlineFragmentNode) or node.directives:
+            return None
+        condition = node.type_condition
+        if condition is not None and condition.name.value != object_type.name:
+            condition_type = schema.get_type(condition.name.value)
+            if not isinstance(condition_type, GraphQLInterfaceType):
+                if condition_type is None or isinstance(condition_type, GraphQLObjectType):
+                    continue  # another object type: never met
+                return None  # a union: left to graphql-core
+            if not schema.is_sub_type(condition_type, object_type):
+                continue
+        inner = _fields_of(object_type, node.selection_set, schema)
+        if inner is None:
+            return None
+        found.extend(inner)
+    return found
 
 
 def _audited(field: Any) -> tuple[str, str, str] | None:
@@ -213,12 +328,22 @@ def _global_id(type_name: str, node_class: type, attribute: str) -> Callable[...
     return resolve
 
 
+def _method(function: Callable[[Any], Any]) -> Callable[..., Any]:
+    def resolve(source: Any, _info: Any) -> Any:
+        return function(source)
+
+    return resolve
+
+
 def _compile_object(
-    object_type: GraphQLObjectType, selection_set: SelectionSetNode
+    object_type: GraphQLObjectType, selection_set: SelectionSetNode, schema: GraphQLSchema
 ) -> Compiled | None:
     fields: list[tuple[str, Any, Any]] = []
-    for node in selection_set.selections:
-        if not isinstance(node, FieldNode) or node.arguments or node.directives:
+    nodes = _fields_of(object_type, selection_set, schema)
+    if nodes is None:
+        return None
+    for node in nodes:
+        if node.arguments or node.directives:
             return None
         key = node.alias.value if node.alias else node.name.value
         if node.name.value == "__typename":
@@ -230,16 +355,19 @@ def _compile_object(
         if field is None:
             return None
         node_id = getattr(field.resolve, NODE_ID, None)
+        method = getattr(field.resolve, METHOD, None)
         audit = _audited(field)
         if node_id:
             resolve = _global_id(object_type.name, *node_id)
+        elif method is not None:
+            resolve = _method(method)
         elif audit:
             resolve = _audited_value(*audit)
         elif _is_attribute(field.resolve):
             resolve = field.resolve
         else:
             return None
-        sub = _compile(field.type, node.selection_set)
+        sub = _compile(field.type, node.selection_set, schema)
         if sub is None:
             return None
         fields.append((key, resolve, sub))

@@ -15,7 +15,8 @@ resolver; if strawberry renames its internals, nothing is replaced and nothing c
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import strawberry
 from graphql import GraphQLFieldResolver, GraphQLObjectType, GraphQLResolveInfo
@@ -23,8 +24,46 @@ from strawberry import relay
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
 
-from core.gql.precompleted import ATTRIBUTE, NODE_ID
+from core.gql.precompleted import ATTRIBUTE, METHOD, NODE_ID
 from core.internals import graphql_core_schema, is_basic_resolver
+
+PURE = "ncen_pure"
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def pure(method: F) -> F:
+    """Declare a field's resolver method a pure function of the object alone (no `info`, no
+    arguments, synchronous, no side effect, nothing raised for an object of its type), so that
+    core/gql/precompleted.py may call it directly when it completes a plan. Put it under
+    `@strawberry.field`."""
+    setattr(method, PURE, True)
+    return method
+
+
+def mark_pure_methods(schema: strawberry.Schema) -> int:
+    """Tell core/gql/precompleted.py which fields are served by a `pure` method with nothing
+    around it (no field extension or permission class), by noting the function on the field's
+    resolver; how many were marked."""
+    marked = 0
+    for graphql_type in graphql_core_schema(schema).type_map.values():
+        if not isinstance(graphql_type, GraphQLObjectType):
+            continue
+        for field in graphql_type.fields.values():
+            definition = (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+            resolver = getattr(definition, "base_resolver", None)
+            function = getattr(resolver, "wrapped_func", None)
+            if (
+                field.resolve is None
+                or not getattr(function, PURE, False)
+                or not isinstance(definition, StrawberryField)
+                or definition.extensions
+                or definition.permission_classes
+                or resolver.is_async  # type: ignore[union-attr]  # a StrawberryResolver here
+            ):
+                continue
+            setattr(field.resolve, METHOD, function)
+            marked += 1
+    return marked
 
 
 def direct_attribute_resolvers(schema: strawberry.Schema) -> int:

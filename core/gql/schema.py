@@ -20,7 +20,7 @@ from core.gql.error_codes import ValidationErrorCodes
 from core.gql.inputs import SCALAR_OVERRIDES, limit_list_inputs
 from core.gql.pipeline import NcenSchema
 from core.gql.precompleted import NcenExecutionContext
-from core.gql.resolvers import direct_attribute_resolvers, mark_node_ids
+from core.gql.resolvers import direct_attribute_resolvers, mark_node_ids, mark_pure_methods
 from core.gql.security import security_extensions
 from core.plugins import collect
 from core.records.declaration import RecordType
@@ -106,6 +106,7 @@ def build_schema(pm: pluggy.PluginManager, settings: GraphQLSettings) -> strawbe
     )
     direct_attribute_resolvers(schema)
     mark_node_ids(schema)
+    mark_pure_methods(schema)
     count_list_items(schema)  # after: it wraps the resolvers the line above installs
     limit_list_inputs(schema, settings.max_list_items)
     return schema

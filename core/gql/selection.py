@@ -13,13 +13,15 @@ follows it reads at worst a collection that nobody looks at.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import raiseload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.interfaces import LoaderOption
+from strawberry.dataloader import DataLoader
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
 
 from core.internals import fragments_of, raw_info
@@ -170,3 +172,28 @@ def leave_empty(
     for row in rows:
         for name in skipped:
             set_committed_value(row, name, [])
+
+
+def rows_loader(
+    model: Any, relations: Sequence[str], fields: Mapping[str, Iterable[str]]
+) -> Callable[[Any], DataLoader[int, Any]]:
+    """A factory of request loaders of `model` rows by id, reading only the child collections
+    (`relations`, per `fields` as in `needed`) that some field of the operation can serve."""
+
+    def factory(context: Any) -> DataLoader[int, Any]:
+        async def load(ids: Sequence[int]) -> list[Any]:
+            wanted = operation_needs(context, fields)
+            query = select(model).where(model.id.in_(ids))
+            async with context.instance.db.session() as session:
+                rows = (
+                    await session.scalars(
+                        query.options(*relation_options(model, relations, wanted))
+                    )
+                ).all()
+                leave_empty(rows, relations, wanted)
+            by_id = {row.id: row for row in rows}
+            return [by_id.get(i) for i in ids]
+
+        return DataLoader(load_fn=load)
+
+    return factory

@@ -8,15 +8,15 @@ searchable extension fields of country plugins are added to every document here.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.record_ids import record_ids
 from core.records.declaration import RecordType
-from core.search.documents import SearchDocument, SearchType
+from core.search.documents import SearchDocument, SearchType, table_rows
 
 
 def is_searchable(rt: RecordType[Any, Any]) -> bool:
@@ -54,24 +54,7 @@ def _search_type(rt: RecordType[Any, Any], entity_type: str) -> SearchType:
             documents.append(document)
         return documents
 
-    async def ids(session: AsyncSession, batch_size: int) -> AsyncIterator[Sequence[str]]:
-        last = 0
-        while True:
-            batch: Sequence[int] = (
-                await session.scalars(
-                    select(model.id)
-                    .where(model.id > last, *where)
-                    .order_by(model.id)
-                    .limit(batch_size)
-                )
-            ).all()
-            if not batch:
-                return
-            yield [str(i) for i in batch]
-            last = batch[-1]
-
-    async def count(session: AsyncSession) -> int:
-        return await session.scalar(select(func.count()).select_from(model).where(*where)) or 0
+    ids, count = table_rows(model.id, *where)
 
     return SearchType(
         entity_type=entity_type,

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequenc
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 # Exact-match keyword fields of the generic schema (case-insensitive; `field:value` in queries).
@@ -65,6 +66,30 @@ def doc_id(entity_type: str, record_id: str | int) -> str:
 FetchFn = Callable[[AsyncSession, Sequence[str]], Awaitable[Sequence[SearchDocument]]]
 IdsFn = Callable[[AsyncSession, int], AsyncIterator[Sequence[str]]]
 CountFn = Callable[[AsyncSession], Awaitable[int]]
+
+
+def table_rows(id_column: Any, *where: Any) -> tuple[IdsFn, CountFn]:
+    """`ids` and `count` for a search type whose records are the rows of one table with an
+    integer id, narrowed by `where`: ids come in keyset batches, so a rebuild never holds them
+    all nor pays for an offset."""
+
+    async def ids(session: AsyncSession, batch_size: int) -> AsyncIterator[Sequence[str]]:
+        last = 0
+        while True:
+            query = select(id_column).where(id_column > last, *where)
+            batch: Sequence[int] = (
+                await session.scalars(query.order_by(id_column).limit(batch_size))
+            ).all()
+            if not batch:
+                return
+            yield [str(i) for i in batch]
+            last = batch[-1]
+
+    async def count(session: AsyncSession) -> int:
+        query = select(func.count(id_column)).where(*where)
+        return await session.scalar(query) or 0
+
+    return ids, count
 
 
 @dataclass(frozen=True)

@@ -208,9 +208,11 @@ class SearchQuery:
             details = {} if exc.position is None else {"position": exc.position}
             raise InputError(str(exc), code=exc.code, field="query", **details) from None
         nodes = await resolve_hits(info, result.hits)
+        # Cursors only when selected (an edge's is never served otherwise).
+        cursors = tree.at("edges").has("cursor")
         edges = [
             SearchEdge(
-                cursor=encode_cursor(offset + index),
+                cursor=encode_cursor(offset + index) if cursors else "",
                 node=node,
                 score=hit.score,
                 snippets=hit.snippets,

@@ -67,6 +67,10 @@ REBUILD_POOL_MB = 1024
 # and single-term document sets (a day of dates, a country...) before the cache starts afresh.
 CACHED_SETS = 64
 CACHED_TERMS = 4096
+# Answers kept for the current index generation, by request (`_Answers`), and parsed query
+# texts (parsing depends on the text alone).
+CACHED_ANSWERS = 256
+CACHED_PARSES = 512
 
 _FRAGMENTER = highlight.ContextFragmenter(maxchars=200, surround=40)
 _FRAGMENT_SCORER = highlight.BasicFragmentScorer()
@@ -133,6 +137,74 @@ def _positional(q: query.Query) -> bool:
     if isinstance(q, (query.Phrase, query.Sequence, query.SpanQuery)):
         return True
     return any(_positional(child) for child in q.children())
+
+
+def _request_key(request: SearchRequest) -> Hashable:
+    """Everything of a request its answer depends on, but the deadline."""
+    return (
+        request.text,
+        tuple(
+            sorted(
+                (entity_type, None if tokens is None else tuple(sorted(tokens)))
+                for entity_type, tokens in request.allowed_types.items()
+            )
+        ),
+        request.date_from,
+        request.date_to,
+        tuple(sorted((name, tuple(values)) for name, values in request.filters.items())),
+        request.offset,
+        request.limit,
+        request.max_expansions,
+        request.snippets,
+        request.facets,
+        request.exact_total_limit,
+    )
+
+
+class _Answers:
+    """The answers computed on one index generation, by request, until another generation is
+    seen (a commit of this process or another, or a new index).
+
+    A search box sends the same query again (the next page, a refresh, colleagues looking up
+    the same case), and whoosh, in pure Python, scores every match to rank a page: ~1 ms for a
+    hundred matches. An answer depends on nothing but the request (the caller's visibility is
+    part of it: entity types and audience tokens) and the index, which only a commit changes;
+    the records of the hits are read from the database at every request as before, so a hit
+    whose record was changed or deleted since is served as it is now, or not at all, as
+    without the cache. Looked up on the event loop (a directory listing: the generation) and
+    filled from the worker threads, hence the lock.
+    """
+
+    def __init__(self, size: int = CACHED_ANSWERS) -> None:
+        self._lock = threading.Lock()
+        self._generation: int | None = None
+        self._items: OrderedDict[Hashable, SearchResult] = OrderedDict()
+        self._size = size
+
+    def get(self, generation: int, key: Hashable) -> SearchResult | None:
+        with self._lock:
+            if generation != self._generation:
+                self._generation = None
+                self._items.clear()
+                return None
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, generation: int, key: Hashable, answer: SearchResult) -> None:
+        with self._lock:
+            if generation != self._generation:
+                self._generation = generation
+                self._items.clear()
+            self._items[key] = answer
+            if len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._generation = None
+            self._items.clear()
 
 
 class _View:
@@ -320,6 +392,9 @@ class WhooshBackend(SearchBackend):
         self._view: _View | None = None
         self._view_lock = threading.Lock()
         self._parser = self._make_parser()
+        self._answers = _Answers()
+        self._parsed: OrderedDict[str, query.Query] = OrderedDict()
+        self._parsed_lock = threading.Lock()
 
     # --- opening -----------------------------------------------------------------------------
 
@@ -342,9 +417,17 @@ class WhooshBackend(SearchBackend):
                 self._view.close()
                 self._view = None
 
+    def clear_repeats(self) -> None:
+        """Drop the answers and parsed queries kept for repeated requests: the benchmarks of
+        search itself time every query as if it were new."""
+        self._answers.clear()
+        with self._parsed_lock:
+            self._parsed.clear()
+
     def _forget(self) -> None:
-        """Drop the open index (replaced, missing or unreadable) and its view."""
+        """Drop the open index (replaced, missing or unreadable), its view and answers."""
         self._close_view()
+        self._answers.clear()
         self._index = None
 
     @contextlib.contextmanager
@@ -439,7 +522,19 @@ class WhooshBackend(SearchBackend):
     # --- reading -----------------------------------------------------------------------------
 
     def _parse(self, text: str) -> query.Query:
-        return query_language.parse(self._parser, text)
+        """The query tree of `text`, parsed once (whoosh's parser costs as much as matching a
+        hundred documents); the trees are never changed, only copied (`_expanded_once`)."""
+        with self._parsed_lock:
+            found = self._parsed.get(text)
+            if found is not None:
+                self._parsed.move_to_end(text)
+                return found
+        parsed = query_language.parse(self._parser, text)
+        with self._parsed_lock:
+            self._parsed[text] = parsed
+            if len(self._parsed) > CACHED_PARSES:
+                self._parsed.popitem(last=False)
+        return parsed
 
     def _restriction(self, view: _View, request: SearchRequest) -> frozenset[int] | None:
         """The documents the request may return (visibility, dates, keyword filters), or None
@@ -494,68 +589,93 @@ class WhooshBackend(SearchBackend):
             return empty
         budget = _Budget(request)
         with self._reading(budget) as view:
-            allowed = self._restriction(view, request)
-            if allowed is not None and not allowed:
-                return empty
-            parsed = _expanded_once(parsed, view.searcher.reader(), budget)
-            if _positional(parsed):
-                # Matching a phrase reads positions, which costs more than scoring: one scored
-                # pass over every match gives both the matched set and the ranking.
-                ranked = view.searcher.search(parsed, limit=None).top_n
-                if allowed is not None:
-                    ranked = [(score, docnum) for score, docnum in ranked if docnum in allowed]
-                matched = {docnum for _score, docnum in ranked}
-                page = ranked[request.offset : request.offset + request.limit]
-            else:
-                # Total and facets from document-id sets (set operations in C), so that only
-                # the top N is scored: whoosh skips the blocks that cannot reach it.
-                matched = view.matching(parsed)
-                if allowed is not None:
-                    matched &= allowed  # iterates the smaller of the two
-                if not matched:  # whoosh reads an empty filter set as "no filter"
-                    return empty
-                budget.check()
-                results = view.searcher.search(
-                    parsed,
-                    limit=request.offset + max(request.limit, 1),
-                    filter=matched if allowed is not None else None,
-                )
-                page = results.top_n[request.offset : request.offset + request.limit]
-            if not matched:
+            answer = self._answer(view, parsed, request, budget)
+            self._answers.put(view.generation, _request_key(request), answer)
+            return answer
+
+    def _answer(
+        self, view: _View, parsed: query.Query, request: SearchRequest, budget: _Budget
+    ) -> SearchResult:
+        empty = SearchResult(hits=[], total=0, modules={}, entity_types={})
+        allowed = self._restriction(view, request)
+        if allowed is not None and not allowed:
+            return empty
+        parsed = _expanded_once(parsed, view.searcher.reader(), budget)
+        if _positional(parsed):
+            # Matching a phrase reads positions, which costs more than scoring: one scored
+            # pass over every match gives both the matched set and the ranking.
+            ranked = view.searcher.search(parsed, limit=None).top_n
+            if allowed is not None:
+                ranked = [(score, docnum) for score, docnum in ranked if docnum in allowed]
+            matched = {docnum for _score, docnum in ranked}
+            page = ranked[request.offset : request.offset + request.limit]
+        else:
+            # Total and facets from document-id sets (set operations in C), so that only
+            # the top N is scored: whoosh skips the blocks that cannot reach it.
+            matched = view.matching(parsed)
+            if allowed is not None:
+                matched &= allowed  # iterates the smaller of the two
+            if not matched:  # whoosh reads an empty filter set as "no filter"
                 return empty
             budget.check()
-            snippet = self._highlighter(view, parsed) if request.snippets else None
-            hits = []
-            for score, docnum in page:
-                budget.check()
-                stored = view.searcher.stored_fields(docnum)
-                snippets = (
-                    [
-                        text
-                        for text in (
-                            snippet("title", stored.get("title", ""), 1),
-                            snippet("content", stored.get("content", ""), SNIPPETS),
-                        )
-                        if text
-                    ]
-                    if snippet is not None
-                    else []
-                )
-                hits.append(
-                    SearchHit(
-                        entity_type=stored["entity_type"],
-                        id=stored["record_id"],
-                        module=stored["module"],
-                        score=float(score or 0.0),
-                        snippets=snippets,
-                    )
-                )
-            return SearchResult(
-                hits=hits,
-                total=len(matched),
-                modules=view.counts("module", matched) if request.facets else {},
-                entity_types=view.counts("entity_type", matched) if request.facets else {},
+            results = view.searcher.search(
+                parsed,
+                limit=request.offset + max(request.limit, 1),
+                filter=matched if allowed is not None else None,
             )
+            page = results.top_n[request.offset : request.offset + request.limit]
+        if not matched:
+            return empty
+        budget.check()
+        snippet = self._highlighter(view, parsed) if request.snippets else None
+        hits = []
+        for score, docnum in page:
+            budget.check()
+            stored = view.searcher.stored_fields(docnum)
+            snippets = (
+                [
+                    text
+                    for text in (
+                        snippet("title", stored.get("title", ""), 1),
+                        snippet("content", stored.get("content", ""), SNIPPETS),
+                    )
+                    if text
+                ]
+                if snippet is not None
+                else []
+            )
+            hits.append(
+                SearchHit(
+                    entity_type=stored["entity_type"],
+                    id=stored["record_id"],
+                    module=stored["module"],
+                    score=float(score or 0.0),
+                    snippets=snippets,
+                )
+            )
+        return SearchResult(
+            hits=hits,
+            total=len(matched),
+            modules=view.counts("module", matched) if request.facets else {},
+            entity_types=view.counts("entity_type", matched) if request.facets else {},
+        )
 
     async def query(self, request: SearchRequest) -> SearchResult:
+        key = _request_key(request)
+        generation = self._generation()
+        if generation is not None:
+            found = self._answers.get(generation, key)
+            if found is not None:
+                return found
         return await asyncio.to_thread(self._query, request)
+
+    def _generation(self) -> int | None:
+        """The latest generation of the open index (a directory listing), or None when the
+        index is not open yet or cannot be read (the query then finds out in its thread)."""
+        ix = self._index
+        if ix is None:
+            return None
+        try:
+            return int(ix.latest_generation())
+        except Exception:  # missing or replaced: the query's own opening deals with it
+            return None

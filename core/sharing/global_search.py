@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.hookspecs import hookimpl
 from core.record_ids import record_ids
-from core.search.documents import SearchDocument, SearchType
+from core.search.documents import SearchDocument, SearchType, table_rows
 from core.sharing.models import ReceivedRecord
 
 ENTITY_TYPE = "GlobalRecord"
@@ -87,26 +87,7 @@ async def _fetch(session: AsyncSession, ids: Sequence[str]) -> list[SearchDocume
     return [document(row) for row in rows]
 
 
-async def _ids(session: AsyncSession, batch_size: int) -> AsyncIterator[Sequence[str]]:
-    last = 0
-    while True:
-        batch = (
-            await session.scalars(
-                select(ReceivedRecord.id)
-                .where(ReceivedRecord.id > last, ReceivedRecord.withdrawn_at.is_(None))
-                .order_by(ReceivedRecord.id)
-                .limit(batch_size)
-            )
-        ).all()
-        if not batch:
-            return
-        yield [str(i) for i in batch]
-        last = batch[-1]
-
-
-async def _count(session: AsyncSession) -> int:
-    query = select(func.count()).select_from(ReceivedRecord)
-    return await session.scalar(query.where(ReceivedRecord.withdrawn_at.is_(None))) or 0
+_ids, _count = table_rows(ReceivedRecord.id, ReceivedRecord.withdrawn_at.is_(None))
 
 
 class GlobalDatabasePlugin:

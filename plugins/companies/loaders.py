@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from types import SimpleNamespace
 
-from sqlalchemy import Select, Table, select
+from sqlalchemy import Select, Table
 from strawberry.dataloader import DataLoader
 
 from core.gql.context import Context
-from core.gql.selection import leave_empty, operation_needs, relation_options
+from core.gql.selection import relation_options, rows_loader
 from core.records.page_reads import Child, PageReads
 from plugins.companies.models import (
     BusinessAddress,
@@ -91,21 +90,7 @@ def with_children(
     return query.options(*relation_options(Company, RELATIONS, wanted))
 
 
-def company_loader(context: Context) -> DataLoader[int, Company | None]:
-    async def load(ids: Sequence[int]) -> list[Company | None]:
-        # Only the collections some field of the operation can serve (`operation_fields`).
-        wanted = operation_needs(context, FIELD_CHILDREN)
-        async with context.instance.db.session() as session:
-            rows = (
-                await session.scalars(
-                    with_children(select(Company).where(Company.id.in_(ids)), wanted)
-                )
-            ).all()
-            leave_empty(rows, RELATIONS, wanted)
-        by_id = {company.id: company for company in rows}
-        return [by_id.get(i) for i in ids]
-
-    return DataLoader(load_fn=load)
+company_loader = rows_loader(Company, RELATIONS, FIELD_CHILDREN)
 
 
 def companies(context: Context) -> DataLoader[int, Company | None]:

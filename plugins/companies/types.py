@@ -17,6 +17,7 @@ from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
 from core.forms import extension_values_field
+from core.gql.batch_load import load_now
 from core.gql.context import Context, Principal
 from core.gql.selection import operation_fields
 from core.record_ids import record_id
@@ -181,7 +182,7 @@ class Company(Record):
         principal = info.context.principal
         ids = [record_id(i) or 0 for i in node_ids]
         operation_fields(info)  # the loader reads what the operation can serve
-        found = await loaders.companies(info.context).load_many(ids)
+        found = await load_now(loaders.companies(info.context), ids)
         return [visible_company(row, principal) for row in found]
 
 

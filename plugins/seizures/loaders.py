@@ -8,11 +8,12 @@ row to build and are never written to here. Single records and the write path ke
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Select, Table
+from sqlalchemy import Select, Table, bindparam
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import selectinload
 from strawberry.dataloader import DataLoader
@@ -198,14 +199,22 @@ def case_loader(context: Context) -> DataLoader[int, Case | None]:
     async def load(ids: Sequence[int]) -> list[Case | None]:
         # Only the columns and collections some field of the operation can serve
         # (`cases_for`): every use of the loader in the request serves that operation.
-        query = page_query(_operation_columns(context)).where(CASE_TABLE.c.id.in_(sorted(set(ids))))
+        query = _by_ids(_operation_columns(context))
         children = operation_needs(context, FIELD_CHILDREN)
-        async with context.instance.db.session() as session:
-            rows = await read_cases(session, query, children)
+        # A connection without an ORM session, as list pages read (`Database.reading`).
+        async with context.instance.db.reading() as connection:
+            rows = await read_cases(connection, query, children, {"ids": sorted(set(ids))})
         by_id = {case.id: case for case in rows}
         return [by_id.get(i) for i in ids]  # type: ignore[misc]  # reads like a Case
 
     return DataLoader(load_fn=load)
+
+
+@functools.lru_cache(maxsize=64)
+def _by_ids(columns: tuple[str, ...] | None) -> Select[Any]:
+    """`SELECT <columns> ... WHERE id IN (:ids)`, built once per column set: building and keying
+    a statement costs more than running it for a few ids."""
+    return page_query(columns).where(CASE_TABLE.c.id.in_(bindparam("ids", expanding=True)))
 
 
 def _operation_columns(context: Context) -> tuple[str, ...] | None:

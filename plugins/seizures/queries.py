@@ -7,7 +7,7 @@ import functools
 from typing import Any
 
 import strawberry
-from sqlalchemy import Select, and_, bindparam, exists, func, or_, select
+from sqlalchemy import Select, and_, exists, func, or_, select
 from strawberry import relay
 from strawberry.types import Info
 
@@ -98,12 +98,9 @@ def _first_page(
     """(base, first page) for a caller who validates (sees every case) or not (drafts only
     their own: `viewer`), as `access.visible_filter` builds them, reading `columns`: building
     and keying a statement costs more than running it."""
-    if validator:
-        base = loaders.page_query(columns)
-    else:
-        base = loaders.page_query(columns).where(
-            or_(Case.status != "draft", Case.created_by == bindparam("viewer"))
-        )
+    base = loaders.page_query(columns)
+    if not validator:
+        base = base.where(access.WORKFLOW.visible_to_viewer(Case, validator))
     return base, base.order_by(Case.seizure_date.desc(), Case.id.desc()).limit(size + 1)
 
 

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.forms import extension_search_parts
 from core.instance import instance_of
 from core.record_ids import record_ids
 from core.search import SearchDocument, SearchType
+from core.search.documents import table_rows
 from plugins.seizures import access, loaders
 from plugins.seizures.models import Case
 
@@ -106,29 +106,7 @@ async def fetch(session: AsyncSession, ids: Sequence[str]) -> list[SearchDocumen
     return documents
 
 
-async def all_ids(session: AsyncSession, batch_size: int) -> AsyncIterator[Sequence[str]]:
-    last = 0
-    while True:
-        batch = (
-            await session.scalars(
-                select(Case.id)
-                .where(Case.id > last, Case.status != "draft")
-                .order_by(Case.id)
-                .limit(batch_size)
-            )
-        ).all()
-        if not batch:
-            return
-        yield [str(i) for i in batch]
-        last = batch[-1]
-
-
-async def count(session: AsyncSession) -> int:
-    return (
-        await session.scalar(select(func.count()).select_from(Case).where(Case.status != "draft"))
-        or 0
-    )
-
+all_ids, count = table_rows(Case.id, Case.status != "draft")
 
 SEARCH_TYPE = SearchType(
     entity_type=ENTITY,

@@ -21,6 +21,7 @@ from core.attachments.gql import Photo, load_photos
 from core.attachments.service import AttachmentInfo
 from core.audit.consultation import audited, note_consultation
 from core.forms import extension_values_field
+from core.gql.batch_load import load_now
 from core.gql.context import Context, Principal
 from core.record_ids import record_id
 from core.records import Record
@@ -251,7 +252,7 @@ class Seizure(Record):
         """Batched through the request's loader; invisible seizures come back as null."""
         principal = info.context.principal
         ids = [record_id(i) or 0 for i in node_ids]
-        found = await loaders.cases_for(info).load_many(ids)
+        found = await load_now(loaders.cases_for(info), ids)
         return [visible_seizure(case, principal) for case in found]
 
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from sqlalchemy import Select, select
+from sqlalchemy import Select
 from strawberry.dataloader import DataLoader
 
 from core.gql.context import Context
-from core.gql.selection import leave_empty, operation_needs, relation_options
+from core.gql.selection import relation_options, rows_loader
 from plugins.suspects.models import Conveyance, Person
 
 RELATIONS = ("aliases", "nationalities", "documents", "addresses", "phones")
@@ -27,35 +25,14 @@ def with_children(
     return query.options(*relation_options(Person, RELATIONS, wanted))
 
 
-def _person_loader(context: Context) -> DataLoader[int, Person | None]:
-    async def load(ids: Sequence[int]) -> list[Person | None]:
-        # Only the collections some field of the operation can serve (`operation_fields`).
-        wanted = operation_needs(context, FIELD_CHILDREN)
-        async with context.instance.db.session() as session:
-            rows = (
-                await session.scalars(
-                    with_children(select(Person).where(Person.id.in_(ids)), wanted)
-                )
-            ).all()
-            leave_empty(rows, RELATIONS, wanted)
-        by_id = {p.id: p for p in rows}
-        return [by_id.get(i) for i in ids]
-
-    return DataLoader(load_fn=load)
+_person_loader = rows_loader(Person, RELATIONS, FIELD_CHILDREN)
 
 
 def persons(context: Context) -> DataLoader[int, Person | None]:
     return context.loader("suspects.person", _person_loader)
 
 
-def _conveyance_loader(context: Context) -> DataLoader[int, Conveyance | None]:
-    async def load(ids: Sequence[int]) -> list[Conveyance | None]:
-        async with context.instance.db.session() as session:
-            rows = (await session.scalars(select(Conveyance).where(Conveyance.id.in_(ids)))).all()
-        by_id = {c.id: c for c in rows}
-        return [by_id.get(i) for i in ids]
-
-    return DataLoader(load_fn=load)
+_conveyance_loader = rows_loader(Conveyance, (), {})
 
 
 def conveyances(context: Context) -> DataLoader[int, Conveyance | None]:

@@ -47,7 +47,12 @@ from plugins.suspects.models import (
 )
 from plugins.suspects.names import name_keys
 from plugins.suspects.types import ErasureGround
-from plugins.suspects.validation import parse_birth, validate_conveyance, validate_person
+from plugins.suspects.validation import (
+    ALL_SPECIFIC,
+    parse_birth,
+    validate_conveyance,
+    validate_person,
+)
 
 _PERSON_SCALARS = (
     "family_name",
@@ -178,19 +183,8 @@ class PersonRecord(RecordType[Person, PersonInput]):
         return matching.person_profile(person)
 
 
-_CONVEYANCE_FIELDS = (
-    "plate",
-    "make",
-    "model",
-    "vin",
-    "name",
-    "imo",
-    "mmsi",
-    "registration",
-    "container_number",
-    "country",
-    "notes",
-)
+# Copied as given: every kind-specific field (the others were emptied by validation), and notes.
+_CONVEYANCE_FIELDS = (*sorted(ALL_SPECIFIC), "notes")
 _IDENTIFIER_NEEDED = {
     "vehicle": ("plate", "a vehicle needs a plate (with its country) or a VIN"),
     "vessel": ("name", "a vessel needs a name or an IMO number"),

@@ -73,3 +73,24 @@ async def test_a_page_reads_the_columns_its_selection_serves(make_app):
         {k: v for k, v in e["node"].items() if k != "history"}
         for e in everything["data"]["companies"]["edges"]
     ]
+
+
+async def test_the_first_page_built_once_shows_each_caller_what_they_may_see(make_app):
+    """The first page without a filter is a statement built once per kind of caller, with the
+    caller bound as `viewer`: a draft is listed for its author and the validators only, and
+    the page (with its count) stays one statement each."""
+    from tests.companies.helpers import create
+
+    app = await companies_app(make_app)
+    who = await tokens(app)
+    draft = await create(app, who["officer"])
+    await app.instance.outbox.settle()  # the search index's reads are not the page's
+    query = "{ companies(first: 10) { totalCount edges { node { id } } } }"
+    seen = {}
+    for name in ("officer", "officer2", "validator", "officer"):
+        await app.gql("{ me { via } }", token=who[name])
+        count, data = await statements(app, query, who[name])
+        assert count == 2  # the page and its count
+        seen[name] = [edge["node"]["id"] for edge in data["companies"]["edges"]]
+        assert data["companies"]["totalCount"] == len(seen[name])
+    assert seen == {"officer": [draft["id"]], "officer2": [], "validator": [draft["id"]]}

@@ -192,3 +192,30 @@ async def test_records_by_id_read_the_columns_the_operation_can_serve(make_app):
     assert plain["data"]["node"]["entityType"] == "Seizure" and plain["data"]["node"]["reference"]
     assert "narrative" not in narrow and "narrative" in wide
     assert told["data"]["node"]["narrative"] == node["narrative"]
+
+
+async def test_search_hits_read_as_a_page_does(make_app):
+    """A page of search hits reads its cases in one statement (no child collection for
+    `entityType`), through the columns the operation serves, and a child collection the
+    selection names costs one more; the hits answer as `node` does."""
+    app = await seizures_app(make_app)
+    who = await tokens(app)
+    async with app.instance.db.transaction() as session:
+        await demo.load(session, "XX", 30)
+    await app.instance.search.reindex()  # the demo loader writes no outbox rows
+    token = who["validator"]
+    await app.gql("{ me { via } }", token=token)
+    plain = '{ search(query: "module:seizures", first: 10) { edges { node { entityType } } } }'
+    count, data = await statements(app, plain, token)
+    assert count == 1 and len(data["search"]["edges"]) == 10
+    assert {edge["node"]["entityType"] for edge in data["search"]["edges"]} == {"Seizure"}
+    goods = """{ search(query: "module:seizures", first: 10) { totalCount edges { node { id entityType
+      module ... on Seizure { reference goods { commodity } } } } } }"""
+    count, data = await statements(app, goods, token)
+    assert count == 2 and data["search"]["totalCount"] >= 10
+    one = "query($id: ID!) { node(id: $id) { ... on Seizure { reference goods { commodity } } } }"
+    for edge in data["search"]["edges"]:
+        node = edge["node"]
+        alone = await app.gql(one, {"id": node["id"]}, token=token)
+        assert (node["entityType"], node["module"]) == ("Seizure", "seizures")
+        assert alone["data"]["node"] == {k: node[k] for k in ("reference", "goods")}
