@@ -32,6 +32,7 @@ from sqlalchemy import Select, Table, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from core.gql.selection import Tree
+from core.sqlite_reads import InPlaceConnection
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,7 @@ class PageReads:
 
     async def read(
         self,
-        session: AsyncSession | AsyncConnection,
+        session: AsyncSession | AsyncConnection | InPlaceConnection,
         page: Select[Any],
         children: Iterable[str] | None = None,
         params: dict[str, Any] | None = None,

@@ -23,6 +23,7 @@ from core.gql.context import Context
 from core.gql.selection import Tree, operation_fields, operation_names, operation_needs
 from core.internals import graphql_core_schema
 from core.records.page_reads import Child, PageReads
+from core.sqlite_reads import InPlaceConnection
 from plugins.seizures.models import (
     Case,
     Container,
@@ -176,7 +177,7 @@ async def read_page(
 
 
 async def read_cases(
-    session: AsyncSession | AsyncConnection,
+    session: AsyncSession | AsyncConnection | InPlaceConnection,
     page: Select[Any],
     children: frozenset[str] | None = None,
     params: dict[str, Any] | None = None,
