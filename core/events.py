@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.audit.writer import actor_of
+from core.audit.writer import Actor, actor_of
 from core.db import utcnow
 from core.hookspecs import hookimpl
 from core.outbox import (
@@ -103,6 +103,39 @@ class RecordEvent:
         )
 
 
+def _event(
+    who: Actor,
+    occurred_at: dt.datetime,
+    *,
+    module: str,
+    entity_type: str,
+    entity_id: object,
+    action: str,
+    version: int | None,
+    fields: Sequence[str],
+    unlinked: Sequence[tuple[str, str, str]] = (),
+) -> RecordEvent:
+    """One checked event: the single place where an event is built from a write's facts."""
+    if action not in ACTIONS:
+        raise ValueError(f"record event action {action!r} is not one of {ACTIONS}")
+    if isinstance(fields, str) or not all(isinstance(name, str) for name in fields):
+        raise TypeError("fields must be a sequence of field names")
+    return RecordEvent(
+        event_id=uuid.uuid4().hex,
+        module=module,
+        entity_type=entity_type,
+        entity_id=str(entity_id),
+        action=action,
+        version=version,
+        actor_type=who.type,
+        actor_id=who.id,
+        actor_name=who.name,
+        fields=tuple(dict.fromkeys(fields)),
+        occurred_at=occurred_at,
+        unlinked=tuple(unlinked),
+    )
+
+
 def enqueue_record_event(
     session: AsyncSession,
     *,
@@ -120,24 +153,16 @@ def enqueue_record_event(
 
     `actor` is what `core.audit.writer.actor_of` accepts (a principal, an Actor, a string naming
     a system actor); `fields` are the names of the changed fields."""
-    if action not in ACTIONS:
-        raise ValueError(f"record event action {action!r} is not one of {ACTIONS}")
-    if isinstance(fields, str) or not all(isinstance(name, str) for name in fields):
-        raise TypeError("fields must be a sequence of field names")
-    who = actor_of(actor)
-    event = RecordEvent(
-        event_id=uuid.uuid4().hex,
+    event = _event(
+        actor_of(actor),
+        utcnow(),
         module=module,
         entity_type=entity_type,
-        entity_id=str(entity_id),
+        entity_id=entity_id,
         action=action,
         version=version,
-        actor_type=who.type,
-        actor_id=who.id,
-        actor_name=who.name,
-        fields=tuple(dict.fromkeys(fields)),
-        occurred_at=utcnow(),
-        unlinked=tuple(unlinked),
+        fields=fields,
+        unlinked=unlinked,
     )
     enqueue(session, RECORD_TOPIC, event.to_payload(), if_unhandled="drop")
     return event
@@ -156,28 +181,21 @@ def enqueue_record_events(
     fields): the same events and rows, and nothing built when nobody subscribes."""
     if not changes or not has_rows_for(session, RECORD_TOPIC, if_unhandled="drop"):
         return
-    if action not in ACTIONS:
-        raise ValueError(f"record event action {action!r} is not one of {ACTIONS}")
     who = actor_of(actor)
     now = utcnow()
-    payloads = []
-    for entity_id, version, fields in changes:
-        if isinstance(fields, str) or not all(isinstance(name, str) for name in fields):
-            raise TypeError("fields must be a sequence of field names")
-        event = RecordEvent(
-            event_id=uuid.uuid4().hex,
+    payloads = [
+        _event(
+            who,
+            now,
             module=module,
             entity_type=entity_type,
-            entity_id=str(entity_id),
+            entity_id=entity_id,
             action=action,
             version=version,
-            actor_type=who.type,
-            actor_id=who.id,
-            actor_name=who.name,
-            fields=tuple(dict.fromkeys(fields)),
-            occurred_at=now,
-        )
-        payloads.append(event.to_payload())
+            fields=fields,
+        ).to_payload()
+        for entity_id, version, fields in changes
+    ]
     enqueue_many(session, RECORD_TOPIC, payloads, if_unhandled="drop")
 
 
