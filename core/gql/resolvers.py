@@ -15,11 +15,11 @@ resolver; if strawberry renames its internals, nothing is replaced and nothing c
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 import strawberry
-from graphql import GraphQLFieldResolver, GraphQLObjectType, GraphQLResolveInfo
+from graphql import GraphQLField, GraphQLFieldResolver, GraphQLObjectType, GraphQLResolveInfo
 from strawberry import relay
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
@@ -45,24 +45,20 @@ def mark_pure_methods(schema: strawberry.Schema) -> int:
     around it (no field extension or permission class), by noting the function on the field's
     resolver; how many were marked."""
     marked = 0
-    for graphql_type in graphql_core_schema(schema).type_map.values():
-        if not isinstance(graphql_type, GraphQLObjectType):
+    for field, definition in _object_fields(schema):
+        resolver = getattr(definition, "base_resolver", None)
+        function = getattr(resolver, "wrapped_func", None)
+        if (
+            field.resolve is None
+            or not getattr(function, PURE, False)
+            or not isinstance(definition, StrawberryField)
+            or definition.extensions
+            or definition.permission_classes
+            or resolver.is_async  # type: ignore[union-attr]  # a StrawberryResolver here
+        ):
             continue
-        for field in graphql_type.fields.values():
-            definition = (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
-            resolver = getattr(definition, "base_resolver", None)
-            function = getattr(resolver, "wrapped_func", None)
-            if (
-                field.resolve is None
-                or not getattr(function, PURE, False)
-                or not isinstance(definition, StrawberryField)
-                or definition.extensions
-                or definition.permission_classes
-                or resolver.is_async  # type: ignore[union-attr]  # a StrawberryResolver here
-            ):
-                continue
-            setattr(field.resolve, METHOD, function)
-            marked += 1
+        setattr(field.resolve, METHOD, function)
+        marked += 1
     return marked
 
 
@@ -71,19 +67,24 @@ def direct_attribute_resolvers(schema: strawberry.Schema) -> int:
     if schema.config.default_resolver is not getattr:
         return 0
     replaced = 0
-    for graphql_type in graphql_core_schema(schema).type_map.values():
-        if not isinstance(graphql_type, GraphQLObjectType):
-            continue
-        for field in graphql_type.fields.values():
-            definition = (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
-            if (
-                is_basic_resolver(field.resolve)
-                and isinstance(definition, StrawberryField)
-                and definition.is_basic_field
-            ):
-                field.resolve = _attribute(definition.python_name)
-                replaced += 1
+    for field, definition in _object_fields(schema):
+        if (
+            is_basic_resolver(field.resolve)
+            and isinstance(definition, StrawberryField)
+            and definition.is_basic_field
+        ):
+            field.resolve = _attribute(definition.python_name)
+            replaced += 1
     return replaced
+
+
+def _object_fields(schema: strawberry.Schema) -> Iterator[tuple[GraphQLField, Any]]:
+    """Every field of the schema's object types, with the strawberry field it was made from."""
+    for graphql_type in graphql_core_schema(schema).type_map.values():
+        if isinstance(graphql_type, GraphQLObjectType):
+            for field in graphql_type.fields.values():
+                backref = (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+                yield field, backref
 
 
 def _attribute(name: str) -> GraphQLFieldResolver:
