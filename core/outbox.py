@@ -269,15 +269,8 @@ def enqueue_many(
     pending = session.info.setdefault(_PENDING, [])
     for payload in payloads:
         for key in keys:
-            values = {
-                "topic": topic,
-                "handler": key,
-                "payload": payload,
-                "status": PENDING,
-                "attempts": 0,
-                "created_at": now,
-                "available_at": now,
-            }
+            # The columns `enqueue`'s rows are inserted with, in `_INSERTED`'s order.
+            values = dict(zip(_INSERTED, (topic, key, payload, PENDING, 0, now, now), strict=True))
             pending.append((values, None))
     session.info[_WRITTEN] = True
 
