@@ -98,10 +98,8 @@ def _first_page(
     """(base, first page) for a caller who validates (sees every case) or not (drafts only
     their own: `viewer`), as `access.visible_filter` builds them, reading `columns`: building
     and keying a statement costs more than running it."""
-    base = loaders.page_query(columns)
-    if not validator:
-        base = base.where(access.WORKFLOW.visible_to_viewer(Case, validator))
-    return base, base.order_by(Case.seizure_date.desc(), Case.id.desc()).limit(size + 1)
+    base = loaders.page_query(columns).where(access.WORKFLOW.visible_to_viewer(Case, validator))
+    return base, page_after(base, (Case.seizure_date, Case.id), None, size)
 
 
 @strawberry.type
